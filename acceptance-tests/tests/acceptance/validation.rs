@@ -1,0 +1,317 @@
+//! Invalid configurations fail `terraform validate` with a precise diagnostic: the expected
+//! summary, on the line of the offending attribute (the provider's attribute path resolved by
+//! Terraform to a source range). Lines under test carry the marker `# <- here`.
+
+use acceptance_tests::harness::Workdir;
+
+const MARKER: &str = "# <- here";
+
+const PROVIDER: &str = r#"
+provider "alb" {
+  region     = "cn-hangzhou"
+  endpoint   = "http://127.0.0.1:9"
+  access_key = "ak"
+  secret_key = "sk"
+}
+"#;
+
+/// An `alb_config` with two zones and the given listener blocks.
+fn config_with(listeners: &str) -> String {
+    format!(
+        r#"{PROVIDER}
+resource "alb_config" "main" {{
+  name   = "web"
+  vpc_id = "vpc-1"
+  zone_mapping {{
+    zone_id    = "cn-hangzhou-h"
+    vswitch_id = "vsw-1"
+  }}
+  zone_mapping {{
+    zone_id    = "cn-hangzhou-i"
+    vswitch_id = "vsw-2"
+  }}
+{listeners}
+}}
+"#
+    )
+}
+
+/// An `alb_ingress` with the given body.
+fn ingress_with(body: &str) -> String {
+    format!(
+        r#"{PROVIDER}
+resource "alb_ingress" "shop" {{
+  alb_config_id = "alb-0123456789abcdefgh"
+  namespace     = "shop"
+  name          = "storefront"
+{body}
+}}
+"#
+    )
+}
+
+/// An ingress with one rule and one path whose body is given.
+fn path_with(path_body: &str) -> String {
+    ingress_with(&format!(
+        r#"
+  rule {{
+    host = "shop.example.com"
+    path {{
+{path_body}
+    }}
+  }}
+"#
+    ))
+}
+
+const BACKEND: &str = r#"
+      backend {
+        service = "api"
+        port    = 80
+      }
+"#;
+
+/// Validates `hcl` and asserts one error whose summary contains `summary` (case-insensitive),
+/// located on the marked line when the configuration has a marker.
+fn assert_invalid(hcl: &str, summary: &str) {
+    let wd = Workdir::new();
+    wd.write_config(hcl);
+    let report = wd.validate_json();
+    assert!(!report.valid, "configuration unexpectedly valid:\n{hcl}");
+    let errors = report.errors();
+    let wanted = summary.to_lowercase();
+    let matching: Vec<_> = errors
+        .iter()
+        .filter(|d| d.summary.to_lowercase().contains(&wanted))
+        .collect();
+    assert!(
+        !matching.is_empty(),
+        "no error with summary containing {summary:?}; got {errors:#?}"
+    );
+    if hcl.contains(MARKER) {
+        let line = wd.line_of(MARKER);
+        assert!(
+            matching
+                .iter()
+                .any(|d| d.range.as_ref().map(|r| r.start.line) == Some(line)),
+            "no {summary:?} error on line {line} (the marked attribute); got {matching:#?}"
+        );
+    }
+}
+
+#[test]
+fn listener_port_out_of_range() {
+    assert_invalid(
+        &config_with("  listener {\n    port     = 70000 # <- here\n    protocol = \"HTTP\"\n  }"),
+        "port",
+    );
+}
+
+#[test]
+fn listener_protocol_unknown() {
+    assert_invalid(
+        &config_with("  listener {\n    port     = 80\n    protocol = \"TCP\" # <- here\n  }"),
+        "protocol",
+    );
+}
+
+#[test]
+fn https_listener_without_certificate() {
+    assert_invalid(
+        &config_with("  listener {\n    port     = 443\n    protocol = \"HTTPS\"\n  }"),
+        "certificate",
+    );
+}
+
+#[test]
+fn http_and_https_on_one_port() {
+    assert_invalid(
+        &config_with(
+            "  listener {\n    port     = 8080\n    protocol = \"HTTP\"\n  }\n  listener {\n    port            = 8080 # <- here\n    protocol        = \"HTTPS\"\n    certificate_ids = [\"1-cn-hangzhou\"]\n  }",
+        ),
+        "port",
+    );
+}
+
+#[test]
+fn idle_timeout_out_of_range() {
+    assert_invalid(
+        &config_with(
+            "  listener {\n    port         = 80\n    protocol     = \"HTTP\"\n    idle_timeout = 0 # <- here\n  }",
+        ),
+        "timeout",
+    );
+}
+
+#[test]
+fn single_zone_mapping() {
+    let hcl = format!(
+        r#"{PROVIDER}
+resource "alb_config" "main" {{
+  name   = "web"
+  vpc_id = "vpc-1"
+  zone_mapping {{
+    zone_id    = "cn-hangzhou-h"
+    vswitch_id = "vsw-1"
+  }}
+  listener {{
+    port     = 80
+    protocol = "HTTP"
+  }}
+}}
+"#
+    );
+    assert_invalid(&hcl, "zone");
+}
+
+#[test]
+fn ingress_order_out_of_range() {
+    assert_invalid(&ingress_with("  order = 0 # <- here"), "order");
+}
+
+#[test]
+fn ingress_namespace_not_a_dns_label() {
+    let hcl = ingress_with("").replace(
+        "namespace     = \"shop\"",
+        "namespace     = \"Shop_NS\" # <- here",
+    );
+    assert_invalid(&hcl, "namespace");
+}
+
+#[test]
+fn rule_host_with_uppercase() {
+    let hcl = path_with(&format!("      path = \"/a\"\n{BACKEND}")).replace(
+        "host = \"shop.example.com\"",
+        "host = \"Shop.Example.com\" # <- here",
+    );
+    assert_invalid(&hcl, "host");
+}
+
+#[test]
+fn path_without_leading_slash() {
+    assert_invalid(
+        &path_with(&format!("      path = \"api\" # <- here\n{BACKEND}")),
+        "path",
+    );
+}
+
+#[test]
+fn exact_path_with_wildcard() {
+    assert_invalid(
+        &path_with(&format!(
+            "      path      = \"/a*\" # <- here\n      path_type = \"Exact\"\n{BACKEND}"
+        )),
+        "path",
+    );
+}
+
+#[test]
+fn backend_weight_out_of_range() {
+    assert_invalid(
+        &path_with(
+            "      path = \"/a\"\n      backend {\n        service = \"api\"\n        port    = 80\n        weight  = 150 # <- here\n      }",
+        ),
+        "weight",
+    );
+}
+
+#[test]
+fn two_final_actions() {
+    assert_invalid(
+        &path_with(&format!(
+            "      path = \"/a\"\n{BACKEND}\n      redirect {{\n        path = \"/b\"\n      }}"
+        )),
+        "action",
+    );
+}
+
+#[test]
+fn rewrite_without_backend() {
+    assert_invalid(
+        &path_with(
+            "      path = \"/a\"\n      rewrite {\n        path = \"/\"\n      }\n      fixed_response {\n        status = 200\n        content = \"ok\"\n      }",
+        ),
+        "rewrite",
+    );
+}
+
+#[test]
+fn redirect_code_not_allowed() {
+    assert_invalid(
+        &path_with(
+            "      path = \"/a\"\n      redirect {\n        path = \"/b\"\n        code = 305 # <- here\n      }",
+        ),
+        "code",
+    );
+}
+
+#[test]
+fn header_match_name_invalid() {
+    assert_invalid(
+        &path_with(&format!(
+            "      path = \"/a\"\n{BACKEND}\n      match {{\n        header {{\n          name   = \"x env\" # <- here\n          values = [\"prod\"]\n        }}\n      }}"
+        )),
+        "header",
+    );
+}
+
+#[test]
+fn match_method_unknown() {
+    assert_invalid(
+        &path_with(&format!(
+            "      path = \"/a\"\n{BACKEND}\n      match {{\n        methods = [\"FETCH\"] # <- here\n      }}"
+        )),
+        "method",
+    );
+}
+
+#[test]
+fn traffic_limit_per_ip_not_below_total() {
+    assert_invalid(
+        &path_with(&format!(
+            "      path = \"/a\"\n{BACKEND}\n      traffic_limit {{\n        qps        = 10\n        per_ip_qps = 20 # <- here\n      }}"
+        )),
+        "qps",
+    );
+}
+
+#[test]
+fn health_check_interval_out_of_range() {
+    assert_invalid(
+        &ingress_with(
+            "  backend_defaults {\n    health_check {\n      enabled  = true\n      interval = 0 # <- here\n    }\n  }",
+        ),
+        "interval",
+    );
+}
+
+#[test]
+fn sticky_server_cookie_missing() {
+    assert_invalid(
+        &ingress_with("  backend_defaults {\n    sticky_session {\n      type = \"Server\"\n    }\n  }"),
+        "cookie",
+    );
+}
+
+#[test]
+fn canary_with_header_and_weight() {
+    assert_invalid(
+        &ingress_with(
+            "  canary {\n    weight = 20\n    backend {\n      service = \"web-v2\"\n      port    = 80\n    }\n    header {\n      name = \"x-canary\"\n    }\n  }",
+        ),
+        "canary",
+    );
+}
+
+/// Values not known at validate time (a variable without a value) are never an error.
+#[test]
+fn unknown_values_are_not_errors_at_validate() {
+    let wd = Workdir::new();
+    let hcl = format!(
+        "variable \"order\" {{\n  type = number\n}}\nvariable \"port\" {{\n  type = number\n}}\n{}",
+        ingress_with("  order = var.order\n  listen {\n    protocol = \"HTTP\"\n    port     = var.port\n  }")
+    );
+    wd.write_config(&hcl);
+    let report = wd.validate_json();
+    assert!(report.valid, "unexpected diagnostics: {:#?}", report.diagnostics);
+}
