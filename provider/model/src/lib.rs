@@ -1,9 +1,17 @@
 //! Pure domain model of terraform-provider-alb: typed specs of `alb_config` and `alb_ingress`,
 //! their expansion into the desired ALB objects, rule priorities, ownership tags and the diff of
 //! desired against actual into ordered operations. No I/O.
+//!
+//! Flow: [`spec`] (deserialised from the Terraform value) → [`validate`] → [`expand`] →
+//! [`desired`] (+ [`priority`], [`ownership`]) → [`diff`] against the actual state → ordered ops.
 
 pub mod desired;
 pub mod error;
+pub mod expand;
+pub mod ownership;
+pub mod priority;
 pub mod spec;
+pub mod validate;
 
 pub use error::{AttrPath, ExpandError};
+pub use expand::{expand_config, expand_ingress, member_requests, ConfigListeners, Members};
