@@ -78,7 +78,8 @@ pub struct MemberRequest {
     pub mode: MemberMode,
 }
 
-/// The server groups an ingress needs, so the member source can fetch their members.
+/// The server groups an ingress may need (a superset of the expansion's), so the member source
+/// can fetch their members before [`expand_ingress`].
 pub fn member_requests(spec: &IngressSpec) -> Vec<MemberRequest> {
     let mode = spec
         .backend_defaults
@@ -246,8 +247,8 @@ pub fn expand_ingress(
         config: config.config.clone(),
         order,
         listeners: landings.iter().map(|l| l.key).collect(),
+        server_groups: server_groups(spec, &id, members, &rules),
         rules,
-        server_groups: server_groups(spec, &id, members),
     })
 }
 
@@ -884,11 +885,22 @@ fn group_refs(spec: &IngressSpec) -> BTreeMap<String, (String, String)> {
     refs
 }
 
-fn server_groups(spec: &IngressSpec, id: &IngressId, members: &Members) -> Vec<DesiredServerGroup> {
+/// The server groups the rules reference (a backend fully replaced by a weight-100 canary gets none).
+fn server_groups(
+    spec: &IngressSpec,
+    id: &IngressId,
+    members: &Members,
+    rules: &[DesiredRule],
+) -> Vec<DesiredServerGroup> {
     let defaults = spec.backend_defaults.clone().unwrap_or_default();
     let attributes = group_attributes(&defaults);
+    let used: BTreeSet<&str> = rules
+        .iter()
+        .flat_map(|r| r.actions.iter().flat_map(|a| a.kind.group_keys()))
+        .collect();
     group_refs(spec)
         .into_iter()
+        .filter(|(key, _)| used.contains(key.as_str()))
         .map(|(key, (service, port))| {
             let mut list: Vec<Member> = members.get(&key).cloned().unwrap_or_default();
             list.sort();

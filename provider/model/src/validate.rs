@@ -323,7 +323,8 @@ pub fn validate_ingress(spec: &IngressSpec) -> Vec<ExpandError> {
             "needs at least one path block",
         );
         for (j, path) in rule.path.iter().enumerate() {
-            validate_path(&mut e, path, &rp.clone().attr("path").index(j));
+            let regex = spec.use_regex() || path.rewrite.is_some();
+            validate_path(&mut e, path, regex, &rp.clone().attr("path").index(j));
         }
     }
     let mut weight_total = 0;
@@ -371,7 +372,8 @@ fn is_reserved_match_header(name: &str) -> bool {
     name.eq_ignore_ascii_case("cookie") || name.eq_ignore_ascii_case("host")
 }
 
-fn validate_path(e: &mut Errors, p: &PathSpec, pp: &AttrPath) {
+/// `regex`: Prefix paths are regular expressions (use_regex or rewrite), so wildcards are allowed.
+fn validate_path(e: &mut Errors, p: &PathSpec, regex: bool, pp: &AttrPath) {
     let raw = p.path();
     let at = pp.clone().attr("path");
     e.check(
@@ -384,7 +386,7 @@ fn validate_path(e: &mut Errors, p: &PathSpec, pp: &AttrPath) {
         &at,
         "must be 1–128 printable ASCII characters",
     );
-    if matches!(p.path_type(), PathType::Exact | PathType::Prefix) {
+    if p.path_type() == PathType::Exact || (p.path_type() == PathType::Prefix && !regex) {
         e.check(
             !raw.contains(['*', '?']),
             &at,
