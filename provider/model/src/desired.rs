@@ -146,7 +146,7 @@ impl<'de> Deserialize<'de> for IngressId {
 // ------------------------------------------------------------------------------------------------
 
 /// The expansion of an `alb_config`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DesiredLoadBalancer {
     /// LoadBalancerName.
     pub name: String,
@@ -303,7 +303,7 @@ pub struct PlaceholderServerGroup {
 // ------------------------------------------------------------------------------------------------
 
 /// The expansion of an `alb_ingress`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DesiredIngress {
     /// `<namespace>/<name>`.
     pub id: IngressId,

@@ -6,6 +6,7 @@
 //! [`desired`] (+ [`priority`], [`ownership`]) → [`diff`] against the actual state → ordered ops.
 
 pub mod desired;
+pub mod diff;
 pub mod error;
 pub mod expand;
 pub mod ownership;
@@ -13,5 +14,7 @@ pub mod priority;
 pub mod spec;
 pub mod validate;
 
+pub use diff::{plan_config_ops, plan_ingress_ops, Op, OpKind};
 pub use error::{AttrPath, ExpandError};
 pub use expand::{expand_config, expand_ingress, member_requests, ConfigListeners, Members};
+pub use priority::check_clashes;

@@ -1,0 +1,973 @@
+//! Diff of desired against actual into ordered operations (make-before-break).
+//!
+//! Ingress op order ([`plan_ingress_ops`]):
+//! 1. `CreateServerGroup` (new keys, and replacements when the immutable protocol changed)
+//! 2. `AddMembers` (≤40 per op), then `UpdateMembers` (weight changes)
+//! 3. `UpdateServerGroup` (name / attributes)
+//! 4. rule rounds: `CreateRules` (per listener, ≤10) and `UpdateRules` (≤10). Every priority a
+//!    round writes is free when the round starts, so no two rules ever hold one priority: a chain
+//!    of moves runs tail first, and a cycle (swap) or a stale rule in the way is first parked on
+//!    the nearest free priority of the listener with a priority-only update.
+//! 5. `RemoveMembers` (stale members, after the rules no longer need them)
+//! 6. `DeleteRules` (≤10 per op)
+//! 7. `DeleteServerGroup` (owned groups no longer referenced; replaced groups)
+//!
+//! Rules are matched by identity (the `alb.terraform/key` tag: listener + host + path + variant),
+//! never by priority, so a rule whose priority or content changes keeps its id. Only objects whose
+//! ownership tags name this cluster and ingress are updated or deleted; foreign ones only occupy
+//! priorities.
+//!
+//! Executors resolve server-group keys (in forward/mirror actions and [`GroupRef`]s without id)
+//! to the id created by this plan's `CreateServerGroup` for that key if any, else to the existing
+//! owned group's id.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::desired::{
+    AccessLog, Action, ActionKind, Condition, DesiredIngress, DesiredListener, DesiredLoadBalancer,
+    DesiredRule, DesiredServerGroup, ListenerAttributes, ListenerKey, Member,
+    PlaceholderServerGroup, ServerGroupAttributes,
+};
+use crate::ownership::{
+    client_token, config_tags, content_hash, ingress_tags, owner_of, owns, owns_config_object,
+    ResourceKind, Tags, TAG_KEY, TAG_PREFIX, TAG_RESOURCE,
+};
+use crate::priority::{ExistingRule, MAX_PRIORITY};
+
+/// Rules per CreateRules / UpdateRulesAttribute / DeleteRules call.
+pub const RULE_BATCH: usize = 10;
+/// Servers per member call.
+pub const MEMBER_BATCH: usize = 40;
+
+// ------------------------------------------------------------------------------------------------
+// Actual state (converted from API responses by the provider)
+// ------------------------------------------------------------------------------------------------
+
+/// A rule as read from the API.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActualRule {
+    /// Rule id.
+    pub id: String,
+    /// Listener.
+    pub listener: ListenerKey,
+    /// Priority.
+    pub priority: u32,
+    /// RuleName.
+    pub name: String,
+    /// Conditions.
+    pub conditions: Vec<Condition>,
+    /// Actions; server groups referenced by key (see [`ActualIngress::group_key`]).
+    pub actions: Vec<Action>,
+    /// Tags.
+    pub tags: Tags,
+}
+
+/// A server group as read from the API.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActualServerGroup {
+    /// Server group id.
+    pub id: String,
+    /// ServerGroupName.
+    pub name: String,
+    /// Attributes.
+    pub attributes: ServerGroupAttributes,
+    /// Servers (those in status `Removing` left out).
+    pub members: Vec<Member>,
+    /// Tags.
+    pub tags: Tags,
+}
+
+/// What exists for one alb_ingress.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActualIngress {
+    /// Every rule on the listeners the ingress uses or used, whoever owns it (foreign rules only
+    /// occupy priorities).
+    pub rules: Vec<ActualRule>,
+    /// Server groups found by this ingress's ownership tags.
+    pub server_groups: Vec<ActualServerGroup>,
+}
+
+impl ActualIngress {
+    /// The key to put in an actual rule's action for server group `id`: the group's
+    /// `alb.terraform/key` tag when it is one of [`Self::server_groups`], else `id:<id>`.
+    pub fn group_key(&self, id: &str) -> String {
+        self.server_groups
+            .iter()
+            .find(|g| g.id == id)
+            .and_then(|g| g.tags.get(TAG_KEY).cloned())
+            .unwrap_or_else(|| format!("id:{id}"))
+    }
+
+    /// The rules as clash detection sees them.
+    pub fn existing_rules(&self, cluster_id: &str) -> Vec<ExistingRule> {
+        self.rules
+            .iter()
+            .map(|r| ExistingRule {
+                listener: r.listener,
+                priority: r.priority,
+                id: r.id.clone(),
+                owner: owner_of(&r.tags, cluster_id),
+            })
+            .collect()
+    }
+}
+
+/// A listener as read from the API.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActualListener {
+    /// Listener id.
+    pub id: String,
+    /// (protocol, port).
+    pub key: ListenerKey,
+    /// Attributes.
+    pub attributes: ListenerAttributes,
+    /// Server group of the default action.
+    pub default_server_group_id: Option<String>,
+    /// Tags.
+    pub tags: Tags,
+}
+
+/// A placeholder server group as read from the API.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActualPlaceholder {
+    /// Server group id.
+    pub id: String,
+    /// Tags (`alb.terraform/key` = `placeholder:<listener>`).
+    pub tags: Tags,
+}
+
+/// What exists for one alb_config.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActualLoadBalancer {
+    /// Load balancer id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Deletion protection.
+    pub deletion_protection: bool,
+    /// Access log.
+    pub access_log: Option<AccessLog>,
+    /// All tags (user and ownership).
+    pub tags: Tags,
+    /// All listeners of the load balancer.
+    pub listeners: Vec<ActualListener>,
+    /// Placeholder server groups found by the config's ownership tags.
+    pub placeholders: Vec<ActualPlaceholder>,
+}
+
+// ------------------------------------------------------------------------------------------------
+// Operations
+// ------------------------------------------------------------------------------------------------
+
+/// A server group by key, with its id when it exists before the plan runs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupRef {
+    /// Key.
+    pub key: String,
+    /// Existing id; `None` = created by this plan.
+    pub id: Option<String>,
+}
+
+/// A rule to create with its tags.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewRule {
+    /// The rule.
+    pub rule: DesiredRule,
+    /// Its ownership tags.
+    pub tags: Tags,
+}
+
+/// An in-place rule update; `None` fields stay as they are.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleUpdate {
+    /// Rule id.
+    pub id: String,
+    /// Listener (for logs).
+    pub listener: ListenerKey,
+    /// New priority (always sent).
+    pub priority: u32,
+    /// New name.
+    pub name: Option<String>,
+    /// New conditions (whole set).
+    pub conditions: Option<Vec<Condition>>,
+    /// New actions (whole set).
+    pub actions: Option<Vec<Action>>,
+}
+
+/// What one API call (or one small group of calls) does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op")]
+pub enum OpKind {
+    /// Create the load balancer.
+    CreateLoadBalancer {
+        /// Desired state.
+        lb: DesiredLoadBalancer,
+        /// Tags (user + ownership).
+        tags: Tags,
+    },
+    /// Update name, deletion protection, access log or user tags.
+    UpdateLoadBalancer {
+        /// Load balancer id.
+        id: String,
+        /// Desired state.
+        lb: DesiredLoadBalancer,
+    },
+    /// Create a listener's placeholder server group.
+    CreatePlaceholderGroup {
+        /// Listener.
+        listener: ListenerKey,
+        /// Group.
+        group: PlaceholderServerGroup,
+        /// Ownership tags.
+        tags: Tags,
+    },
+    /// Create a listener whose default action forwards to its placeholder group.
+    CreateListener {
+        /// Listener.
+        listener: DesiredListener,
+        /// Placeholder group.
+        default_group: GroupRef,
+        /// Ownership tags.
+        tags: Tags,
+    },
+    /// Update a listener's attributes and default action.
+    UpdateListener {
+        /// Listener id.
+        id: String,
+        /// Desired listener.
+        listener: DesiredListener,
+        /// Placeholder group.
+        default_group: GroupRef,
+    },
+    /// Delete an owned listener (its rules go with it).
+    DeleteListener {
+        /// Listener id.
+        id: String,
+        /// Listener.
+        listener: ListenerKey,
+    },
+    /// Create a server group (members follow in `AddMembers`).
+    CreateServerGroup {
+        /// Desired group.
+        group: DesiredServerGroup,
+        /// Ownership tags.
+        tags: Tags,
+    },
+    /// Register servers.
+    AddMembers {
+        /// Group.
+        group: GroupRef,
+        /// Servers.
+        members: Vec<Member>,
+    },
+    /// Change server weights.
+    UpdateMembers {
+        /// Group.
+        group: GroupRef,
+        /// Servers with their new weights.
+        members: Vec<Member>,
+    },
+    /// Update server group attributes.
+    UpdateServerGroup {
+        /// Group id.
+        id: String,
+        /// Key.
+        key: String,
+        /// Name.
+        name: String,
+        /// Attributes.
+        attributes: ServerGroupAttributes,
+    },
+    /// Create rules on one listener.
+    CreateRules {
+        /// Listener.
+        listener: ListenerKey,
+        /// Rules (≤10).
+        rules: Vec<NewRule>,
+    },
+    /// Update rules in place.
+    UpdateRules {
+        /// Updates (≤10).
+        rules: Vec<RuleUpdate>,
+    },
+    /// Deregister servers.
+    RemoveMembers {
+        /// Group.
+        group: GroupRef,
+        /// Servers.
+        members: Vec<Member>,
+    },
+    /// Delete rules.
+    DeleteRules {
+        /// Rule ids (≤10).
+        ids: Vec<String>,
+    },
+    /// Delete a server group.
+    DeleteServerGroup {
+        /// Group id.
+        id: String,
+        /// Key.
+        key: String,
+    },
+}
+
+impl OpKind {
+    /// The operation name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::CreateLoadBalancer { .. } => "CreateLoadBalancer",
+            Self::UpdateLoadBalancer { .. } => "UpdateLoadBalancer",
+            Self::CreatePlaceholderGroup { .. } => "CreatePlaceholderGroup",
+            Self::CreateListener { .. } => "CreateListener",
+            Self::UpdateListener { .. } => "UpdateListener",
+            Self::DeleteListener { .. } => "DeleteListener",
+            Self::CreateServerGroup { .. } => "CreateServerGroup",
+            Self::AddMembers { .. } => "AddMembers",
+            Self::UpdateMembers { .. } => "UpdateMembers",
+            Self::UpdateServerGroup { .. } => "UpdateServerGroup",
+            Self::CreateRules { .. } => "CreateRules",
+            Self::UpdateRules { .. } => "UpdateRules",
+            Self::RemoveMembers { .. } => "RemoveMembers",
+            Self::DeleteRules { .. } => "DeleteRules",
+            Self::DeleteServerGroup { .. } => "DeleteServerGroup",
+        }
+    }
+
+    /// The object the operation is about, for logs and ClientTokens.
+    pub fn object(&self) -> String {
+        match self {
+            Self::CreateLoadBalancer { lb, .. } => lb.name.clone(),
+            Self::UpdateLoadBalancer { id, .. } => id.clone(),
+            Self::CreatePlaceholderGroup { group, .. } => group.key.clone(),
+            Self::CreateListener { listener, .. } => listener.key.to_string(),
+            Self::UpdateListener { listener, .. } => listener.key.to_string(),
+            Self::DeleteListener { listener, .. } => listener.to_string(),
+            Self::CreateServerGroup { group, .. } => group.key.clone(),
+            Self::AddMembers { group, .. }
+            | Self::UpdateMembers { group, .. }
+            | Self::RemoveMembers { group, .. } => group.key.clone(),
+            Self::UpdateServerGroup { key, .. } | Self::DeleteServerGroup { key, .. } => {
+                key.clone()
+            }
+            Self::CreateRules { listener, rules } => format!(
+                "{listener} {}",
+                rules.first().map_or("", |r| r.rule.identity.as_str())
+            ),
+            Self::UpdateRules { rules } => rules.first().map_or(String::new(), |r| r.id.clone()),
+            Self::DeleteRules { ids } => ids.first().cloned().unwrap_or_default(),
+        }
+    }
+}
+
+/// An operation with its idempotency token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Op {
+    /// What to do.
+    #[serde(flatten)]
+    pub kind: OpKind,
+    /// ClientToken: the same for the same owner, object, operation and content.
+    pub client_token: String,
+}
+
+impl Op {
+    fn new(owner: &str, kind: OpKind) -> Self {
+        let token = client_token(owner, &kind.object(), kind.name(), &content_hash(&kind));
+        Self {
+            kind,
+            client_token: token,
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Ingress
+// ------------------------------------------------------------------------------------------------
+
+/// Plans the operations that turn `actual` into `desired` for one alb_ingress.
+pub fn plan_ingress_ops(desired: &DesiredIngress, actual: &ActualIngress) -> Vec<Op> {
+    let owner = desired.id.to_string();
+    let op = |kind| Op::new(&owner, kind);
+    let mine = |tags: &Tags| owns(tags, &desired.cluster_id, &desired.id);
+
+    let groups = plan_groups(desired, actual, &mine);
+    let rules = plan_rules(desired, actual, &mine, &groups.replaced);
+
+    let mut ops: Vec<Op> = Vec::new();
+    ops.extend(groups.create.into_iter().map(op));
+    ops.extend(groups.add.into_iter().map(op));
+    ops.extend(groups.update_members.into_iter().map(op));
+    ops.extend(groups.update.into_iter().map(op));
+    for round in rules.rounds {
+        let mut by_listener: BTreeMap<ListenerKey, Vec<NewRule>> = BTreeMap::new();
+        for rule in round.creates {
+            let tags = ingress_tags(
+                &desired.cluster_id,
+                &desired.config,
+                &desired.id,
+                ResourceKind::Rule,
+                &rule.identity,
+            );
+            by_listener
+                .entry(rule.listener)
+                .or_default()
+                .push(NewRule { rule, tags });
+        }
+        for (listener, rules) in by_listener {
+            for chunk in rules.chunks(RULE_BATCH) {
+                ops.push(op(OpKind::CreateRules {
+                    listener,
+                    rules: chunk.to_vec(),
+                }));
+            }
+        }
+        for chunk in round.updates.chunks(RULE_BATCH) {
+            ops.push(op(OpKind::UpdateRules {
+                rules: chunk.to_vec(),
+            }));
+        }
+    }
+    ops.extend(groups.remove.into_iter().map(op));
+    for chunk in rules.delete.chunks(RULE_BATCH) {
+        ops.push(op(OpKind::DeleteRules {
+            ids: chunk.to_vec(),
+        }));
+    }
+    ops.extend(groups.delete.into_iter().map(op));
+    ops
+}
+
+#[derive(Default)]
+struct GroupPlan {
+    create: Vec<OpKind>,
+    add: Vec<OpKind>,
+    update_members: Vec<OpKind>,
+    update: Vec<OpKind>,
+    remove: Vec<OpKind>,
+    delete: Vec<OpKind>,
+    /// Keys whose group is replaced: rules forwarding to them must be rewritten.
+    replaced: BTreeSet<String>,
+}
+
+fn member_ops(
+    out: &mut Vec<OpKind>,
+    group: &GroupRef,
+    members: Vec<Member>,
+    make: fn(GroupRef, Vec<Member>) -> OpKind,
+) {
+    for chunk in members.chunks(MEMBER_BATCH) {
+        out.push(make(group.clone(), chunk.to_vec()));
+    }
+}
+
+fn plan_groups(
+    desired: &DesiredIngress,
+    actual: &ActualIngress,
+    mine: &dyn Fn(&Tags) -> bool,
+) -> GroupPlan {
+    let mut plan = GroupPlan::default();
+    let mut owned: BTreeMap<&str, Vec<&ActualServerGroup>> = BTreeMap::new();
+    for g in &actual.server_groups {
+        let is_group = g.tags.get(TAG_RESOURCE).map(String::as_str)
+            == Some(ResourceKind::ServerGroup.as_str());
+        if let (true, true, Some(key)) = (mine(&g.tags), is_group, g.tags.get(TAG_KEY)) {
+            owned.entry(key.as_str()).or_default().push(g);
+        }
+    }
+    let mut kept: BTreeSet<&str> = BTreeSet::new();
+    let add = |m: GroupRef, v: Vec<Member>| OpKind::AddMembers {
+        group: m,
+        members: v,
+    };
+    for d in &desired.server_groups {
+        let candidates = owned.get(d.key.as_str()).cloned().unwrap_or_default();
+        let same_protocol = candidates
+            .iter()
+            .find(|g| g.attributes.protocol == d.attributes.protocol);
+        match (same_protocol, candidates.first()) {
+            (Some(a), _) => {
+                kept.insert(&a.id);
+                if a.name != d.name || a.attributes != d.attributes {
+                    plan.update.push(OpKind::UpdateServerGroup {
+                        id: a.id.clone(),
+                        key: d.key.clone(),
+                        name: d.name.clone(),
+                        attributes: d.attributes.clone(),
+                    });
+                }
+                let group = GroupRef {
+                    key: d.key.clone(),
+                    id: Some(a.id.clone()),
+                };
+                let have: BTreeMap<_, &Member> =
+                    a.members.iter().map(|m| (m.identity(), m)).collect();
+                let want: BTreeMap<_, &Member> =
+                    d.members.iter().map(|m| (m.identity(), m)).collect();
+                let missing: Vec<Member> = d
+                    .members
+                    .iter()
+                    .filter(|m| !have.contains_key(&m.identity()))
+                    .cloned()
+                    .collect();
+                let reweight: Vec<Member> = d
+                    .members
+                    .iter()
+                    .filter(|m| {
+                        have.get(&m.identity())
+                            .is_some_and(|h| h.weight != m.weight)
+                    })
+                    .cloned()
+                    .collect();
+                let mut stale: Vec<Member> = a
+                    .members
+                    .iter()
+                    .filter(|m| !want.contains_key(&m.identity()))
+                    .cloned()
+                    .collect();
+                stale.sort();
+                member_ops(&mut plan.add, &group, missing, add);
+                member_ops(&mut plan.update_members, &group, reweight, |g, m| {
+                    OpKind::UpdateMembers {
+                        group: g,
+                        members: m,
+                    }
+                });
+                member_ops(&mut plan.remove, &group, stale, |g, m| {
+                    OpKind::RemoveMembers {
+                        group: g,
+                        members: m,
+                    }
+                });
+            }
+            (None, existing) => {
+                if existing.is_some() {
+                    plan.replaced.insert(d.key.clone());
+                }
+                let mut group = d.clone();
+                group.members.clear();
+                plan.create.push(OpKind::CreateServerGroup {
+                    group,
+                    tags: ingress_tags(
+                        &desired.cluster_id,
+                        &desired.config,
+                        &desired.id,
+                        ResourceKind::ServerGroup,
+                        &d.key,
+                    ),
+                });
+                let group = GroupRef {
+                    key: d.key.clone(),
+                    id: None,
+                };
+                member_ops(&mut plan.add, &group, d.members.clone(), add);
+            }
+        }
+    }
+    for (key, groups) in owned {
+        for g in groups {
+            if !kept.contains(g.id.as_str()) {
+                plan.delete.push(OpKind::DeleteServerGroup {
+                    id: g.id.clone(),
+                    key: key.to_owned(),
+                });
+            }
+        }
+    }
+    plan
+}
+
+struct Round {
+    creates: Vec<DesiredRule>,
+    updates: Vec<RuleUpdate>,
+}
+
+struct RulePlan {
+    rounds: Vec<Round>,
+    delete: Vec<String>,
+}
+
+/// A rule that must land on a priority it does not hold yet.
+struct Pending {
+    listener: ListenerKey,
+    target: u32,
+    /// `Some(id, current priority)` for a move, `None` for a create.
+    existing: Option<(String, u32)>,
+    create: Option<DesiredRule>,
+    update: Option<RuleUpdate>,
+}
+
+fn same_conditions(a: &[Condition], b: &[Condition]) -> bool {
+    let norm = |v: &[Condition]| {
+        let mut v: Vec<Condition> = v.iter().map(Condition::normalized).collect();
+        v.sort();
+        v
+    };
+    norm(a) == norm(b)
+}
+
+fn same_actions(a: &[Action], b: &[Action]) -> bool {
+    let norm = |v: &[Action]| {
+        let mut v = v.to_vec();
+        v.sort_by_key(|x| x.order);
+        v.into_iter()
+            .map(|mut x| {
+                if let ActionKind::ForwardGroup { server_groups, .. } = &mut x.kind {
+                    server_groups.sort();
+                }
+                x.kind
+            })
+            .collect::<Vec<_>>()
+    };
+    norm(a) == norm(b)
+}
+
+fn plan_rules(
+    desired: &DesiredIngress,
+    actual: &ActualIngress,
+    mine: &dyn Fn(&Tags) -> bool,
+    replaced: &BTreeSet<String>,
+) -> RulePlan {
+    let owned: Vec<&ActualRule> = actual.rules.iter().filter(|r| mine(&r.tags)).collect();
+    let mut by_identity: BTreeMap<(ListenerKey, &str), Vec<&ActualRule>> = BTreeMap::new();
+    for r in &owned {
+        if let Some(k) = r.tags.get(TAG_KEY) {
+            by_identity
+                .entry((r.listener, k.as_str()))
+                .or_default()
+                .push(r);
+        }
+    }
+    let mut matched: BTreeSet<&str> = BTreeSet::new();
+    let mut in_place: Vec<RuleUpdate> = Vec::new();
+    let mut pending: Vec<Pending> = Vec::new();
+    for d in &desired.rules {
+        let candidates = by_identity
+            .get(&(d.listener, d.identity.as_str()))
+            .cloned()
+            .unwrap_or_default();
+        let found = candidates
+            .iter()
+            .find(|r| r.priority == d.priority)
+            .or(candidates.first());
+        let Some(a) = found else {
+            pending.push(Pending {
+                listener: d.listener,
+                target: d.priority,
+                existing: None,
+                create: Some(d.clone()),
+                update: None,
+            });
+            continue;
+        };
+        matched.insert(&a.id);
+        let uses_replaced = d
+            .actions
+            .iter()
+            .flat_map(|x| x.kind.group_keys())
+            .any(|k| replaced.contains(k));
+        let content = uses_replaced
+            || !same_conditions(&d.conditions, &a.conditions)
+            || !same_actions(&d.actions, &a.actions);
+        let update = RuleUpdate {
+            id: a.id.clone(),
+            listener: d.listener,
+            priority: d.priority,
+            name: (a.name != d.name).then(|| d.name.clone()),
+            conditions: content.then(|| d.conditions.clone()),
+            actions: content.then(|| d.actions.clone()),
+        };
+        if a.priority != d.priority {
+            pending.push(Pending {
+                listener: d.listener,
+                target: d.priority,
+                existing: Some((a.id.clone(), a.priority)),
+                create: None,
+                update: Some(update),
+            });
+        } else if content || update.name.is_some() {
+            in_place.push(update);
+        }
+    }
+    let delete: Vec<String> = owned
+        .iter()
+        .filter(|r| !matched.contains(r.id.as_str()))
+        .map(|r| r.id.clone())
+        .collect();
+    let occupied: BTreeMap<(ListenerKey, u32), Option<String>> = actual
+        .rules
+        .iter()
+        .map(|r| {
+            let holder = mine(&r.tags).then(|| r.id.clone());
+            ((r.listener, r.priority), holder)
+        })
+        .collect();
+    RulePlan {
+        rounds: schedule(pending, in_place, occupied),
+        delete,
+    }
+}
+
+/// Orders creates and moves into rounds whose target priorities are free when the round starts.
+/// `occupied` maps (listener, priority) to the owned rule id holding it (`None` = not ours).
+fn schedule(
+    mut pending: Vec<Pending>,
+    in_place: Vec<RuleUpdate>,
+    mut occupied: BTreeMap<(ListenerKey, u32), Option<String>>,
+) -> Vec<Round> {
+    let mut rounds = vec![Round {
+        creates: Vec::new(),
+        updates: in_place,
+    }];
+    pending.sort_by_key(|p| (p.listener, p.target));
+    while !pending.is_empty() {
+        let blocked = |p: &Pending| matches!(occupied.get(&(p.listener, p.target)), Some(Some(_)));
+        let (ready, rest): (Vec<Pending>, Vec<Pending>) =
+            pending.into_iter().partition(|p| !blocked(p));
+        pending = rest;
+        if ready.is_empty() {
+            park_blocker(&mut pending, &mut occupied, &mut rounds);
+            continue;
+        }
+        let mut round = Round {
+            creates: Vec::new(),
+            updates: Vec::new(),
+        };
+        for p in &ready {
+            if let Some((_, from)) = &p.existing {
+                occupied.remove(&(p.listener, *from));
+            }
+        }
+        for p in ready {
+            // A created rule has no id yet; its identity stands in (no other placement targets
+            // the same priority, as desired priorities are unique per listener).
+            let holder = match (&p.existing, &p.create) {
+                (Some((id, _)), _) => id.clone(),
+                (None, Some(rule)) => format!("new:{}", rule.identity),
+                (None, None) => String::new(),
+            };
+            occupied.insert((p.listener, p.target), Some(holder));
+            round.creates.extend(p.create);
+            round.updates.extend(p.update);
+        }
+        rounds.push(round);
+    }
+    rounds.retain(|r| !r.creates.is_empty() || !r.updates.is_empty());
+    rounds
+}
+
+/// Moves the owned rule blocking the first pending placement to the nearest free priority
+/// (not wanted by any pending placement). With no free priority left, the remaining placements
+/// are emitted as they are and the API reports the conflict.
+fn park_blocker(
+    pending: &mut Vec<Pending>,
+    occupied: &mut BTreeMap<(ListenerKey, u32), Option<String>>,
+    rounds: &mut Vec<Round>,
+) {
+    let Some(first) = pending.first() else {
+        return;
+    };
+    let listener = first.listener;
+    let target = first.target;
+    let Some(Some(holder)) = occupied.get(&(listener, target)).cloned() else {
+        return;
+    };
+    let wanted: BTreeSet<u32> = pending
+        .iter()
+        .filter(|p| p.listener == listener)
+        .map(|p| p.target)
+        .collect();
+    let free = |p: u32| !occupied.contains_key(&(listener, p)) && !wanted.contains(&p);
+    let temp = (1..MAX_PRIORITY)
+        .flat_map(|d| [target.checked_add(d), target.checked_sub(d)])
+        .flatten()
+        .find(|&p| (1..=MAX_PRIORITY).contains(&p) && free(p));
+    let Some(temp) = temp else {
+        let rest = std::mem::take(pending);
+        rounds.push(Round {
+            creates: rest.iter().filter_map(|p| p.create.clone()).collect(),
+            updates: rest.into_iter().filter_map(|p| p.update).collect(),
+        });
+        return;
+    };
+    occupied.remove(&(listener, target));
+    occupied.insert((listener, temp), Some(holder.clone()));
+    for p in pending.iter_mut() {
+        if let Some((id, from)) = &mut p.existing {
+            if *id == holder {
+                *from = temp;
+            }
+        }
+    }
+    rounds.push(Round {
+        creates: Vec::new(),
+        updates: vec![RuleUpdate {
+            id: holder,
+            listener,
+            priority: temp,
+            name: None,
+            conditions: None,
+            actions: None,
+        }],
+    });
+}
+
+// ------------------------------------------------------------------------------------------------
+// Config
+// ------------------------------------------------------------------------------------------------
+
+/// Plans the operations that turn `actual` (None = nothing exists yet) into `desired` for one
+/// alb_config. `cluster_id` goes into the ownership tags; the config identity is the load
+/// balancer name. Attributes the API cannot change are the provider's business (RequiresReplace).
+///
+/// Order: CreateLoadBalancer → CreatePlaceholderGroup → CreateListener → UpdateLoadBalancer →
+/// UpdateListener → DeleteListener (owned listeners no longer declared) → DeleteServerGroup
+/// (their placeholder groups). Listeners are matched by key among the owned ones; a listener with
+/// the same key that this config does not own is never adopted or changed (its CreateListener
+/// then fails with the API's "already exists" error).
+pub fn plan_config_ops(
+    desired: &DesiredLoadBalancer,
+    actual: Option<&ActualLoadBalancer>,
+    cluster_id: &str,
+) -> Vec<Op> {
+    let config = desired.name.as_str();
+    let op = |kind| Op::new(config, kind);
+    let mut ops = Vec::new();
+    let Some(actual) = actual else {
+        let mut tags = desired.tags.clone();
+        tags.extend(config_tags(
+            cluster_id,
+            config,
+            ResourceKind::LoadBalancer,
+            None,
+        ));
+        ops.push(op(OpKind::CreateLoadBalancer {
+            lb: desired.clone(),
+            tags,
+        }));
+        for l in &desired.listeners {
+            ops.extend(create_listener(l, cluster_id, config).into_iter().map(op));
+        }
+        return ops;
+    };
+    let mine = |tags: &Tags| owns_config_object(tags, cluster_id, config);
+    let placeholders: BTreeMap<&str, &ActualPlaceholder> = actual
+        .placeholders
+        .iter()
+        .filter(|p| mine(&p.tags))
+        .filter_map(|p| p.tags.get(TAG_KEY).map(|k| (k.as_str(), p)))
+        .collect();
+    let mut creates = Vec::new();
+    let mut updates = Vec::new();
+    let user_tags: Tags = actual
+        .tags
+        .iter()
+        .filter(|(k, _)| !k.starts_with(TAG_PREFIX))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if actual.name != desired.name
+        || actual.deletion_protection != desired.deletion_protection
+        || actual.access_log != desired.access_log
+        || user_tags != desired.tags
+    {
+        updates.push(OpKind::UpdateLoadBalancer {
+            id: actual.id.clone(),
+            lb: desired.clone(),
+        });
+    }
+    for l in &desired.listeners {
+        let existing = actual
+            .listeners
+            .iter()
+            .find(|a| a.key == l.key && mine(&a.tags));
+        let Some(a) = existing else {
+            creates.extend(create_listener(l, cluster_id, config));
+            continue;
+        };
+        let placeholder = placeholders.get(l.default_server_group.key.as_str());
+        if placeholder.is_none() {
+            creates.push(create_placeholder(l, cluster_id, config));
+        }
+        let group = GroupRef {
+            key: l.default_server_group.key.clone(),
+            id: placeholder.map(|p| p.id.clone()),
+        };
+        if a.attributes != l.attributes
+            || group.id.is_none()
+            || a.default_server_group_id != group.id
+        {
+            updates.push(OpKind::UpdateListener {
+                id: a.id.clone(),
+                listener: l.clone(),
+                default_group: group,
+            });
+        }
+    }
+    // Placeholders first, then listeners, as in the create path.
+    creates.sort_by_key(|k| !matches!(k, OpKind::CreatePlaceholderGroup { .. }));
+    let declared: BTreeSet<ListenerKey> = desired.listeners.iter().map(|l| l.key).collect();
+    let mut deletes = Vec::new();
+    let mut group_deletes = Vec::new();
+    for a in &actual.listeners {
+        if !declared.contains(&a.key) && mine(&a.tags) {
+            deletes.push(OpKind::DeleteListener {
+                id: a.id.clone(),
+                listener: a.key,
+            });
+        }
+    }
+    let wanted: BTreeSet<String> = desired
+        .listeners
+        .iter()
+        .map(|l| l.default_server_group.key.clone())
+        .collect();
+    for (key, p) in &placeholders {
+        if !wanted.contains(*key) {
+            group_deletes.push(OpKind::DeleteServerGroup {
+                id: p.id.clone(),
+                key: (*key).to_owned(),
+            });
+        }
+    }
+    ops.extend(
+        creates
+            .into_iter()
+            .chain(updates)
+            .chain(deletes)
+            .chain(group_deletes)
+            .map(op),
+    );
+    ops
+}
+
+fn create_placeholder(l: &DesiredListener, cluster_id: &str, config: &str) -> OpKind {
+    OpKind::CreatePlaceholderGroup {
+        listener: l.key,
+        group: l.default_server_group.clone(),
+        tags: config_tags(
+            cluster_id,
+            config,
+            ResourceKind::Placeholder,
+            Some(&l.default_server_group.key),
+        ),
+    }
+}
+
+fn create_listener(l: &DesiredListener, cluster_id: &str, config: &str) -> Vec<OpKind> {
+    vec![
+        create_placeholder(l, cluster_id, config),
+        OpKind::CreateListener {
+            listener: l.clone(),
+            default_group: GroupRef {
+                key: l.default_server_group.key.clone(),
+                id: None,
+            },
+            tags: config_tags(
+                cluster_id,
+                config,
+                ResourceKind::Listener,
+                Some(&l.key.to_string()),
+            ),
+        },
+    ]
+}
