@@ -91,3 +91,41 @@ fn expansion_is_deterministic() {
     let input: Input = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     assert_eq!(render(&input), render(&input));
 }
+
+#[test]
+fn edge_variants_never_panic() {
+    for entry in std::fs::read_dir(golden_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.to_string_lossy().ends_with(".input.json") {
+            continue;
+        }
+        let input: Input = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for order in [0, 1, 999, 1000, 1001, -5, i64::MAX] {
+            for edition in [
+                model::spec::Edition::Basic,
+                model::spec::Edition::StandardWithWaf,
+            ] {
+                let mut ingress = input.ingress.clone();
+                ingress.order = Some(order);
+                ingress.ssl_redirect = Some(order % 2 == 0);
+                let listeners = ConfigListeners {
+                    cluster_id: String::new(),
+                    config: "x".repeat(300),
+                    edition,
+                    listeners: ["HTTP:80", "HTTPS:443", "HTTP:8080", "HTTPS:8443"]
+                        .iter()
+                        .map(|k| k.parse().unwrap())
+                        .collect(),
+                };
+                if let Ok(d) = expand_ingress(&ingress, &listeners, &input.members) {
+                    for r in &d.rules {
+                        assert!((1..=10_000).contains(&r.priority));
+                        assert!(r.name.len() <= 128 && r.identity.len() <= 128);
+                        let _ = (r.summary(), r.flat_actions(), r.flat_conditions());
+                    }
+                    let _ = model::plan_ingress_ops(&d, &Default::default());
+                }
+            }
+        }
+    }
+}
