@@ -1,0 +1,378 @@
+//! Waiting for asynchronous jobs and resource statuses, with deadlines and backoff.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::error::Error;
+use crate::job::{AsyncJob, ListAsynJobsRequest};
+use crate::listener::{Listener, ListenerIdRequest};
+use crate::load_balancer::{LoadBalancer, LoadBalancerIdRequest};
+use crate::rule::{ListRulesRequest, Rule};
+use crate::server_group::{ListServerGroupsRequest, ServerGroup};
+use crate::Client;
+
+/// Most job ids queried by one `ListAsynJobs` call while waiting.
+const JOB_IDS_PER_POLL: usize = 20;
+
+/// How long and how often to poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitOptions {
+    /// Give up after this long.
+    pub timeout: Duration,
+    /// First poll interval; doubles up to `max_interval`.
+    pub initial_interval: Duration,
+    /// Longest poll interval.
+    pub max_interval: Duration,
+    /// Log progress at `info` level at most this often.
+    pub progress_every: Duration,
+    /// Consecutive polls on which a resource may be missing before that is an error
+    /// (eventual consistency right after a create).
+    pub missing_grace: u32,
+}
+
+impl Default for WaitOptions {
+    /// 5 minutes (Terraform's default resource timeout), polling from 500 ms up to 5 s.
+    fn default() -> Self {
+        WaitOptions {
+            timeout: Duration::from_secs(300),
+            initial_interval: Duration::from_millis(500),
+            max_interval: Duration::from_secs(5),
+            progress_every: Duration::from_secs(15),
+            missing_grace: 3,
+        }
+    }
+}
+
+/// What one poll found.
+enum Poll<T> {
+    /// Finished.
+    Done(T),
+    /// Not yet; the text describes the state seen.
+    Pending(String),
+    /// The resource was not found (tolerated for `missing_grace` polls).
+    Missing(String),
+}
+
+/// Polls `probe` with backoff until it reports `Done`, fails, or the deadline passes.
+async fn poll<T, F, Fut>(what: &str, options: &WaitOptions, mut probe: F) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Poll<T>, Error>>,
+{
+    let started = Instant::now();
+    let mut interval = options.initial_interval;
+    let mut last_progress = Instant::now();
+    let mut missing = 0u32;
+    loop {
+        let last_seen = match probe().await? {
+            Poll::Done(v) => {
+                tracing::debug!(
+                    what,
+                    waited_ms = started.elapsed().as_millis() as u64,
+                    "wait finished"
+                );
+                return Ok(v);
+            }
+            Poll::Pending(state) => {
+                missing = 0;
+                state
+            }
+            Poll::Missing(state) => {
+                missing += 1;
+                if missing > options.missing_grace {
+                    return Err(Error::UnexpectedState {
+                        resource: "waited-for resource",
+                        id: what.to_string(),
+                        status: state,
+                    });
+                }
+                state
+            }
+        };
+        let waited = started.elapsed();
+        if waited + interval > options.timeout {
+            return Err(Error::WaitTimeout {
+                what: what.to_string(),
+                waited,
+                last_seen,
+            });
+        }
+        if last_progress.elapsed() >= options.progress_every {
+            tracing::info!(what, waited_s = waited.as_secs(), state = %last_seen, "still waiting");
+            last_progress = Instant::now();
+        }
+        tokio::time::sleep(interval).await;
+        interval = (interval * 2).min(options.max_interval);
+    }
+}
+
+impl Client {
+    /// Waits until every job in `job_ids` has `Succeeded`. A `Failed` job ends the wait with
+    /// [`Error::JobFailed`] carrying its `ErrorCode`/`ErrorMessage`. Jobs not listed yet are
+    /// treated as still processing.
+    pub async fn wait_for_jobs(
+        &self,
+        job_ids: &[String],
+        options: &WaitOptions,
+    ) -> Result<Vec<AsyncJob>, Error> {
+        // Shared between polls; the lock is never held across an await.
+        let finished: Arc<Mutex<BTreeMap<String, AsyncJob>>> = Arc::default();
+        let what = match job_ids {
+            [one] => format!("job {one}"),
+            _ => format!("{} jobs", job_ids.len()),
+        };
+        let pending_ids = |finished: &Mutex<BTreeMap<String, AsyncJob>>| -> Vec<String> {
+            let done = finished.lock().unwrap_or_else(|p| p.into_inner());
+            job_ids
+                .iter()
+                .filter(|id| !done.contains_key(*id))
+                .cloned()
+                .collect()
+        };
+        poll(&what, options, || {
+            let finished = Arc::clone(&finished);
+            let pending = pending_ids(&finished);
+            async move {
+                for chunk in pending.chunks(JOB_IDS_PER_POLL) {
+                    let request = ListAsynJobsRequest {
+                        job_ids: chunk.to_vec(),
+                        max_results: Some(100),
+                        ..Default::default()
+                    };
+                    for job in self.list_asyn_jobs(&request).await?.jobs {
+                        match job.status.as_str() {
+                            "Succeeded" => {
+                                finished
+                                    .lock()
+                                    .unwrap_or_else(|p| p.into_inner())
+                                    .insert(job.id.clone(), job);
+                            }
+                            "Failed" => {
+                                return Err(Error::JobFailed {
+                                    job_id: job.id,
+                                    api_name: job.api_name.unwrap_or_default(),
+                                    code: job.error_code.unwrap_or_default(),
+                                    message: job.error_message.unwrap_or_default(),
+                                });
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                let left = pending_ids(&finished).len();
+                if left == 0 {
+                    Ok(Poll::Done(()))
+                } else {
+                    Ok(Poll::Pending(format!("{left} job(s) processing")))
+                }
+            }
+        })
+        .await?;
+        let mut done = finished.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(job_ids.iter().filter_map(|id| done.remove(id)).collect())
+    }
+
+    /// Waits for one job, if there is one (`None` returns immediately: synchronous action).
+    pub async fn wait_for_job(
+        &self,
+        job_id: Option<&str>,
+        options: &WaitOptions,
+    ) -> Result<Option<AsyncJob>, Error> {
+        match job_id {
+            Some(id) if !id.is_empty() => Ok(self
+                .wait_for_jobs(&[id.to_string()], options)
+                .await?
+                .into_iter()
+                .next()),
+            _ => Ok(None),
+        }
+    }
+
+    /// Waits until the load balancer is `Active`; `CreateFailed` is an error.
+    pub async fn wait_load_balancer_active(
+        &self,
+        load_balancer_id: &str,
+        options: &WaitOptions,
+    ) -> Result<LoadBalancer, Error> {
+        let request = LoadBalancerIdRequest::new(load_balancer_id);
+        poll(
+            &format!("load balancer {load_balancer_id} to be Active"),
+            options,
+            || async {
+                match self.get_load_balancer_attribute(&request).await {
+                    Ok(r) => match r.load_balancer.load_balancer_status.as_str() {
+                        "Active" => Ok(Poll::Done(r.load_balancer)),
+                        "CreateFailed" => Err(Error::UnexpectedState {
+                            resource: "load balancer",
+                            id: load_balancer_id.to_string(),
+                            status: "CreateFailed".into(),
+                        }),
+                        other => Ok(Poll::Pending(other.to_string())),
+                    },
+                    Err(e) if e.is_not_found() => Ok(Poll::Missing("not found".into())),
+                    Err(e) => Err(e),
+                }
+            },
+        )
+        .await
+    }
+
+    /// Waits until the listener is `Running`.
+    pub async fn wait_listener_running(
+        &self,
+        listener_id: &str,
+        options: &WaitOptions,
+    ) -> Result<Listener, Error> {
+        let request = ListenerIdRequest::new(listener_id);
+        poll(
+            &format!("listener {listener_id} to be Running"),
+            options,
+            || async {
+                match self.get_listener_attribute(&request).await {
+                    Ok(r) if r.listener.listener_status == "Running" => Ok(Poll::Done(r.listener)),
+                    Ok(r) => Ok(Poll::Pending(r.listener.listener_status)),
+                    Err(e) if e.is_not_found() => Ok(Poll::Missing("not found".into())),
+                    Err(e) => Err(e),
+                }
+            },
+        )
+        .await
+    }
+
+    /// Waits until every rule in `rule_ids` is `Available`; `CreateFailed` is an error.
+    pub async fn wait_rules_available(
+        &self,
+        rule_ids: &[String],
+        options: &WaitOptions,
+    ) -> Result<Vec<Rule>, Error> {
+        if rule_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let request = ListRulesRequest {
+            rule_ids: rule_ids.to_vec(),
+            ..Default::default()
+        };
+        poll(
+            &format!("{} rule(s) to be Available", rule_ids.len()),
+            options,
+            || async {
+                let rules = self.list_all(request.clone()).await?;
+                if let Some(failed) = rules.iter().find(|r| r.rule_status == "CreateFailed") {
+                    return Err(Error::UnexpectedState {
+                        resource: "rule",
+                        id: failed.rule_id.clone(),
+                        status: failed.rule_status.clone(),
+                    });
+                }
+                let missing = rule_ids
+                    .iter()
+                    .filter(|id| !rules.iter().any(|r| &r.rule_id == *id))
+                    .count();
+                if missing > 0 {
+                    return Ok(Poll::Missing(format!("{missing} rule(s) not listed")));
+                }
+                match rules.iter().find(|r| r.rule_status != "Available") {
+                    Some(r) => Ok(Poll::Pending(format!("{} is {}", r.rule_id, r.rule_status))),
+                    None => Ok(Poll::Done(rules)),
+                }
+            },
+        )
+        .await
+    }
+
+    /// Waits until the server group is `Available`.
+    pub async fn wait_server_group_available(
+        &self,
+        server_group_id: &str,
+        options: &WaitOptions,
+    ) -> Result<ServerGroup, Error> {
+        let request = ListServerGroupsRequest {
+            server_group_ids: vec![server_group_id.to_string()],
+            ..Default::default()
+        };
+        poll(
+            &format!("server group {server_group_id} to be Available"),
+            options,
+            || async {
+                let groups = self.list_server_groups(&request).await?.server_groups;
+                match groups
+                    .into_iter()
+                    .find(|g| g.server_group_id == server_group_id)
+                {
+                    Some(g) if g.server_group_status == "Available" => Ok(Poll::Done(g)),
+                    Some(g) => Ok(Poll::Pending(g.server_group_status)),
+                    None => Ok(Poll::Missing("not listed".into())),
+                }
+            },
+        )
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fast() -> WaitOptions {
+        WaitOptions {
+            timeout: Duration::from_millis(200),
+            initial_interval: Duration::from_millis(1),
+            max_interval: Duration::from_millis(5),
+            progress_every: Duration::from_millis(1),
+            missing_grace: 2,
+        }
+    }
+
+    #[tokio::test]
+    async fn poll_finishes_after_pending_states() {
+        let mut n = 0;
+        let r = poll("x", &fast(), || {
+            n += 1;
+            let k = n;
+            async move {
+                Ok(if k < 3 {
+                    Poll::Pending(format!("step {k}"))
+                } else {
+                    Poll::Done(k)
+                })
+            }
+        })
+        .await;
+        assert_eq!(r.ok(), Some(3));
+    }
+
+    #[tokio::test]
+    async fn poll_times_out_with_last_state() {
+        let r: Result<(), Error> = poll("x", &fast(), || async {
+            Ok(Poll::Pending("Configuring".into()))
+        })
+        .await;
+        match r {
+            Err(Error::WaitTimeout { last_seen, .. }) => assert_eq!(last_seen, "Configuring"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn poll_tolerates_missing_only_for_the_grace() {
+        let r: Result<(), Error> =
+            poll("x", &fast(), || async { Ok(Poll::Missing("gone".into())) }).await;
+        assert!(matches!(r, Err(Error::UnexpectedState { .. })));
+        let mut n = 0;
+        let r = poll("x", &fast(), || {
+            n += 1;
+            let k = n;
+            async move {
+                Ok(if k <= 2 {
+                    Poll::Missing("not yet".into())
+                } else {
+                    Poll::Done(())
+                })
+            }
+        })
+        .await;
+        assert!(r.is_ok());
+    }
+}
