@@ -43,8 +43,8 @@ testacc: build $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## Acceptance tests 
 
 test: lint unit testacc ## Everything CI runs.
 
-bench: build ## Benchmarks that print figures (expansion speed, API calls against the minimum).
-	$(CARGO) bench --workspace
+bench: ## Benchmarks that print figures (expansion speed, API calls against the minimum).
+	$(CARGO) bench -p model --bench expansion
 
 demo: build $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## Apply examples/basic against the local ALB mock.
 	TF_ACC_TERRAFORM_PATH=$(TERRAFORM) bash tools/demo.sh
