@@ -6,10 +6,12 @@
 
 pub mod binaries;
 pub mod diagnostics;
+pub mod hcl;
 pub mod terraform;
 pub mod workdir;
 
 pub use binaries::{provider_binary, terraform_binary, TERRAFORM_ENV};
 pub use diagnostics::{Diagnostic, ValidateReport};
+pub use hcl::provider_block;
 pub use terraform::{Output, Terraform};
 pub use workdir::Workdir;

@@ -34,7 +34,12 @@ impl Output {
 
     /// Panics unless the command failed and its output contains `needle`.
     pub fn assert_failure_containing(&self, needle: &str) -> &Self {
-        assert_ne!(self.code, 0, "expected failure, got success:\n{}", self.combined());
+        assert_ne!(
+            self.code,
+            0,
+            "expected failure, got success:\n{}",
+            self.combined()
+        );
         assert!(
             self.combined().contains(needle),
             "expected {needle:?} in output:\n{}",

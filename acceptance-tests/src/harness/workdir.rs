@@ -59,7 +59,8 @@ impl Workdir {
 
     /// Writes `main.tf` (prefixed with the required_providers block).
     pub fn write_config(&self, hcl: &str) {
-        std::fs::write(self.main_tf(), format!("{REQUIRED_PROVIDERS}\n{hcl}")).expect("write main.tf");
+        std::fs::write(self.main_tf(), format!("{REQUIRED_PROVIDERS}\n{hcl}"))
+            .expect("write main.tf");
     }
 
     /// Path of `main.tf`.

@@ -1,0 +1,21 @@
+//! HCL snippets shared by acceptance tests.
+
+/// Access key id the in-process mock accepts by default.
+pub const MOCK_ACCESS_KEY: &str = "mock-access-key";
+/// Secret of [`MOCK_ACCESS_KEY`].
+pub const MOCK_SECRET_KEY: &str = "mock-secret-key";
+
+/// A `provider "alb"` block talking to the ALB API at `endpoint` (e.g. the in-process mock)
+/// with the mock's default credentials and cluster id `c-acc`.
+pub fn provider_block(endpoint: &str) -> String {
+    format!(
+        r#"provider "alb" {{
+  region     = "cn-hangzhou"
+  endpoint   = "{endpoint}"
+  access_key = "{MOCK_ACCESS_KEY}"
+  secret_key = "{MOCK_SECRET_KEY}"
+  cluster_id = "c-acc"
+}}
+"#
+    )
+}
