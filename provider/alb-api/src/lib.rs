@@ -27,6 +27,8 @@
 //! - [`paging`]: following `NextToken`. [`wait`]: jobs and statuses.
 //!   [`batch`]: per-call limits, idempotent deletes, bounded concurrency.
 
+#![deny(missing_docs)]
+
 pub mod batch;
 pub mod client;
 pub mod common;
