@@ -2,3 +2,4 @@
 //! against the built provider, and `mock`, a local ALB OpenAPI server (also the `alb-mock` binary).
 
 pub mod harness;
+pub mod mock;

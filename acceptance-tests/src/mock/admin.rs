@@ -1,0 +1,71 @@
+//! The admin API under `/__mock/` (a path the real API never uses; no signature needed):
+//!
+//! | Method | Path | Body / answer |
+//! |---|---|---|
+//! | GET | `/__mock/faults` | the current [`Faults`] |
+//! | PUT | `/__mock/faults` | a [`Faults`] object (missing fields = 0/empty) replaces the faults; answers the new faults, or 400 `{"error": "…"}` |
+//! | GET | `/__mock/state` | every object in API shape with its current status, ordered by id |
+//! | GET | `/__mock/counters` | [`Counters`](super::faults::Counters) |
+//! | POST | `/__mock/reset` | forgets all objects, jobs, client tokens, nonces and counters (faults stay); answers `{"reset": true}` |
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+
+use super::faults::Faults;
+use super::server::Shared;
+
+/// Routes of the admin API.
+pub fn router() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/__mock/faults", get(get_faults).put(put_faults))
+        .route("/__mock/state", get(state))
+        .route("/__mock/counters", get(counters))
+        .route("/__mock/reset", post(reset))
+}
+
+async fn get_faults(State(shared): State<Arc<Shared>>) -> Json<Faults> {
+    Json(shared.faults())
+}
+
+async fn put_faults(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
+    let faults: Faults = match serde_json::from_slice(&body) {
+        Ok(f) => f,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": e.to_string()})),
+            )
+                .into_response()
+        }
+    };
+    if let Err(e) = faults.validate() {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": e}))).into_response();
+    }
+    shared.set_faults(faults.clone());
+    Json(faults).into_response()
+}
+
+async fn state(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.snapshot()).into_response()
+}
+
+async fn counters(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.counters()).into_response()
+}
+
+async fn reset(State(shared): State<Arc<Shared>>) -> Response {
+    match shared.reset() {
+        Ok(()) => Json(json!({"reset": true})).into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"error": e.message})),
+        )
+            .into_response(),
+    }
+}

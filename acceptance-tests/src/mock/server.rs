@@ -1,0 +1,308 @@
+//! The HTTP server: one handler for every API call (parse → faults → authenticate → run →
+//! respond), the admin routes, and [`MockServer`], which runs it all on its own thread.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::body::Bytes;
+use axum::extract::State as AxumState;
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::Response;
+use axum::routing::any;
+use axum::Router;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+use super::actions::{self, Call};
+use super::admin;
+use super::auth::Verifier;
+use super::config::MockConfig;
+use super::error::ApiError;
+use super::faults::{Counters, FaultEngine, Faults, Outcome};
+use super::params::Params;
+use super::state::{now_ms, State};
+use super::wire::{self, Incoming};
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // No code panics while holding these locks; recover the data if one ever did.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Everything the request handlers share.
+#[derive(Debug)]
+pub struct Shared {
+    host_id: String,
+    state: Mutex<State>,
+    faults: Mutex<FaultEngine>,
+    verifier: Verifier,
+}
+
+impl Shared {
+    /// Current faults.
+    pub fn faults(&self) -> Faults {
+        lock(&self.faults).faults().clone()
+    }
+
+    /// Replaces the faults.
+    pub fn set_faults(&self, faults: Faults) {
+        lock(&self.faults).set_faults(faults);
+    }
+
+    /// Current counters.
+    pub fn counters(&self) -> Counters {
+        lock(&self.faults).counters().clone()
+    }
+
+    /// Whole state in API shapes as of now.
+    pub fn snapshot(&self) -> Value {
+        let now = now_ms();
+        let mut state = lock(&self.state);
+        state.settle(now);
+        actions::snapshot(&state, now)
+    }
+
+    /// Forgets objects, nonces and counters.
+    pub fn reset(&self) -> Result<(), ApiError> {
+        lock(&self.faults).reset_counters();
+        self.verifier.forget_nonces();
+        lock(&self.state).reset()
+    }
+
+    /// Runs one API call and renders its response.
+    async fn handle(&self, req: Incoming) -> Response {
+        let request_id = wire::request_id();
+        let action = req.action().unwrap_or_default().to_string();
+        let counted = if action.is_empty() {
+            "(none)"
+        } else {
+            action.as_str()
+        };
+        let decision = lock(&self.faults).decide(counted);
+        if decision.latency_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
+        }
+        let now = now_ms();
+        let result = match self.verifier.verify(&req, now) {
+            Err(e) => Err(e),
+            Ok(_) if action.is_empty() => Err(ApiError::missing("Action")),
+            Ok(_) if !actions::is_known(&action) => Err(ApiError::new(
+                404,
+                "InvalidAction.NotFound",
+                format!("Specified api '{action}' is not found, please check your url and method."),
+            )),
+            Ok(access_key_id) => {
+                if let Some(err) = decision.reject {
+                    tracing::debug!(%action, code = %err.code, "injected fault");
+                    return wire::error(&request_id, &self.host_id, &err);
+                }
+                self.run(&req, &action, &access_key_id, now)
+            }
+        };
+        let outcome = if result.is_ok() {
+            Outcome::Succeeded
+        } else {
+            Outcome::Failed
+        };
+        lock(&self.faults).record(counted, outcome, decision.drop);
+        if let Err(e) = &result {
+            tracing::debug!(%action, code = %e.code, status = e.status, "api error");
+        }
+        if decision.drop {
+            tracing::debug!(%action, "dropping response");
+            return wire::dropped();
+        }
+        match result {
+            Ok(body) => wire::success(&request_id, body),
+            Err(e) => wire::error(&request_id, &self.host_id, &e),
+        }
+    }
+
+    fn run(
+        &self,
+        req: &Incoming,
+        action: &str,
+        access_key_id: &str,
+        now: u64,
+    ) -> Result<serde_json::Map<String, Value>, ApiError> {
+        let business = req.business_params();
+        let params = Params::parse(&business)?;
+        let busy_window_ms = lock(&self.faults).faults().busy_window_ms;
+        let call = Call {
+            action,
+            params: &params,
+            business: &business,
+            access_key_id,
+            now,
+            busy_window_ms,
+        };
+        actions::execute(&mut lock(&self.state), &call)
+    }
+}
+
+async fn api(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    shared
+        .handle(Incoming::new(&method, &uri, &headers, body))
+        .await
+}
+
+async fn not_found(AxumState(shared): AxumState<Arc<Shared>>, uri: Uri) -> Response {
+    let err = ApiError::new(
+        404,
+        "InvalidAction.NotFound",
+        format!(
+            "Specified api is not found, please check your url and method ({}).",
+            uri.path()
+        ),
+    );
+    wire::error(&wire::request_id(), &shared.host_id, &err)
+}
+
+/// A running mock ALB API server. Dropping it stops the server.
+#[derive(Debug)]
+pub struct MockServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl MockServer {
+    /// Loads the state file (if any), binds `config.listen` and serves on a background thread.
+    /// Returns once the socket is listening.
+    pub fn start(config: MockConfig) -> anyhow::Result<Self> {
+        config.faults.validate().map_err(anyhow::Error::msg)?;
+        if config.credentials.is_empty() {
+            anyhow::bail!("at least one access key is required");
+        }
+        let state = State::open(
+            config.state_file.as_deref(),
+            &config.region,
+            config.async_delay_ms,
+            config.seed,
+        )?;
+        let shared = Arc::new(Shared {
+            host_id: format!("alb.{}.aliyuncs.com", config.region),
+            state: Mutex::new(state),
+            faults: Mutex::new(FaultEngine::new(config.faults.clone(), config.seed)),
+            verifier: Verifier::new(&config.credentials),
+        });
+        let app = Router::new()
+            .route("/", any(api))
+            .merge(admin::router())
+            .fallback(not_found)
+            .with_state(shared.clone());
+
+        let std_listener = std::net::TcpListener::bind(config.listen)
+            .with_context(|| format!("binding {}", config.listen))?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("alb-mock")
+            .enable_all()
+            .build()
+            .context("building the mock's runtime")?;
+        let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<anyhow::Result<()>>();
+        let thread = std::thread::Builder::new()
+            .name("alb-mock".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let listener = match tokio::net::TcpListener::from_std(std_listener) {
+                        Ok(l) => l,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e.into()));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    tokio::select! {
+                        result = axum::serve(listener, app) => {
+                            if let Err(e) = result {
+                                tracing::error!(error = %e, "alb-mock server stopped");
+                            }
+                        }
+                        _ = shutdown_rx => {}
+                    }
+                });
+                runtime.shutdown_timeout(Duration::from_secs(1));
+            })
+            .context("spawning the mock's thread")?;
+        ready_rx
+            .recv()
+            .context("the mock's thread ended before listening")??;
+        tracing::info!(%addr, "alb-mock listening");
+        Ok(Self {
+            addr,
+            shared,
+            shutdown: Some(shutdown_tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The whole state in API shapes (same as `GET /__mock/state`).
+    pub fn state(&self) -> Value {
+        self.shared.snapshot()
+    }
+
+    /// Call counters (same as `GET /__mock/counters`).
+    pub fn counters(&self) -> Counters {
+        self.shared.counters()
+    }
+
+    /// Current faults.
+    pub fn faults(&self) -> Faults {
+        self.shared.faults()
+    }
+
+    /// Replaces the faults; rates outside 0–1 are clamped.
+    pub fn set_faults(&self, mut faults: Faults) {
+        for rate in [
+            &mut faults.throttle_rate,
+            &mut faults.error_rate,
+            &mut faults.drop_rate,
+        ] {
+            *rate = if rate.is_nan() {
+                0.0
+            } else {
+                rate.clamp(0.0, 1.0)
+            };
+        }
+        self.shared.set_faults(faults);
+    }
+
+    /// Forgets all objects, nonces and counters (same as `POST /__mock/reset`).
+    pub fn reset(&self) -> anyhow::Result<()> {
+        self.shared.reset().map_err(|e| anyhow::anyhow!(e))
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
