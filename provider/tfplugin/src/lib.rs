@@ -6,10 +6,15 @@
 //! [`serve`] from `main`.
 
 pub mod diag;
+pub mod logging;
+mod panic;
 pub mod plan;
+pub mod proto;
 pub mod provider;
 pub mod schema;
 pub mod server;
+mod service;
+pub mod tls;
 pub mod types;
 pub mod value;
 
