@@ -349,7 +349,7 @@ pub fn delete(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>>
     let id = p.req_str("ListenerId")?;
     writable_listener_child(ctx, id)?;
     ctx.commit()?;
-    let until = ctx.now + ctx.state.async_delay_ms;
+    let until = ctx.job_done();
     let store = &mut ctx.state.store;
     if let Some(l) = store.listeners.get_mut(id) {
         l.phase = Phase::removing("Deleting", until);

@@ -294,7 +294,7 @@ pub fn delete(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>>
         ));
     }
     ctx.commit()?;
-    let until = ctx.now + ctx.state.async_delay_ms;
+    let until = ctx.job_done();
     let store = &mut ctx.state.store;
     if let Some(lb) = store.load_balancers.get_mut(id) {
         lb.phase = Phase::removing("Deleting", until);

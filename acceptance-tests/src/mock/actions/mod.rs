@@ -228,9 +228,16 @@ impl Ctx<'_> {
         }
     }
 
-    /// End of the transitional status of an object touched now.
+    /// End of the transitional status of an object touched now (async delay, stretched by the
+    /// busy-window fault).
     pub fn busy_until(&self) -> Millis {
         self.now + self.state.async_delay_ms.max(self.busy_window_ms)
+    }
+
+    /// When a job started now finishes; also the end of side-effect transitions (a parent
+    /// Configuring because a child changed) and of deletions.
+    pub fn job_done(&self) -> Millis {
+        self.now + self.state.async_delay_ms
     }
 
     /// Records a job for the current action.

@@ -551,8 +551,9 @@ fn create_rules(
         ctx.state.store.rules.insert(id.clone(), rule);
         created.push((id, priority));
     }
+    let listener_until = ctx.job_done();
     if let Some(l) = ctx.state.store.listeners.get_mut(listener_id) {
-        l.phase = Phase::transition("Configuring", until);
+        l.phase = Phase::transition("Configuring", listener_until);
     }
     Ok(created)
 }
@@ -643,6 +644,7 @@ fn update_rules(ctx: &mut Ctx<'_>, defs: &[Scope<'_>]) -> ApiResult<Vec<String>>
     }
     ctx.commit()?;
     let until = ctx.busy_until();
+    let listener_until = ctx.job_done();
     let mut ids = Vec::new();
     for (id, listener_id, input) in updates {
         if let Some(r) = ctx.state.store.rules.get_mut(&id) {
@@ -661,7 +663,7 @@ fn update_rules(ctx: &mut Ctx<'_>, defs: &[Scope<'_>]) -> ApiResult<Vec<String>>
             r.phase = Phase::transition("Configuring", until);
         }
         if let Some(l) = ctx.state.store.listeners.get_mut(&listener_id) {
-            l.phase = Phase::transition("Configuring", until);
+            l.phase = Phase::transition("Configuring", listener_until);
         }
         ids.push(id);
     }
@@ -698,8 +700,7 @@ fn delete_rules(ctx: &mut Ctx<'_>, ids: &[&str]) -> ApiResult<()> {
         }
     }
     ctx.commit()?;
-    let until = ctx.now + ctx.state.async_delay_ms;
-    let busy = ctx.busy_until();
+    let until = ctx.job_done();
     for id in ids {
         let listener_id = match ctx.state.store.rules.get_mut(*id) {
             Some(r) => {
@@ -709,7 +710,7 @@ fn delete_rules(ctx: &mut Ctx<'_>, ids: &[&str]) -> ApiResult<()> {
             None => continue,
         };
         if let Some(l) = ctx.state.store.listeners.get_mut(&listener_id) {
-            l.phase = Phase::transition("Configuring", busy);
+            l.phase = Phase::transition("Configuring", until);
         }
     }
     Ok(())

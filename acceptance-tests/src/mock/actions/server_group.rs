@@ -233,7 +233,7 @@ pub fn delete(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>>
     }
     writable_server_group(ctx, id)?;
     ctx.commit()?;
-    let until = ctx.now + ctx.state.async_delay_ms;
+    let until = ctx.job_done();
     if let Some(g) = ctx.state.store.server_groups.get_mut(id) {
         g.phase = Phase::removing("Deleting", until);
     }
@@ -409,7 +409,7 @@ pub fn remove_servers(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String,
         .collect::<ApiResult<Vec<_>>>()?;
     writable_server_group(ctx, id)?;
     ctx.commit()?;
-    let until = ctx.now + ctx.state.async_delay_ms;
+    let until = ctx.job_done();
     let busy = ctx.busy_until();
     if let Some(g) = ctx.state.store.server_groups.get_mut(id) {
         for i in indexes {
@@ -454,7 +454,7 @@ pub fn replace_servers(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String
     check_additions(ctx.state, &remaining, &added, indexes.len())?;
     writable_server_group(ctx, id)?;
     ctx.commit()?;
-    let until = ctx.now + ctx.state.async_delay_ms;
+    let until = ctx.job_done();
     let busy = ctx.busy_until();
     if let Some(g) = ctx.state.store.server_groups.get_mut(id) {
         for i in indexes {
