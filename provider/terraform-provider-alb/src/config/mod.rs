@@ -1,0 +1,12 @@
+//! Provider configuration: the `provider "alb"` schema, its resolution into [`ProviderSettings`]
+//! and the state shared with the resources.
+
+mod schema;
+mod settings;
+mod state;
+
+pub use schema::schema;
+pub use settings::{
+    env, resolve, KubernetesSettings, ProviderSettings, Resolution, Secret, DEFAULT_CLUSTER_ID,
+};
+pub use state::SharedSettings;

@@ -1,0 +1,82 @@
+//! Schema of the `provider "alb"` configuration block.
+
+use tfplugin::schema::{Block, NestedBlock, Schema};
+
+use crate::schema_kit::{opt_bool, opt_str};
+
+/// The provider configuration schema.
+pub fn schema() -> Schema {
+    Schema::new(0, block())
+}
+
+fn block() -> Block {
+    Block::new()
+        .describe(
+            "Alibaba Cloud ALB with Kubernetes-Ingress-style routing. Credentials and region come from \
+             this block or the usual `ALIBABA_CLOUD_*` environment variables; the `kubernetes` block says \
+             where to find the cluster whose Services back the ingresses.",
+        )
+        .attr(opt_str(
+            "region",
+            "Region of the load balancers, e.g. `cn-hangzhou`. Default: `ALIBABA_CLOUD_REGION`.",
+        ))
+        .attr(opt_str(
+            "access_key",
+            "AccessKey id. Default: `ALIBABA_CLOUD_ACCESS_KEY_ID`.",
+        ))
+        .attr(
+            opt_str(
+                "secret_key",
+                "AccessKey secret. Default: `ALIBABA_CLOUD_ACCESS_KEY_SECRET`.",
+            )
+            .sensitive(),
+        )
+        .attr(
+            opt_str(
+                "security_token",
+                "STS security token for temporary credentials. Default: `ALIBABA_CLOUD_SECURITY_TOKEN`.",
+            )
+            .sensitive(),
+        )
+        .attr(opt_str(
+            "endpoint",
+            "ALB API endpoint override, an `http://` or `https://` URL (e.g. `http://127.0.0.1:18080` for \
+             a local mock). Default: `https://alb.<region>.aliyuncs.com`.",
+        ))
+        .attr(opt_str(
+            "cluster_id",
+            "Identity of this Kubernetes cluster in the ownership tags of every object the provider \
+             creates; the provider changes and deletes only objects carrying it. Default `default`.",
+        ))
+        .block(NestedBlock::single("kubernetes", kubernetes()))
+}
+
+fn kubernetes() -> Block {
+    Block::new()
+        .describe(
+            "How to reach the Kubernetes cluster whose Services, EndpointSlices and Nodes provide the \
+             backend members, as in the kubernetes and helm providers: a kubeconfig file (and context) or \
+             `host` with `token` and `cluster_ca_certificate`.",
+        )
+        .attr(opt_str(
+            "config_path",
+            "Path to a kubeconfig file. Default: `KUBE_CONFIG_PATH`, then `KUBECONFIG`.",
+        ))
+        .attr(opt_str(
+            "config_context",
+            "Context of the kubeconfig to use. Default: its current context.",
+        ))
+        .attr(opt_str(
+            "host",
+            "URL of the Kubernetes API server, e.g. `https://10.0.0.1:6443`.",
+        ))
+        .attr(opt_str("token", "Bearer token for `host`.").sensitive())
+        .attr(opt_str(
+            "cluster_ca_certificate",
+            "PEM-encoded CA certificate of the API server.",
+        ))
+        .attr(opt_bool(
+            "insecure",
+            "Skip verification of the API server's certificate. Default `false`.",
+        ))
+}

@@ -1,0 +1,327 @@
+//! Resolution of the provider configuration (plus environment fallbacks) into [`ProviderSettings`].
+
+use std::fmt;
+use std::path::PathBuf;
+
+use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::value::Value;
+
+/// Default of `cluster_id`.
+pub const DEFAULT_CLUSTER_ID: &str = "default";
+
+/// Environment variables read when the corresponding attribute is not set.
+pub mod env {
+    /// Fallback of `access_key`.
+    pub const ACCESS_KEY_ID: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
+    /// Fallback of `secret_key`.
+    pub const ACCESS_KEY_SECRET: &str = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
+    /// Fallback of `security_token`.
+    pub const SECURITY_TOKEN: &str = "ALIBABA_CLOUD_SECURITY_TOKEN";
+    /// Fallback of `region`.
+    pub const REGION: &str = "ALIBABA_CLOUD_REGION";
+    /// First fallback of `kubernetes.config_path`.
+    pub const KUBE_CONFIG_PATH: &str = "KUBE_CONFIG_PATH";
+    /// Second fallback of `kubernetes.config_path` (a path list).
+    pub const KUBECONFIG: &str = "KUBECONFIG";
+}
+
+/// A secret string: its `Debug` output is redacted so it never reaches logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for signing requests.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// The resolved provider configuration the resources build their clients from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProviderSettings {
+    /// Region of the load balancers.
+    pub region: String,
+    /// AccessKey id.
+    pub access_key: String,
+    /// AccessKey secret.
+    pub secret_key: Secret,
+    /// STS token of temporary credentials.
+    pub security_token: Option<Secret>,
+    /// ALB API endpoint override (e.g. a local mock).
+    pub endpoint: Option<String>,
+    /// Cluster identity written into ownership tags.
+    pub cluster_id: String,
+    /// How to reach the Kubernetes cluster.
+    pub kubernetes: KubernetesSettings,
+}
+
+/// The resolved `kubernetes` block.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KubernetesSettings {
+    /// Kubeconfig files, in merge order (`config_path`, else `KUBE_CONFIG_PATH`, else `KUBECONFIG`).
+    pub config_paths: Vec<PathBuf>,
+    /// Kubeconfig context.
+    pub config_context: Option<String>,
+    /// API server URL.
+    pub host: Option<String>,
+    /// Bearer token for `host`.
+    pub token: Option<Secret>,
+    /// PEM CA certificate of the API server.
+    pub cluster_ca_certificate: Option<String>,
+    /// Skip TLS verification of the API server.
+    pub insecure: bool,
+}
+
+/// Outcome of resolving a configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Resolution {
+    /// Every value is known and complete.
+    Ready(Box<ProviderSettings>),
+    /// Some attributes depend on values known only after apply (the names, joined by ", ").
+    Deferred(String),
+}
+
+/// Resolves `config` (the provider block) with `env` as the environment.
+///
+/// Unknown values defer the resolution; missing region or credentials are errors that name both the
+/// attribute and its environment variable.
+pub fn resolve(
+    config: &Value,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Resolution, Diagnostics> {
+    let unknown = unknown_attributes(config);
+    if !unknown.is_empty() {
+        return Ok(Resolution::Deferred(unknown.join(", ")));
+    }
+    let setting = |attr: &str, var: &str| text(config.get(attr)).or_else(|| non_empty(env(var)));
+
+    let mut diagnostics = Diagnostics::default();
+    let mut required = |attr: &str, var: &str, what: &str| {
+        let value = setting(attr, var);
+        if value.is_none() {
+            diagnostics.push(
+                Diagnostic::error(
+                    format!("Missing ALB {what}"),
+                    format!(
+                        "Missing ALB {what}: set `{attr}` in the provider block or the {var} \
+                         environment variable."
+                    ),
+                )
+                .at(AttributePath::root().attr(attr)),
+            );
+        }
+        value
+    };
+    let region = required("region", env::REGION, "region");
+    let access_key = required("access_key", env::ACCESS_KEY_ID, "access key");
+    let secret_key = required("secret_key", env::ACCESS_KEY_SECRET, "secret key");
+    let (Some(region), Some(access_key), Some(secret_key)) = (region, access_key, secret_key)
+    else {
+        return Err(diagnostics);
+    };
+
+    Ok(Resolution::Ready(Box::new(ProviderSettings {
+        region,
+        access_key,
+        secret_key: Secret::new(secret_key),
+        security_token: setting("security_token", env::SECURITY_TOKEN).map(Secret::new),
+        endpoint: text(config.get("endpoint")),
+        cluster_id: text(config.get("cluster_id"))
+            .unwrap_or_else(|| DEFAULT_CLUSTER_ID.to_string()),
+        kubernetes: kubernetes(config.get("kubernetes"), env),
+    })))
+}
+
+fn kubernetes(block: &Value, env: &dyn Fn(&str) -> Option<String>) -> KubernetesSettings {
+    let config_paths = match text(block.get("config_path")) {
+        Some(path) => vec![PathBuf::from(path)],
+        None => match non_empty(env(env::KUBE_CONFIG_PATH)) {
+            Some(path) => vec![PathBuf::from(path)],
+            None => non_empty(env(env::KUBECONFIG))
+                .map(|list| std::env::split_paths(&list).collect())
+                .unwrap_or_default(),
+        },
+    };
+    KubernetesSettings {
+        config_paths,
+        config_context: text(block.get("config_context")),
+        host: text(block.get("host")),
+        token: text(block.get("token")).map(Secret::new),
+        cluster_ca_certificate: text(block.get("cluster_ca_certificate")),
+        insecure: block.get("insecure").as_bool().unwrap_or(false),
+    }
+}
+
+/// Paths (as text) of the attributes in `config` that are unknown.
+fn unknown_attributes(config: &Value) -> Vec<String> {
+    let mut unknown = Vec::new();
+    config.walk(&mut |path, value| {
+        if value.is_unknown() {
+            unknown.push(if path.0.is_empty() {
+                "the whole provider block".to_string()
+            } else {
+                path.to_string()
+            });
+        }
+    });
+    unknown
+}
+
+/// A known, non-empty string attribute.
+fn text(value: &Value) -> Option<String> {
+    value.as_str().filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_string())
+        }
+    }
+
+    fn ready(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> ProviderSettings {
+        match resolve(config, env) {
+            Ok(Resolution::Ready(settings)) => *settings,
+            other => panic!("expected settings, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn attributes_win_over_environment() {
+        let config = Value::object([
+            ("region", Value::from("cn-beijing")),
+            ("access_key", Value::from("AK")),
+            ("secret_key", Value::from("SK")),
+            ("endpoint", Value::from("http://127.0.0.1:18080")),
+            (
+                "kubernetes",
+                Value::object([("config_path", Value::from("/k/config"))]),
+            ),
+        ]);
+        let env = env_of(&[
+            (env::REGION, "cn-hangzhou"),
+            (env::ACCESS_KEY_ID, "ENV_AK"),
+            (env::KUBECONFIG, "/a:/b"),
+        ]);
+        let settings = ready(&config, &env);
+        assert_eq!(settings.region, "cn-beijing");
+        assert_eq!(settings.access_key, "AK");
+        assert_eq!(settings.secret_key.expose(), "SK");
+        assert_eq!(settings.endpoint.as_deref(), Some("http://127.0.0.1:18080"));
+        assert_eq!(settings.cluster_id, DEFAULT_CLUSTER_ID);
+        assert_eq!(
+            settings.kubernetes.config_paths,
+            vec![PathBuf::from("/k/config")]
+        );
+    }
+
+    #[test]
+    fn environment_fills_unset_attributes() {
+        let config = Value::object([("region", Value::from(""))]);
+        let env = env_of(&[
+            (env::REGION, "cn-hangzhou"),
+            (env::ACCESS_KEY_ID, "ENV_AK"),
+            (env::ACCESS_KEY_SECRET, "ENV_SK"),
+            (env::SECURITY_TOKEN, "ENV_TOKEN"),
+            (env::KUBECONFIG, "/a:/b"),
+        ]);
+        let settings = ready(&config, &env);
+        assert_eq!(settings.region, "cn-hangzhou");
+        assert_eq!(settings.access_key, "ENV_AK");
+        assert_eq!(settings.secret_key.expose(), "ENV_SK");
+        assert_eq!(
+            settings.security_token.as_ref().map(Secret::expose),
+            Some("ENV_TOKEN")
+        );
+        assert_eq!(
+            settings.kubernetes.config_paths,
+            vec![PathBuf::from("/a"), PathBuf::from("/b")]
+        );
+    }
+
+    #[test]
+    fn missing_values_name_attribute_and_variable() {
+        let config = Value::object([("access_key", Value::from("AK"))]);
+        let Err(diagnostics) = resolve(&config, &env_of(&[])) else {
+            panic!("expected errors");
+        };
+        let found: Vec<(String, String)> = diagnostics
+            .iter()
+            .map(|d| {
+                (
+                    d.summary.clone(),
+                    d.attribute
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("Missing ALB region".to_string(), "region".to_string()),
+                (
+                    "Missing ALB secret key".to_string(),
+                    "secret_key".to_string()
+                ),
+            ]
+        );
+        let detail = &diagnostics
+            .iter()
+            .nth(1)
+            .map(|d| d.detail.clone())
+            .unwrap_or_default();
+        assert!(detail.contains("`secret_key`") && detail.contains(env::ACCESS_KEY_SECRET));
+    }
+
+    #[test]
+    fn unknown_values_defer_configuration() {
+        let config = Value::object([
+            ("region", Value::Unknown),
+            ("kubernetes", Value::object([("host", Value::Unknown)])),
+        ]);
+        assert_eq!(
+            resolve(&config, &env_of(&[])),
+            Ok(Resolution::Deferred("kubernetes.host, region".to_string()))
+        );
+    }
+
+    #[test]
+    fn debug_output_redacts_secrets() {
+        let config = Value::object([
+            ("region", Value::from("cn-hangzhou")),
+            ("access_key", Value::from("AK")),
+            ("secret_key", Value::from("TOP-SECRET")),
+            ("security_token", Value::from("STS-SECRET")),
+            (
+                "kubernetes",
+                Value::object([("token", Value::from("KUBE-SECRET"))]),
+            ),
+        ]);
+        let debug = format!("{:?}", ready(&config, &env_of(&[])));
+        assert!(!debug.contains("SECRET"), "{debug}");
+        assert!(debug.contains("<redacted>"));
+    }
+}

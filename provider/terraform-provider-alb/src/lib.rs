@@ -1,0 +1,25 @@
+//! Terraform provider for Alibaba Cloud Application Load Balancer (ALB) with
+//! Kubernetes-Ingress-style routing.
+//!
+//! Layout:
+//! - [`provider`]: the [`tfplugin::provider::Provider`] implementation;
+//! - [`config`]: the provider configuration block and its resolution into [`config::ProviderSettings`];
+//! - [`resources`]: the `alb_config` and `alb_ingress` resources (schemas and Terraform glue);
+//! - [`validate`]: pure validation of configuration values, with attribute paths;
+//! - [`schema_file`]: the provider schema as JSON (the checked-in `schemas/provider.json`).
+
+pub mod config;
+pub mod provider;
+pub mod resources;
+pub mod schema_file;
+mod schema_kit;
+pub mod validate;
+
+pub use provider::AlbProvider;
+
+/// Registry address of the provider (used in `TF_REATTACH_PROVIDERS` and the schema file).
+pub const REGISTRY_ADDRESS: &str = "registry.terraform.io/example/alb";
+
+/// One-line description printed by `--help`.
+pub const ABOUT: &str = "Terraform provider for Alibaba Cloud Application Load Balancer (ALB) \
+with Kubernetes-Ingress-style routing (resources alb_config and alb_ingress).";

@@ -1,0 +1,99 @@
+//! The provider: configuration, settings resolution and the resource list.
+
+use std::sync::Arc;
+
+use tfplugin::diag::Diagnostics;
+use tfplugin::provider::{Ctx, Provider, Resource};
+use tfplugin::schema::Schema;
+use tfplugin::value::Value;
+
+use crate::config::{self, Resolution, SharedSettings};
+use crate::{resources, validate};
+
+/// The `alb` provider.
+#[derive(Clone, Debug, Default)]
+pub struct AlbProvider {
+    settings: SharedSettings,
+}
+
+impl AlbProvider {
+    /// A provider that is not configured yet.
+    pub fn new() -> Self {
+        AlbProvider::default()
+    }
+
+    /// The settings shared with the resources (filled by ConfigureProvider).
+    pub fn settings(&self) -> &SharedSettings {
+        &self.settings
+    }
+
+    /// Resolves `config` with `env` as the environment and stores the outcome.
+    fn configure_with(&self, config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Diagnostics {
+        match config::resolve(config, env) {
+            Ok(Resolution::Ready(settings)) => {
+                tracing::info!(
+                    region = %settings.region,
+                    endpoint = settings.endpoint.as_deref().unwrap_or("(default)"),
+                    cluster_id = %settings.cluster_id,
+                    "provider configured"
+                );
+                self.settings.set_ready(*settings);
+                Diagnostics::default()
+            }
+            Ok(Resolution::Deferred(attributes)) => {
+                tracing::info!(%attributes, "provider configuration deferred: unknown values");
+                self.settings.set_deferred(attributes);
+                Diagnostics::default()
+            }
+            Err(diagnostics) => diagnostics,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Provider for AlbProvider {
+    fn schema(&self) -> Schema {
+        config::schema()
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn Resource>> {
+        resources::all(&self.settings)
+    }
+
+    async fn validate_config(&self, _ctx: &Ctx, config: &Value) -> Diagnostics {
+        validate::provider_config::validate(config)
+    }
+
+    async fn configure(&self, _ctx: &Ctx, config: &Value, _terraform_version: &str) -> Diagnostics {
+        self.configure_with(config, &|name| std::env::var(name).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configure_stores_settings_or_defers() {
+        let provider = AlbProvider::new();
+        let env = |name: &str| match name {
+            config::env::ACCESS_KEY_ID => Some("AK".to_string()),
+            config::env::ACCESS_KEY_SECRET => Some("SK".to_string()),
+            _ => None,
+        };
+        let deferred = Value::object([("region", Value::Unknown)]);
+        assert!(provider.configure_with(&deferred, &env).is_empty());
+        assert_eq!(
+            provider.settings().get().map_err(|d| d.summary),
+            Err("Provider configuration not yet known".to_string())
+        );
+        let known = Value::object([("region", Value::from("cn-hangzhou"))]);
+        assert!(provider.configure_with(&known, &env).is_empty());
+        assert_eq!(
+            provider.settings().get().map(|s| s.region.clone()),
+            Ok("cn-hangzhou".to_string())
+        );
+        let missing = provider.configure_with(&Value::object([("region", Value::Null)]), &|_| None);
+        assert!(missing.has_errors());
+    }
+}

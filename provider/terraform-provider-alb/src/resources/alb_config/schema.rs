@@ -1,0 +1,270 @@
+//! Schema of `alb_config`: one ALB instance and its listeners (≈ the ACK AlbConfig CRD).
+
+use tfplugin::schema::{Block, NestedBlock, Schema};
+use tfplugin::types::Type;
+
+use crate::resources::timeouts;
+use crate::schema_kit::{computed_str, opt_bool, opt_num, opt_str, opt_str_list, req_num, req_str};
+
+/// Schema version of `alb_config`.
+pub const VERSION: i64 = 0;
+
+/// Top-level attributes whose change forces a new load balancer.
+pub const REPLACE_ON_CHANGE: &[&str] = &[
+    "vpc_id",
+    "address_type",
+    "edition",
+    "address_ip_version",
+    "address_allocated_mode",
+    "resource_group_id",
+    "bandwidth_package_id",
+    "zone_mapping",
+];
+
+/// The full `alb_config` schema.
+pub fn schema() -> Schema {
+    Schema::new(VERSION, block())
+}
+
+fn block() -> Block {
+    Block::new()
+        .describe(
+            "An Alibaba Cloud Application Load Balancer (ALB) instance and its listeners, field for \
+             field the ACK `AlbConfig` custom resource (`spec.config` and `spec.listeners`). Each \
+             listener forwards by default to an empty placeholder server group, as ACK does; the \
+             forwarding rules are added by `alb_ingress` resources that reference this one.",
+        )
+        .attr(computed_str("id", "Load balancer id (`alb-…`)."))
+        .attr(req_str(
+            "name",
+            "Load balancer name (`LoadBalancerName`, AlbConfig `spec.config.name`): 2–128 characters, \
+             starts with a letter, letters, digits, `.`, `_` and `-` only.",
+        ))
+        .attr(req_str(
+            "vpc_id",
+            "VPC of the load balancer; the same VPC as the Kubernetes cluster. Changing this forces \
+             a new load balancer.",
+        ))
+        .attr(opt_str(
+            "address_type",
+            "Network type: `Internet` (default) or `Intranet` (AlbConfig `addressType`). Changing \
+             this forces a new load balancer.",
+        ))
+        .attr(opt_str(
+            "edition",
+            "Edition: `Basic`, `Standard` (default) or `StandardWithWaf` (AlbConfig `edition`). \
+             Changing this forces a new load balancer.",
+        ))
+        .attr(opt_str(
+            "address_ip_version",
+            "IP version: `IPv4` (default) or `DualStack` (AlbConfig `addressIpVersion`). Changing \
+             this forces a new load balancer.",
+        ))
+        .attr(opt_str(
+            "address_allocated_mode",
+            "Address mode: `Dynamic` (default) or `Fixed` (AlbConfig `addressAllocatedMode`). \
+             Changing this forces a new load balancer.",
+        ))
+        .attr(opt_str(
+            "resource_group_id",
+            "Resource group of the load balancer (AlbConfig `resourceGroupId`); default: the \
+             account's default resource group. Changing this forces a new load balancer.",
+        ))
+        .attr(opt_str(
+            "bandwidth_package_id",
+            "Internet Shared Bandwidth package to attach (AlbConfig `billingConfig.bandWidthPackageId`); \
+             it cannot be detached. Changing this forces a new load balancer.",
+        ))
+        .attr(opt_bool(
+            "deletion_protection",
+            "Deletion protection (default `false`). While `true`, destroying the load balancer fails \
+             with a clear error: set it to `false` and apply first.",
+        ))
+        .attr(
+            tfplugin::schema::Attribute::optional("tags", Type::map(Type::String)).describe(
+                "User tags on the load balancer (AlbConfig `tags`). The ownership tags the provider \
+                 adds are never shown here. Keys and values up to 128 characters; keys must not \
+                 start with `acs:` or `aliyun`, and neither may contain `http://` or `https://`.",
+            ),
+        )
+        .attr(computed_str("dns_name", "DNS name of the load balancer."))
+        .attr(computed_str(
+            "status",
+            "Status of the load balancer (`Active`, `Provisioning`, `Configuring`, …).",
+        ))
+        .block(NestedBlock::list("zone_mapping", zone_mapping()).max(10))
+        .block(NestedBlock::single("access_log", access_log()))
+        .block(NestedBlock::list("listener", listener()).min(1).max(50))
+        .block(timeouts::block("30m"))
+}
+
+fn zone_mapping() -> Block {
+    Block::new()
+        .describe(
+            "A zone and vSwitch the load balancer serves from (AlbConfig `zoneMappings`): at least 2, \
+             in different zones, at most 10. Changing the zones forces a new load balancer.",
+        )
+        .attr(req_str("zone_id", "Zone id, e.g. `cn-hangzhou-h`."))
+        .attr(req_str(
+            "vswitch_id",
+            "vSwitch in that zone, in the load balancer's VPC.",
+        ))
+        .attr(opt_str(
+            "allocation_id",
+            "Elastic IP to use for an Internet load balancer in this zone (`allocationId`).",
+        ))
+        .attr(opt_str("eip_type", "Elastic IP type: `Common` or `Anycast`."))
+        .attr(opt_str(
+            "intranet_address",
+            "Fixed private IPv4 address in this zone's vSwitch (with `address_allocated_mode = \"Fixed\"`).",
+        ))
+}
+
+fn access_log() -> Block {
+    Block::new()
+        .describe(
+            "Access logs to Simple Log Service (AlbConfig `accessLogConfig`). Omit to disable.",
+        )
+        .attr(req_str("project", "SLS project (`logProject`)."))
+        .attr(req_str(
+            "logstore",
+            "SLS logstore (`logStore`); by convention its name starts with `alb_`.",
+        ))
+}
+
+fn listener() -> Block {
+    Block::new()
+        .describe(
+            "A listener (AlbConfig `spec.listeners[]`), identified by (`protocol`, `port`). Each gets a \
+             default forward action to an empty placeholder server group; `alb_ingress` rules are added \
+             to it. 1–50 listeners.",
+        )
+        .attr(req_num(
+            "port",
+            "Listener port, 1–65535. A (protocol, port) pair may appear once; HTTP and HTTPS cannot share \
+             a port (HTTPS and QUIC can).",
+        ))
+        .attr(req_str("protocol", "Listener protocol: `HTTP`, `HTTPS` or `QUIC`."))
+        .attr(opt_str(
+            "description",
+            "Listener description, 2–256 characters. Default `ingress-auto-listener-<port>`.",
+        ))
+        .attr(opt_str_list(
+            "certificate_ids",
+            "Certificate ids (Certificate Management Service, e.g. `123456-cn-hangzhou`). Required \
+             (at least one) for `HTTPS` and `QUIC`, not allowed for `HTTP`. The first is the default \
+             certificate, the others are additional certificates (AlbConfig `certificates`).",
+        ))
+        .attr(opt_str_list(
+            "ca_certificate_ids",
+            "CA certificate id enabling mutual TLS (AlbConfig `caCertificates`). At most one; `HTTPS` only.",
+        ))
+        .attr(opt_str(
+            "security_policy_id",
+            "TLS security policy (AlbConfig `securityPolicyId`). `HTTPS` and `QUIC` only; default \
+             `tls_cipher_policy_1_0`.",
+        ))
+        .attr(opt_num(
+            "idle_timeout",
+            "Idle connection timeout in seconds, 1–600. Default 15 (AlbConfig `idleTimeout`).",
+        ))
+        .attr(opt_num(
+            "request_timeout",
+            "Request timeout in seconds, 1–600. Default 60 (AlbConfig `requestTimeout`).",
+        ))
+        .attr(opt_bool(
+            "http2",
+            "HTTP/2 (AlbConfig `http2Enabled`). `HTTPS` only; default `true`.",
+        ))
+        .attr(opt_bool(
+            "gzip",
+            "Gzip compression (AlbConfig `gzipEnabled`). Default `true`.",
+        ))
+        .attr(computed_str("id", "Listener id (`lsn-…`)."))
+        .attr(computed_str(
+            "default_server_group_id",
+            "Id of the placeholder server group the listener's default action forwards to.",
+        ))
+        .block(NestedBlock::single("x_forwarded_for", x_forwarded_for()))
+        .block(NestedBlock::single("acl", acl()))
+        .block(NestedBlock::single("quic", quic()))
+}
+
+fn x_forwarded_for() -> Block {
+    Block::new()
+        .describe(
+            "`X-Forwarded-*` headers added to requests (AlbConfig `xForwardedForConfig`). Unset flags \
+             keep the API defaults.",
+        )
+        .attr(opt_bool(
+            "client_ip",
+            "`X-Forwarded-For` with the client IP. Default `true`.",
+        ))
+        .attr(opt_bool("proto", "`X-Forwarded-Proto` with the listener protocol."))
+        .attr(opt_bool("slb_id", "`SLB-ID` with the load balancer id."))
+        .attr(opt_bool("slb_port", "`X-Forwarded-Port` with the listener port."))
+        .attr(opt_bool(
+            "client_src_port",
+            "`X-Forwarded-Client-srcport` with the client source port.",
+        ))
+        .attr(opt_bool("host", "`X-Forwarded-Host` with the requested host."))
+        .attr(opt_bool(
+            "client_source_ips_enabled",
+            "Take the client IP from `X-Forwarded-For` when the request comes from a trusted proxy \
+             (see `client_source_ips_trusted`).",
+        ))
+        .attr(opt_str(
+            "client_source_ips_trusted",
+            "Trusted proxy addresses or CIDRs for `client_source_ips_enabled`, comma separated.",
+        ))
+        .attr(opt_bool(
+            "client_cert_subject_dn",
+            "`X-Forwarded-Clientcert-subjectdn` with the client certificate subject. `HTTPS` only.",
+        ))
+        .attr(opt_bool(
+            "client_cert_issuer_dn",
+            "`X-Forwarded-Clientcert-issuerdn` with the client certificate issuer. `HTTPS` only.",
+        ))
+        .attr(opt_bool(
+            "client_cert_fingerprint",
+            "`X-Forwarded-Clientcert-fingerprint` with the client certificate fingerprint. `HTTPS` only.",
+        ))
+        .attr(opt_bool(
+            "client_cert_client_verify",
+            "`X-Forwarded-Clientcert-clientverify` with the client certificate verification result. \
+             `HTTPS` only.",
+        ))
+}
+
+fn acl() -> Block {
+    Block::new()
+        .describe(
+            "Access control list of the listener (AlbConfig `aclConfig`): either `entries` (the \
+             provider manages an ACL with these CIDRs) or `acl_ids` (existing ACLs), not both.",
+        )
+        .attr(req_str(
+            "type",
+            "`White` (only the listed sources may connect) or `Black` (the listed sources are rejected).",
+        ))
+        .attr(opt_str_list(
+            "entries",
+            "Source CIDRs or IP addresses (AlbConfig `aclEntries`): at most 300 on `Basic`, 500 otherwise.",
+        ))
+        .attr(opt_str_list(
+            "acl_ids",
+            "Existing ACL ids (AlbConfig `aclIds`), at most 3.",
+        ))
+}
+
+fn quic() -> Block {
+    Block::new()
+        .describe("QUIC upgrade of an `HTTPS` listener (AlbConfig `quicConfig`).")
+        .attr(opt_bool(
+            "upgrade_enabled",
+            "Advertise the QUIC listener to clients (`quicUpgradeEnabled`).",
+        ))
+        .attr(opt_str(
+            "listener_id",
+            "Id of the QUIC listener to upgrade to (`quicListenerId`).",
+        ))
+}

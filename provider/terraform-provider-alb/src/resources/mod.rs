@@ -1,0 +1,21 @@
+//! The managed resources: `alb_config` and `alb_ingress`.
+
+pub mod alb_config;
+pub mod alb_ingress;
+mod not_implemented;
+mod plan;
+pub(crate) mod timeouts;
+
+use std::sync::Arc;
+
+use tfplugin::provider::Resource;
+
+use crate::config::SharedSettings;
+
+/// Every resource of the provider, sharing the provider settings.
+pub fn all(settings: &SharedSettings) -> Vec<Arc<dyn Resource>> {
+    vec![
+        Arc::new(alb_config::AlbConfig::new(settings.clone())),
+        Arc::new(alb_ingress::AlbIngress::new(settings.clone())),
+    ]
+}

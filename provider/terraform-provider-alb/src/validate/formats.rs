@@ -1,0 +1,183 @@
+//! String formats used by the validators (pure predicates).
+
+use std::net::IpAddr;
+
+/// A DNS-1123 label: 1–63 lowercase alphanumerics or `-`, alphanumeric at both ends.
+pub fn is_dns1123_label(s: &str) -> bool {
+    (1..=63).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// A DNS-1123 subdomain of at most `max` characters: dot-separated DNS-1123 labels.
+pub fn is_dns1123_subdomain(s: &str, max: usize) -> bool {
+    s.len() <= max && s.split('.').all(is_dns1123_label)
+}
+
+/// A DNS-1035 label (a Kubernetes Service name): a DNS-1123 label starting with a letter.
+pub fn is_dns1035_label(s: &str) -> bool {
+    is_dns1123_label(s) && s.starts_with(|c: char| c.is_ascii_lowercase())
+}
+
+/// A host name for ALB host conditions: 3–128 characters, lowercase letters, digits, `-` and `.`,
+/// at least one dot, non-empty labels; a wildcard only as a leading `*.`.
+pub fn is_host(s: &str) -> bool {
+    let rest = s.strip_prefix("*.").unwrap_or(s);
+    (3..=128).contains(&s.len())
+        && rest.contains('.')
+        && rest.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
+/// A Service port: a number 1–65535 or a port name (a DNS-1123 label with at least one letter).
+pub fn is_service_port(s: &str) -> bool {
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        is_port_number(s)
+    } else {
+        is_dns1123_label(s) && s.bytes().any(|b| b.is_ascii_lowercase())
+    }
+}
+
+/// A port number 1–65535 written in decimal.
+pub fn is_port_number(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 5
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && s.parse::<u32>().is_ok_and(|p| (1..=65535).contains(&p))
+}
+
+/// An IPv4/IPv6 address or CIDR block.
+pub fn is_ip_or_cidr(s: &str) -> bool {
+    let (addr, prefix) = match s.split_once('/') {
+        Some((addr, prefix)) => (addr, Some(prefix)),
+        None => (s, None),
+    };
+    let Ok(ip) = addr.parse::<IpAddr>() else {
+        return false;
+    };
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    prefix.is_none_or(|p| {
+        !p.is_empty()
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u8>().is_ok_and(|n| n <= max)
+    })
+}
+
+/// An HTTP header name as ALB accepts it: 1–40 characters `[A-Za-z0-9_-]`.
+pub fn is_header_name(s: &str) -> bool {
+    (1..=40).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// A load balancer name: 2–128 characters, starting with a letter, `[A-Za-z0-9._-]`.
+pub fn is_lb_name(s: &str) -> bool {
+    (2..=128).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
+/// A positive duration in Go syntax: one or more `<number><unit>` with units `h`, `m`, `s`, `ms`,
+/// `us`, `µs`, `ns` (e.g. `30s`, `10m`, `1h30m`, `1.5h`).
+pub fn is_duration(s: &str) -> bool {
+    let mut rest = s;
+    let mut positive = false;
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (number, tail) = rest.split_at(digits);
+        let Ok(value) = number.parse::<f64>() else {
+            return false;
+        };
+        if number.starts_with('.') || number.ends_with('.') {
+            return false;
+        }
+        positive |= value > 0.0;
+        let unit_len = ["ns", "us", "µs", "ms", "h", "m", "s"]
+            .iter()
+            .find(|unit| tail.starts_with(*unit))
+            .map(|unit| unit.len());
+        let Some(unit_len) = unit_len else {
+            return false;
+        };
+        rest = &tail[unit_len..];
+    }
+    positive
+}
+
+/// Printable ASCII (space to `~`).
+pub fn is_printable_ascii(s: &str) -> bool {
+    s.bytes().all(|b| (b' '..=b'~').contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts() {
+        for ok in ["example.com", "*.example.com", "a-b.c1.io"] {
+            assert!(is_host(ok), "{ok}");
+        }
+        for bad in [
+            "Example.com",
+            "localhost",
+            "a.*.com",
+            "*example.com",
+            "a..com",
+            "**.a.b",
+            "*.com.",
+        ] {
+            assert!(!is_host(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        for ok in ["30s", "10m", "1h30m", "1.5h", "500ms"] {
+            assert!(is_duration(ok), "{ok}");
+        }
+        for bad in ["", "10", "10 m", "m", "1d", "0s", "-1s", ".5s", "1h30"] {
+            assert!(!is_duration(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn addresses() {
+        for ok in ["10.0.0.0/8", "192.168.1.1", "::1", "2001:db8::/32"] {
+            assert!(is_ip_or_cidr(ok), "{ok}");
+        }
+        for bad in [
+            "10.0.0.0/33",
+            "10.0.0/8",
+            "10.0.0.1/",
+            "host",
+            "2001:db8::/129",
+        ] {
+            assert!(!is_ip_or_cidr(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names() {
+        assert!(is_dns1123_subdomain("web.v1", 63));
+        assert!(!is_dns1123_subdomain("Web", 63));
+        assert!(is_dns1035_label("svc-1"));
+        assert!(!is_dns1035_label("1svc"));
+        assert!(is_service_port("80") && is_service_port("http"));
+        assert!(!is_service_port("0") && !is_service_port("70000") && !is_service_port("Http"));
+        assert!(is_lb_name("my-alb.1") && !is_lb_name("1alb") && !is_lb_name("a"));
+        assert!(is_header_name("x-env_1") && !is_header_name("x env"));
+    }
+}

@@ -1,0 +1,36 @@
+//! Validation of the provider configuration block.
+
+use tfplugin::diag::Diagnostics;
+use tfplugin::value::Value;
+
+use super::check::{format, Node};
+
+/// Checks the formats of the provider block (credentials are checked at configure time, when the
+/// environment fallbacks are resolved). Unknown values pass.
+pub fn validate(config: &Value) -> Diagnostics {
+    let mut d = Diagnostics::default();
+    let root = Node::root(config);
+    format(
+        &mut d,
+        &root.attr("endpoint"),
+        "endpoint",
+        is_http_url,
+        "an `http://` or `https://` URL such as `http://127.0.0.1:18080`",
+    );
+    format(
+        &mut d,
+        &root.attr("kubernetes").attr("host"),
+        "Kubernetes host",
+        is_http_url,
+        "an `http://` or `https://` URL such as `https://10.0.0.1:6443`",
+    );
+    d
+}
+
+/// `http://` or `https://` followed by a non-empty host.
+fn is_http_url(s: &str) -> bool {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace))
+}

@@ -1,0 +1,328 @@
+//! `alb_config` validation: each invalid input yields one diagnostic with a stable summary and the
+//! exact attribute path; valid and unknown-laden configurations yield none.
+
+mod common;
+
+use common::{alb_config, found, n, obj, path, s, strs, with};
+use terraform_provider_alb::validate::alb_config::validate;
+use tfplugin::value::Value;
+
+fn zone(id: &str) -> Value {
+    obj(&[
+        ("zone_id", s(id)),
+        ("vswitch_id", s("vsw")),
+        ("allocation_id", Value::Null),
+        ("eip_type", Value::Null),
+        ("intranet_address", Value::Null),
+    ])
+}
+
+/// (attribute to change, new value, expected summary, expected path)
+fn cases() -> Vec<(&'static str, Value, &'static str, &'static str)> {
+    let many = |count: usize, f: &dyn Fn(usize) -> String| {
+        Value::List((0..count).map(|i| Value::from(f(i))).collect())
+    };
+    vec![
+        ("name", s("1alb"), "Invalid load balancer name", "name"),
+        ("name", s("a"), "Invalid load balancer name", "name"),
+        ("edition", s("standard"), "Invalid edition", "edition"),
+        (
+            "address_type",
+            s("Public"),
+            "Invalid address type",
+            "address_type",
+        ),
+        (
+            "address_ip_version",
+            s("IPv6"),
+            "Invalid address IP version",
+            "address_ip_version",
+        ),
+        (
+            "address_allocated_mode",
+            s("Static"),
+            "Invalid address allocation mode",
+            "address_allocated_mode",
+        ),
+        (
+            "tags",
+            obj(&[("aliyun:owner", s("x"))]),
+            "Invalid tag key",
+            "tags[\"aliyun:owner\"]",
+        ),
+        (
+            "tags",
+            obj(&[("site", s("https://x.example.com"))]),
+            "Invalid tag value",
+            "tags[\"site\"]",
+        ),
+        (
+            "zone_mapping",
+            Value::List(vec![zone("cn-hangzhou-h")]),
+            "Too few zone mappings",
+            "zone_mapping",
+        ),
+        (
+            "zone_mapping[1].zone_id",
+            s("cn-hangzhou-h"),
+            "Duplicate zone",
+            "zone_mapping[1]",
+        ),
+        (
+            "zone_mapping[0].eip_type",
+            s("BGP"),
+            "Invalid EIP type",
+            "zone_mapping[0].eip_type",
+        ),
+        (
+            "zone_mapping[0].intranet_address",
+            s("10.0.1"),
+            "Invalid intranet address",
+            "zone_mapping[0].intranet_address",
+        ),
+        (
+            "listener[0].port",
+            n(0),
+            "Invalid listener port",
+            "listener[0].port",
+        ),
+        (
+            "listener[0].port",
+            n(65536),
+            "Invalid listener port",
+            "listener[0].port",
+        ),
+        (
+            "listener[0].port",
+            Value::from(80.5),
+            "Invalid listener port",
+            "listener[0].port",
+        ),
+        (
+            "listener[0].protocol",
+            s("TCP"),
+            "Invalid listener protocol",
+            "listener[0].protocol",
+        ),
+        (
+            "listener[2].protocol",
+            s("HTTPS"),
+            "Duplicate listener",
+            "listener[2]",
+        ),
+        (
+            "listener[0].port",
+            n(443),
+            "Conflicting listener protocols",
+            "listener[1].port",
+        ),
+        (
+            "listener[1].certificate_ids",
+            Value::Null,
+            "Missing listener certificate",
+            "listener[1].certificate_ids",
+        ),
+        (
+            "listener[2].certificate_ids",
+            strs(&[]),
+            "Missing listener certificate",
+            "listener[2].certificate_ids",
+        ),
+        (
+            "listener[0].certificate_ids",
+            strs(&["c-1"]),
+            "Certificates need an HTTPS or QUIC listener",
+            "listener[0].certificate_ids",
+        ),
+        (
+            "listener[2].ca_certificate_ids",
+            strs(&["ca-1"]),
+            "CA certificates need an HTTPS listener",
+            "listener[2].ca_certificate_ids",
+        ),
+        (
+            "listener[1].ca_certificate_ids",
+            strs(&["ca-1", "ca-2"]),
+            "Too many CA certificates",
+            "listener[1].ca_certificate_ids",
+        ),
+        (
+            "listener[0].security_policy_id",
+            s("tls_cipher_policy_1_0"),
+            "Security policy needs an HTTPS or QUIC listener",
+            "listener[0].security_policy_id",
+        ),
+        (
+            "listener[2].http2",
+            Value::from(false),
+            "HTTP/2 setting needs an HTTPS listener",
+            "listener[2].http2",
+        ),
+        (
+            "listener[0].quic",
+            obj(&[
+                ("upgrade_enabled", Value::from(true)),
+                ("listener_id", Value::Null),
+            ]),
+            "QUIC upgrade needs an HTTPS listener",
+            "listener[0].quic",
+        ),
+        (
+            "listener[0].x_forwarded_for.client_cert_fingerprint",
+            Value::from(true),
+            "Client certificate headers need an HTTPS listener",
+            "listener[0].x_forwarded_for.client_cert_fingerprint",
+        ),
+        (
+            "listener[0].idle_timeout",
+            n(601),
+            "Invalid idle timeout",
+            "listener[0].idle_timeout",
+        ),
+        (
+            "listener[1].request_timeout",
+            n(0),
+            "Invalid request timeout",
+            "listener[1].request_timeout",
+        ),
+        (
+            "listener[0].description",
+            s("x"),
+            "Invalid listener description",
+            "listener[0].description",
+        ),
+        (
+            "listener[0].acl.type",
+            s("white"),
+            "Invalid ACL type",
+            "listener[0].acl.type",
+        ),
+        (
+            "listener[0].acl.acl_ids",
+            strs(&["acl-9"]),
+            "Conflicting ACL sources",
+            "listener[0].acl.acl_ids",
+        ),
+        (
+            "listener[0].acl.entries",
+            Value::List(vec![]),
+            "Missing ACL sources",
+            "listener[0].acl",
+        ),
+        (
+            "listener[0].acl.entries",
+            strs(&["10.0.0.300/8"]),
+            "Invalid ACL entry",
+            "listener[0].acl.entries[0]",
+        ),
+        (
+            "listener[0].acl.entries",
+            many(501, &|i| format!("10.{}.{}.0/24", i / 256, i % 256)),
+            "Too many ACL entries",
+            "listener[0].acl.entries",
+        ),
+        (
+            "listener[1].acl.acl_ids",
+            strs(&["a", "b", "c", "d"]),
+            "Too many ACL ids",
+            "listener[1].acl.acl_ids",
+        ),
+        (
+            "timeouts.create",
+            s("10 minutes"),
+            "Invalid timeout",
+            "timeouts.create",
+        ),
+        (
+            "timeouts.delete",
+            s("0s"),
+            "Invalid timeout",
+            "timeouts.delete",
+        ),
+    ]
+}
+
+#[test]
+fn full_configuration_is_valid() {
+    assert_eq!(found(&validate(&alb_config())), vec![]);
+}
+
+#[test]
+fn each_invalid_input_is_reported_at_its_path() {
+    for (at, value, summary, expected_path) in cases() {
+        let config = with(alb_config(), at, value);
+        assert_eq!(
+            found(&validate(&config)),
+            vec![(summary.to_string(), expected_path.to_string())],
+            "after setting {at}"
+        );
+    }
+}
+
+#[test]
+fn acl_entry_limit_depends_on_edition() {
+    let entries = Value::List(
+        (0..301)
+            .map(|i| Value::from(format!("10.{}.{}.0/24", i / 256, i % 256)))
+            .collect(),
+    );
+    let config = with(alb_config(), "listener[0].acl.entries", entries);
+    assert_eq!(found(&validate(&config)), vec![]);
+    let basic = with(config, "edition", s("Basic"));
+    assert_eq!(
+        found(&validate(&basic)),
+        vec![(
+            "Too many ACL entries".to_string(),
+            "listener[0].acl.entries".to_string()
+        )]
+    );
+}
+
+#[test]
+fn unknown_values_are_never_errors() {
+    // Every node of the valid configuration, one at a time, replaced by an unknown value.
+    let config = alb_config();
+    let mut paths = Vec::new();
+    config.walk(&mut |p, _| paths.push(p.clone()));
+    for p in paths {
+        let mut unknown = config.clone();
+        if let Some(slot) = unknown.at_mut(&p) {
+            *slot = Value::Unknown;
+        }
+        assert_eq!(found(&validate(&unknown)), vec![], "with {p} unknown");
+    }
+    // Each invalid case's offending value replaced by an unknown one.
+    for (at, _, _, _) in cases() {
+        let config = with(alb_config(), at, Value::Unknown);
+        assert_eq!(found(&validate(&config)), vec![], "with {at} unknown");
+    }
+    // Unknown protocols and ports of other listeners cannot make a listener a duplicate.
+    let config = with(alb_config(), "listener[2].protocol", Value::Unknown);
+    let config = with(config, "listener[1].port", Value::Unknown);
+    assert_eq!(found(&validate(&config)), vec![]);
+    assert!(path("listener[0].port").0.len() == 3);
+}
+
+#[test]
+fn diagnostics_explain_the_problem() {
+    let config = with(alb_config(), "listener[1].certificate_ids", Value::Null);
+    let diagnostics = validate(&config);
+    let detail = diagnostics
+        .iter()
+        .map(|d| d.detail.clone())
+        .collect::<String>();
+    assert_eq!(
+        detail,
+        "A HTTPS listener needs at least one certificate id in `certificate_ids`; the first is its \
+         default certificate."
+    );
+    let config = with(alb_config(), "listener[0].port", n(70000));
+    let detail = validate(&config)
+        .iter()
+        .map(|d| d.detail.clone())
+        .collect::<String>();
+    assert_eq!(
+        detail,
+        "The listener port must be a whole number from 1 to 65535; got 70000."
+    );
+}
