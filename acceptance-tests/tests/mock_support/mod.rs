@@ -97,15 +97,22 @@ impl Req {
         }
     }
 
-    /// Adds a query parameter.
+    fn set(list: &mut Vec<(String, String)>, key: &str, value: String) {
+        match list.iter_mut().find(|(k, _)| k == key) {
+            Some(pair) => pair.1 = value,
+            None => list.push((key.to_string(), value)),
+        }
+    }
+
+    /// Sets a query parameter (replacing an earlier value).
     pub fn p(mut self, key: &str, value: impl ToString) -> Self {
-        self.query.push((key.to_string(), value.to_string()));
+        Self::set(&mut self.query, key, value.to_string());
         self
     }
 
-    /// Adds a form-body parameter.
+    /// Sets a form-body parameter (replacing an earlier value).
     pub fn body(mut self, key: &str, value: impl ToString) -> Self {
-        self.form.push((key.to_string(), value.to_string()));
+        Self::set(&mut self.form, key, value.to_string());
         self
     }
 
