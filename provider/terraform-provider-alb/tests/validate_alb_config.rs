@@ -313,7 +313,7 @@ fn diagnostics_explain_the_problem() {
         .collect::<String>();
     assert_eq!(
         detail,
-        "A HTTPS listener needs at least one certificate id in `certificate_ids`; the first is its \
+        "HTTPS listeners need at least one certificate id in `certificate_ids`; the first is their \
          default certificate."
     );
     let config = with(alb_config(), "listener[0].port", n(70000));

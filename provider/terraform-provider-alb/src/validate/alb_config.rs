@@ -126,8 +126,8 @@ fn listener(d: &mut Diagnostics, item: &Node, max_acl_entries: usize) {
             d,
             "Missing listener certificate",
             format!(
-                "A {protocol} listener needs at least one certificate id in `certificate_ids`; the first \
-                 is its default certificate."
+                "{protocol} listeners need at least one certificate id in `certificate_ids`; the first is \
+                 their default certificate."
             ),
         );
     }

@@ -527,7 +527,9 @@ fn canary() -> Block {
              forward rule.",
         ))
         .block(
-            NestedBlock::single("backend", service_ref("The canary Service.")).min(1),
+            NestedBlock::single("backend", service_ref("The canary Service."))
+                .min(1)
+                .max(1),
         )
         .block(NestedBlock::single(
             "header",
