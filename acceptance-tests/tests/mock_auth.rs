@@ -26,15 +26,33 @@ async fn v3_and_v1_signatures_are_accepted() {
 #[tokio::test]
 async fn wrong_secret_is_signature_does_not_match() {
     let server = start();
-    list().key("mock-access-key", "wrong").send(&server).await.err(400, "SignatureDoesNotMatch");
-    list().v1().key("mock-access-key", "wrong").send(&server).await.err(400, "SignatureDoesNotMatch");
+    list()
+        .key("mock-access-key", "wrong")
+        .send(&server)
+        .await
+        .err(400, "SignatureDoesNotMatch");
+    list()
+        .v1()
+        .key("mock-access-key", "wrong")
+        .send(&server)
+        .await
+        .err(400, "SignatureDoesNotMatch");
 }
 
 #[tokio::test]
 async fn unknown_key_is_not_found() {
     let server = start();
-    list().key("nobody", "x").send(&server).await.err(404, "InvalidAccessKeyId.NotFound");
-    list().v1().key("nobody", "x").send(&server).await.err(404, "InvalidAccessKeyId.NotFound");
+    list()
+        .key("nobody", "x")
+        .send(&server)
+        .await
+        .err(404, "InvalidAccessKeyId.NotFound");
+    list()
+        .v1()
+        .key("nobody", "x")
+        .send(&server)
+        .await
+        .err(404, "InvalidAccessKeyId.NotFound");
 }
 
 #[tokio::test]
@@ -49,9 +67,22 @@ async fn stale_or_future_timestamps_are_expired() {
     let near = alb_api::signing::format_timestamp(
         time::OffsetDateTime::now_utc() - time::Duration::minutes(14),
     );
-    list().timestamp(&old).send(&server).await.err(400, "InvalidTimeStamp.Expired");
-    list().timestamp(&future).send(&server).await.err(400, "InvalidTimeStamp.Expired");
-    list().v1().timestamp(&old).send(&server).await.err(400, "InvalidTimeStamp.Expired");
+    list()
+        .timestamp(&old)
+        .send(&server)
+        .await
+        .err(400, "InvalidTimeStamp.Expired");
+    list()
+        .timestamp(&future)
+        .send(&server)
+        .await
+        .err(400, "InvalidTimeStamp.Expired");
+    list()
+        .v1()
+        .timestamp(&old)
+        .send(&server)
+        .await
+        .err(400, "InvalidTimeStamp.Expired");
     list().timestamp(&near).send(&server).await.ok();
 }
 
@@ -59,18 +90,39 @@ async fn stale_or_future_timestamps_are_expired() {
 async fn reused_nonce_is_refused() {
     let server = start();
     list().nonce("n-1").send(&server).await.ok();
-    list().nonce("n-1").send(&server).await.err(400, "SignatureNonceUsed");
+    list()
+        .nonce("n-1")
+        .send(&server)
+        .await
+        .err(400, "SignatureNonceUsed");
     list().v1().nonce("n-2").send(&server).await.ok();
-    list().v1().nonce("n-2").send(&server).await.err(400, "SignatureNonceUsed");
+    list()
+        .v1()
+        .nonce("n-2")
+        .send(&server)
+        .await
+        .err(400, "SignatureNonceUsed");
 }
 
 #[tokio::test]
 async fn sts_token_is_checked() {
     let server = start_with(
-        MockConfig::default().credential(Credential::new("sts-id", "sts-secret").with_security_token("tok")),
+        MockConfig::default()
+            .credential(Credential::new("sts-id", "sts-secret").with_security_token("tok")),
     );
-    list().key("sts-id", "sts-secret").token("tok").send(&server).await.ok();
-    list().v1().key("sts-id", "sts-secret").token("tok").send(&server).await.ok();
+    list()
+        .key("sts-id", "sts-secret")
+        .token("tok")
+        .send(&server)
+        .await
+        .ok();
+    list()
+        .v1()
+        .key("sts-id", "sts-secret")
+        .token("tok")
+        .send(&server)
+        .await
+        .ok();
     list()
         .key("sts-id", "sts-secret")
         .token("other")
@@ -98,7 +150,10 @@ async fn unsigned_and_unknown_requests_get_error_bodies() {
     assert_eq!(body["Code"], "IncompleteSignature");
     assert_eq!(body["HostId"], "alb.cn-hangzhou.aliyuncs.com");
 
-    Req::new("DescribeNothing").send(&server).await.err(404, "InvalidAction.NotFound");
+    Req::new("DescribeNothing")
+        .send(&server)
+        .await
+        .err(404, "InvalidAction.NotFound");
     let response = client
         .get(format!("{}/other/path", server.endpoint()))
         .send()
@@ -110,7 +165,12 @@ async fn unsigned_and_unknown_requests_get_error_bodies() {
 #[tokio::test]
 async fn unknown_parameters_are_ignored() {
     let server = start();
-    list().p("Tags.1.Key", "not-an-api-name").p("Whatever", "x").send(&server).await.ok();
+    list()
+        .p("Tags.1.Key", "not-an-api-name")
+        .p("Whatever", "x")
+        .send(&server)
+        .await
+        .ok();
 }
 
 #[tokio::test]
@@ -123,7 +183,11 @@ async fn the_alb_api_client_talks_to_the_mock() {
     .with_endpoint(server.endpoint());
     let client = alb_api::Client::new(config).expect("client");
     let body = client
-        .call("ListServerGroups", vec![("MaxResults".into(), "10".into())], None)
+        .call(
+            "ListServerGroups",
+            vec![("MaxResults".into(), "10".into())],
+            None,
+        )
         .await
         .expect("call");
     assert_eq!(body["ServerGroups"], serde_json::json!([]));

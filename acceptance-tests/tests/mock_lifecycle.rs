@@ -19,7 +19,10 @@ fn jobs(id: &str) -> Req {
 async fn load_balancer_provisions_then_is_active_without_job() {
     let server = start();
     let body = lb_req("Standard").send(&server).await.ok();
-    assert!(body.get("JobId").is_none(), "CreateLoadBalancer returns no JobId: {body}");
+    assert!(
+        body.get("JobId").is_none(),
+        "CreateLoadBalancer returns no JobId: {body}"
+    );
     let id = body["LoadBalancerId"].as_str().expect("id").to_string();
     let re = regex::Regex::new("^alb-[a-z0-9]{18}$").expect("regex");
     assert!(re.is_match(&id), "{id}");
@@ -45,7 +48,10 @@ async fn load_balancer_provisions_then_is_active_without_job() {
         .send(&server)
         .await
         .err(400, "IncorrectStatus.LoadBalancer");
-    listener_req(&fresh, "HTTP", 80, &sg).send(&server).await.ok();
+    listener_req(&fresh, "HTTP", 80, &sg)
+        .send(&server)
+        .await
+        .ok();
 }
 
 #[tokio::test]
@@ -57,23 +63,36 @@ async fn listener_job_goes_processing_to_succeeded_and_is_kept() {
     let job = body["JobId"].as_str().expect("JobId").to_string();
     let listener = body["ListenerId"].as_str().expect("ListenerId").to_string();
     assert!(listener.starts_with("lsn-"));
-    let uuid = regex::Regex::new("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$").expect("re");
+    let uuid = regex::Regex::new("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+        .expect("re");
     assert!(uuid.is_match(&job), "{job}");
     let listed = jobs(&job).send(&server).await.ok();
     assert_eq!(listed["Jobs"][0]["Status"], "Processing");
     assert_eq!(listed["Jobs"][0]["ApiName"], "CreateListener");
     assert_eq!(listed["Jobs"][0]["ResourceId"], listener.as_str());
     assert!(listed["Jobs"][0]["CreateTime"].is_u64());
-    let got = Req::new("GetListenerAttribute").p("ListenerId", &listener).send(&server).await.ok();
+    let got = Req::new("GetListenerAttribute")
+        .p("ListenerId", &listener)
+        .send(&server)
+        .await
+        .ok();
     assert_eq!(got["ListenerStatus"], "Provisioning");
     settle().await;
     let listed = jobs(&job).send(&server).await.ok();
     assert_eq!(listed["Jobs"][0]["Status"], "Succeeded");
     assert_eq!(listed["TotalCount"], 1);
-    let got = Req::new("GetListenerAttribute").p("ListenerId", &listener).send(&server).await.ok();
+    let got = Req::new("GetListenerAttribute")
+        .p("ListenerId", &listener)
+        .send(&server)
+        .await
+        .ok();
     assert_eq!(got["ListenerStatus"], "Running");
     // Jobs are also found by resource id.
-    let by_resource = Req::new("ListAsynJobs").p("ResourceIds.1", &listener).send(&server).await.ok();
+    let by_resource = Req::new("ListAsynJobs")
+        .p("ResourceIds.1", &listener)
+        .send(&server)
+        .await
+        .ok();
     assert_eq!(by_resource["Jobs"].as_array().map(Vec::len), Some(1));
 }
 
@@ -83,41 +102,84 @@ async fn writes_to_busy_objects_get_busy_codes() {
     let (lb, sg, listener) = stack(&server, "Standard").await;
 
     // Listener busy right after an update.
-    Req::new("UpdateListenerAttribute").p("ListenerId", &listener).p("IdleTimeout", 30).send(&server).await.ok();
+    Req::new("UpdateListenerAttribute")
+        .p("ListenerId", &listener)
+        .p("IdleTimeout", 30)
+        .send(&server)
+        .await
+        .ok();
     Req::new("UpdateListenerAttribute")
         .p("ListenerId", &listener)
         .p("IdleTimeout", 31)
         .send(&server)
         .await
         .err(400, "IncorrectStatus.Listener");
-    rule_req(&listener, 1, &sg).send(&server).await.err(400, "ResourceInConfiguring.Listener");
-    Req::new("DeleteListener").p("ListenerId", &listener).send(&server).await.err(400, "ResourceInConfiguring.Listener");
+    rule_req(&listener, 1, &sg)
+        .send(&server)
+        .await
+        .err(400, "ResourceInConfiguring.Listener");
+    Req::new("DeleteListener")
+        .p("ListenerId", &listener)
+        .send(&server)
+        .await
+        .err(400, "ResourceInConfiguring.Listener");
     settle().await;
 
     // A rule write puts the rule and its listener into Configuring.
-    let rule = rule_req(&listener, 1, &sg).send(&server).await.ok()["RuleId"].as_str().expect("id").to_string();
-    rule_req(&listener, 2, &sg).send(&server).await.err(400, "ResourceInConfiguring.Listener");
+    let rule = rule_req(&listener, 1, &sg).send(&server).await.ok()["RuleId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    rule_req(&listener, 2, &sg)
+        .send(&server)
+        .await
+        .err(400, "ResourceInConfiguring.Listener");
     settle().await;
-    Req::new("UpdateRuleAttribute").p("RuleId", &rule).p("RuleName", "renamed").send(&server).await.ok();
+    Req::new("UpdateRuleAttribute")
+        .p("RuleId", &rule)
+        .p("RuleName", "renamed")
+        .send(&server)
+        .await
+        .ok();
     settle().await;
-    let rules = Req::new("ListRules").p("RuleIds.1", &rule).send(&server).await.ok();
+    let rules = Req::new("ListRules")
+        .p("RuleIds.1", &rule)
+        .send(&server)
+        .await
+        .ok();
     assert_eq!(rules["Rules"][0]["RuleName"], "renamed");
     assert_eq!(rules["Rules"][0]["RuleStatus"], "Available");
 
     // Load balancer busy.
-    Req::new("UpdateLoadBalancerAttribute").p("LoadBalancerId", &lb).p("LoadBalancerName", "x-lb").send(&server).await.ok();
-    assert_eq!(get_lb(&lb).send(&server).await.ok()["LoadBalancerStatus"], "Configuring");
+    Req::new("UpdateLoadBalancerAttribute")
+        .p("LoadBalancerId", &lb)
+        .p("LoadBalancerName", "x-lb")
+        .send(&server)
+        .await
+        .ok();
+    assert_eq!(
+        get_lb(&lb).send(&server).await.ok()["LoadBalancerStatus"],
+        "Configuring"
+    );
     Req::new("UpdateLoadBalancerAttribute")
         .p("LoadBalancerId", &lb)
         .p("LoadBalancerName", "y-lb")
         .send(&server)
         .await
         .err(400, "IncorrectStatus.LoadBalancer");
-    listener_req(&lb, "HTTP", 81, &sg).send(&server).await.err(400, "IncorrectStatus.LoadBalancer");
+    listener_req(&lb, "HTTP", 81, &sg)
+        .send(&server)
+        .await
+        .err(400, "IncorrectStatus.LoadBalancer");
     settle().await;
 
     // Server group busy.
-    Req::new("UpdateServerGroupAttribute").p("ServerGroupId", &sg).p("Scheduler", "Wlc").send(&server).await.ok();
+    Req::new("UpdateServerGroupAttribute")
+        .p("ServerGroupId", &sg)
+        .p("Scheduler", "Wlc")
+        .send(&server)
+        .await
+        .ok();
     Req::new("UpdateServerGroupAttribute")
         .p("ServerGroupId", &sg)
         .p("Scheduler", "Sch")
@@ -134,8 +196,17 @@ async fn busy_rule_is_incorrect_status_rule() {
     let (_, sg, listener) = stack(&server, "Standard").await;
     let rule = create_rule(&server, &listener, 5, &sg).await;
     server.set_faults(Faults::none().busy_window_ms(400));
-    Req::new("UpdateRuleAttribute").p("RuleId", &rule).p("Priority", 6).send(&server).await.ok();
-    Req::new("DeleteRule").p("RuleId", &rule).send(&server).await.err(400, "ResourceInConfiguring.Listener");
+    Req::new("UpdateRuleAttribute")
+        .p("RuleId", &rule)
+        .p("Priority", 6)
+        .send(&server)
+        .await
+        .ok();
+    Req::new("DeleteRule")
+        .p("RuleId", &rule)
+        .send(&server)
+        .await
+        .err(400, "ResourceInConfiguring.Listener");
     settle().await;
     Req::new("UpdateRuleAttribute")
         .p("RuleId", &rule)
@@ -143,10 +214,18 @@ async fn busy_rule_is_incorrect_status_rule() {
         .send(&server)
         .await
         .err(400, "IncorrectStatus.Rule");
-    Req::new("DeleteRules").p("RuleIds.1", &rule).send(&server).await.err(400, "IncorrectStatus.Rule");
+    Req::new("DeleteRules")
+        .p("RuleIds.1", &rule)
+        .send(&server)
+        .await
+        .err(400, "IncorrectStatus.Rule");
     server.set_faults(Faults::none());
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    Req::new("DeleteRule").p("RuleId", &rule).send(&server).await.ok();
+    Req::new("DeleteRule")
+        .p("RuleId", &rule)
+        .send(&server)
+        .await
+        .ok();
 }
 
 #[tokio::test]
@@ -156,8 +235,15 @@ async fn busy_window_outlasts_the_job() {
     let job = sg["JobId"].as_str().expect("job").to_string();
     let id = sg["ServerGroupId"].as_str().expect("id").to_string();
     settle().await;
-    assert_eq!(jobs(&job).send(&server).await.ok()["Jobs"][0]["Status"], "Succeeded");
-    let listed = Req::new("ListServerGroups").p("ServerGroupIds.1", &id).send(&server).await.ok();
+    assert_eq!(
+        jobs(&job).send(&server).await.ok()["Jobs"][0]["Status"],
+        "Succeeded"
+    );
+    let listed = Req::new("ListServerGroups")
+        .p("ServerGroupIds.1", &id)
+        .send(&server)
+        .await
+        .ok();
     assert_eq!(listed["ServerGroups"][0]["ServerGroupStatus"], "Creating");
     Req::new("UpdateServerGroupAttribute")
         .p("ServerGroupId", &id)
@@ -170,11 +256,30 @@ async fn busy_window_outlasts_the_job() {
 #[tokio::test]
 async fn missing_objects_are_404_and_unknown_server_group_lists_empty() {
     let server = start();
-    get_lb("alb-doesnotexist0000").send(&server).await.err(404, "ResourceNotFound.LoadBalancer");
-    Req::new("GetListenerAttribute").p("ListenerId", "lsn-nope").send(&server).await.err(404, "ResourceNotFound.Listener");
-    Req::new("DeleteRule").p("RuleId", "rule-nope").send(&server).await.err(404, "ResourceNotFound.Rule");
-    Req::new("DeleteServerGroup").p("ServerGroupId", "sgp-nope").send(&server).await.err(404, "ResourceNotFound.ServerGroup");
-    let listed = Req::new("ListServerGroups").p("ServerGroupIds.1", "sgp-nope").send(&server).await.ok();
+    get_lb("alb-doesnotexist0000")
+        .send(&server)
+        .await
+        .err(404, "ResourceNotFound.LoadBalancer");
+    Req::new("GetListenerAttribute")
+        .p("ListenerId", "lsn-nope")
+        .send(&server)
+        .await
+        .err(404, "ResourceNotFound.Listener");
+    Req::new("DeleteRule")
+        .p("RuleId", "rule-nope")
+        .send(&server)
+        .await
+        .err(404, "ResourceNotFound.Rule");
+    Req::new("DeleteServerGroup")
+        .p("ServerGroupId", "sgp-nope")
+        .send(&server)
+        .await
+        .err(404, "ResourceNotFound.ServerGroup");
+    let listed = Req::new("ListServerGroups")
+        .p("ServerGroupIds.1", "sgp-nope")
+        .send(&server)
+        .await
+        .ok();
     assert_eq!(listed["ServerGroups"], serde_json::json!([]));
     assert_eq!(listed["TotalCount"], 0);
 }
@@ -184,36 +289,85 @@ async fn deleting_a_listener_takes_its_rules() {
     let server = start();
     let (_, sg, listener) = stack(&server, "Standard").await;
     let rule = create_rule(&server, &listener, 10, &sg).await;
-    let job = Req::new("DeleteListener").p("ListenerId", &listener).send(&server).await.ok()["JobId"]
+    let job = Req::new("DeleteListener")
+        .p("ListenerId", &listener)
+        .send(&server)
+        .await
+        .ok()["JobId"]
         .as_str()
         .expect("job")
         .to_string();
-    let rules = Req::new("ListRules").p("ListenerIds.1", &listener).send(&server).await.ok();
+    let rules = Req::new("ListRules")
+        .p("ListenerIds.1", &listener)
+        .send(&server)
+        .await
+        .ok();
     assert_eq!(rules["Rules"][0]["RuleStatus"], "Deleting");
     settle().await;
-    assert_eq!(jobs(&job).send(&server).await.ok()["Jobs"][0]["Status"], "Succeeded");
-    Req::new("GetListenerAttribute").p("ListenerId", &listener).send(&server).await.err(404, "ResourceNotFound.Listener");
-    let rules = Req::new("ListRules").p("RuleIds.1", &rule).send(&server).await.ok();
+    assert_eq!(
+        jobs(&job).send(&server).await.ok()["Jobs"][0]["Status"],
+        "Succeeded"
+    );
+    Req::new("GetListenerAttribute")
+        .p("ListenerId", &listener)
+        .send(&server)
+        .await
+        .err(404, "ResourceNotFound.Listener");
+    let rules = Req::new("ListRules")
+        .p("RuleIds.1", &rule)
+        .send(&server)
+        .await
+        .ok();
     assert_eq!(rules["Rules"], serde_json::json!([]));
     // With its listener gone the server group is free to delete.
-    Req::new("DeleteServerGroup").p("ServerGroupId", &sg).send(&server).await.ok();
+    Req::new("DeleteServerGroup")
+        .p("ServerGroupId", &sg)
+        .send(&server)
+        .await
+        .ok();
 }
 
 #[tokio::test]
 async fn deletion_protection_blocks_delete() {
     let server = start();
     let lb = create_lb(&server, "Basic").await;
-    let body = Req::new("EnableDeletionProtection").p("ResourceId", &lb).send(&server).await.ok();
-    assert_eq!(body.as_object().map(|o| o.len()), Some(1), "RequestId only: {body}");
+    let body = Req::new("EnableDeletionProtection")
+        .p("ResourceId", &lb)
+        .send(&server)
+        .await
+        .ok();
+    assert_eq!(
+        body.as_object().map(|o| o.len()),
+        Some(1),
+        "RequestId only: {body}"
+    );
     let got = get_lb(&lb).send(&server).await.ok();
     assert_eq!(got["DeletionProtectionConfig"]["Enabled"], true);
-    Req::new("DeleteLoadBalancer").p("LoadBalancerId", &lb).send(&server).await.err(400, "OperationDenied.DeletionProtection");
-    Req::new("DisableDeletionProtection").p("ResourceId", &lb).send(&server).await.ok();
-    let job = Req::new("DeleteLoadBalancer").p("LoadBalancerId", &lb).send(&server).await.ok();
+    Req::new("DeleteLoadBalancer")
+        .p("LoadBalancerId", &lb)
+        .send(&server)
+        .await
+        .err(400, "OperationDenied.DeletionProtection");
+    Req::new("DisableDeletionProtection")
+        .p("ResourceId", &lb)
+        .send(&server)
+        .await
+        .ok();
+    let job = Req::new("DeleteLoadBalancer")
+        .p("LoadBalancerId", &lb)
+        .send(&server)
+        .await
+        .ok();
     assert!(job["JobId"].is_string());
-    assert_eq!(get_lb(&lb).send(&server).await.ok()["LoadBalancerStatus"], "Deleting");
+    assert_eq!(
+        get_lb(&lb).send(&server).await.ok()["LoadBalancerStatus"],
+        "Deleting"
+    );
     settle().await;
-    get_lb(&lb).send(&server).await.err(404, "ResourceNotFound.LoadBalancer");
+    get_lb(&lb)
+        .send(&server)
+        .await
+        .err(404, "ResourceNotFound.LoadBalancer");
 }
 
 #[tokio::test]
@@ -229,9 +383,19 @@ async fn access_log_can_be_enabled_once() {
     assert!(enable().send(&server).await.ok()["JobId"].is_string());
     settle().await;
     let got = get_lb(&lb).send(&server).await.ok();
-    assert_eq!(got["AccessLogConfig"], serde_json::json!({"LogProject": "p", "LogStore": "s"}));
-    enable().send(&server).await.err(400, "OperationDenied.AccessLogEnabled");
-    Req::new("DisableLoadBalancerAccessLog").p("LoadBalancerId", &lb).send(&server).await.ok();
+    assert_eq!(
+        got["AccessLogConfig"],
+        serde_json::json!({"LogProject": "p", "LogStore": "s"})
+    );
+    enable()
+        .send(&server)
+        .await
+        .err(400, "OperationDenied.AccessLogEnabled");
+    Req::new("DisableLoadBalancerAccessLog")
+        .p("LoadBalancerId", &lb)
+        .send(&server)
+        .await
+        .ok();
     let got = get_lb(&lb).send(&server).await.ok();
     assert_eq!(got.get("AccessLogConfig"), None::<&Value>);
 }

@@ -9,11 +9,20 @@ use mock_support::*;
 async fn ports_cannot_be_shared_between_http_and_https() {
     let server = start();
     let (lb, sg, _) = stack(&server, "Standard").await;
-    listener_req(&lb, "HTTP", 80, &sg).send(&server).await.err(400, "ResourceAlreadyExist.Listener");
-    listener_req(&lb, "HTTPS", 80, &sg).send(&server).await.err(400, "ResourceAlreadyExist.Listener");
+    listener_req(&lb, "HTTP", 80, &sg)
+        .send(&server)
+        .await
+        .err(400, "ResourceAlreadyExist.Listener");
+    listener_req(&lb, "HTTPS", 80, &sg)
+        .send(&server)
+        .await
+        .err(400, "ResourceAlreadyExist.Listener");
     // QUIC runs over UDP and may share the port.
     listener_req(&lb, "QUIC", 80, &sg).send(&server).await.ok();
-    listener_req(&lb, "HTTPS", 443, &sg).send(&server).await.ok();
+    listener_req(&lb, "HTTPS", 443, &sg)
+        .send(&server)
+        .await
+        .ok();
 }
 
 #[tokio::test]
@@ -38,18 +47,37 @@ async fn default_action_must_be_a_forward_group_and_https_needs_a_certificate() 
         .p("ListenerProtocol", "HTTPS")
         .p("ListenerPort", 443)
         .p("DefaultActions.1.Type", "ForwardGroup")
-        .p("DefaultActions.1.ForwardGroupConfig.ServerGroupTuples.1.ServerGroupId", &sg)
+        .p(
+            "DefaultActions.1.ForwardGroupConfig.ServerGroupTuples.1.ServerGroupId",
+            &sg,
+        )
         .send(&server)
         .await
         .err(400, "MissingParameter");
-    listener_req(&lb, "HTTP", 0, &sg).send(&server).await.err(400, "InvalidParameter");
-    listener_req(&lb, "HTTP", 80, "sgp-missing").send(&server).await.err(404, "ResourceNotFound.ServerGroup");
-    listener_req("alb-missing", "HTTP", 80, &sg).send(&server).await.err(404, "ResourceNotFound.LoadBalancer");
-    let id = listener_req(&lb, "HTTPS", 443, &sg).send(&server).await.ok()["ListenerId"]
+    listener_req(&lb, "HTTP", 0, &sg)
+        .send(&server)
+        .await
+        .err(400, "InvalidParameter");
+    listener_req(&lb, "HTTP", 80, "sgp-missing")
+        .send(&server)
+        .await
+        .err(404, "ResourceNotFound.ServerGroup");
+    listener_req("alb-missing", "HTTP", 80, &sg)
+        .send(&server)
+        .await
+        .err(404, "ResourceNotFound.LoadBalancer");
+    let id = listener_req(&lb, "HTTPS", 443, &sg)
+        .send(&server)
+        .await
+        .ok()["ListenerId"]
         .as_str()
         .expect("id")
         .to_string();
-    let got = Req::new("GetListenerAttribute").p("ListenerId", &id).send(&server).await.ok();
+    let got = Req::new("GetListenerAttribute")
+        .p("ListenerId", &id)
+        .send(&server)
+        .await
+        .ok();
     assert_eq!(got["Certificates"][0]["CertificateId"], "cert-1");
     assert_eq!(got["DefaultActions"][0]["Type"], "ForwardGroup");
     assert_eq!(got["IdleTimeout"], 15);
@@ -62,9 +90,15 @@ async fn listener_quota_is_fifty_per_instance() {
     let lb = create_lb(&server, "Standard").await;
     let sg = create_sg(&server).await;
     for port in 1..=50u16 {
-        listener_req(&lb, "HTTP", port, &sg).send(&server).await.ok();
+        listener_req(&lb, "HTTP", port, &sg)
+            .send(&server)
+            .await
+            .ok();
     }
-    listener_req(&lb, "HTTP", 51, &sg).send(&server).await.err(400, "QuotaExceeded.ListenersNum");
+    listener_req(&lb, "HTTP", 51, &sg)
+        .send(&server)
+        .await
+        .err(400, "QuotaExceeded.ListenersNum");
 }
 
 #[tokio::test]
@@ -86,12 +120,20 @@ async fn additional_certificates_associate_and_dissociate() {
         .send(&server)
         .await
         .ok();
-    let certs = Req::new("ListListenerCertificates").p("ListenerId", &https).send(&server).await.ok();
+    let certs = Req::new("ListListenerCertificates")
+        .p("ListenerId", &https)
+        .send(&server)
+        .await
+        .ok();
     assert_eq!(certs["Certificates"][0]["IsDefault"], true);
     assert_eq!(certs["Certificates"][1]["CertificateId"], "cert-x");
     assert_eq!(certs["Certificates"][1]["Status"], "Associating");
     settle().await;
-    let certs = Req::new("ListListenerCertificates").p("ListenerId", &https).send(&server).await.ok();
+    let certs = Req::new("ListListenerCertificates")
+        .p("ListenerId", &https)
+        .send(&server)
+        .await
+        .ok();
     assert_eq!(certs["Certificates"][1]["Status"], "Associated");
     Req::new("DissociateAdditionalCertificatesFromListener")
         .p("ListenerId", &https)
@@ -106,7 +148,11 @@ async fn additional_certificates_associate_and_dissociate() {
         .await
         .ok();
     settle().await;
-    let certs = Req::new("ListListenerCertificates").p("ListenerId", &https).send(&server).await.ok();
+    let certs = Req::new("ListListenerCertificates")
+        .p("ListenerId", &https)
+        .send(&server)
+        .await
+        .ok();
     assert_eq!(certs["Certificates"].as_array().map(Vec::len), Some(1));
 }
 
@@ -126,8 +172,15 @@ fn servers(action: &str, sg: &str, list: &str, range: std::ops::RangeInclusive<u
 async fn server_membership_changes() {
     let server = start();
     let sg = create_sg(&server).await;
-    servers("AddServersToServerGroup", &sg, "Servers", 1..=3).send(&server).await.ok();
-    let listed = Req::new("ListServerGroupServers").p("ServerGroupId", &sg).send(&server).await.ok();
+    servers("AddServersToServerGroup", &sg, "Servers", 1..=3)
+        .send(&server)
+        .await
+        .ok();
+    let listed = Req::new("ListServerGroupServers")
+        .p("ServerGroupId", &sg)
+        .send(&server)
+        .await
+        .ok();
     assert_eq!(listed["Servers"][0]["Status"], "Adding");
     assert_eq!(listed["Servers"][0]["Weight"], 100);
     settle().await;
@@ -166,7 +219,11 @@ async fn server_membership_changes() {
         .await
         .ok();
     settle().await;
-    let listed = Req::new("ListServerGroupServers").p("ServerGroupId", &sg).send(&server).await.ok();
+    let listed = Req::new("ListServerGroupServers")
+        .p("ServerGroupId", &sg)
+        .send(&server)
+        .await
+        .ok();
     let ids: Vec<&str> = listed["Servers"]
         .as_array()
         .into_iter()
@@ -174,19 +231,40 @@ async fn server_membership_changes() {
         .filter_map(|s| s["ServerId"].as_str())
         .collect();
     assert_eq!(ids, ["i-000002", "i-000003", "i-000004", "i-000005"]);
-    assert!(listed["Servers"].as_array().into_iter().flatten().all(|s| s["Status"] == "Available"));
-    let group = Req::new("ListServerGroups").p("ServerGroupIds.1", &sg).send(&server).await.ok();
+    assert!(listed["Servers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .all(|s| s["Status"] == "Available"));
+    let group = Req::new("ListServerGroups")
+        .p("ServerGroupIds.1", &sg)
+        .send(&server)
+        .await
+        .ok();
     assert_eq!(group["ServerGroups"][0]["ServerCount"], 4);
-    Req::new("ListServerGroupServers").p("ServerGroupId", "sgp-nope").send(&server).await.err(404, "ResourceNotFound.ServerGroup");
+    Req::new("ListServerGroupServers")
+        .p("ServerGroupId", "sgp-nope")
+        .send(&server)
+        .await
+        .err(404, "ResourceNotFound.ServerGroup");
 }
 
 #[tokio::test]
 async fn server_call_limits_and_quotas() {
     let server = start();
     let sg = create_sg(&server).await;
-    servers("AddServersToServerGroup", &sg, "Servers", 1..=201).send(&server).await.err(400, "InvalidParameter");
-    servers("RemoveServersFromServerGroup", &sg, "Servers", 1..=201).send(&server).await.err(400, "InvalidParameter");
-    servers("UpdateServerGroupServersAttribute", &sg, "Servers", 1..=41).send(&server).await.err(400, "InvalidParameter");
+    servers("AddServersToServerGroup", &sg, "Servers", 1..=201)
+        .send(&server)
+        .await
+        .err(400, "InvalidParameter");
+    servers("RemoveServersFromServerGroup", &sg, "Servers", 1..=201)
+        .send(&server)
+        .await
+        .err(400, "InvalidParameter");
+    servers("UpdateServerGroupServersAttribute", &sg, "Servers", 1..=41)
+        .send(&server)
+        .await
+        .err(400, "InvalidParameter");
     servers("ReplaceServersInServerGroup", &sg, "AddedServers", 1..=201)
         .p("RemovedServers.1.ServerId", "i-000001")
         .p("RemovedServers.1.ServerType", "Ecs")
@@ -195,7 +273,15 @@ async fn server_call_limits_and_quotas() {
         .await
         .err(400, "InvalidParameter");
     for start in (1..=1000).step_by(200) {
-        servers("AddServersToServerGroup", &sg, "Servers", start..=start + 199).send(&server).await.ok();
+        servers(
+            "AddServersToServerGroup",
+            &sg,
+            "Servers",
+            start..=start + 199,
+        )
+        .send(&server)
+        .await
+        .ok();
         settle().await;
     }
     servers("AddServersToServerGroup", &sg, "Servers", 1001..=1001)
@@ -207,16 +293,26 @@ async fn server_call_limits_and_quotas() {
     let lb = create_lb(&server, "Basic").await;
     let small = create_sg(&server).await;
     create_listener(&server, &lb, "HTTP", 80, &small).await;
-    servers("AddServersToServerGroup", &small, "Servers", 1..=200).send(&server).await.ok();
+    servers("AddServersToServerGroup", &small, "Servers", 1..=200)
+        .send(&server)
+        .await
+        .ok();
     settle().await;
     servers("AddServersToServerGroup", &small, "Servers", 201..=201)
         .send(&server)
         .await
         .err(400, "QuotaExceeded.LoadBalancerServersNum");
     // Attaching the 1000-server group to the same instance is refused too.
-    let listener = Req::new("ListListeners").p("LoadBalancerIds.1", &lb).send(&server).await.ok()["Listeners"][0]["ListenerId"]
+    let listener = Req::new("ListListeners")
+        .p("LoadBalancerIds.1", &lb)
+        .send(&server)
+        .await
+        .ok()["Listeners"][0]["ListenerId"]
         .as_str()
         .expect("listener")
         .to_string();
-    rule_req(&listener, 1, &sg).send(&server).await.err(400, "QuotaExceeded.LoadBalancerServersNum");
+    rule_req(&listener, 1, &sg)
+        .send(&server)
+        .await
+        .err(400, "QuotaExceeded.LoadBalancerServersNum");
 }

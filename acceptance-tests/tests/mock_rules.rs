@@ -15,12 +15,25 @@ async fn setup(edition: &str) -> (acceptance_tests::mock::MockServer, String, St
 #[tokio::test]
 async fn priority_must_be_in_range_and_unique_per_listener() {
     let (server, sg, listener) = setup("Standard").await;
-    rule_req(&listener, 0, &sg).send(&server).await.err(400, "IllegalParam.Priority");
-    rule_req(&listener, 10_001, &sg).send(&server).await.err(400, "IllegalParam.Priority");
+    rule_req(&listener, 0, &sg)
+        .send(&server)
+        .await
+        .err(400, "IllegalParam.Priority");
+    rule_req(&listener, 10_001, &sg)
+        .send(&server)
+        .await
+        .err(400, "IllegalParam.Priority");
     create_rule(&server, &listener, 10, &sg).await;
-    rule_req(&listener, 10, &sg).send(&server).await.err(400, "IllegalParam.Priority");
+    rule_req(&listener, 10, &sg)
+        .send(&server)
+        .await
+        .err(400, "IllegalParam.Priority");
     create_rule(&server, &listener, 10_000, &sg).await;
-    rule_req(&listener, 1, &sg).p("Priority", "x").send(&server).await.err(400, "InvalidParameter");
+    rule_req(&listener, 1, &sg)
+        .p("Priority", "x")
+        .send(&server)
+        .await
+        .err(400, "InvalidParameter");
 }
 
 #[tokio::test]
@@ -65,8 +78,16 @@ async fn exactly_one_final_action_with_the_highest_order() {
         .send(&server)
         .await
         .err(400, "IllegalParam.Order");
-    rule_req(&listener, 1, &sg).p("RuleActions.1.Order", 50_001).send(&server).await.err(400, "IllegalParam.Order");
-    rule_req(&listener, 1, &sg).p("RuleActions.1.Order", 0).send(&server).await.err(400, "IllegalParam.Order");
+    rule_req(&listener, 1, &sg)
+        .p("RuleActions.1.Order", 50_001)
+        .send(&server)
+        .await
+        .err(400, "IllegalParam.Order");
+    rule_req(&listener, 1, &sg)
+        .p("RuleActions.1.Order", 0)
+        .send(&server)
+        .await
+        .err(400, "IllegalParam.Order");
     // A valid combination: header action first, forward last.
     let ok = rule_req(&listener, 1, &sg)
         .p("RuleActions.1.Order", 50_000)
@@ -79,11 +100,18 @@ async fn exactly_one_final_action_with_the_highest_order() {
         .await
         .ok();
     settle().await;
-    let rules = Req::new("ListRules").p("RuleIds.1", ok["RuleId"].as_str().expect("id")).send(&server).await.ok();
+    let rules = Req::new("ListRules")
+        .p("RuleIds.1", ok["RuleId"].as_str().expect("id"))
+        .send(&server)
+        .await
+        .ok();
     let actions = &rules["Rules"][0]["RuleActions"];
     assert_eq!(actions[0]["Type"], "InsertHeader");
     assert_eq!(actions[1]["Order"], 50_000);
-    assert_eq!(actions[1]["ForwardGroupConfig"]["ServerGroupTuples"][0]["ServerGroupId"], sg.as_str());
+    assert_eq!(
+        actions[1]["ForwardGroupConfig"]["ServerGroupTuples"][0]["ServerGroupId"],
+        sg.as_str()
+    );
 }
 
 #[tokio::test]
@@ -130,17 +158,32 @@ async fn forward_groups_are_limited_and_weighted() {
             .p("RuleActions.1.Type", "ForwardGroup")
             .p("RuleActions.1.Order", 1);
         for (i, g) in groups.iter().take(n).enumerate() {
-            let prefix = format!("RuleActions.1.ForwardGroupConfig.ServerGroupTuples.{}", i + 1);
+            let prefix = format!(
+                "RuleActions.1.ForwardGroupConfig.ServerGroupTuples.{}",
+                i + 1
+            );
             req = req
                 .p(&format!("{prefix}.ServerGroupId"), g)
                 .p(&format!("{prefix}.Weight"), weight);
         }
         req
     };
-    forward(6, "10").send(&server).await.err(400, "IllegalParam.ServerGroupTuples");
-    forward(2, "101").send(&server).await.err(400, "IllegalParam.Weight");
-    forward(2, "-1").send(&server).await.err(400, "IllegalParam.Weight");
-    rule_req(&listener, 1, "sgp-missing").send(&server).await.err(404, "ResourceNotFound.ServerGroup");
+    forward(6, "10")
+        .send(&server)
+        .await
+        .err(400, "IllegalParam.ServerGroupTuples");
+    forward(2, "101")
+        .send(&server)
+        .await
+        .err(400, "IllegalParam.Weight");
+    forward(2, "-1")
+        .send(&server)
+        .await
+        .err(400, "IllegalParam.Weight");
+    rule_req(&listener, 1, "sgp-missing")
+        .send(&server)
+        .await
+        .err(404, "ResourceNotFound.ServerGroup");
     forward(5, "20").send(&server).await.ok();
 }
 
@@ -153,26 +196,42 @@ async fn conditions_and_actions_per_rule_follow_the_edition() {
             for i in 2..=n {
                 req = req
                     .p(&format!("RuleConditions.{i}.Type"), "Header")
-                    .p(&format!("RuleConditions.{i}.HeaderConfig.Key"), format!("x-h{i}"))
+                    .p(
+                        &format!("RuleConditions.{i}.HeaderConfig.Key"),
+                        format!("x-h{i}"),
+                    )
                     .p(&format!("RuleConditions.{i}.HeaderConfig.Values.1"), "v");
             }
             req
         };
-        with_conditions(conditions + 1).send(&server).await.err(400, "QuotaExceeded.RuleConditionsNum");
+        with_conditions(conditions + 1)
+            .send(&server)
+            .await
+            .err(400, "QuotaExceeded.RuleConditionsNum");
         let with_actions = |n: usize| {
             let mut req = rule_req(&listener, 1, &sg).p("RuleActions.1.Order", 100);
             for i in 2..=n {
                 req = req
                     .p(&format!("RuleActions.{i}.Type"), "RemoveHeader")
                     .p(&format!("RuleActions.{i}.Order"), i)
-                    .p(&format!("RuleActions.{i}.RemoveHeaderConfig.Key"), format!("x-r{i}"));
+                    .p(
+                        &format!("RuleActions.{i}.RemoveHeaderConfig.Key"),
+                        format!("x-r{i}"),
+                    );
             }
             req
         };
-        with_actions(actions + 1).send(&server).await.err(400, "QuotaExceeded.RuleActionsNum");
+        with_actions(actions + 1)
+            .send(&server)
+            .await
+            .err(400, "QuotaExceeded.RuleActionsNum");
         with_conditions(conditions).send(&server).await.ok();
         settle().await;
-        with_actions(actions).p("Priority", 2).send(&server).await.ok();
+        with_actions(actions)
+            .p("Priority", 2)
+            .send(&server)
+            .await
+            .ok();
     }
 }
 
@@ -184,10 +243,18 @@ fn batch(listener: &str, sg: &str, priorities: std::ops::RangeInclusive<i64>) ->
             .body(&format!("Rules.{n}.RuleName"), format!("r{priority}"))
             .body(&format!("Rules.{n}.Priority"), priority)
             .body(&format!("Rules.{n}.RuleConditions.1.Type"), "Path")
-            .body(&format!("Rules.{n}.RuleConditions.1.PathConfig.Values.1"), format!("/p{priority}"))
+            .body(
+                &format!("Rules.{n}.RuleConditions.1.PathConfig.Values.1"),
+                format!("/p{priority}"),
+            )
             .body(&format!("Rules.{n}.RuleActions.1.Type"), "ForwardGroup")
             .body(&format!("Rules.{n}.RuleActions.1.Order"), 1)
-            .body(&format!("Rules.{n}.RuleActions.1.ForwardGroupConfig.ServerGroupTuples.1.ServerGroupId"), sg);
+            .body(
+                &format!(
+                    "Rules.{n}.RuleActions.1.ForwardGroupConfig.ServerGroupTuples.1.ServerGroupId"
+                ),
+                sg,
+            );
     }
     req
 }
@@ -195,7 +262,10 @@ fn batch(listener: &str, sg: &str, priorities: std::ops::RangeInclusive<i64>) ->
 #[tokio::test]
 async fn batch_limits_and_rule_quota() {
     let (server, sg, listener) = setup("Basic").await;
-    batch(&listener, &sg, 1..=11).send(&server).await.err(400, "InvalidParameter");
+    batch(&listener, &sg, 1..=11)
+        .send(&server)
+        .await
+        .err(400, "InvalidParameter");
     // Duplicate priority inside one batch.
     batch(&listener, &sg, 1..=2)
         .body("Rules.2.Priority", 1)
@@ -204,7 +274,10 @@ async fn batch_limits_and_rule_quota() {
         .err(400, "IllegalParam.Priority");
     let mut ids = Vec::new();
     for start in [1, 11, 21, 31] {
-        let body = batch(&listener, &sg, start..=start + 9).send(&server).await.ok();
+        let body = batch(&listener, &sg, start..=start + 9)
+            .send(&server)
+            .await
+            .ok();
         assert_eq!(body["RuleIds"].as_array().map(Vec::len), Some(10));
         assert_eq!(body["RuleIds"][0]["Priority"], start);
         ids.extend(
@@ -217,8 +290,16 @@ async fn batch_limits_and_rule_quota() {
         settle().await;
     }
     // Basic allows 40 rules per instance (default rules excluded).
-    rule_req(&listener, 41, &sg).send(&server).await.err(400, "QuotaExceeded.RulesNum");
-    let listed = Req::new("ListRules").p("ListenerIds.1", &listener).p("MaxResults", 100).send(&server).await.ok();
+    rule_req(&listener, 41, &sg)
+        .send(&server)
+        .await
+        .err(400, "QuotaExceeded.RulesNum");
+    let listed = Req::new("ListRules")
+        .p("ListenerIds.1", &listener)
+        .p("MaxResults", 100)
+        .send(&server)
+        .await
+        .ok();
     assert_eq!(listed["TotalCount"], 40);
 
     let mut delete = Req::new("DeleteRules");
@@ -240,7 +321,12 @@ async fn update_rules_attribute_can_swap_priorities_and_is_limited() {
     let (server, sg, listener) = setup("Standard").await;
     let a = create_rule(&server, &listener, 1, &sg).await;
     let b = create_rule(&server, &listener, 2, &sg).await;
-    Req::new("UpdateRuleAttribute").p("RuleId", &a).p("Priority", 2).send(&server).await.err(400, "IllegalParam.Priority");
+    Req::new("UpdateRuleAttribute")
+        .p("RuleId", &a)
+        .p("Priority", 2)
+        .send(&server)
+        .await
+        .err(400, "IllegalParam.Priority");
     Req::new("UpdateRulesAttribute")
         .body("Rules.1.RuleId", &a)
         .body("Rules.1.Priority", 2)
@@ -250,7 +336,11 @@ async fn update_rules_attribute_can_swap_priorities_and_is_limited() {
         .await
         .ok();
     settle().await;
-    let listed = Req::new("ListRules").p("ListenerIds.1", &listener).send(&server).await.ok();
+    let listed = Req::new("ListRules")
+        .p("ListenerIds.1", &listener)
+        .send(&server)
+        .await
+        .ok();
     assert_eq!(listed["Rules"][0]["RuleId"], b.as_str());
     assert_eq!(listed["Rules"][0]["Priority"], 1);
     let mut too_many = Req::new("UpdateRulesAttribute");
@@ -272,34 +362,64 @@ async fn update_rules_attribute_can_swap_priorities_and_is_limited() {
 #[tokio::test]
 async fn referenced_server_group_cannot_be_deleted() {
     let (server, sg, listener) = setup("Standard").await;
-    Req::new("DeleteServerGroup").p("ServerGroupId", &sg).send(&server).await.err(400, "ResourceInUse.ServerGroup");
+    Req::new("DeleteServerGroup")
+        .p("ServerGroupId", &sg)
+        .send(&server)
+        .await
+        .err(400, "ResourceInUse.ServerGroup");
     let other = create_sg(&server).await;
     let rule = create_rule(&server, &listener, 3, &other).await;
-    Req::new("DeleteServerGroup").p("ServerGroupId", &other).send(&server).await.err(400, "ResourceInUse.ServerGroup");
-    Req::new("DeleteRule").p("RuleId", &rule).send(&server).await.ok();
-    Req::new("DeleteServerGroup").p("ServerGroupId", &other).send(&server).await.ok();
+    Req::new("DeleteServerGroup")
+        .p("ServerGroupId", &other)
+        .send(&server)
+        .await
+        .err(400, "ResourceInUse.ServerGroup");
+    Req::new("DeleteRule")
+        .p("RuleId", &rule)
+        .send(&server)
+        .await
+        .ok();
+    Req::new("DeleteServerGroup")
+        .p("ServerGroupId", &other)
+        .send(&server)
+        .await
+        .ok();
 }
 
 #[tokio::test]
 async fn missing_and_malformed_rule_parameters() {
     let (server, sg, listener) = setup("Standard").await;
-    Req::new("CreateRule").p("ListenerId", &listener).send(&server).await.err(400, "MissingParameter");
+    Req::new("CreateRule")
+        .p("ListenerId", &listener)
+        .send(&server)
+        .await
+        .err(400, "MissingParameter");
     Req::new("CreateRule")
         .p("ListenerId", &listener)
         .p("RuleName", "nocond")
         .p("Priority", 1)
         .p("RuleActions.1.Type", "ForwardGroup")
         .p("RuleActions.1.Order", 1)
-        .p("RuleActions.1.ForwardGroupConfig.ServerGroupTuples.1.ServerGroupId", &sg)
+        .p(
+            "RuleActions.1.ForwardGroupConfig.ServerGroupTuples.1.ServerGroupId",
+            &sg,
+        )
         .send(&server)
         .await
         .err(400, "MissingParameter");
-    rule_req(&listener, 1, &sg).p("RuleConditions.1.Type", "Nonsense").send(&server).await.err(400, "InvalidParameter");
+    rule_req(&listener, 1, &sg)
+        .p("RuleConditions.1.Type", "Nonsense")
+        .send(&server)
+        .await
+        .err(400, "InvalidParameter");
     rule_req(&listener, 1, &sg)
         .p("RuleActions.1.Type", "FixedResponse")
         .p("RuleActions.1.FixedResponseConfig.HttpCode", "HTTP_2xx")
         .send(&server)
         .await
         .err(400, "InvalidParameter");
-    rule_req("lsn-missing", 1, &sg).send(&server).await.err(404, "ResourceNotFound.Listener");
+    rule_req("lsn-missing", 1, &sg)
+        .send(&server)
+        .await
+        .err(404, "ResourceNotFound.Listener");
 }

@@ -61,7 +61,11 @@ impl Reply {
     #[track_caller]
     pub fn ok(self) -> Value {
         assert_eq!(self.status, 200, "expected success, got {}", self.body);
-        assert!(self.body["RequestId"].is_string(), "no RequestId: {}", self.body);
+        assert!(
+            self.body["RequestId"].is_string(),
+            "no RequestId: {}",
+            self.body
+        );
         self.body
     }
 
@@ -75,7 +79,11 @@ impl Reply {
             self.body
         );
         for key in ["RequestId", "HostId", "Code", "Message", "Recommend"] {
-            assert!(self.body[key].is_string(), "error body lacks {key}: {}", self.body);
+            assert!(
+                self.body[key].is_string(),
+                "error body lacks {key}: {}",
+                self.body
+            );
         }
         self.body
     }
@@ -158,14 +166,35 @@ impl Req {
     fn encode(pairs: &[(String, String)]) -> String {
         pairs
             .iter()
-            .map(|(k, v)| format!("{}={}", signing::percent_encode(k), signing::percent_encode(v)))
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    signing::percent_encode(k),
+                    signing::percent_encode(v)
+                )
+            })
             .collect::<Vec<_>>()
             .join("&")
     }
 
-    /// Signs and sends the request.
+    /// Signs and sends the request; panics on transport errors.
     pub async fn send(&self, server: &MockServer) -> Reply {
-        let host = server.addr().to_string();
+        self.try_send(server).await.expect("transport error")
+    }
+
+    /// Signs and sends the request.
+    pub async fn try_send(&self, server: &MockServer) -> Result<Reply, reqwest::Error> {
+        self.try_send_to(&server.addr().to_string()).await
+    }
+
+    /// Signs and sends the request to `host` (`127.0.0.1:PORT`); panics on transport errors.
+    pub async fn send_to(&self, host: &str) -> Reply {
+        self.try_send_to(host).await.expect("transport error")
+    }
+
+    /// Signs and sends the request to `host` (`127.0.0.1:PORT`).
+    pub async fn try_send_to(&self, host: &str) -> Result<Reply, reqwest::Error> {
+        let host = host.to_string();
         let timestamp = self
             .timestamp
             .clone()
@@ -190,7 +219,10 @@ impl Req {
             query.extend(self.query.iter().cloned());
             let all: Vec<(String, String)> =
                 query.iter().chain(self.form.iter()).cloned().collect();
-            query.push(("Signature".into(), signing::signature_v1(&self.sk, "POST", &all)));
+            query.push((
+                "Signature".into(),
+                signing::signature_v1(&self.sk, "POST", &all),
+            ));
             client
                 .post(format!("http://{host}/?{}", Self::encode(&query)))
                 .header("content-type", "application/x-www-form-urlencoded")
@@ -202,10 +234,16 @@ impl Req {
                 ("x-acs-version".to_string(), "2020-06-16".to_string()),
                 ("x-acs-date".to_string(), timestamp),
                 ("x-acs-signature-nonce".to_string(), nonce),
-                ("x-acs-content-sha256".to_string(), signing::sha256_hex(body.as_bytes())),
+                (
+                    "x-acs-content-sha256".to_string(),
+                    signing::sha256_hex(body.as_bytes()),
+                ),
             ];
             if !body.is_empty() {
-                headers.push(("content-type".into(), "application/x-www-form-urlencoded".into()));
+                headers.push((
+                    "content-type".into(),
+                    "application/x-www-form-urlencoded".into(),
+                ));
             }
             if let Some(t) = &self.token {
                 headers.push(("x-acs-security-token".into(), t.clone()));
@@ -227,11 +265,11 @@ impl Req {
             }
             builder.body(body)
         };
-        let response = request.send().await.expect("send");
+        let response = request.send().await?;
         let status = response.status().as_u16();
-        let text = response.text().await.expect("body");
+        let text = response.text().await?;
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Reply { status, body }
+        Ok(Reply { status, body })
     }
 }
 
@@ -254,7 +292,10 @@ pub fn lb_req(edition: &str) -> Req {
 pub async fn create_lb(server: &MockServer, edition: &str) -> String {
     let body = lb_req(edition).send(server).await.ok();
     settle().await;
-    body["LoadBalancerId"].as_str().expect("LoadBalancerId").to_string()
+    body["LoadBalancerId"]
+        .as_str()
+        .expect("LoadBalancerId")
+        .to_string()
 }
 
 /// Parameters of a valid CreateServerGroup (Instance type).
@@ -270,7 +311,10 @@ pub fn sg_req(name: &str) -> Req {
 pub async fn create_sg(server: &MockServer) -> String {
     let body = sg_req("test-sg").send(server).await.ok();
     settle().await;
-    body["ServerGroupId"].as_str().expect("ServerGroupId").to_string()
+    body["ServerGroupId"]
+        .as_str()
+        .expect("ServerGroupId")
+        .to_string()
 }
 
 /// Parameters of a valid CreateListener forwarding to `sg`.
@@ -280,7 +324,10 @@ pub fn listener_req(lb: &str, protocol: &str, port: u16, sg: &str) -> Req {
         .p("ListenerProtocol", protocol)
         .p("ListenerPort", port)
         .p("DefaultActions.1.Type", "ForwardGroup")
-        .p("DefaultActions.1.ForwardGroupConfig.ServerGroupTuples.1.ServerGroupId", sg);
+        .p(
+            "DefaultActions.1.ForwardGroupConfig.ServerGroupTuples.1.ServerGroupId",
+            sg,
+        );
     if protocol != "HTTP" {
         req = req.p("Certificates.1.CertificateId", "cert-1");
     }
@@ -288,7 +335,13 @@ pub fn listener_req(lb: &str, protocol: &str, port: u16, sg: &str) -> Req {
 }
 
 /// Creates a listener and waits until it is Running.
-pub async fn create_listener(server: &MockServer, lb: &str, protocol: &str, port: u16, sg: &str) -> String {
+pub async fn create_listener(
+    server: &MockServer,
+    lb: &str,
+    protocol: &str,
+    port: u16,
+    sg: &str,
+) -> String {
     let body = listener_req(lb, protocol, port, sg).send(server).await.ok();
     settle().await;
     body["ListenerId"].as_str().expect("ListenerId").to_string()
@@ -312,7 +365,10 @@ pub fn rule_req(listener: &str, priority: i64, sg: &str) -> Req {
         .p("RuleConditions.1.HostConfig.Values.1", "www.example.com")
         .p("RuleActions.1.Type", "ForwardGroup")
         .p("RuleActions.1.Order", 10)
-        .p("RuleActions.1.ForwardGroupConfig.ServerGroupTuples.1.ServerGroupId", sg)
+        .p(
+            "RuleActions.1.ForwardGroupConfig.ServerGroupTuples.1.ServerGroupId",
+            sg,
+        )
 }
 
 /// Creates a rule and waits until it is Available.
