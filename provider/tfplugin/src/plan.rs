@@ -9,8 +9,10 @@ use crate::value::Value;
 /// Mark every computed attribute whose configuration is null as Unknown in
 /// `proposed`, recursively into nested blocks (LIST/SET elements matched by
 /// position, MAP elements by key). Use it on create, or when the plan
-/// differs from the prior state, for attributes the provider cannot predict.
-/// Null or unknown `proposed` values are returned unchanged.
+/// differs from the prior state, for attributes the provider cannot predict;
+/// when `proposed` equals the prior state keep it as is, or every plan would
+/// show "(known after apply)" changes. Null or unknown `proposed` values are
+/// returned unchanged.
 pub fn mark_computed_unknown(block: &Block, config: &Value, proposed: &Value) -> Value {
     let Value::Map(entries) = proposed else {
         return proposed.clone();

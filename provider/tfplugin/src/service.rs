@@ -7,6 +7,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
+use tracing::Instrument;
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::panic::CatchPanic;
@@ -128,22 +129,28 @@ where
     R: WithDiagnostics,
     F: Future<Output = Result<R, Diagnostics>>,
 {
-    tracing::debug!(tf_rpc = rpc, "received request");
-    let resp = match CatchPanic::new(handler).await {
-        Ok(Ok(r)) => r,
-        Ok(Err(d)) => R::from_diagnostics(&d),
-        Err(panic) => {
-            tracing::error!(tf_rpc = rpc, panic = %panic, "provider bug: request handler panicked");
-            R::from_diagnostics(
-                &Diagnostic::error(
-                    format!("provider bug: {rpc} panicked"),
-                    format!("{panic}\n\nThis is a bug in the provider, please report it."),
+    let span = tracing::debug_span!("rpc", tf_rpc = rpc);
+    let resp = async {
+        tracing::debug!("received request");
+        let resp = match CatchPanic::new(handler).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(d)) => R::from_diagnostics(&d),
+            Err(panic) => {
+                tracing::error!(panic = %panic, "provider bug: request handler panicked");
+                R::from_diagnostics(
+                    &Diagnostic::error(
+                        format!("provider bug: {rpc} panicked"),
+                        format!("{panic}\n\nThis is a bug in the provider, please report it."),
+                    )
+                    .into(),
                 )
-                .into(),
-            )
-        }
-    };
-    tracing::debug!(tf_rpc = rpc, "served request");
+            }
+        };
+        tracing::debug!("served request");
+        resp
+    }
+    .instrument(span)
+    .await;
     Ok(Response::new(resp))
 }
 
