@@ -167,6 +167,36 @@ async fn admin_api_over_http() {
     assert_eq!(counters["actions"]["CreateServerGroup"]["calls"], 1);
     assert_eq!(counters["faults"]["server_errors"], 1);
 
+    let clock: Value = http
+        .get(url("clock"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(clock["frozen"], true);
+    let before = clock["now_ms"].as_u64().expect("now");
+    let moved: Value = http
+        .post(url("clock"))
+        .body(r#"{"advance_ms": 5000}"#)
+        .send()
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(moved["now_ms"].as_u64(), Some(before + 5000));
+    let state: Value = http
+        .get(url("state"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(state["Jobs"][0]["Status"], "Succeeded");
+
     let reset = http.post(url("reset")).send().await.expect("reset");
     assert_eq!(reset.status().as_u16(), 200);
     let state = server.state();

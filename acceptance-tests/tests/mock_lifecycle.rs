@@ -31,7 +31,7 @@ async fn load_balancer_provisions_then_is_active_without_job() {
     assert_eq!(lb["DNSName"], format!("{id}.cn-hangzhou.alb.aliyuncs.com"));
     assert_eq!(lb["RegionId"], "cn-hangzhou");
     assert_eq!(lb["ZoneMappings"].as_array().map(Vec::len), Some(2));
-    settle().await;
+    settle(&server);
     let lb = get_lb(&id).send(&server).await.ok();
     assert_eq!(lb["LoadBalancerStatus"], "Active");
     // A listener on a provisioning load balancer is refused with the LB busy code.
@@ -77,7 +77,7 @@ async fn listener_job_goes_processing_to_succeeded_and_is_kept() {
         .await
         .ok();
     assert_eq!(got["ListenerStatus"], "Provisioning");
-    settle().await;
+    settle(&server);
     let listed = jobs(&job).send(&server).await.ok();
     assert_eq!(listed["Jobs"][0]["Status"], "Succeeded");
     assert_eq!(listed["TotalCount"], 1);
@@ -123,7 +123,7 @@ async fn writes_to_busy_objects_get_busy_codes() {
         .send(&server)
         .await
         .err(400, "ResourceInConfiguring.Listener");
-    settle().await;
+    settle(&server);
 
     // A rule write puts the rule and its listener into Configuring.
     let rule = rule_req(&listener, 1, &sg).send(&server).await.ok()["RuleId"]
@@ -134,14 +134,14 @@ async fn writes_to_busy_objects_get_busy_codes() {
         .send(&server)
         .await
         .err(400, "ResourceInConfiguring.Listener");
-    settle().await;
+    settle(&server);
     Req::new("UpdateRuleAttribute")
         .p("RuleId", &rule)
         .p("RuleName", "renamed")
         .send(&server)
         .await
         .ok();
-    settle().await;
+    settle(&server);
     let rules = Req::new("ListRules")
         .p("RuleIds.1", &rule)
         .send(&server)
@@ -171,7 +171,7 @@ async fn writes_to_busy_objects_get_busy_codes() {
         .send(&server)
         .await
         .err(400, "IncorrectStatus.LoadBalancer");
-    settle().await;
+    settle(&server);
 
     // Server group busy.
     Req::new("UpdateServerGroupAttribute")
@@ -207,7 +207,7 @@ async fn busy_rule_is_incorrect_status_rule() {
         .send(&server)
         .await
         .err(400, "ResourceInConfiguring.Listener");
-    settle().await;
+    settle(&server);
     Req::new("UpdateRuleAttribute")
         .p("RuleId", &rule)
         .p("Priority", 7)
@@ -220,7 +220,7 @@ async fn busy_rule_is_incorrect_status_rule() {
         .await
         .err(400, "IncorrectStatus.Rule");
     server.set_faults(Faults::none());
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    server.advance(std::time::Duration::from_millis(400));
     Req::new("DeleteRule")
         .p("RuleId", &rule)
         .send(&server)
@@ -234,7 +234,7 @@ async fn busy_window_outlasts_the_job() {
     let sg = sg_req("busy-sg").send(&server).await.ok();
     let job = sg["JobId"].as_str().expect("job").to_string();
     let id = sg["ServerGroupId"].as_str().expect("id").to_string();
-    settle().await;
+    settle(&server);
     assert_eq!(
         jobs(&job).send(&server).await.ok()["Jobs"][0]["Status"],
         "Succeeded"
@@ -303,7 +303,7 @@ async fn deleting_a_listener_takes_its_rules() {
         .await
         .ok();
     assert_eq!(rules["Rules"][0]["RuleStatus"], "Deleting");
-    settle().await;
+    settle(&server);
     assert_eq!(
         jobs(&job).send(&server).await.ok()["Jobs"][0]["Status"],
         "Succeeded"
@@ -363,7 +363,7 @@ async fn deletion_protection_blocks_delete() {
         get_lb(&lb).send(&server).await.ok()["LoadBalancerStatus"],
         "Deleting"
     );
-    settle().await;
+    settle(&server);
     get_lb(&lb)
         .send(&server)
         .await
@@ -381,7 +381,7 @@ async fn access_log_can_be_enabled_once() {
             .p("LogStore", "s")
     };
     assert!(enable().send(&server).await.ok()["JobId"].is_string());
-    settle().await;
+    settle(&server);
     let got = get_lb(&lb).send(&server).await.ok();
     assert_eq!(
         got["AccessLogConfig"],

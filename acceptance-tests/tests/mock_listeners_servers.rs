@@ -128,7 +128,7 @@ async fn additional_certificates_associate_and_dissociate() {
     assert_eq!(certs["Certificates"][0]["IsDefault"], true);
     assert_eq!(certs["Certificates"][1]["CertificateId"], "cert-x");
     assert_eq!(certs["Certificates"][1]["Status"], "Associating");
-    settle().await;
+    settle(&server);
     let certs = Req::new("ListListenerCertificates")
         .p("ListenerId", &https)
         .send(&server)
@@ -147,7 +147,7 @@ async fn additional_certificates_associate_and_dissociate() {
         .send(&server)
         .await
         .ok();
-    settle().await;
+    settle(&server);
     let certs = Req::new("ListListenerCertificates")
         .p("ListenerId", &https)
         .send(&server)
@@ -183,7 +183,7 @@ async fn server_membership_changes() {
         .ok();
     assert_eq!(listed["Servers"][0]["Status"], "Adding");
     assert_eq!(listed["Servers"][0]["Weight"], 100);
-    settle().await;
+    settle(&server);
     servers("AddServersToServerGroup", &sg, "Servers", 3..=3)
         .send(&server)
         .await
@@ -210,7 +210,7 @@ async fn server_membership_changes() {
         .send(&server)
         .await
         .ok();
-    settle().await;
+    settle(&server);
     servers("ReplaceServersInServerGroup", &sg, "AddedServers", 4..=5)
         .p("RemovedServers.1.ServerId", "i-000001")
         .p("RemovedServers.1.ServerType", "Ecs")
@@ -218,7 +218,7 @@ async fn server_membership_changes() {
         .send(&server)
         .await
         .ok();
-    settle().await;
+    settle(&server);
     let listed = Req::new("ListServerGroupServers")
         .p("ServerGroupId", &sg)
         .send(&server)
@@ -282,7 +282,7 @@ async fn server_call_limits_and_quotas() {
         .send(&server)
         .await
         .ok();
-        settle().await;
+        settle(&server);
     }
     servers("AddServersToServerGroup", &sg, "Servers", 1001..=1001)
         .send(&server)
@@ -297,7 +297,7 @@ async fn server_call_limits_and_quotas() {
         .send(&server)
         .await
         .ok();
-    settle().await;
+    settle(&server);
     servers("AddServersToServerGroup", &small, "Servers", 201..=201)
         .send(&server)
         .await

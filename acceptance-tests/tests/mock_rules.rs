@@ -99,7 +99,7 @@ async fn exactly_one_final_action_with_the_highest_order() {
         .send(&server)
         .await
         .ok();
-    settle().await;
+    settle(&server);
     let rules = Req::new("ListRules")
         .p("RuleIds.1", ok["RuleId"].as_str().expect("id"))
         .send(&server)
@@ -226,7 +226,7 @@ async fn conditions_and_actions_per_rule_follow_the_edition() {
             .await
             .err(400, "QuotaExceeded.RuleActionsNum");
         with_conditions(conditions).send(&server).await.ok();
-        settle().await;
+        settle(&server);
         with_actions(actions)
             .p("Priority", 2)
             .send(&server)
@@ -287,7 +287,7 @@ async fn batch_limits_and_rule_quota() {
                 .flatten()
                 .filter_map(|r| r["RuleId"].as_str().map(str::to_string)),
         );
-        settle().await;
+        settle(&server);
     }
     // Basic allows 40 rules per instance (default rules excluded).
     rule_req(&listener, 41, &sg)
@@ -312,7 +312,7 @@ async fn batch_limits_and_rule_quota() {
         delete = delete.p(&format!("RuleIds.{}", i + 1), id);
     }
     delete.send(&server).await.ok();
-    settle().await;
+    settle(&server);
     create_rule(&server, &listener, 41, &sg).await;
 }
 
@@ -335,7 +335,7 @@ async fn update_rules_attribute_can_swap_priorities_and_is_limited() {
         .send(&server)
         .await
         .ok();
-    settle().await;
+    settle(&server);
     let listed = Req::new("ListRules")
         .p("ListenerIds.1", &listener)
         .send(&server)

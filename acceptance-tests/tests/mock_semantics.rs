@@ -348,6 +348,9 @@ async fn state_survives_a_restart() {
     assert!(saved["LoadBalancers"][&lb].is_object(), "{saved}");
 
     let server = start_with(config());
+    // The first mock's clock was advanced by `settle`; a new frozen clock starts from the wall
+    // clock again, so move it past every stored deadline.
+    server.advance(std::time::Duration::from_secs(60));
     let got = Req::new("GetLoadBalancerAttribute")
         .p("LoadBalancerId", &lb)
         .send(&server)

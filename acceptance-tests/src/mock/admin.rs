@@ -6,6 +6,8 @@
 //! | PUT | `/__mock/faults` | a [`Faults`] object (missing fields = 0/empty) replaces the faults; answers the new faults, or 400 `{"error": "…"}` |
 //! | GET | `/__mock/state` | every object in API shape with its current status, ordered by id |
 //! | GET | `/__mock/counters` | [`Counters`](super::faults::Counters) |
+//! | GET | `/__mock/clock` | `{"now_ms": …, "frozen": bool}`: the clock of transitional states and jobs |
+//! | POST | `/__mock/clock` | `{"advance_ms": N}` moves that clock forward; answers like GET |
 //! | POST | `/__mock/reset` | forgets all objects, jobs, client tokens, nonces and counters (faults stay); answers `{"reset": true}` |
 
 use std::sync::Arc;
@@ -26,6 +28,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/__mock/faults", get(get_faults).put(put_faults))
         .route("/__mock/state", get(state))
         .route("/__mock/counters", get(counters))
+        .route("/__mock/clock", get(get_clock).post(advance_clock))
         .route("/__mock/reset", post(reset))
 }
 
@@ -57,6 +60,31 @@ async fn state(State(shared): State<Arc<Shared>>) -> Response {
 
 async fn counters(State(shared): State<Arc<Shared>>) -> Response {
     Json(shared.counters()).into_response()
+}
+
+async fn get_clock(State(shared): State<Arc<Shared>>) -> Response {
+    let (now, frozen) = shared.advance(0);
+    Json(json!({"now_ms": now, "frozen": frozen})).into_response()
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    advance_ms: u64,
+}
+
+async fn advance_clock(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
+    match serde_json::from_slice::<Advance>(&body) {
+        Ok(a) => {
+            let (now, frozen) = shared.advance(a.advance_ms);
+            Json(json!({"now_ms": now, "frozen": frozen})).into_response()
+        }
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": e.to_string()})),
+        )
+            .into_response(),
+    }
 }
 
 async fn reset(State(shared): State<Arc<Shared>>) -> Response {

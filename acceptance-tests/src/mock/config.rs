@@ -56,6 +56,9 @@ pub struct MockConfig {
     pub faults: Faults,
     /// Seed for ids and fault decisions (deterministic runs).
     pub seed: Option<u64>,
+    /// Freeze the clock of transitional states and jobs; it then moves only through
+    /// [`MockServer::advance`](super::MockServer::advance) or `POST /__mock/clock`.
+    pub frozen_clock: bool,
 }
 
 impl Default for MockConfig {
@@ -68,6 +71,7 @@ impl Default for MockConfig {
             async_delay_ms: 200,
             faults: Faults::default(),
             seed: None,
+            frozen_clock: false,
         }
     }
 }
@@ -116,6 +120,12 @@ impl MockConfig {
     /// Sets the initial faults.
     pub fn faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
+        self
+    }
+
+    /// Freezes the clock of transitional states and jobs (see [`MockConfig::frozen_clock`]).
+    pub fn frozen_clock(mut self) -> Self {
+        self.frozen_clock = true;
         self
     }
 

@@ -23,7 +23,7 @@ use super::config::MockConfig;
 use super::error::ApiError;
 use super::faults::{Counters, FaultEngine, Faults, Outcome};
 use super::params::Params;
-use super::state::{now_ms, State};
+use super::state::{now_ms, Clock, State};
 use super::wire::{self, Incoming};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -38,6 +38,7 @@ pub struct Shared {
     state: Mutex<State>,
     faults: Mutex<FaultEngine>,
     verifier: Verifier,
+    clock: Mutex<Clock>,
 }
 
 impl Shared {
@@ -56,9 +57,21 @@ impl Shared {
         lock(&self.faults).counters().clone()
     }
 
+    /// Current time of the state clock.
+    pub fn now(&self) -> u64 {
+        lock(&self.clock).now()
+    }
+
+    /// Moves the state clock forward; returns `(now, frozen)`.
+    pub fn advance(&self, ms: u64) -> (u64, bool) {
+        let mut clock = lock(&self.clock);
+        clock.advance(ms);
+        (clock.now(), clock.is_frozen())
+    }
+
     /// Whole state in API shapes as of now.
     pub fn snapshot(&self) -> Value {
-        let now = now_ms();
+        let now = self.now();
         let mut state = lock(&self.state);
         state.settle(now);
         actions::snapshot(&state, now)
@@ -84,8 +97,7 @@ impl Shared {
         if decision.latency_ms > 0 {
             tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
         }
-        let now = now_ms();
-        let result = match self.verifier.verify(&req, now) {
+        let result = match self.verifier.verify(&req, now_ms()) {
             Err(e) => Err(e),
             Ok(_) if action.is_empty() => Err(ApiError::missing("Action")),
             Ok(_) if !actions::is_known(&action) => Err(ApiError::new(
@@ -98,7 +110,7 @@ impl Shared {
                     tracing::debug!(%action, code = %err.code, "injected fault");
                     return wire::error(&request_id, &self.host_id, &err);
                 }
-                self.run(&req, &action, &access_key_id, now)
+                self.run(&req, &action, &access_key_id, self.now())
             }
         };
         let outcome = if result.is_ok() {
@@ -194,6 +206,7 @@ impl MockServer {
             state: Mutex::new(state),
             faults: Mutex::new(FaultEngine::new(config.faults.clone(), config.seed)),
             verifier: Verifier::new(&config.credentials),
+            clock: Mutex::new(Clock::new(config.frozen_clock)),
         });
         let app = Router::new()
             .route("/", any(api))
@@ -288,6 +301,13 @@ impl MockServer {
             };
         }
         self.shared.set_faults(faults);
+    }
+
+    /// Moves the clock of transitional states and jobs forward (same as `POST /__mock/clock`).
+    /// With [`MockConfig::frozen_clock`] this is the only way time passes for them.
+    pub fn advance(&self, by: Duration) {
+        self.shared
+            .advance(u64::try_from(by.as_millis()).unwrap_or(u64::MAX));
     }
 
     /// Forgets all objects, nonces and counters (same as `POST /__mock/reset`).

@@ -33,6 +33,40 @@ pub fn iso(ms: Millis) -> String {
         .unwrap_or_default()
 }
 
+/// The clock that drives transitional states and jobs: the wall clock, or a frozen one that
+/// moves only when advanced (deterministic tests). Either can be fast-forwarded. Signature
+/// timestamps are always checked against the wall clock.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    frozen_at: Option<Millis>,
+    offset: Millis,
+}
+
+impl Clock {
+    /// The wall clock, or a clock frozen at the current time.
+    pub fn new(frozen: bool) -> Self {
+        Self {
+            frozen_at: frozen.then(now_ms),
+            offset: 0,
+        }
+    }
+
+    /// Current time of this clock.
+    pub fn now(&self) -> Millis {
+        self.frozen_at.unwrap_or_else(now_ms) + self.offset
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&mut self, ms: Millis) {
+        self.offset = self.offset.saturating_add(ms);
+    }
+
+    /// True when the clock only moves when advanced.
+    pub fn is_frozen(&self) -> bool {
+        self.frozen_at.is_some()
+    }
+}
+
 const ID_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 /// The store plus everything needed to change it.

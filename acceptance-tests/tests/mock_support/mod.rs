@@ -15,19 +15,20 @@ pub const SK: &str = "mock-secret-key";
 /// Async delay used by the tests.
 pub const DELAY_MS: u64 = 40;
 
-/// A mock with a short async delay.
+/// A mock with the tests' async delay and a frozen clock.
 pub fn start() -> MockServer {
     start_with(MockConfig::default())
 }
 
-/// A mock from `config` with the tests' async delay.
+/// A mock from `config` with the tests' async delay and a frozen clock, so transitional
+/// states last until [`settle`] however slow the machine is.
 pub fn start_with(config: MockConfig) -> MockServer {
-    MockServer::start(config.async_delay_ms(DELAY_MS)).expect("start mock")
+    MockServer::start(config.async_delay_ms(DELAY_MS).frozen_clock()).expect("start mock")
 }
 
-/// Waits until every transitional state started so far has ended.
-pub async fn settle() {
-    tokio::time::sleep(Duration::from_millis(DELAY_MS + 30)).await;
+/// Ends every transitional state started so far (moves the mock's clock past the delay).
+pub fn settle(server: &MockServer) {
+    server.advance(Duration::from_millis(DELAY_MS + 1));
 }
 
 /// One API request under construction.
@@ -291,7 +292,7 @@ pub fn lb_req(edition: &str) -> Req {
 /// Creates a load balancer and waits until it is Active.
 pub async fn create_lb(server: &MockServer, edition: &str) -> String {
     let body = lb_req(edition).send(server).await.ok();
-    settle().await;
+    settle(server);
     body["LoadBalancerId"]
         .as_str()
         .expect("LoadBalancerId")
@@ -310,7 +311,7 @@ pub fn sg_req(name: &str) -> Req {
 /// Creates a server group and waits until it is Available.
 pub async fn create_sg(server: &MockServer) -> String {
     let body = sg_req("test-sg").send(server).await.ok();
-    settle().await;
+    settle(server);
     body["ServerGroupId"]
         .as_str()
         .expect("ServerGroupId")
@@ -343,7 +344,7 @@ pub async fn create_listener(
     sg: &str,
 ) -> String {
     let body = listener_req(lb, protocol, port, sg).send(server).await.ok();
-    settle().await;
+    settle(server);
     body["ListenerId"].as_str().expect("ListenerId").to_string()
 }
 
@@ -374,6 +375,6 @@ pub fn rule_req(listener: &str, priority: i64, sg: &str) -> Req {
 /// Creates a rule and waits until it is Available.
 pub async fn create_rule(server: &MockServer, listener: &str, priority: i64, sg: &str) -> String {
     let body = rule_req(listener, priority, sg).send(server).await.ok();
-    settle().await;
+    settle(server);
     body["RuleId"].as_str().expect("RuleId").to_string()
 }
