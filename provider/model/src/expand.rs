@@ -1,4 +1,4 @@
-//! Expansion of validated specs into the desired model (research `ack-alb-ingress.md` b.3–b.6).
+//! Expansion of specs (validated by the provider on Terraform values) into the desired model (research `ack-alb-ingress.md` b.3–b.6).
 //!
 //! * Listener landing (b.3): `listen` blocks win; otherwise HTTPS:443 when `tls_hosts` is set and
 //!   HTTP:80 when some rule host is not a TLS host, a rule has no host, or there is no TLS at all.
@@ -33,7 +33,6 @@ use crate::spec::{
     HealthCheckSpec, HttpVersion, IngressSpec, ListenerProtocol, ListenerSpec, MemberMode,
     PathSpec, PathType, RuleSpec, Scheduler, StickyType,
 };
-use crate::validate::{validate_config, validate_ingress};
 
 /// Members per server-group key (`<service>:<port>`), supplied by the member source.
 pub type Members = BTreeMap<String, Vec<Member>>;
@@ -100,7 +99,6 @@ pub fn member_requests(spec: &IngressSpec) -> Vec<MemberRequest> {
 
 /// Expands an `alb_config` into the desired load balancer and listeners.
 pub fn expand_config(spec: &ConfigSpec) -> Result<DesiredLoadBalancer, ExpandError> {
-    first_error(validate_config(spec))?;
     let mut listeners = Vec::with_capacity(spec.listener.len());
     for (i, l) in spec.listener.iter().enumerate() {
         let key = listener_key(
@@ -197,7 +195,6 @@ pub fn expand_ingress(
     config: &ConfigListeners,
     members: &Members,
 ) -> Result<DesiredIngress, ExpandError> {
-    first_error(validate_ingress(spec))?;
     let id = IngressId::new(&spec.namespace, &spec.name);
     let order = num(spec.order());
     let landings = landings(spec)?;
@@ -250,10 +247,6 @@ pub fn expand_ingress(
         server_groups: server_groups(spec, &id, members, &rules),
         rules,
     })
-}
-
-fn first_error(errors: Vec<ExpandError>) -> Result<(), ExpandError> {
-    errors.into_iter().next().map_or(Ok(()), Err)
 }
 
 /// Converts a validated non-negative number.

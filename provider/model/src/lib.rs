@@ -2,7 +2,7 @@
 //! their expansion into the desired ALB objects, rule priorities, ownership tags and the diff of
 //! desired against actual into ordered operations. No I/O.
 //!
-//! Flow: [`spec`] (deserialised from the Terraform value) → [`validate`] → [`expand`] →
+//! Flow: [`spec`] (deserialised from the Terraform value, validated by the provider) → [`expand`] →
 //! [`desired`] (+ [`priority`], [`ownership`]) → [`diff`] against the actual state → ordered ops.
 
 pub mod desired;
@@ -12,7 +12,6 @@ pub mod expand;
 pub mod ownership;
 pub mod priority;
 pub mod spec;
-pub mod validate;
 
 pub use diff::{plan_config_ops, plan_ingress_ops, Op, OpKind};
 pub use error::{AttrPath, ExpandError};

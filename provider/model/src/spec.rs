@@ -5,8 +5,9 @@
 //! * Field names are the HCL names; every struct denies unknown fields.
 //! * LIST blocks are `Vec<T>` (absent or `null` → empty); SINGLE blocks and optional attributes are
 //!   `Option<T>` (Terraform sends `null`). Plain (non-`Option`) fields are required.
-//! * Numbers are `i64` so that out-of-range values reach [`crate::validate`] and produce a
-//!   diagnostic with an attribute path instead of an opaque decoding error.
+//! * Numbers are `i64` so that out-of-range values decode and are reported by the provider's
+//!   validation (on Terraform values, with attribute paths) instead of as opaque decoding errors;
+//!   expansion stays total on any spec.
 //! * Computed attributes (`id`, `rules`, `server_groups`, `dns_name`, `status`, listener `id` and
 //!   `default_server_group_id`) are accepted and ignored through the zero-sized [`Computed`] type,
 //!   so the provider can hand over the whole resource value unchanged.
