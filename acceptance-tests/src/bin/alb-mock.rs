@@ -11,7 +11,7 @@ use clap::Parser;
 /// asynchronous jobs, strict validation with the real error codes, and fault injection.
 ///
 /// Admin API (no signature): GET/PUT /__mock/faults, GET /__mock/state, GET /__mock/counters,
-/// POST /__mock/reset.
+/// GET/POST /__mock/clock ({"advance_ms": N} fast-forwards async states), POST /__mock/reset.
 #[derive(Debug, Parser)]
 #[command(name = "alb-mock", version)]
 struct Args {
@@ -32,7 +32,7 @@ struct Args {
     security_token: Option<String>,
 
     /// More accepted keys: a JSON array of {"access_key_id","access_key_secret","security_token"?}
-    /// or lines "ACCESS_KEY_ID SECRET [SECURITY_TOKEN]" ('#' starts a comment line).
+    /// or lines "ACCESS_KEY_ID SECRET" or "ACCESS_KEY_ID SECRET SECURITY_TOKEN" ('#' starts a comment).
     #[arg(long, env = "ALB_MOCK_CREDENTIALS_FILE")]
     credentials_file: Option<PathBuf>,
 

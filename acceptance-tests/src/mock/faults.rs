@@ -22,8 +22,9 @@ pub struct Faults {
     /// Probability (0–1) that a call fails with `InternalError` (500) or `ServiceUnavailable`
     /// (503) before it runs.
     pub error_rate: f64,
-    /// Probability (0–1) that a call is applied but its response is lost: the connection is
-    /// closed without a complete HTTP response.
+    /// Probability (0–1) that a call runs normally (its change is applied) but its response is
+    /// lost: the response headers may arrive, then the connection is closed before a complete
+    /// body, so the client sees a transport error.
     pub drop_rate: f64,
     /// Delay added before every call is handled.
     pub latency_ms: u64,

@@ -7,10 +7,20 @@
 //!   parameters are ignored. Answers are JSON with PascalCase keys and `RequestId`; errors are
 //!   `{"RequestId","HostId","Code","Message","Recommend"}` with the research's HTTP statuses.
 //! * Time: transitional statuses and jobs end at stored deadlines compared with the clock on
-//!   each call; nothing runs in the background.
-//! * Faults, counters and the admin API: see [`Faults`] and the `admin` module (`/__mock/…`).
+//!   each call; nothing runs in the background. The clock is the wall clock, or frozen
+//!   ([`MockConfig::frozen_clock`]) and moved by [`MockServer::advance`] for deterministic tests.
+//! * Faults, counters and the admin API: see [`Faults`], [`Counters`] and the `admin` module
+//!   (`/__mock/faults`, `/__mock/state`, `/__mock/counters`, `/__mock/clock`, `/__mock/reset`).
+//!   `/__mock/state` (and [`MockServer::state`]) is
+//!   `{"RegionId", "LoadBalancers": [GetLoadBalancerAttribute shape], "Listeners":
+//!   [GetListenerAttribute shape], "Rules": [ListRules item], "ServerGroups": [ListServerGroups
+//!   item + "Servers": [ListServerGroupServers item]], "Jobs": [ListAsynJobs item],
+//!   "ClientTokens": count}`, every list ordered by id, statuses as of now.
+//! * Persistence: with a state file, the stored objects, jobs and ClientToken records are
+//!   written (atomically) after every successful change and loaded at start.
 //!
-//! Error codes the research could not confirm ([INF]); the mock picks the strict reading:
+//! Error codes the research could not confirm (marked INF there); the mock picks the strict
+//! reading:
 //!
 //! | Situation | Code (HTTP 400 unless noted) |
 //! |---|---|
