@@ -373,3 +373,40 @@ async fn state_survives_a_restart() {
     assert_eq!(state["LoadBalancers"].as_array().map(Vec::len), Some(1));
     assert_eq!(state["ServerGroups"].as_array().map(Vec::len), Some(2));
 }
+
+#[tokio::test]
+async fn malformed_parameters_get_error_answers() {
+    let server = start();
+    for (key, value) in [
+        ("MaxResults", "99999999999999999999999"),
+        ("DryRun", "maybe"),
+        ("Tag.4294967296.Key", "k"),
+        ("Tag.0.Key", "k"),
+        ("ClientToken", &"x".repeat(65)),
+    ] {
+        let reply = Req::new("ListLoadBalancers")
+            .p(key, value)
+            .send(&server)
+            .await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (400, "InvalidParameter"),
+            "{key}: {}",
+            reply.body
+        );
+    }
+    Req::new("CreateRules")
+        .p("ListenerId", "lsn-x")
+        .p("Rules.1", "flat")
+        .p("Rules.1.RuleName", "nested")
+        .send(&server)
+        .await
+        .err(400, "InvalidParameter");
+    // Names with empty segments are not API parameters and are ignored.
+    Req::new("ListLoadBalancers")
+        .p("Tag..Key", "k")
+        .p(".", "x")
+        .send(&server)
+        .await
+        .ok();
+}
