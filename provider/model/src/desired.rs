@@ -688,7 +688,7 @@ impl ActionKind {
     }
 
     /// Short human form for [`DesiredRule::summary`].
-    fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         match self {
             Self::ForwardGroup { server_groups, .. } => {
                 let total: u32 = server_groups.iter().map(|t| t.weight).sum();
@@ -758,59 +758,21 @@ pub struct FlatAction {
 
 impl DesiredRule {
     /// One line for humans, e.g.
-    /// `HTTPS:443 #101 host=shop.example.com path=/api,/api/* header x-env=prod → forward api:80 (80%), api-v2:http (20%)`.
+    /// `HTTPS:443 #101 host=shop.example.com path=/api,/api/* header x-env=prod → forward api:80 (80%), api-v2:http (20%)`
+    /// (see [`crate::render`]).
     pub fn summary(&self) -> String {
-        let mut parts = vec![format!("{} #{}", self.listener, self.priority)];
-        for c in &self.conditions {
-            parts.push(match c {
-                Condition::Host { values } => format!("host={}", values.join(",")),
-                Condition::Path { values } => format!("path={}", values.join(",")),
-                Condition::Header { key, values } => format!("header {key}={}", values.join("|")),
-                Condition::QueryString { values } => format!("query {}", join_pairs(values)),
-                Condition::Cookie { values } => format!("cookie {}", join_pairs(values)),
-                Condition::Method { values } => {
-                    let v: Vec<&str> = values.iter().map(|m| m.as_str()).collect();
-                    format!("method={}", v.join(","))
-                }
-                Condition::SourceIp { values } => format!("source-ip={}", values.join(",")),
-            });
-        }
-        let actions: Vec<String> = self.actions.iter().map(|a| a.kind.summary()).collect();
-        format!("{} → {}", parts.join(" "), actions.join(" + "))
+        self.view().summary
     }
 
     /// The computed `conditions` attribute of this rule.
     pub fn flat_conditions(&self) -> Vec<FlatCondition> {
-        self.conditions.iter().map(Condition::flat).collect()
+        self.view().conditions
     }
 
     /// The computed `actions` attribute of this rule.
     pub fn flat_actions(&self) -> Vec<FlatAction> {
-        self.actions
-            .iter()
-            .map(|a| FlatAction {
-                kind: a.kind.type_name().to_owned(),
-                order: a.order,
-                server_groups: match &a.kind {
-                    ActionKind::ForwardGroup { server_groups, .. } => server_groups.clone(),
-                    ActionKind::TrafficMirror { server_group } => vec![GroupTarget {
-                        key: server_group.clone(),
-                        weight: 100,
-                    }],
-                    _ => Vec::new(),
-                },
-                config: a.kind.config(),
-            })
-            .collect()
+        self.view().actions
     }
-}
-
-fn join_pairs(values: &[KeyValue]) -> String {
-    values
-        .iter()
-        .map(|kv| format!("{}={}", kv.key, kv.value))
-        .collect::<Vec<_>>()
-        .join("|")
 }
 
 /// Backend server type.

@@ -35,6 +35,7 @@ use crate::ownership::{
     ResourceKind, Tags, TAG_KEY, TAG_PREFIX, TAG_RESOURCE,
 };
 use crate::priority::{ExistingRule, MAX_PRIORITY};
+use crate::render::{canonical_actions, canonical_conditions};
 
 /// Rules per CreateRules / UpdateRulesAttribute / DeleteRules call.
 pub const RULE_BATCH: usize = 10;
@@ -598,28 +599,14 @@ struct Pending {
 }
 
 fn same_conditions(a: &[Condition], b: &[Condition]) -> bool {
-    let norm = |v: &[Condition]| {
-        let mut v: Vec<Condition> = v.iter().map(Condition::normalized).collect();
-        v.sort();
-        v
-    };
-    norm(a) == norm(b)
+    canonical_conditions(a) == canonical_conditions(b)
 }
 
 fn same_actions(a: &[Action], b: &[Action]) -> bool {
-    let norm = |v: &[Action]| {
-        let mut v = v.to_vec();
-        v.sort_by_key(|x| x.order);
-        v.into_iter()
-            .map(|mut x| {
-                if let ActionKind::ForwardGroup { server_groups, .. } = &mut x.kind {
-                    server_groups.sort();
-                }
-                x.kind
-            })
-            .collect::<Vec<_>>()
+    let kinds = |v: &[Action]| -> Vec<ActionKind> {
+        canonical_actions(v).into_iter().map(|x| x.kind).collect()
     };
-    norm(a) == norm(b)
+    kinds(a) == kinds(b)
 }
 
 fn plan_rules(

@@ -11,6 +11,7 @@ pub mod error;
 pub mod expand;
 pub mod ownership;
 pub mod priority;
+pub mod render;
 pub mod spec;
 
 pub use diff::{plan_config_ops, plan_ingress_ops, Op, OpKind};
