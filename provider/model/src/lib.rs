@@ -12,6 +12,7 @@ pub mod expand;
 pub mod ownership;
 pub mod priority;
 pub mod render;
+pub mod reverse;
 pub mod spec;
 
 pub use diff::{plan_config_ops, plan_ingress_ops, Op, OpKind};

@@ -11,6 +11,8 @@
 //! * Computed attributes (`id`, `rules`, `server_groups`, `dns_name`, `status`, listener `id` and
 //!   `default_server_group_id`) are accepted and ignored through the zero-sized [`Computed`] type,
 //!   so the provider can hand over the whole resource value unchanged.
+//! * Specs also serialise to the same JSON form: import turns a spec reconstructed from what exists
+//!   ([`crate::reverse`]) back into a Terraform value (computed attributes become `null`).
 //! * Defaults live in accessor methods (e.g. [`ListenerSpec::idle_timeout`]); they are never written
 //!   back into the spec, so an unset optional attribute stays `null` in Terraform state.
 
@@ -22,6 +24,13 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// Placeholder for a computed attribute: accepts any JSON value (including `null`) and keeps nothing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Computed;
+
+impl Serialize for Computed {
+    /// Always `null`: the provider fills computed attributes itself.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_unit()
+    }
+}
 
 impl<'de> Deserialize<'de> for Computed {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -159,7 +168,7 @@ wire_enum!(
 );
 
 /// `timeouts` block (both resources).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Timeouts {
     /// Create timeout, e.g. "10m".
@@ -202,7 +211,7 @@ impl Timeouts {
 // ------------------------------------------------------------------------------------------------
 
 /// The `alb_config` resource: one ALB instance and its listeners.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigSpec {
     /// Computed load balancer id (ignored).
@@ -271,7 +280,7 @@ impl ConfigSpec {
 }
 
 /// `zone_mapping` block.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ZoneMappingSpec {
     /// Zone id.
@@ -287,7 +296,7 @@ pub struct ZoneMappingSpec {
 }
 
 /// `access_log` block.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccessLogSpec {
     /// SLS project.
@@ -297,7 +306,7 @@ pub struct AccessLogSpec {
 }
 
 /// `listener` block of `alb_config`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListenerSpec {
     /// Port 1–65535.
@@ -376,7 +385,7 @@ impl ListenerSpec {
 }
 
 /// `x_forwarded_for` block.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct XForwardedForSpec {
     /// X-Forwarded-For with the client IP (default true).
@@ -406,7 +415,7 @@ pub struct XForwardedForSpec {
 }
 
 /// `acl` block.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AclSpec {
     /// `White` / `Black`.
@@ -418,7 +427,7 @@ pub struct AclSpec {
 }
 
 /// `quic` block.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuicSpec {
     /// Advertise QUIC upgrade.
@@ -432,7 +441,7 @@ pub struct QuicSpec {
 // ------------------------------------------------------------------------------------------------
 
 /// The `alb_ingress` resource: Ingress-style routing onto an `alb_config`.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct IngressSpec {
     /// Computed `<lb id>/<namespace>/<name>` (ignored).
@@ -495,7 +504,7 @@ impl IngressSpec {
 }
 
 /// `listen` block: an explicit (protocol, port).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListenSpec {
     /// Protocol.
@@ -505,7 +514,7 @@ pub struct ListenSpec {
 }
 
 /// A Service and port (`default_backend`, `mirror`, canary `backend`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceRef {
     /// Service name.
@@ -516,7 +525,7 @@ pub struct ServiceRef {
 }
 
 /// `rule` block.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
     /// Host (lowercase, `*.` wildcard allowed); none = every host.
@@ -527,7 +536,7 @@ pub struct RuleSpec {
 }
 
 /// `path` block inside a rule.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PathSpec {
     /// Path, default `/`.
@@ -571,7 +580,7 @@ impl PathSpec {
 }
 
 /// `backend` block inside a path.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BackendSpec {
     /// Service name.
@@ -584,7 +593,7 @@ pub struct BackendSpec {
 }
 
 /// `match` block: extra conditions, AND-ed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MatchSpec {
     /// Header conditions.
@@ -603,7 +612,7 @@ pub struct MatchSpec {
 }
 
 /// `header` block inside `match`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HeaderMatchSpec {
     /// Header name.
@@ -613,7 +622,7 @@ pub struct HeaderMatchSpec {
 }
 
 /// A key/value pair (`query_string`, `cookie`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyValueSpec {
     /// Key.
@@ -623,7 +632,7 @@ pub struct KeyValueSpec {
 }
 
 /// `rewrite` block.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RewriteSpec {
     /// New host.
@@ -635,7 +644,7 @@ pub struct RewriteSpec {
 }
 
 /// `insert_header` block.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct InsertHeaderSpec {
     /// Header name.
@@ -647,7 +656,7 @@ pub struct InsertHeaderSpec {
 }
 
 /// `remove_header` block.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RemoveHeaderSpec {
     /// Header name.
@@ -655,7 +664,7 @@ pub struct RemoveHeaderSpec {
 }
 
 /// `traffic_limit` block.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrafficLimitSpec {
     /// Whole-rule QPS.
@@ -665,7 +674,7 @@ pub struct TrafficLimitSpec {
 }
 
 /// `cors` block.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CorsSpec {
     /// Allowed origins, default `["*"]`.
@@ -730,7 +739,7 @@ impl CorsSpec {
 }
 
 /// `redirect` block.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RedirectSpec {
     /// Target protocol.
@@ -755,7 +764,7 @@ impl RedirectSpec {
 }
 
 /// `fixed_response` block.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FixedResponseSpec {
     /// HTTP status 200–599.
@@ -774,7 +783,7 @@ impl FixedResponseSpec {
 }
 
 /// `canary` block.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CanarySpec {
     /// The canary Service (required).
@@ -792,7 +801,7 @@ pub struct CanarySpec {
 }
 
 /// `header` block of a canary.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CanaryHeaderSpec {
     /// Header name.
@@ -809,7 +818,7 @@ impl CanaryHeaderSpec {
 }
 
 /// `backend_defaults` block: server group attributes of every backend of the ingress.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BackendDefaults {
     /// Backend protocol, default `HTTP`.
@@ -858,7 +867,7 @@ impl BackendDefaults {
 }
 
 /// `health_check` block.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HealthCheckSpec {
     /// Enabled, default false.
@@ -888,7 +897,7 @@ pub struct HealthCheckSpec {
 }
 
 /// `sticky_session` block.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct StickySessionSpec {
     /// `Insert` (default) / `Server`.
@@ -900,7 +909,7 @@ pub struct StickySessionSpec {
 }
 
 /// `slow_start` block.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SlowStartSpec {
     /// Duration seconds 30–900, default 30.
@@ -908,7 +917,7 @@ pub struct SlowStartSpec {
 }
 
 /// `connection_drain` block.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionDrainSpec {
     /// Timeout seconds 0–900, default 300.
