@@ -1,0 +1,373 @@
+//! Operations of an `alb_config`: the load balancer, placeholder groups and listeners.
+
+use alb_api::common::CertificateRef;
+use alb_api::job::{TagResourcesRequest, UnTagResourcesRequest};
+use alb_api::listener::{ListListenerCertificatesRequest, ListenerCertificatesRequest};
+use alb_api::load_balancer::{
+    DeletionProtectionRequest, EnableAccessLogRequest, LoadBalancerIdRequest,
+    UpdateLoadBalancerAttributeRequest,
+};
+use model::desired::{
+    AccessLog, DesiredListener, DesiredLoadBalancer, ListenerKey, PlaceholderServerGroup,
+};
+use model::diff::GroupRef;
+use model::ownership::Tags;
+use model::spec::{BackendProtocol, ListenerProtocol};
+
+use super::run::{derived_token, Run};
+use crate::convert::{
+    create_group_request, create_listener_request, create_load_balancer_request, tags_from_api,
+    tags_to_api, update_listener_request, user_tags, NewGroup,
+};
+use crate::ReconcileError;
+
+/// Tag resource type of load balancers.
+const LB_RESOURCE: &str = "loadbalancer";
+
+impl Run<'_> {
+    /// `CreateLoadBalancer`, wait `Active`, then the access log.
+    pub(super) async fn create_load_balancer(
+        &mut self,
+        lb: &DesiredLoadBalancer,
+        tags: &Tags,
+        token: &str,
+    ) -> Result<(), ReconcileError> {
+        let request = create_load_balancer_request(lb, tags);
+        let id = self
+            .client()
+            .create_load_balancer(&request, Some(token))
+            .await?
+            .load_balancer_id;
+        self.created_load_balancer(&id, &lb.vpc_id);
+        tracing::info!(lb_id = %id, "load balancer created");
+        self.client()
+            .wait_load_balancer_active(&id, self.wait())
+            .await?;
+        if let Some(log) = &lb.access_log {
+            self.enable_access_log(&id, log, token).await?;
+        }
+        Ok(())
+    }
+
+    /// Applies what differs between the load balancer and `lb`: name, deletion protection,
+    /// access log, user tags (ownership tags are left alone).
+    pub(super) async fn update_load_balancer(
+        &mut self,
+        id: &str,
+        lb: &DesiredLoadBalancer,
+        token: &str,
+    ) -> Result<(), ReconcileError> {
+        let client = self.client();
+        let actual = client
+            .get_load_balancer_attribute(&LoadBalancerIdRequest::new(id))
+            .await?
+            .load_balancer;
+        if actual.load_balancer_name.as_deref() != Some(lb.name.as_str()) {
+            let request = UpdateLoadBalancerAttributeRequest {
+                load_balancer_id: id.to_owned(),
+                load_balancer_name: Some(lb.name.clone()),
+                ..Default::default()
+            };
+            let job = client
+                .update_load_balancer_attribute(&request, Some(token))
+                .await?
+                .job_id;
+            client.wait_for_job(job.as_deref(), self.wait()).await?;
+        }
+        let protected = actual
+            .deletion_protection_config
+            .as_ref()
+            .is_some_and(|d| d.enabled);
+        if protected != lb.deletion_protection {
+            let request = DeletionProtectionRequest {
+                resource_id: id.to_owned(),
+                dry_run: None,
+            };
+            if lb.deletion_protection {
+                let t = derived_token(token, "EnableDeletionProtection", &request);
+                client
+                    .enable_deletion_protection(&request, Some(&t))
+                    .await?;
+            } else {
+                let t = derived_token(token, "DisableDeletionProtection", &request);
+                client
+                    .disable_deletion_protection(&request, Some(&t))
+                    .await?;
+            }
+        }
+        let current_log = actual.access_log_config.as_ref().and_then(|a| {
+            Some(AccessLog {
+                project: a.log_project.clone().filter(|p| !p.is_empty())?,
+                logstore: a.log_store.clone().filter(|s| !s.is_empty())?,
+            })
+        });
+        if current_log != lb.access_log {
+            if current_log.is_some() {
+                let request = LoadBalancerIdRequest::new(id);
+                let t = derived_token(token, "DisableLoadBalancerAccessLog", &request);
+                let job = client
+                    .disable_load_balancer_access_log(&request, Some(&t))
+                    .await?
+                    .job_id;
+                client.wait_for_job(job.as_deref(), self.wait()).await?;
+            }
+            if let Some(log) = &lb.access_log {
+                self.enable_access_log(id, log, token).await?;
+            }
+        }
+        let have = user_tags(&tags_from_api(&actual.tags));
+        let add: Tags = lb
+            .tags
+            .iter()
+            .filter(|(k, v)| have.get(*k) != Some(*v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if !add.is_empty() {
+            let request = TagResourcesRequest {
+                resource_type: LB_RESOURCE.to_owned(),
+                resource_id: vec![id.to_owned()],
+                tag: tags_to_api(&add),
+            };
+            let t = derived_token(token, "TagResources", &request);
+            client.tag_resources(&request, Some(&t)).await?;
+        }
+        let remove: Vec<String> = have
+            .keys()
+            .filter(|k| !lb.tags.contains_key(*k))
+            .cloned()
+            .collect();
+        if !remove.is_empty() {
+            let request = UnTagResourcesRequest {
+                resource_type: LB_RESOURCE.to_owned(),
+                resource_id: vec![id.to_owned()],
+                tag_key: remove,
+                ..Default::default()
+            };
+            let t = derived_token(token, "UnTagResources", &request);
+            client.un_tag_resources(&request, Some(&t)).await?;
+        }
+        Ok(())
+    }
+
+    async fn enable_access_log(
+        &self,
+        id: &str,
+        log: &AccessLog,
+        token: &str,
+    ) -> Result<(), ReconcileError> {
+        let request = EnableAccessLogRequest {
+            load_balancer_id: id.to_owned(),
+            log_project: log.project.clone(),
+            log_store: log.logstore.clone(),
+            dry_run: None,
+        };
+        let t = derived_token(token, "EnableLoadBalancerAccessLog", &request);
+        let job = self
+            .client()
+            .enable_load_balancer_access_log(&request, Some(&t))
+            .await?
+            .job_id;
+        self.client()
+            .wait_for_job(job.as_deref(), self.wait())
+            .await?;
+        Ok(())
+    }
+
+    /// `CreateServerGroup` for a listener's placeholder, wait `Available`.
+    pub(super) async fn create_placeholder(
+        &mut self,
+        group: &PlaceholderServerGroup,
+        tags: &Tags,
+        token: &str,
+    ) -> Result<(), ReconcileError> {
+        let vpc_id = self.vpc_id().await?;
+        let request = create_group_request(
+            &NewGroup {
+                name: &group.name,
+                kind: "Instance",
+                protocol: BackendProtocol::Http,
+                vpc_id: &vpc_id,
+                tags,
+            },
+            None,
+        );
+        let id = self
+            .client()
+            .create_server_group(&request, Some(token))
+            .await?
+            .server_group_id;
+        self.created_group(&group.key, &id);
+        self.client()
+            .wait_server_group_available(&id, self.wait())
+            .await?;
+        tracing::info!(key = %group.key, server_group_id = %id, "placeholder group ready");
+        Ok(())
+    }
+
+    /// `CreateListener` with the default certificate, then the additional certificates.
+    pub(super) async fn create_listener(
+        &mut self,
+        listener: &DesiredListener,
+        default_group: &GroupRef,
+        tags: &Tags,
+        token: &str,
+    ) -> Result<(), ReconcileError> {
+        check_supported(listener)?;
+        let lb_id = self.lb_id()?;
+        let placeholder = self.group_id(default_group).await?;
+        let request = create_listener_request(
+            &lb_id,
+            listener.key,
+            &listener.attributes,
+            &placeholder,
+            tags,
+        );
+        let response = self.client().create_listener(&request, Some(token)).await?;
+        let id = response.listener_id;
+        self.created_listener(listener.key, &id);
+        self.client()
+            .wait_for_job(response.job_id.as_deref(), self.wait())
+            .await?;
+        let extra = listener.attributes.certificate_ids.iter().skip(1).cloned();
+        self.associate(&id, extra.collect(), token).await?;
+        tracing::info!(listener = %listener.key, listener_id = %id, "listener ready");
+        Ok(())
+    }
+
+    /// Dissociates unwanted additional certificates, updates every attribute and the default
+    /// action, then associates the new additional certificates.
+    pub(super) async fn update_listener(
+        &mut self,
+        id: &str,
+        listener: &DesiredListener,
+        default_group: &GroupRef,
+        token: &str,
+    ) -> Result<(), ReconcileError> {
+        check_supported(listener)?;
+        let placeholder = self.group_id(default_group).await?;
+        let wanted: Vec<String> = listener
+            .attributes
+            .certificate_ids
+            .iter()
+            .skip(1)
+            .cloned()
+            .collect();
+        let current = self.additional_certificates(id, listener.key).await?;
+        let stale: Vec<String> = current
+            .iter()
+            .filter(|c| !wanted.contains(c))
+            .cloned()
+            .collect();
+        self.dissociate(id, stale, token).await?;
+        let request = update_listener_request(id, &listener.attributes, &placeholder);
+        let job = self
+            .client()
+            .update_listener_attribute(&request, Some(token))
+            .await?
+            .job_id;
+        self.client()
+            .wait_for_job(job.as_deref(), self.wait())
+            .await?;
+        let new = wanted
+            .into_iter()
+            .filter(|c| !current.contains(c))
+            .collect();
+        self.associate(id, new, token).await
+    }
+
+    /// The listener's server certificates that are not the default one.
+    async fn additional_certificates(
+        &self,
+        id: &str,
+        key: ListenerKey,
+    ) -> Result<Vec<String>, ReconcileError> {
+        if key.protocol == ListenerProtocol::Http {
+            return Ok(Vec::new());
+        }
+        let certificates = self
+            .client()
+            .list_all(ListListenerCertificatesRequest {
+                listener_id: id.to_owned(),
+                certificate_type: Some("Server".to_owned()),
+                ..Default::default()
+            })
+            .await?;
+        Ok(certificates
+            .into_iter()
+            .filter(|c| c.is_default != Some(true))
+            .filter(|c| !matches!(c.status.as_deref(), Some("Dissociating" | "Dissociated")))
+            .map(|c| c.certificate_id)
+            .collect())
+    }
+
+    async fn associate(
+        &self,
+        id: &str,
+        certificates: Vec<String>,
+        token: &str,
+    ) -> Result<(), ReconcileError> {
+        if certificates.is_empty() {
+            return Ok(());
+        }
+        let request = certificates_request(id, certificates);
+        let t = derived_token(
+            token,
+            "AssociateAdditionalCertificatesWithListener",
+            &request,
+        );
+        let job = self
+            .client()
+            .associate_additional_certificates_with_listener(&request, Some(&t))
+            .await?
+            .job_id;
+        self.client()
+            .wait_for_job(job.as_deref(), self.wait())
+            .await?;
+        Ok(())
+    }
+
+    async fn dissociate(
+        &self,
+        id: &str,
+        certificates: Vec<String>,
+        token: &str,
+    ) -> Result<(), ReconcileError> {
+        if certificates.is_empty() {
+            return Ok(());
+        }
+        let request = certificates_request(id, certificates);
+        let t = derived_token(
+            token,
+            "DissociateAdditionalCertificatesFromListener",
+            &request,
+        );
+        let job = self
+            .client()
+            .dissociate_additional_certificates_from_listener(&request, Some(&t))
+            .await?
+            .job_id;
+        self.client()
+            .wait_for_job(job.as_deref(), self.wait())
+            .await?;
+        Ok(())
+    }
+}
+
+fn certificates_request(id: &str, certificates: Vec<String>) -> ListenerCertificatesRequest {
+    ListenerCertificatesRequest {
+        listener_id: id.to_owned(),
+        certificates: certificates.into_iter().map(CertificateRef::new).collect(),
+        dry_run: None,
+    }
+}
+
+/// Listener ACLs need ACL actions the client does not have.
+fn check_supported(listener: &DesiredListener) -> Result<(), ReconcileError> {
+    if listener.attributes.acl.is_some() {
+        return Err(ReconcileError::Unsupported(format!(
+            "listener {}: access control lists (acl) cannot be managed yet",
+            listener.key
+        )));
+    }
+    Ok(())
+}

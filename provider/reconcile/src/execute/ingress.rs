@@ -1,0 +1,253 @@
+//! Operations of an `alb_ingress`: server groups, members and rules.
+
+use alb_api::rule::{NewRule as ApiNewRule, RuleUpdate as ApiRuleUpdate};
+use alb_api::server_group::{BackendServer, ListServerGroupServersRequest};
+use model::desired::{DesiredServerGroup, ListenerKey, Member, ServerGroupAttributes};
+use model::diff::{GroupRef, NewRule, RuleUpdate};
+use model::ownership::Tags;
+
+use super::run::{derived_token, Run};
+use crate::convert::{
+    action_to_api, condition_to_api, create_group_request, member_to_api, server_group_type,
+    tags_to_api, update_group_request, NewGroup,
+};
+use crate::error::ConvertError;
+use crate::ReconcileError;
+
+impl Run<'_> {
+    /// `CreateServerGroup` with its attributes and tags, wait `Available`.
+    pub(super) async fn create_server_group(
+        &mut self,
+        group: &DesiredServerGroup,
+        tags: &Tags,
+        token: &str,
+    ) -> Result<(), ReconcileError> {
+        let vpc_id = self.vpc_id().await?;
+        let request = create_group_request(
+            &NewGroup {
+                name: &group.name,
+                kind: server_group_type(group.member_mode),
+                protocol: group.attributes.protocol,
+                vpc_id: &vpc_id,
+                tags,
+            },
+            Some(&group.attributes),
+        );
+        let id = self
+            .client()
+            .create_server_group(&request, Some(token))
+            .await?
+            .server_group_id;
+        self.created_group(&group.key, &id);
+        self.client()
+            .wait_server_group_available(&id, self.wait())
+            .await?;
+        tracing::info!(key = %group.key, server_group_id = %id, "server group ready");
+        Ok(())
+    }
+
+    /// `AddServersToServerGroup` in batches, each job awaited.
+    pub(super) async fn add_members(
+        &mut self,
+        group: &GroupRef,
+        members: &[Member],
+        token: &str,
+    ) -> Result<(), ReconcileError> {
+        let id = self.group_id(group).await?;
+        let servers: Vec<BackendServer> = members.iter().map(member_to_api).collect();
+        self.client()
+            .add_servers_batched(&id, &servers, Some(token), self.wait())
+            .await?;
+        Ok(())
+    }
+
+    /// `UpdateServerGroupServersAttribute` (weights) in batches, each job awaited.
+    pub(super) async fn update_members(
+        &mut self,
+        group: &GroupRef,
+        members: &[Member],
+        token: &str,
+    ) -> Result<(), ReconcileError> {
+        let id = self.group_id(group).await?;
+        let servers: Vec<BackendServer> = members.iter().map(member_to_api).collect();
+        self.client()
+            .update_servers_attribute_batched(&id, &servers, Some(token), self.wait())
+            .await?;
+        Ok(())
+    }
+
+    /// `RemoveServersFromServerGroup` in batches. When the service says a server is not in the
+    /// group (removed meanwhile), the servers still present are removed in one more attempt.
+    pub(super) async fn remove_members(
+        &mut self,
+        group: &GroupRef,
+        members: &[Member],
+        token: &str,
+    ) -> Result<(), ReconcileError> {
+        let id = self.group_id(group).await?;
+        let servers: Vec<BackendServer> = members
+            .iter()
+            .map(|m| BackendServer {
+                weight: None,
+                ..member_to_api(m)
+            })
+            .collect();
+        let client = self.client();
+        match client
+            .remove_servers_batched(&id, &servers, Some(token), self.wait())
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_not_found() => {
+                let present = client
+                    .list_all(ListServerGroupServersRequest {
+                        server_group_id: Some(id.clone()),
+                        ..Default::default()
+                    })
+                    .await?;
+                let left: Vec<BackendServer> = servers
+                    .into_iter()
+                    .filter(|s| {
+                        present.iter().any(|p| {
+                            p.status.as_deref() != Some("Removing")
+                                && p.server.server_id == s.server_id
+                                && p.server.port == s.port
+                                && p.server.server_ip.as_deref().unwrap_or_default()
+                                    == s.server_ip.as_deref().unwrap_or_default()
+                        })
+                    })
+                    .collect();
+                if left.is_empty() {
+                    return Ok(());
+                }
+                let t = derived_token(token, "RemoveServersFromServerGroup", &left);
+                client
+                    .remove_servers_batched(&id, &left, Some(&t), self.wait())
+                    .await?;
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// `UpdateServerGroupAttribute` with every attribute, job awaited.
+    pub(super) async fn update_server_group(
+        &mut self,
+        id: &str,
+        name: &str,
+        attributes: &ServerGroupAttributes,
+        token: &str,
+    ) -> Result<(), ReconcileError> {
+        let request = update_group_request(id, name, attributes);
+        let job = self
+            .client()
+            .update_server_group_attribute(&request, Some(token))
+            .await?
+            .job_id;
+        self.client()
+            .wait_for_job(job.as_deref(), self.wait())
+            .await?;
+        Ok(())
+    }
+
+    /// `CreateRules` on one listener (tags included), job awaited; records the new ids.
+    pub(super) async fn create_rules(
+        &mut self,
+        listener: ListenerKey,
+        rules: &[NewRule],
+        token: &str,
+    ) -> Result<(), ReconcileError> {
+        let listener_id = self.listener_id(listener).await?;
+        let keys: Vec<&str> = rules
+            .iter()
+            .flat_map(|r| r.rule.actions.iter().flat_map(|a| a.kind.group_keys()))
+            .collect();
+        self.resolve_keys(keys, None).await?;
+        let request: Vec<ApiNewRule> = rules
+            .iter()
+            .map(|r| {
+                Ok(ApiNewRule {
+                    rule_name: r.rule.name.clone(),
+                    priority: i64::from(r.rule.priority),
+                    rule_conditions: r.rule.conditions.iter().map(condition_to_api).collect(),
+                    rule_actions: r
+                        .rule
+                        .actions
+                        .iter()
+                        .map(|a| action_to_api(a, &self.group_lookup()))
+                        .collect::<Result<_, ConvertError>>()?,
+                    direction: None,
+                    tag: tags_to_api(&r.tags),
+                })
+            })
+            .collect::<Result<_, ConvertError>>()?;
+        let created = self
+            .client()
+            .create_rules_batched(&listener_id, &request, Some(token), self.wait())
+            .await?;
+        for r in rules {
+            if let Some(c) = created
+                .iter()
+                .find(|c| c.priority == i64::from(r.rule.priority))
+            {
+                self.created_rule(&r.rule.identity, &c.rule_id);
+            }
+        }
+        Ok(())
+    }
+
+    /// `UpdateRulesAttribute` (priority always; name, conditions and actions when set), job
+    /// awaited.
+    pub(super) async fn update_rules(
+        &mut self,
+        rules: &[RuleUpdate],
+        token: &str,
+    ) -> Result<(), ReconcileError> {
+        let keys: Vec<&str> = rules
+            .iter()
+            .flat_map(|r| r.actions.iter().flatten())
+            .flat_map(|a| a.kind.group_keys())
+            .collect();
+        let hint = rules.first().map(|r| r.id.as_str());
+        self.resolve_keys(keys, hint).await?;
+        let lookup = self.group_lookup();
+        let request: Vec<ApiRuleUpdate> = rules
+            .iter()
+            .map(|r| {
+                Ok(ApiRuleUpdate {
+                    rule_id: r.id.clone(),
+                    rule_name: r.name.clone(),
+                    priority: Some(i64::from(r.priority)),
+                    rule_conditions: r
+                        .conditions
+                        .iter()
+                        .flatten()
+                        .map(condition_to_api)
+                        .collect(),
+                    rule_actions: r
+                        .actions
+                        .iter()
+                        .flatten()
+                        .map(|a| action_to_api(a, &lookup))
+                        .collect::<Result<_, ConvertError>>()?,
+                })
+            })
+            .collect::<Result<_, ConvertError>>()?;
+        self.client()
+            .update_rules_batched(&request, Some(token), self.wait())
+            .await?;
+        Ok(())
+    }
+
+    /// `DeleteRules`, job awaited; rules already gone count as deleted.
+    pub(super) async fn delete_rules(
+        &mut self,
+        ids: &[String],
+        token: &str,
+    ) -> Result<(), ReconcileError> {
+        self.client()
+            .delete_rules_batched(ids, Some(token), self.wait())
+            .await?;
+        Ok(())
+    }
+}

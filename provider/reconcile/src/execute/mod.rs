@@ -1,0 +1,164 @@
+//! Execution of the model's ordered operations.
+//!
+//! | `OpKind` | API calls (each mutating one with a ClientToken) |
+//! |---|---|
+//! | `CreateLoadBalancer` | `CreateLoadBalancer` (deletion protection included), wait `Active`; `EnableLoadBalancerAccessLog` + job when desired |
+//! | `UpdateLoadBalancer` | `GetLoadBalancerAttribute`, then only what differs: `UpdateLoadBalancerAttribute` (name) + job, `Enable`/`DisableDeletionProtection`, `Disable`/`EnableLoadBalancerAccessLog` (+ job), `TagResources` / `UnTagResources` of user tags (ownership tags untouched) |
+//! | `CreatePlaceholderGroup` | `CreateServerGroup` (Instance, HTTP, health check off, tags), wait `Available` |
+//! | `CreateListener` | `CreateListener` (default action → placeholder, default certificate) + job; `AssociateAdditionalCertificatesWithListener` + job for the other certificates |
+//! | `UpdateListener` | `DissociateAdditionalCertificatesFromListener` + job (certificates no longer wanted), `UpdateListenerAttribute` (every attribute, default action) + job, `AssociateAdditionalCertificatesWithListener` + job (new ones); certificates read with `ListListenerCertificates` |
+//! | `DeleteListener` | `DeleteListener` + job (not found = done) |
+//! | `CreateServerGroup` | `CreateServerGroup` (attributes, tags), wait `Available` |
+//! | `AddMembers` / `UpdateMembers` | `AddServersToServerGroup` / `UpdateServerGroupServersAttribute` (batched) + jobs |
+//! | `UpdateServerGroup` | `UpdateServerGroupAttribute` (every attribute) + job |
+//! | `CreateRules` | `CreateRules` (tags; server-group keys resolved to ids) + job |
+//! | `UpdateRules` | `UpdateRulesAttribute` + job |
+//! | `RemoveMembers` | `RemoveServersFromServerGroup` + jobs; on "not found", once more with the servers still present |
+//! | `DeleteRules` | `DeleteRules` + job (not found: one by one, not found = done) |
+//! | `DeleteServerGroup` | `DeleteServerGroup` + job (not found = done; `ResourceInUse.ServerGroup` retried here, see [`run`]) |
+//!
+//! Server-group keys without an id resolve to the group created earlier in the run, else to the
+//! ingress's existing group found by its ownership tags (one `ListServerGroups` per run);
+//! listener keys to the listener created in the run, else to the load balancer's listener
+//! (one `ListListeners` per run); the VPC of new groups is the load balancer's.
+
+mod config;
+mod delete;
+mod ingress;
+mod run;
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use model::desired::ListenerKey;
+use model::{Op, OpKind};
+use tokio_util::sync::CancellationToken;
+
+use crate::{ReconcileError, Reconciler};
+use run::Run;
+
+/// What a run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExecReport {
+    /// The load balancer created by the run.
+    pub created_load_balancer: Option<String>,
+    /// Logical API calls made during the run (reads, writes and job polls; counted on the
+    /// client, so approximate when the client is shared by concurrent runs).
+    pub calls: usize,
+    /// Of those, calls that change something.
+    pub mutating_calls: usize,
+    /// Operations completed.
+    pub ops_done: usize,
+    /// Listeners created: key → id.
+    pub listeners: BTreeMap<ListenerKey, String>,
+    /// Server groups created (placeholders included): key → id.
+    pub server_groups: BTreeMap<String, String>,
+    /// Rules created: identity → id.
+    pub rules: BTreeMap<String, String>,
+}
+
+/// A run that stopped early: what was done, why it stopped and at which operation.
+#[derive(Debug, thiserror::Error)]
+#[error("{op}: {error}")]
+pub struct ExecFailure {
+    /// What was done before the failure.
+    pub report: ExecReport,
+    /// Why the run stopped.
+    #[source]
+    pub error: ReconcileError,
+    /// The operation that failed (or would have run next when cancelled): `<name> <object>`.
+    pub op: String,
+}
+
+fn describe(op: &Op) -> String {
+    format!("{} {}", op.kind.name(), op.kind.object())
+}
+
+impl Reconciler {
+    /// Runs `ops` in order against the load balancer `lb_id` (`None` when the ops create it).
+    /// Each mutating call carries the op's `client_token` (or one derived from it), so retries
+    /// and re-runs are deduplicated by the service. The cancel token is checked between ops.
+    pub async fn execute(
+        &self,
+        lb_id: Option<&str>,
+        ops: &[Op],
+        cancel: &CancellationToken,
+    ) -> Result<ExecReport, ExecFailure> {
+        let mut run = Run::new(self, lb_id, ops);
+        for op in ops {
+            if cancel.is_cancelled() {
+                return Err(run.fail(describe(op), ReconcileError::Cancelled));
+            }
+            if let Err(error) = self.apply(&mut run, op).await {
+                return Err(run.fail(describe(op), error));
+            }
+        }
+        Ok(run.finish())
+    }
+
+    /// One op with its progress logs.
+    async fn apply(&self, run: &mut Run<'_>, op: &Op) -> Result<(), ReconcileError> {
+        let started = Instant::now();
+        let name = op.kind.name();
+        let object = op.kind.object();
+        tracing::info!(op = name, %object, token = %op.client_token, "op started");
+        let token = op.client_token.as_str();
+        let result = match &op.kind {
+            OpKind::CreateLoadBalancer { lb, tags } => {
+                run.create_load_balancer(lb, tags, token).await
+            }
+            OpKind::UpdateLoadBalancer { id, lb } => run.update_load_balancer(id, lb, token).await,
+            OpKind::CreatePlaceholderGroup { group, tags, .. } => {
+                run.create_placeholder(group, tags, token).await
+            }
+            OpKind::CreateListener {
+                listener,
+                default_group,
+                tags,
+            } => {
+                run.create_listener(listener, default_group, tags, token)
+                    .await
+            }
+            OpKind::UpdateListener {
+                id,
+                listener,
+                default_group,
+            } => {
+                run.update_listener(id, listener, default_group, token)
+                    .await
+            }
+            OpKind::DeleteListener { id, .. } => run.delete_listener(id, token).await,
+            OpKind::CreateServerGroup { group, tags } => {
+                run.create_server_group(group, tags, token).await
+            }
+            OpKind::AddMembers { group, members } => run.add_members(group, members, token).await,
+            OpKind::UpdateMembers { group, members } => {
+                run.update_members(group, members, token).await
+            }
+            OpKind::UpdateServerGroup {
+                id,
+                name,
+                attributes,
+                ..
+            } => run.update_server_group(id, name, attributes, token).await,
+            OpKind::CreateRules { listener, rules } => {
+                run.create_rules(*listener, rules, token).await
+            }
+            OpKind::UpdateRules { rules } => run.update_rules(rules, token).await,
+            OpKind::RemoveMembers { group, members } => {
+                run.remove_members(group, members, token).await
+            }
+            OpKind::DeleteRules { ids } => run.delete_rules(ids, token).await,
+            OpKind::DeleteServerGroup { id, .. } => run.delete_server_group(id, token).await,
+        };
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match &result {
+            Ok(()) => {
+                run.done();
+                tracing::info!(op = name, %object, elapsed_ms, "op done");
+            }
+            Err(e) => tracing::warn!(op = name, %object, elapsed_ms, error = %e, "op failed"),
+        }
+        result
+    }
+}

@@ -1,0 +1,121 @@
+//! Observation of an `alb_config`: the load balancer, its listeners and the config's
+//! placeholder server groups.
+
+use alb_api::listener::ListListenerCertificatesRequest;
+use alb_api::load_balancer::{ListLoadBalancersRequest, LoadBalancerIdRequest};
+use alb_api::server_group::ListServerGroupsRequest;
+use alb_api::NotFoundExt;
+use model::desired::AccessLog;
+use model::diff::{ActualListener, ActualLoadBalancer, ActualPlaceholder};
+use model::ownership::{config_tags, ResourceKind};
+use model::spec::ListenerProtocol;
+
+use super::tag_filter;
+use crate::convert::{default_server_group, listener_attributes_from_api, tags_from_api};
+use crate::{ReconcileError, Reconciler};
+
+impl Reconciler {
+    /// The load balancer, all its listeners (whoever owns them) and the config's placeholder
+    /// groups (found by the ownership tags cluster + config + `placeholder`); `Ok(None)` when
+    /// the load balancer does not exist.
+    pub async fn observe_config(
+        &self,
+        lb_id: &str,
+        config: &str,
+    ) -> Result<Option<ActualLoadBalancer>, ReconcileError> {
+        let Some(lb) = self
+            .client
+            .get_load_balancer_attribute(&LoadBalancerIdRequest::new(lb_id))
+            .await
+            .ok_if_not_found()?
+            .map(|r| r.load_balancer)
+        else {
+            return Ok(None);
+        };
+        let mut listeners = Vec::new();
+        for (key, l) in self.list_listeners(lb_id).await? {
+            let certificates = if key.protocol == ListenerProtocol::Http {
+                Vec::new()
+            } else {
+                self.client
+                    .list_all(ListListenerCertificatesRequest {
+                        listener_id: l.listener_id.clone(),
+                        ..Default::default()
+                    })
+                    .await?
+            };
+            listeners.push(ActualListener {
+                attributes: listener_attributes_from_api(&l, key, &certificates)?,
+                default_server_group_id: default_server_group(&l),
+                tags: tags_from_api(&l.tags),
+                id: l.listener_id,
+                key,
+            });
+        }
+        let filter = config_tags(&self.cluster_id, config, ResourceKind::Placeholder, None);
+        let placeholders = self
+            .client
+            .list_all(ListServerGroupsRequest {
+                tag: tag_filter(&filter),
+                ..Default::default()
+            })
+            .await?
+            .into_iter()
+            .map(|g| ActualPlaceholder {
+                tags: tags_from_api(&g.tags),
+                id: g.server_group_id,
+            })
+            .collect();
+        let access_log = lb.access_log_config.as_ref().and_then(|a| {
+            match (a.log_project.as_deref(), a.log_store.as_deref()) {
+                (Some(p), Some(s)) if !p.is_empty() && !s.is_empty() => Some(AccessLog {
+                    project: p.to_owned(),
+                    logstore: s.to_owned(),
+                }),
+                _ => None,
+            }
+        });
+        tracing::debug!(
+            lb_id,
+            config,
+            listeners = listeners.len(),
+            "observed config"
+        );
+        Ok(Some(ActualLoadBalancer {
+            id: lb.load_balancer_id,
+            name: lb.load_balancer_name.unwrap_or_default(),
+            deletion_protection: lb.deletion_protection_config.is_some_and(|d| d.enabled),
+            access_log,
+            tags: tags_from_api(&lb.tags),
+            listeners,
+            placeholders,
+        }))
+    }
+
+    /// The load balancer created for `config` by this cluster (ownership tags cluster, config
+    /// and `load-balancer`), for adoption after a crash or for import. With several matches
+    /// the oldest is returned (and the others logged).
+    pub async fn find_config(&self, config: &str) -> Result<Option<String>, ReconcileError> {
+        let filter = config_tags(&self.cluster_id, config, ResourceKind::LoadBalancer, None);
+        let mut found = self
+            .client
+            .list_all(ListLoadBalancersRequest {
+                tag: tag_filter(&filter),
+                ..Default::default()
+            })
+            .await?;
+        found.retain(|lb| lb.load_balancer_status != "Deleting");
+        found.sort_by(|a, b| {
+            (&a.create_time, &a.load_balancer_id).cmp(&(&b.create_time, &b.load_balancer_id))
+        });
+        if found.len() > 1 {
+            let ids: Vec<&str> = found.iter().map(|l| l.load_balancer_id.as_str()).collect();
+            tracing::warn!(
+                config,
+                ?ids,
+                "several load balancers carry this config's tags"
+            );
+        }
+        Ok(found.into_iter().next().map(|lb| lb.load_balancer_id))
+    }
+}
