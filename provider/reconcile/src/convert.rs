@@ -951,3 +951,372 @@ pub(crate) fn user_tags(tags: &Tags) -> BTreeMap<String, String> {
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use model::spec::{ContentType, HeaderValueType, HealthCheckMethod, HttpMethod, HttpVersion};
+
+    use super::*;
+
+    fn key_to_id(key: &str) -> Result<String, ConvertError> {
+        Ok(format!("sgp-{key}"))
+    }
+
+    fn id_to_key(id: &str) -> String {
+        id.trim_start_matches("sgp-").to_owned()
+    }
+
+    #[test]
+    fn conditions_round_trip() {
+        let kv = |k: &str, v: &str| KeyValue {
+            key: k.into(),
+            value: v.into(),
+        };
+        let all = vec![
+            Condition::Host {
+                values: vec!["a.example.com".into()],
+            },
+            Condition::Path {
+                values: vec!["/a".into(), "/b/*".into()],
+            },
+            Condition::Header {
+                key: "x-env".into(),
+                values: vec!["prod".into()],
+            },
+            Condition::QueryString {
+                values: vec![kv("a", "1")],
+            },
+            Condition::Method {
+                values: vec![HttpMethod::Get, HttpMethod::Post],
+            },
+            Condition::Cookie {
+                values: vec![kv("c", "2")],
+            },
+            Condition::SourceIp {
+                values: vec!["10.0.0.0/8".into()],
+            },
+        ];
+        for c in all {
+            assert_eq!(condition_from_api(&condition_to_api(&c)), Ok(c));
+        }
+        let response = RuleCondition::response_status_code(["500"]);
+        assert!(condition_from_api(&response).is_err());
+    }
+
+    #[test]
+    fn actions_round_trip_with_keys_and_ids() {
+        let kinds = vec![
+            ActionKind::ForwardGroup {
+                server_groups: vec![
+                    GroupTarget {
+                        key: "web:80".into(),
+                        weight: 80,
+                    },
+                    GroupTarget {
+                        key: "web-next:80".into(),
+                        weight: 20,
+                    },
+                ],
+                sticky: Some(ForwardSticky { timeout: 100 }),
+            },
+            ActionKind::Redirect {
+                protocol: Some("HTTPS".into()),
+                host: None,
+                port: Some("443".into()),
+                path: None,
+                query: None,
+                code: 308,
+            },
+            ActionKind::FixedResponse {
+                status: 503,
+                content_type: ContentType::ApplicationJson,
+                content: Some("{}".into()),
+            },
+            ActionKind::Rewrite {
+                host: None,
+                path: Some("/x".into()),
+                query: None,
+            },
+            ActionKind::InsertHeader {
+                name: "x-a".into(),
+                value: "b".into(),
+                value_type: HeaderValueType::UserDefined,
+            },
+            ActionKind::RemoveHeader { name: "x-b".into() },
+            ActionKind::TrafficLimit {
+                qps: 100,
+                per_ip_qps: Some(10),
+            },
+            ActionKind::TrafficMirror {
+                server_group: "shadow:80".into(),
+            },
+            ActionKind::Cors {
+                allow_origins: vec!["*".into()],
+                allow_methods: vec!["GET".into()],
+                allow_headers: vec![],
+                expose_headers: vec!["x".into()],
+                allow_credentials: true,
+                max_age: 600,
+            },
+        ];
+        for (i, kind) in kinds.into_iter().enumerate() {
+            let action = Action {
+                order: i as u32 + 1,
+                kind,
+            };
+            let api = action_to_api(&action, &key_to_id).expect("to api");
+            assert_eq!(action_from_api(&api, &id_to_key), Ok(action));
+        }
+        let missing = |_: &str| Err(ConvertError("unknown".into()));
+        let forward = Action {
+            order: 1,
+            kind: ActionKind::TrafficMirror {
+                server_group: "x".into(),
+            },
+        };
+        assert!(action_to_api(&forward, &missing).is_err());
+    }
+
+    #[test]
+    fn redirect_placeholders_mean_keep() {
+        let api = RuleAction::redirect(
+            1,
+            RedirectConfig {
+                host: Some("${host}".into()),
+                path: Some("${path}".into()),
+                query: Some(String::new()),
+                port: Some("443".into()),
+                protocol: Some("HTTPS".into()),
+                http_code: Some("HTTP_301".into()),
+            },
+        );
+        let a = action_from_api(&api, &id_to_key).expect("redirect");
+        assert_eq!(
+            a.kind,
+            ActionKind::Redirect {
+                protocol: Some("HTTPS".into()),
+                host: None,
+                port: Some("443".into()),
+                path: None,
+                query: None,
+                code: 301,
+            }
+        );
+    }
+
+    /// What the API would list after a create with this request.
+    fn listed(request: &CreateServerGroupRequest) -> ServerGroup {
+        ServerGroup {
+            protocol: request.protocol.clone(),
+            scheduler: request.scheduler.clone(),
+            health_check_config: Some(request.health_check_config.clone()),
+            sticky_session_config: request.sticky_session_config.clone(),
+            connection_drain_config: request.connection_drain_config.clone(),
+            slow_start_config: request.slow_start_config.clone(),
+            uch_config: request.uch_config.clone(),
+            cross_zone_enabled: request.cross_zone_enabled,
+            upstream_keepalive_enabled: request.upstream_keepalive_enabled,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn server_group_attributes_round_trip() {
+        let full = ServerGroupAttributes {
+            protocol: BackendProtocol::Grpc,
+            scheduler: Scheduler::Uch,
+            health_check: Some(HealthCheck {
+                protocol: HealthCheckProtocol::Grpc,
+                method: Some(HealthCheckMethod::Post),
+                path: Some("/healthz".into()),
+                host: Some("h.example.com".into()),
+                codes: vec!["0-12".into()],
+                http_version: None,
+                connect_port: 8080,
+                interval: 3,
+                timeout: 4,
+                healthy_threshold: 5,
+                unhealthy_threshold: 6,
+            }),
+            sticky_session: Some(StickySession {
+                kind: StickyType::Server,
+                cookie_timeout: None,
+                cookie: Some("sid".into()),
+            }),
+            slow_start: Some(SlowStart { duration: 60 }),
+            connection_drain: Some(ConnectionDrain { timeout: 10 }),
+            keepalive: true,
+            cross_zone: false,
+            uch: Some(Uch {
+                query_key: "uid".into(),
+            }),
+        };
+        let tags = Tags::new();
+        let group = NewGroup {
+            name: "g",
+            kind: "Ip",
+            protocol: full.protocol,
+            vpc_id: "vpc-1",
+            tags: &tags,
+        };
+        let request = create_group_request(&group, Some(&full));
+        assert_eq!(request.protocol.as_deref(), Some("gRPC"));
+        assert_eq!(group_attributes_from_api(&listed(&request)), Ok(full));
+
+        let plain = ServerGroupAttributes {
+            protocol: BackendProtocol::Http,
+            scheduler: Scheduler::Wrr,
+            health_check: Some(HealthCheck {
+                protocol: HealthCheckProtocol::Http,
+                method: Some(HealthCheckMethod::Head),
+                path: Some("/".into()),
+                host: None,
+                codes: vec!["http_2xx".into()],
+                http_version: Some(HttpVersion::Http11),
+                connect_port: 0,
+                interval: 2,
+                timeout: 5,
+                healthy_threshold: 3,
+                unhealthy_threshold: 3,
+            }),
+            sticky_session: None,
+            slow_start: None,
+            connection_drain: None,
+            keepalive: false,
+            cross_zone: true,
+            uch: None,
+        };
+        let group = NewGroup {
+            protocol: plain.protocol,
+            ..group
+        };
+        let request = create_group_request(&group, Some(&plain));
+        assert_eq!(group_attributes_from_api(&listed(&request)), Ok(plain));
+    }
+
+    #[test]
+    fn tcp_health_check_drops_http_fields_the_api_keeps() {
+        let g = ServerGroup {
+            health_check_config: Some(HealthCheckConfig {
+                health_check_enabled: Some(true),
+                health_check_protocol: Some("TCP".into()),
+                health_check_method: Some("HEAD".into()),
+                health_check_path: Some("/".into()),
+                health_check_host: Some("$SERVER_IP".into()),
+                health_check_http_version: Some("HTTP1.1".into()),
+                health_check_codes: vec!["http_2xx".into()],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let hc = group_attributes_from_api(&g)
+            .expect("attributes")
+            .health_check
+            .expect("enabled");
+        assert_eq!(
+            (hc.method, hc.path, hc.host, hc.codes, hc.http_version),
+            (None, None, None, vec![], None)
+        );
+    }
+
+    #[test]
+    fn members_round_trip() {
+        for m in [
+            Member {
+                server_id: "10.0.0.5".into(),
+                ip: String::new(),
+                port: 8080,
+                weight: 100,
+                kind: ServerType::Ip,
+            },
+            Member {
+                server_id: "eni-1".into(),
+                ip: "10.0.0.6".into(),
+                port: 80,
+                weight: 50,
+                kind: ServerType::Eni,
+            },
+        ] {
+            assert_eq!(member_from_api(&member_to_api(&m)), Ok(m));
+        }
+    }
+
+    #[test]
+    fn listener_attributes_round_trip() {
+        let key: ListenerKey = "HTTPS:443".parse().expect("key");
+        let attributes = ListenerAttributes {
+            description: "web".into(),
+            certificate_ids: vec!["c1".into(), "c2".into()],
+            ca_certificate_ids: vec!["ca".into()],
+            security_policy_id: Some("tls_cipher_policy_1_2".into()),
+            idle_timeout: 30,
+            request_timeout: 90,
+            http2: Some(false),
+            gzip: false,
+            x_forwarded_for: XForwardedFor {
+                client_ip: true,
+                proto: true,
+                slb_id: false,
+                slb_port: true,
+                client_src_port: false,
+                host: true,
+                client_source_ips_enabled: true,
+                client_source_ips_trusted: Some("10.0.0.0/8".into()),
+                client_cert_subject_dn: true,
+                client_cert_issuer_dn: false,
+                client_cert_fingerprint: true,
+                client_cert_client_verify: false,
+            },
+            acl: None,
+            quic: Some(Quic {
+                upgrade_enabled: true,
+                listener_id: Some("lsn-q".into()),
+            }),
+        };
+        let r = create_listener_request("alb-1", key, &attributes, "sgp-p", &Tags::new());
+        assert_eq!(r.certificates.len(), 1, "only the default certificate");
+        let listed = Listener {
+            listener_protocol: r.listener_protocol.clone(),
+            listener_port: r.listener_port,
+            default_actions: r.default_actions.clone(),
+            listener_description: r.listener_description.clone(),
+            idle_timeout: r.idle_timeout,
+            request_timeout: r.request_timeout,
+            gzip_enabled: r.gzip_enabled,
+            http2_enabled: r.http2_enabled,
+            security_policy_id: r.security_policy_id.clone(),
+            quic_config: r.quic_config.clone(),
+            x_forwarded_for_config: r.x_forwarded_for_config.clone(),
+            ..Default::default()
+        };
+        let cert = |id: &str, kind: &str, default: bool, status: &str| ListenerCertificate {
+            certificate_id: id.into(),
+            certificate_type: Some(kind.into()),
+            is_default: Some(default),
+            status: Some(status.into()),
+        };
+        let certificates = [
+            cert("c2", "Server", false, "Associated"),
+            cert("c1", "Server", true, "Associated"),
+            cert("gone", "Server", false, "Dissociating"),
+            cert("ca", "Ca", true, "Associated"),
+        ];
+        assert_eq!(listener_key(&listed), Ok(key));
+        assert_eq!(default_server_group(&listed).as_deref(), Some("sgp-p"));
+        assert_eq!(
+            listener_attributes_from_api(&listed, key, &certificates),
+            Ok(attributes)
+        );
+    }
+
+    #[test]
+    fn enums_parse_from_wire_spellings() {
+        assert_eq!(
+            parse_enum::<HttpMethod>("method", "PATCH"),
+            Ok(HttpMethod::Patch)
+        );
+        assert!(parse_enum::<HttpMethod>("method", "BREW").is_err());
+        assert_eq!(backend_protocol_from_api("gRPC"), Ok(BackendProtocol::Grpc));
+        assert_eq!(server_group_type(MemberMode::NodePort), "Instance");
+    }
+}
