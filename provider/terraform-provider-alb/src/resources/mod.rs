@@ -2,6 +2,7 @@
 
 pub mod alb_config;
 pub mod alb_ingress;
+pub mod api;
 mod not_implemented;
 mod plan;
 pub(crate) mod timeouts;

@@ -1,0 +1,394 @@
+//! The resources' access to the ALB API: building the [`alb_api::Client`] and the
+//! [`reconcile::Reconciler`] from the provider settings, operation time limits, and turning
+//! [`ReconcileError`]s into Terraform diagnostics.
+//!
+//! Typical use in an `apply`:
+//!
+//! ```ignore
+//! let settings = self.settings.get()?;                       // Diagnostic when unconfigured
+//! let limit = api::time_limit(&req.planned_state, "create");  // `timeouts.create` or the default
+//! let reconciler = api::reconciler(&settings, limit)?;        // each wait ≤ limit
+//! let deadline = api::Deadline::start(&ctx.cancel, limit);    // whole operation ≤ limit
+//! match reconciler.execute(None, &ops, deadline.token()).await {
+//!     Err(failure) => diagnostics.push(deadline.failure_diagnostic(&failure, "creating alb_config \"main\"")),
+//!     Ok(report) => { /* … */ }
+//! }
+//! ```
+
+use std::time::{Duration, Instant};
+
+use alb_api::{Client, ClientConfig, Credentials, RetryPolicy};
+use reconcile::{ExecFailure, ReconcileError, Reconciler};
+use tfplugin::diag::Diagnostic;
+use tfplugin::provider::CancellationToken;
+use tfplugin::value::Value;
+use tokio::task::JoinHandle;
+
+use crate::config::{env, ProviderSettings};
+
+/// Time limit of an operation whose `timeouts` block leaves it unset (the schema documents it).
+pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(30 * 60);
+
+/// Timeout of one HTTP attempt.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The ALB client for `settings`: region, credentials (with the STS token), endpoint override,
+/// the default [`RetryPolicy`] (3 minutes per call) and [`REQUEST_TIMEOUT`] per attempt.
+pub fn client(settings: &ProviderSettings) -> Result<Client, Diagnostic> {
+    let mut credentials = Credentials::new(&settings.access_key, settings.secret_key.expose());
+    if let Some(token) = &settings.security_token {
+        credentials = credentials.with_security_token(token.expose());
+    }
+    let mut config = ClientConfig::new(&settings.region, credentials)
+        .with_retry(RetryPolicy::default())
+        .with_request_timeout(REQUEST_TIMEOUT);
+    if let Some(endpoint) = &settings.endpoint {
+        config = config.with_endpoint(endpoint);
+    }
+    Client::new(config).map_err(|e| {
+        Diagnostic::error(
+            "Invalid ALB API configuration",
+            format!("Cannot build the ALB API client from the provider configuration: {e}."),
+        )
+    })
+}
+
+/// A reconciler for `settings` (its client, see [`client`], and the cluster id of the
+/// ownership tags) whose every job or status wait gives up after `wait`.
+pub fn reconciler(settings: &ProviderSettings, wait: Duration) -> Result<Reconciler, Diagnostic> {
+    Ok(Reconciler::new(client(settings)?, settings.cluster_id.clone()).with_wait(wait))
+}
+
+/// The time limit of `operation` (`create`, `update` or `delete`) from the `timeouts` block of a
+/// resource value (state, plan or configuration); [`DEFAULT_TIME_LIMIT`] when unset or unknown.
+pub fn time_limit(resource: &Value, operation: &str) -> Duration {
+    resource
+        .get("timeouts")
+        .get(operation)
+        .as_str()
+        .and_then(parse_duration)
+        .filter(|d| !d.is_zero())
+        .unwrap_or(DEFAULT_TIME_LIMIT)
+}
+
+/// Parses a Go duration (`30s`, `10m`, `1h30m`, `1.5h`, `500ms`; units h, m, s, ms, us, µs, ns),
+/// the syntax validation accepts. `None` when malformed.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    const UNITS: [(&str, f64); 7] = [
+        ("ns", 1e-9),
+        ("us", 1e-6),
+        ("µs", 1e-6),
+        ("ms", 1e-3),
+        ("h", 3600.0),
+        ("m", 60.0),
+        ("s", 1.0),
+    ];
+    let mut rest = s;
+    let mut seconds = 0.0;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (number, tail) = rest.split_at(digits);
+        if number.is_empty() || number.starts_with('.') || number.ends_with('.') {
+            return None;
+        }
+        let value: f64 = number.parse().ok()?;
+        let (unit, factor) = UNITS.iter().find(|(unit, _)| tail.starts_with(unit))?;
+        seconds += value * factor;
+        rest = &tail[unit.len()..];
+    }
+    Duration::try_from_secs_f64(seconds).ok()
+}
+
+/// A duration for people: `10m`, `1m30s`, `45s`, `850ms`.
+pub fn human(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs == 0 {
+        return format!("{}ms", d.as_millis());
+    }
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    [(h, "h"), (m, "m"), (s, "s")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n}{unit}"))
+        .collect()
+}
+
+/// The time limit of one operation: a cancellation token that fires when Terraform stops the
+/// provider (the parent token) or when the limit has passed, whichever comes first. Execution
+/// checks it between operations; waits are bounded by the reconciler's own wait deadline.
+#[derive(Debug)]
+pub struct Deadline {
+    parent: CancellationToken,
+    token: CancellationToken,
+    limit: Duration,
+    started: Instant,
+    timer: JoinHandle<()>,
+}
+
+impl Deadline {
+    /// Starts the clock (must run inside the Tokio runtime).
+    pub fn start(parent: &CancellationToken, limit: Duration) -> Self {
+        let token = parent.child_token();
+        let timer_token = token.clone();
+        let timer = tokio::spawn(async move {
+            tokio::select! {
+                () = tokio::time::sleep(limit) => timer_token.cancel(),
+                () = timer_token.cancelled() => {}
+            }
+        });
+        Deadline {
+            parent: parent.clone(),
+            token,
+            limit,
+            started: Instant::now(),
+            timer,
+        }
+    }
+
+    /// The token to pass to `execute` / `delete_config`.
+    pub fn token(&self) -> &CancellationToken {
+        &self.token
+    }
+
+    /// Whether the limit (not Terraform) cancelled the operation.
+    pub fn expired(&self) -> bool {
+        self.token.is_cancelled() && !self.parent.is_cancelled()
+    }
+
+    /// [`diagnostic_from`], except that a cancellation caused by the limit reads as a timeout
+    /// naming the operation and the limit.
+    pub fn diagnostic(&self, error: &ReconcileError, what: &str) -> Diagnostic {
+        if matches!(error, ReconcileError::Cancelled) && self.expired() {
+            return Diagnostic::error(
+                format!("Timed out {what}"),
+                format!(
+                    "Timed out {what}: the time limit of {} passed after {} (raise it in the \
+                     resource's `timeouts` block if the load balancer is just slow). What was \
+                     done so far is recorded in the state.",
+                    human(self.limit),
+                    human(self.started.elapsed()),
+                ),
+            );
+        }
+        diagnostic_from(error, what)
+    }
+
+    /// [`Self::diagnostic`] for a failed run, naming the step that failed.
+    pub fn failure_diagnostic(&self, failure: &ExecFailure, what: &str) -> Diagnostic {
+        self.diagnostic(&failure.error, &format!("{what} (step {})", failure.op))
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        self.timer.abort();
+    }
+}
+
+/// An error diagnostic for `error`, which happened while doing `what` (e.g. `creating
+/// alb_config "main"`): rejected credentials, missing objects, timeouts (what was waited for and
+/// how long), failed jobs, cancellation and deletion protection each get their own summary;
+/// the detail always carries the API's message and request id when there is one.
+pub fn diagnostic_from(error: &ReconcileError, what: &str) -> Diagnostic {
+    match error {
+        ReconcileError::Api(e) => api_diagnostic(e, what),
+        ReconcileError::Timeout {
+            what: waited_for,
+            waited,
+            last_seen,
+        } => Diagnostic::error(
+            format!("Timed out {what}"),
+            format!(
+                "Timed out {what}: waited {} for {waited_for} (last seen: {last_seen}). Raise the \
+                 limit in the resource's `timeouts` block if the load balancer is just slow; what \
+                 was done so far is recorded in the state.",
+                human(*waited),
+            ),
+        ),
+        ReconcileError::JobFailed { .. } => Diagnostic::error(
+            "ALB operation failed",
+            format!("An asynchronous ALB job failed while {what}: {error}."),
+        ),
+        ReconcileError::Cancelled => Diagnostic::error(
+            "Operation cancelled",
+            format!(
+                "Terraform asked the provider to stop while {what}; nothing was started after \
+                 the last completed step, and what was done is recorded in the state."
+            ),
+        ),
+        ReconcileError::DeletionProtected { id } => Diagnostic::error(
+            "Deletion protection is enabled",
+            format!(
+                "Load balancer {id} has deletion protection enabled, so it was not deleted while \
+                 {what}: set deletion_protection = false and apply, then destroy."
+            ),
+        ),
+        ReconcileError::Inconsistent(_) => Diagnostic::error(
+            "Unexpected ALB state",
+            format!("The ALB API returned something unexpected while {what}: {error}."),
+        ),
+        ReconcileError::Unsupported(_) => Diagnostic::error(
+            "Not supported",
+            format!("Cannot do this while {what}: {error}."),
+        ),
+    }
+}
+
+fn api_diagnostic(e: &alb_api::Error, what: &str) -> Diagnostic {
+    use alb_api::Error as E;
+    if e.is_auth() {
+        return Diagnostic::error(
+            "Alibaba Cloud rejected the credentials",
+            format!(
+                "The ALB API rejected the credentials while {what}: {e}. Check `access_key`, \
+                 `secret_key` and `security_token` in the provider block (or {}, {} and {}).",
+                env::ACCESS_KEY_ID,
+                env::ACCESS_KEY_SECRET,
+                env::SECURITY_TOKEN,
+            ),
+        );
+    }
+    if e.is_not_found() {
+        return Diagnostic::error(
+            "ALB object not found",
+            format!("An object was not found while {what}: {e}."),
+        );
+    }
+    let summary = match e {
+        E::Transport { .. } | E::Timeout { .. } => "Cannot reach the ALB API",
+        E::DeadlineExceeded { .. } => "ALB API call kept failing",
+        E::UnexpectedState { .. } => "Unexpected ALB state",
+        E::InvalidRequest(_) => "Invalid ALB API request",
+        _ => "ALB API error",
+    };
+    Diagnostic::error(summary, format!("ALB API call failed while {what}: {e}."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{KubernetesSettings, Secret};
+
+    fn settings(endpoint: Option<&str>) -> ProviderSettings {
+        ProviderSettings {
+            region: "cn-hangzhou".into(),
+            access_key: "AK".into(),
+            secret_key: Secret::new("SK"),
+            security_token: Some(Secret::new("STS")),
+            endpoint: endpoint.map(str::to_string),
+            cluster_id: "c1".into(),
+            kubernetes: KubernetesSettings::default(),
+        }
+    }
+
+    #[test]
+    fn builds_reconciler_from_settings() {
+        let r = reconciler(
+            &settings(Some("http://127.0.0.1:18080")),
+            Duration::from_secs(60),
+        )
+        .expect("reconciler");
+        assert_eq!(r.cluster_id(), "c1");
+        assert_eq!(r.client().endpoint(), "http://127.0.0.1:18080");
+        assert_eq!(r.client().region(), "cn-hangzhou");
+        let bad = client(&settings(Some("http://")));
+        assert_eq!(
+            bad.err().map(|d| d.summary),
+            Some("Invalid ALB API configuration".to_string())
+        );
+    }
+
+    #[test]
+    fn durations_parse_like_go_and_print_for_people() {
+        assert_eq!(parse_duration("10m"), Some(Duration::from_secs(600)));
+        assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("1.5h"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        for bad in ["", "10", "m", "1x", ".5s", "5.s"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+        assert_eq!(human(Duration::from_secs(600)), "10m");
+        assert_eq!(human(Duration::from_secs(3690)), "1h1m30s");
+        assert_eq!(human(Duration::from_millis(850)), "850ms");
+    }
+
+    #[test]
+    fn time_limit_reads_timeouts_block_or_defaults() {
+        let value = Value::object([(
+            "timeouts",
+            Value::object([("create", Value::from("2m")), ("update", Value::Unknown)]),
+        )]);
+        assert_eq!(time_limit(&value, "create"), Duration::from_secs(120));
+        assert_eq!(time_limit(&value, "update"), DEFAULT_TIME_LIMIT);
+        assert_eq!(time_limit(&Value::Null, "delete"), DEFAULT_TIME_LIMIT);
+    }
+
+    #[test]
+    fn errors_become_specific_diagnostics() {
+        let auth = ReconcileError::Api(alb_api::Error::from_response(
+            401,
+            "InvalidAccessKeyId.NotFound".into(),
+            "Specified access key is not found.".into(),
+            "req-1".into(),
+        ));
+        let d = diagnostic_from(&auth, "reading alb_config \"main\"");
+        assert_eq!(d.summary, "Alibaba Cloud rejected the credentials");
+        assert!(
+            d.detail.contains("reading alb_config \"main\""),
+            "{}",
+            d.detail
+        );
+        assert!(d.detail.contains("req-1") && d.detail.contains("`access_key`"));
+
+        let timeout = ReconcileError::Timeout {
+            what: "load balancer alb-1 to be Active".into(),
+            waited: Duration::from_secs(90),
+            last_seen: "Provisioning".into(),
+        };
+        let d = diagnostic_from(&timeout, "creating alb_config \"main\"");
+        assert_eq!(d.summary, "Timed out creating alb_config \"main\"");
+        assert!(d
+            .detail
+            .contains("waited 1m30s for load balancer alb-1 to be Active"));
+        assert!(d.detail.contains("Provisioning"));
+
+        let protected = ReconcileError::DeletionProtected { id: "alb-1".into() };
+        let d = diagnostic_from(&protected, "destroying");
+        assert!(d
+            .detail
+            .contains("set deletion_protection = false and apply"));
+
+        let missing = ReconcileError::Api(alb_api::Error::from_response(
+            404,
+            "ResourceNotFound.LoadBalancer".into(),
+            "gone".into(),
+            "req-2".into(),
+        ));
+        assert_eq!(
+            diagnostic_from(&missing, "x").summary,
+            "ALB object not found"
+        );
+    }
+
+    #[tokio::test]
+    async fn deadline_cancels_and_reports_a_timeout() {
+        let parent = CancellationToken::new();
+        let deadline = Deadline::start(&parent, Duration::from_millis(20));
+        deadline.token().cancelled().await;
+        assert!(deadline.expired());
+        let d = deadline.diagnostic(&ReconcileError::Cancelled, "updating alb_config \"main\"");
+        assert_eq!(d.summary, "Timed out updating alb_config \"main\"");
+        assert!(d.detail.contains("time limit of 20ms"), "{}", d.detail);
+
+        let stopped = Deadline::start(&parent, Duration::from_secs(60));
+        parent.cancel();
+        assert!(stopped.token().is_cancelled() && !stopped.expired());
+        let d = stopped.diagnostic(&ReconcileError::Cancelled, "x");
+        assert_eq!(d.summary, "Operation cancelled");
+    }
+}
