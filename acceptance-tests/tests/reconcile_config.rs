@@ -1,0 +1,254 @@
+//! `reconcile` against the mock over real HTTP: the alb_config lifecycle (create, converge,
+//! update in place, listener removal, deletion protection, delete).
+
+use std::time::Duration;
+
+use acceptance_tests::mock::{MockConfig, MockServer};
+use alb_api::{Client, ClientConfig, Credentials, RetryPolicy, WaitOptions};
+use model::diff::ActualLoadBalancer;
+use model::spec::ConfigSpec;
+use model::{expand_config, plan_config_ops, Op};
+use reconcile::{ReconcileError, Reconciler};
+use serde_json::{json, Value};
+use tokio_util::sync::CancellationToken;
+
+const CLUSTER: &str = "c-reconcile";
+const CONFIG: &str = "web-alb";
+
+fn reconciler(server: &MockServer) -> Reconciler {
+    let config = ClientConfig::new(
+        "cn-hangzhou",
+        Credentials::new("mock-access-key", "mock-secret-key"),
+    )
+    .with_endpoint(server.endpoint())
+    .with_retry(RetryPolicy {
+        initial: Duration::from_millis(20),
+        max_delay: Duration::from_millis(200),
+        max_elapsed: Duration::from_secs(60),
+        max_attempts: 60,
+    });
+    let client = Client::new(config).expect("client");
+    Reconciler::new(client, CLUSTER).with_wait_options(WaitOptions {
+        timeout: Duration::from_secs(60),
+        initial_interval: Duration::from_millis(20),
+        max_interval: Duration::from_millis(200),
+        ..WaitOptions::default()
+    })
+}
+
+fn spec(listeners: Value, extra: Value) -> ConfigSpec {
+    let mut v = json!({
+        "name": CONFIG,
+        "vpc_id": "vpc-123",
+        "zone_mapping": [
+            {"zone_id": "cn-hangzhou-h", "vswitch_id": "vsw-h"},
+            {"zone_id": "cn-hangzhou-i", "vswitch_id": "vsw-i"}
+        ],
+        "listener": listeners
+    });
+    if let (Some(map), Some(more)) = (v.as_object_mut(), extra.as_object()) {
+        map.extend(more.clone());
+    }
+    serde_json::from_value(v).expect("config spec")
+}
+
+fn names(ops: &[Op]) -> Vec<&'static str> {
+    ops.iter().map(|o| o.kind.name()).collect()
+}
+
+async fn observe(r: &Reconciler, lb_id: &str) -> ActualLoadBalancer {
+    r.observe_config(lb_id, CONFIG)
+        .await
+        .expect("observe")
+        .expect("load balancer exists")
+}
+
+/// Objects in the mock whose tags say this cluster owns them.
+fn owned(server: &MockServer, list: &str) -> usize {
+    server.state()[list]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter(|o| {
+                    o["Tags"].as_array().is_some_and(|tags| {
+                        tags.iter()
+                            .any(|t| t["Key"] == "alb.terraform/cluster" && t["Value"] == CLUSTER)
+                    })
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn config_lifecycle_converges_updates_in_place_and_deletes() {
+    let server = MockServer::start(MockConfig::default().async_delay_ms(50)).expect("mock");
+    let r = reconciler(&server);
+    let cancel = CancellationToken::new();
+    let listeners = json!([
+        {"port": 80, "protocol": "HTTP"},
+        {"port": 443, "protocol": "HTTPS", "certificate_ids": ["cert-1", "cert-2"]}
+    ]);
+
+    // Create from nothing.
+    let desired =
+        expand_config(&spec(listeners.clone(), json!({"tags": {"team": "web"}}))).expect("expand");
+    let ops = plan_config_ops(&desired, None, CLUSTER);
+    assert_eq!(
+        names(&ops),
+        [
+            "CreateLoadBalancer",
+            "CreatePlaceholderGroup",
+            "CreateListener",
+            "CreatePlaceholderGroup",
+            "CreateListener"
+        ]
+    );
+    let report = r.execute(None, &ops, &cancel).await.expect("create");
+    let lb_id = report.created_load_balancer.clone().expect("lb created");
+    assert_eq!(report.ops_done, 5);
+    assert_eq!(report.listeners.len(), 2);
+    assert_eq!(report.server_groups.len(), 2);
+    println!(
+        "create: {} calls ({} mutating)",
+        report.calls, report.mutating_calls
+    );
+    assert_eq!(
+        r.find_config(CONFIG).await.expect("find"),
+        Some(lb_id.clone())
+    );
+    assert_eq!(r.find_config("other").await.expect("find"), None);
+
+    // Converged: the second certificate came back as an additional one, in order.
+    let actual = observe(&r, &lb_id).await;
+    let https = actual
+        .listeners
+        .iter()
+        .find(|l| l.key.port == 443)
+        .expect("https listener");
+    assert_eq!(https.attributes.certificate_ids, ["cert-1", "cert-2"]);
+    let again = plan_config_ops(&desired, Some(&actual), CLUSTER);
+    assert!(again.is_empty(), "not converged: {again:#?}");
+
+    // Update in place: listener attributes, certificates, tags, access log.
+    let changed = json!([
+        {"port": 80, "protocol": "HTTP", "idle_timeout": 30, "gzip": false},
+        {"port": 443, "protocol": "HTTPS", "certificate_ids": ["cert-1", "cert-3"],
+         "x_forwarded_for": {"proto": true}}
+    ]);
+    let desired = expand_config(&spec(
+        changed,
+        json!({"tags": {"team": "shop", "env": "prod"},
+               "access_log": {"project": "p", "logstore": "s"}}),
+    ))
+    .expect("expand");
+    let ops = plan_config_ops(&desired, Some(&actual), CLUSTER);
+    assert_eq!(
+        names(&ops),
+        ["UpdateLoadBalancer", "UpdateListener", "UpdateListener"]
+    );
+    let ids_before: Vec<String> = actual.listeners.iter().map(|l| l.id.clone()).collect();
+    let report = r
+        .execute(Some(&lb_id), &ops, &cancel)
+        .await
+        .expect("update");
+    println!(
+        "update: {} calls ({} mutating)",
+        report.calls, report.mutating_calls
+    );
+    let actual = observe(&r, &lb_id).await;
+    let ids_after: Vec<String> = actual.listeners.iter().map(|l| l.id.clone()).collect();
+    assert_eq!(ids_before, ids_after, "listeners updated in place");
+    assert_eq!(
+        actual.access_log.as_ref().map(|a| a.project.as_str()),
+        Some("p")
+    );
+    assert_eq!(actual.tags.get("team").map(String::as_str), Some("shop"));
+    assert!(
+        actual.tags.contains_key("alb.terraform/config"),
+        "ownership kept"
+    );
+    let again = plan_config_ops(&desired, Some(&actual), CLUSTER);
+    assert!(again.is_empty(), "not converged after update: {again:#?}");
+
+    // Remove the HTTPS listener: the listener and its placeholder group go.
+    let desired = expand_config(&spec(
+        json!([{"port": 80, "protocol": "HTTP", "idle_timeout": 30, "gzip": false}]),
+        json!({"tags": {"team": "shop", "env": "prod"},
+               "access_log": {"project": "p", "logstore": "s"}, "deletion_protection": true}),
+    ))
+    .expect("expand");
+    let ops = plan_config_ops(&desired, Some(&actual), CLUSTER);
+    assert_eq!(
+        names(&ops),
+        ["UpdateLoadBalancer", "DeleteListener", "DeleteServerGroup"]
+    );
+    r.execute(Some(&lb_id), &ops, &cancel)
+        .await
+        .expect("shrink");
+    let actual = observe(&r, &lb_id).await;
+    assert_eq!(actual.listeners.len(), 1);
+    assert_eq!(actual.placeholders.len(), 1);
+    assert!(actual.deletion_protection);
+    assert!(plan_config_ops(&desired, Some(&actual), CLUSTER).is_empty());
+
+    // Deletion protection refuses the delete, without a call.
+    let failure = r
+        .delete_config(&actual, &cancel)
+        .await
+        .expect_err("protected");
+    assert!(
+        matches!(failure.error, ReconcileError::DeletionProtected { .. }),
+        "{failure}"
+    );
+    assert_eq!(failure.report.mutating_calls, 0);
+
+    // Turn it off, then delete everything.
+    let desired = expand_config(&spec(
+        json!([{"port": 80, "protocol": "HTTP", "idle_timeout": 30, "gzip": false}]),
+        json!({"tags": {"team": "shop", "env": "prod"},
+               "access_log": {"project": "p", "logstore": "s"}}),
+    ))
+    .expect("expand");
+    let ops = plan_config_ops(&desired, Some(&actual), CLUSTER);
+    r.execute(Some(&lb_id), &ops, &cancel)
+        .await
+        .expect("unprotect");
+    let actual = observe(&r, &lb_id).await;
+    let report = r.delete_config(&actual, &cancel).await.expect("delete");
+    assert_eq!(report.ops_done, 3, "listener, load balancer, placeholder");
+    assert!(r
+        .observe_config(&lb_id, CONFIG)
+        .await
+        .expect("observe")
+        .is_none());
+    assert_eq!(r.find_config(CONFIG).await.expect("find"), None);
+    for list in ["LoadBalancers", "Listeners", "ServerGroups", "Rules"] {
+        assert_eq!(owned(&server, list), 0, "{list} left behind");
+    }
+    // Deleting again finds nothing to do.
+    r.delete_config(&actual, &cancel)
+        .await
+        .expect("idempotent delete");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancellation_stops_before_the_next_op_and_reports_progress() {
+    let server = MockServer::start(MockConfig::default().async_delay_ms(20)).expect("mock");
+    let r = reconciler(&server);
+    let desired =
+        expand_config(&spec(json!([{"port": 80, "protocol": "HTTP"}]), json!({}))).expect("expand");
+    let ops = plan_config_ops(&desired, None, CLUSTER);
+    let cancel = CancellationToken::new();
+    cancel.cancel();
+    let failure = r.execute(None, &ops, &cancel).await.expect_err("cancelled");
+    assert!(matches!(failure.error, ReconcileError::Cancelled));
+    assert!(
+        failure.op.starts_with("CreateLoadBalancer"),
+        "{}",
+        failure.op
+    );
+    assert_eq!(failure.report.ops_done, 0);
+    assert_eq!(server.counters().total_calls, 0);
+}
