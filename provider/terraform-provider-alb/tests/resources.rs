@@ -1,5 +1,5 @@
-//! The resources through the `tfplugin` traits: validation, planning and the not-yet-implemented
-//! operations.
+//! The resources through the `tfplugin` traits: validation, planning, and the operations that do
+//! not reach the API (unconfigured provider, import, the not-yet-implemented ones).
 
 mod common;
 
@@ -110,7 +110,7 @@ async fn plan_reports_validation_errors_and_replacements() {
 #[tokio::test]
 async fn apply_read_and_import_say_they_are_not_implemented() {
     let ctx = Ctx::default();
-    for name in ["alb_config", "alb_ingress"] {
+    for name in ["alb_ingress"] {
         let resource = resource(name);
         let apply = resource
             .apply(
@@ -164,6 +164,45 @@ async fn apply_read_and_import_say_they_are_not_implemented() {
 }
 
 #[tokio::test]
+async fn alb_config_needs_a_configured_provider_and_imports_by_id() {
+    let ctx = Ctx::default();
+    let resource = resource("alb_config");
+    let apply = resource
+        .apply(
+            &ctx,
+            ApplyRequest {
+                prior_state: Value::Null,
+                planned_state: alb_config(),
+                config: alb_config(),
+                planned_private: Vec::new(),
+            },
+        )
+        .await;
+    assert_eq!(
+        found(&apply.diagnostics),
+        vec![("Provider not configured".to_string(), String::new())]
+    );
+    assert!(apply.new_state.is_null());
+    let read = resource
+        .read(
+            &ctx,
+            ReadRequest {
+                current_state: with(alb_config(), "id", Value::from("alb-1")),
+                private: Vec::new(),
+            },
+        )
+        .await;
+    assert_eq!(
+        found(&read.diagnostics),
+        vec![("Provider not configured".to_string(), String::new())]
+    );
+    assert_eq!(read.new_state.get("id").as_str(), Some("alb-1"));
+    let import = resource.import(&ctx, "alb-1").await;
+    assert!(import.diagnostics.is_empty());
+    assert_eq!(import.state.get("id").as_str(), Some("alb-1"));
+}
+
+#[tokio::test]
 async fn configured_provider_apply_is_not_implemented() {
     let provider = AlbProvider::new();
     let ctx = Ctx::default();
@@ -173,14 +212,14 @@ async fn configured_provider_apply_is_not_implemented() {
         ("secret_key", Value::from("SK")),
     ]);
     assert!(provider.configure(&ctx, &config, "1.11.4").await.is_empty());
-    let resource = provider.resources().remove(0);
+    let resource = provider.resources().remove(1);
     let apply = resource
         .apply(
             &ctx,
             ApplyRequest {
                 prior_state: Value::Null,
-                planned_state: alb_config(),
-                config: alb_config(),
+                planned_state: alb_ingress(0),
+                config: alb_ingress(0),
                 planned_private: Vec::new(),
             },
         )
@@ -193,7 +232,7 @@ async fn configured_provider_apply_is_not_implemented() {
     assert_eq!(
         messages,
         vec![
-            "Not implemented yet: Applying alb_config is not implemented yet in this build of \
+            "Not implemented yet: Applying alb_ingress is not implemented yet in this build of \
               terraform-provider-alb: it can validate and plan, but not change or read real load \
               balancers."
                 .to_string()

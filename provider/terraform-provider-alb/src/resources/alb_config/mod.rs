@@ -1,6 +1,16 @@
 //! The `alb_config` resource: an ALB instance and its listeners.
+//!
+//! Modules: [`schema`]; `desired` (value → model), `plan` (no API calls), `observe` (what exists
+//! and the operations to converge it), `state` (rendering state), `apply` (create, update,
+//! delete), `read` (refresh, import).
 
+mod apply;
+mod desired;
+mod observe;
+mod plan;
+mod read;
 pub mod schema;
+mod state;
 
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::{
@@ -10,7 +20,6 @@ use tfplugin::provider::{
 use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
-use super::{not_implemented, plan};
 use crate::config::SharedSettings;
 use crate::validate;
 
@@ -45,24 +54,18 @@ impl Resource for AlbConfig {
     }
 
     async fn plan(&self, _ctx: &Ctx, req: PlanRequest) -> PlanResponse {
-        let diagnostics = validate::alb_config::validate(&req.config);
-        plan::plan(
-            &schema::schema().block,
-            schema::REPLACE_ON_CHANGE,
-            req,
-            diagnostics,
-        )
+        plan::plan(req)
     }
 
-    async fn apply(&self, _ctx: &Ctx, req: ApplyRequest) -> ApplyResponse {
-        not_implemented::apply(TYPE_NAME, &self.settings, req)
+    async fn apply(&self, ctx: &Ctx, req: ApplyRequest) -> ApplyResponse {
+        apply::apply(&self.settings, ctx, req).await
     }
 
     async fn read(&self, _ctx: &Ctx, req: ReadRequest) -> ReadResponse {
-        not_implemented::read(TYPE_NAME, req)
+        read::read(&self.settings, req).await
     }
 
-    async fn import(&self, _ctx: &Ctx, _id: &str) -> ImportResponse {
-        not_implemented::import(TYPE_NAME)
+    async fn import(&self, _ctx: &Ctx, id: &str) -> ImportResponse {
+        read::import(id)
     }
 }

@@ -1,0 +1,472 @@
+//! The Terraform state of an `alb_config` from what exists.
+//!
+//! * [`applied`] (apply): the planned state with its unknown computed values (ids, DNS name,
+//!   status) filled from the observation; every known planned value is kept, as Terraform requires.
+//! * [`refreshed`] (read, import): what exists, rendered so that console edits show up as diffs.
+//!   Optional attributes follow one rule: when the prior value is null and what exists equals the
+//!   model's default, the attribute stays null, so an unset attribute never shows a diff and an
+//!   import does not force a replacement. Values the API assigns itself (resource group, zone
+//!   addresses) stay null unless the prior state sets them. Listener ACLs cannot be read through
+//!   the client and keep their prior value; listeners the provider did not create are ignored.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use alb_api::load_balancer::{LoadBalancer, ZoneMapping};
+use model::desired::{ListenerAttributes, ListenerKey, Quic, XForwardedFor};
+use model::diff::ActualListener;
+use model::ownership::TAG_PREFIX;
+use model::spec::{ConfigSpec, ListenerSpec};
+use tfplugin::plan::conform;
+use tfplugin::value::Value;
+
+use super::observe::Observed;
+use super::schema;
+
+/// `(protocol, port)` of a listener value, when both are known.
+pub(crate) fn listener_key(listener: &Value) -> Option<(&str, i64)> {
+    Some((
+        listener.get("protocol").as_str()?,
+        listener.get("port").as_i64()?,
+    ))
+}
+
+fn same_key(key: ListenerKey, listener: &Value) -> bool {
+    listener_key(listener) == Some((key.protocol.as_str(), i64::from(key.port)))
+}
+
+/// The state after an apply of `planned` to load balancer `id`: unknown computed values come
+/// from `observed` when there is one, else become null (a failed create).
+pub(crate) fn applied(
+    planned: &Value,
+    id: &str,
+    observed: Option<&Observed>,
+    cluster_id: &str,
+) -> Value {
+    let mut state = planned.clone();
+    fill(&mut state, "id", Value::from(id));
+    if let Some(o) = observed {
+        fill(&mut state, "dns_name", Value::from(o.lb.dns_name.clone()));
+        fill(
+            &mut state,
+            "status",
+            Value::from(o.lb.load_balancer_status.clone()),
+        );
+        if let Value::Map(m) = &mut state {
+            if let Some(Value::List(listeners)) = m.get_mut("listener") {
+                for l in listeners.iter_mut() {
+                    let found = o
+                        .actual
+                        .listeners
+                        .iter()
+                        .find(|a| same_key(a.key, l) && o.owns(&a.tags, cluster_id));
+                    if let Some(a) = found {
+                        fill(l, "id", Value::from(a.id.clone()));
+                        fill(
+                            l,
+                            "default_server_group_id",
+                            Value::from(a.default_server_group_id.clone()),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    known(state)
+}
+
+/// Sets attribute `name` of an object to `value` when it is unknown.
+fn fill(object: &mut Value, name: &str, value: Value) {
+    if let Value::Map(m) = object {
+        if let Some(slot) = m.get_mut(name) {
+            if slot.is_unknown() {
+                *slot = value;
+            }
+        }
+    }
+}
+
+/// `value` with every unknown replaced by null (state never holds unknowns).
+pub(crate) fn known(value: Value) -> Value {
+    match value {
+        Value::Unknown => Value::Null,
+        Value::List(items) => Value::List(items.into_iter().map(known).collect()),
+        Value::Map(m) => Value::Map(m.into_iter().map(|(k, v)| (k, known(v))).collect()),
+        other => other,
+    }
+}
+
+/// What exists, rendered against `prior` (the stored state; sparse after an import).
+pub(crate) fn refreshed(prior: &Value, o: &Observed, cluster_id: &str) -> Value {
+    let lb = &o.lb;
+    let p = |name: &str| prior.get(name);
+    let defaults = ConfigSpec::default();
+    let user_tags: BTreeMap<String, Value> = o
+        .actual
+        .tags
+        .iter()
+        .filter(|(k, _)| !k.starts_with(TAG_PREFIX))
+        .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+        .collect();
+    let bandwidth_package = lb
+        .bandwidth_package_id
+        .clone()
+        .or_else(|| {
+            lb.load_balancer_billing_config
+                .as_ref()
+                .and_then(|b| b.bandwidth_package_id.clone())
+        })
+        .filter(|s| !s.is_empty());
+    let access_log = o.actual.access_log.as_ref().map_or(Value::Null, |a| {
+        Value::object([
+            ("project", Value::from(a.project.as_str())),
+            ("logstore", Value::from(a.logstore.as_str())),
+        ])
+    });
+    let state = Value::object([
+        ("id", Value::from(lb.load_balancer_id.as_str())),
+        ("name", Value::from(o.actual.name.as_str())),
+        ("vpc_id", Value::from(lb.vpc_id.clone())),
+        (
+            "address_type",
+            keep_null(
+                p("address_type"),
+                Value::from(lb.address_type.clone()),
+                defaults.address_type().as_str(),
+            ),
+        ),
+        (
+            "edition",
+            keep_null(
+                p("edition"),
+                Value::from(lb.load_balancer_edition.clone()),
+                defaults.edition().as_str(),
+            ),
+        ),
+        (
+            "address_ip_version",
+            keep_null(
+                p("address_ip_version"),
+                Value::from(lb.address_ip_version.clone()),
+                defaults.address_ip_version().as_str(),
+            ),
+        ),
+        (
+            "address_allocated_mode",
+            keep_null(
+                p("address_allocated_mode"),
+                Value::from(lb.address_allocated_mode.clone()),
+                defaults.address_allocated_mode().as_str(),
+            ),
+        ),
+        (
+            "resource_group_id",
+            assigned(p("resource_group_id"), lb.resource_group_id.clone()),
+        ),
+        ("bandwidth_package_id", Value::from(bandwidth_package)),
+        (
+            "deletion_protection",
+            keep_null(
+                p("deletion_protection"),
+                Value::from(o.actual.deletion_protection),
+                defaults.deletion_protection(),
+            ),
+        ),
+        (
+            "tags",
+            keep_null(
+                p("tags"),
+                Value::Map(user_tags),
+                Value::Map(BTreeMap::new()),
+            ),
+        ),
+        ("dns_name", Value::from(lb.dns_name.clone())),
+        ("status", Value::from(lb.load_balancer_status.as_str())),
+        ("zone_mapping", zones(p("zone_mapping"), lb)),
+        ("access_log", access_log),
+        ("listener", listeners(p("listener"), o, cluster_id)),
+        ("timeouts", p("timeouts").clone()),
+    ]);
+    known(conform(&schema::schema().block, state))
+}
+
+/// `actual`, or null when the prior value is null and `actual` is the model's default.
+fn keep_null(prior: &Value, actual: Value, default: impl Into<Value>) -> Value {
+    if prior.is_null() && actual == default.into() {
+        Value::Null
+    } else {
+        actual
+    }
+}
+
+/// A value the API assigns when the configuration leaves it unset: shown only when set before.
+fn assigned(prior: &Value, actual: Option<String>) -> Value {
+    if prior.is_null() {
+        Value::Null
+    } else {
+        Value::from(actual)
+    }
+}
+
+fn strings(items: &[String]) -> Value {
+    Value::List(items.iter().map(|s| Value::from(s.as_str())).collect())
+}
+
+/// Zones in the prior order, then the others in API order.
+fn zones(prior: &Value, lb: &LoadBalancer) -> Value {
+    let prior: &[Value] = prior.as_list().unwrap_or_default();
+    let position = |z: &ZoneMapping| {
+        prior
+            .iter()
+            .position(|p| p.get("zone_id").as_str() == Some(z.zone_id.as_str()))
+            .unwrap_or(usize::MAX)
+    };
+    let mut api: Vec<&ZoneMapping> = lb.zone_mappings.iter().collect();
+    api.sort_by_key(|z| position(z));
+    Value::List(
+        api.into_iter()
+            .map(|z| {
+                let p = prior
+                    .iter()
+                    .find(|p| p.get("zone_id").as_str() == Some(z.zone_id.as_str()))
+                    .unwrap_or(&Value::Null);
+                let address = z.load_balancer_addresses.first();
+                let pick = |own: &Option<String>, from_address: Option<&Option<String>>| {
+                    own.clone()
+                        .or_else(|| from_address.cloned().flatten())
+                        .filter(|s| !s.is_empty())
+                };
+                Value::object([
+                    ("zone_id", Value::from(z.zone_id.as_str())),
+                    ("vswitch_id", Value::from(z.v_switch_id.as_str())),
+                    (
+                        "allocation_id",
+                        assigned(
+                            p.get("allocation_id"),
+                            pick(&z.allocation_id, address.map(|a| &a.allocation_id)),
+                        ),
+                    ),
+                    (
+                        "eip_type",
+                        assigned(
+                            p.get("eip_type"),
+                            pick(&z.eip_type, address.map(|a| &a.eip_type)),
+                        ),
+                    ),
+                    (
+                        "intranet_address",
+                        assigned(
+                            p.get("intranet_address"),
+                            pick(&z.intranet_address, address.map(|a| &a.intranet_address)),
+                        ),
+                    ),
+                ])
+            })
+            .collect(),
+    )
+}
+
+/// The owned listeners: those in the prior state in its order (missing ones dropped), then new
+/// ones by key.
+fn listeners(prior: &Value, o: &Observed, cluster_id: &str) -> Value {
+    let owned: Vec<&ActualListener> = o
+        .actual
+        .listeners
+        .iter()
+        .filter(|a| o.owns(&a.tags, cluster_id))
+        .collect();
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for p in prior.as_list().unwrap_or_default() {
+        if let Some(a) = owned.iter().find(|a| same_key(a.key, p)) {
+            if seen.insert(a.key) {
+                out.extend(listener(p, a));
+            }
+        }
+    }
+    let mut rest: Vec<&&ActualListener> = owned.iter().filter(|a| !seen.contains(&a.key)).collect();
+    rest.sort_by_key(|a| a.key);
+    out.extend(rest.into_iter().filter_map(|a| listener(&Value::Null, a)));
+    Value::List(out)
+}
+
+/// The model's defaults of a listener with `key` (what it expands to with nothing set); `None`
+/// for a key the model cannot express (such a listener cannot be configured either).
+fn default_attributes(key: ListenerKey) -> Option<ListenerAttributes> {
+    let spec = ConfigSpec {
+        listener: vec![ListenerSpec {
+            port: i64::from(key.port),
+            protocol: key.protocol,
+            description: None,
+            certificate_ids: None,
+            ca_certificate_ids: None,
+            security_policy_id: None,
+            idle_timeout: None,
+            request_timeout: None,
+            http2: None,
+            gzip: None,
+            x_forwarded_for: None,
+            acl: None,
+            quic: None,
+            id: Default::default(),
+            default_server_group_id: Default::default(),
+        }],
+        ..ConfigSpec::default()
+    };
+    let lb = model::expand_config(&spec).ok()?;
+    lb.listeners.into_iter().next().map(|l| l.attributes)
+}
+
+/// A listener rendered against its prior value; `None` when the model cannot express it.
+fn listener(prior: &Value, a: &ActualListener) -> Option<Value> {
+    let d = default_attributes(a.key)?;
+    let at = &a.attributes;
+    let p = |name: &str| prior.get(name);
+    Some(Value::object([
+        ("port", Value::from(i64::from(a.key.port))),
+        ("protocol", Value::from(a.key.protocol.as_str())),
+        (
+            "description",
+            keep_null(
+                p("description"),
+                Value::from(at.description.as_str()),
+                d.description.as_str(),
+            ),
+        ),
+        (
+            "certificate_ids",
+            keep_null(
+                p("certificate_ids"),
+                strings(&at.certificate_ids),
+                strings(&d.certificate_ids),
+            ),
+        ),
+        (
+            "ca_certificate_ids",
+            keep_null(
+                p("ca_certificate_ids"),
+                strings(&at.ca_certificate_ids),
+                strings(&d.ca_certificate_ids),
+            ),
+        ),
+        (
+            "security_policy_id",
+            keep_null(
+                p("security_policy_id"),
+                Value::from(at.security_policy_id.clone()),
+                d.security_policy_id,
+            ),
+        ),
+        (
+            "idle_timeout",
+            keep_null(
+                p("idle_timeout"),
+                Value::from(i64::from(at.idle_timeout)),
+                i64::from(d.idle_timeout),
+            ),
+        ),
+        (
+            "request_timeout",
+            keep_null(
+                p("request_timeout"),
+                Value::from(i64::from(at.request_timeout)),
+                i64::from(d.request_timeout),
+            ),
+        ),
+        (
+            "http2",
+            keep_null(p("http2"), Value::from(at.http2), d.http2),
+        ),
+        ("gzip", keep_null(p("gzip"), Value::from(at.gzip), d.gzip)),
+        (
+            "x_forwarded_for",
+            x_forwarded_for(
+                p("x_forwarded_for"),
+                &at.x_forwarded_for,
+                &d.x_forwarded_for,
+            ),
+        ),
+        ("acl", p("acl").clone()),
+        ("quic", quic(p("quic"), at.quic.as_ref())),
+        ("id", Value::from(a.id.as_str())),
+        (
+            "default_server_group_id",
+            Value::from(a.default_server_group_id.clone()),
+        ),
+    ]))
+}
+
+fn x_forwarded_for(prior: &Value, a: &XForwardedFor, d: &XForwardedFor) -> Value {
+    if prior.is_null() && a == d {
+        return Value::Null;
+    }
+    let flags = [
+        ("client_ip", a.client_ip, d.client_ip),
+        ("proto", a.proto, d.proto),
+        ("slb_id", a.slb_id, d.slb_id),
+        ("slb_port", a.slb_port, d.slb_port),
+        ("client_src_port", a.client_src_port, d.client_src_port),
+        ("host", a.host, d.host),
+        (
+            "client_source_ips_enabled",
+            a.client_source_ips_enabled,
+            d.client_source_ips_enabled,
+        ),
+        (
+            "client_cert_subject_dn",
+            a.client_cert_subject_dn,
+            d.client_cert_subject_dn,
+        ),
+        (
+            "client_cert_issuer_dn",
+            a.client_cert_issuer_dn,
+            d.client_cert_issuer_dn,
+        ),
+        (
+            "client_cert_fingerprint",
+            a.client_cert_fingerprint,
+            d.client_cert_fingerprint,
+        ),
+        (
+            "client_cert_client_verify",
+            a.client_cert_client_verify,
+            d.client_cert_client_verify,
+        ),
+    ];
+    let mut object: BTreeMap<String, Value> = flags
+        .into_iter()
+        .map(|(name, actual, default)| {
+            (
+                name.to_owned(),
+                keep_null(prior.get(name), Value::from(actual), default),
+            )
+        })
+        .collect();
+    object.insert(
+        "client_source_ips_trusted".to_owned(),
+        Value::from(a.client_source_ips_trusted.clone()),
+    );
+    Value::Map(object)
+}
+
+/// The QUIC block; a prior block that asks for nothing stays as it is when QUIC is off.
+fn quic(prior: &Value, a: Option<&Quic>) -> Value {
+    match a {
+        Some(q) => Value::object([
+            (
+                "upgrade_enabled",
+                keep_null(
+                    prior.get("upgrade_enabled"),
+                    Value::from(q.upgrade_enabled),
+                    false,
+                ),
+            ),
+            ("listener_id", Value::from(q.listener_id.clone())),
+        ]),
+        None if prior.get("upgrade_enabled").as_bool() != Some(true)
+            && prior.get("listener_id").is_null() =>
+        {
+            prior.clone()
+        }
+        None => Value::Null,
+    }
+}
