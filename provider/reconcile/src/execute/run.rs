@@ -243,3 +243,30 @@ pub(super) fn derived_token<T: Serialize>(op_token: &str, action: &str, request:
     let params = serde_json::to_string(request).unwrap_or_default();
     derive_client_token(&format!("{op_token}\n{action}\n{params}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_tokens_follow_the_parameters() {
+        let a = derived_token("UpdateListener-abc", "Associate", &vec!["c1"]);
+        assert_eq!(
+            a,
+            derived_token("UpdateListener-abc", "Associate", &vec!["c1"])
+        );
+        assert_ne!(
+            a,
+            derived_token("UpdateListener-abc", "Associate", &vec!["c2"])
+        );
+        assert_ne!(
+            a,
+            derived_token("UpdateListener-abc", "Dissociate", &vec!["c1"])
+        );
+        assert_ne!(
+            a,
+            derived_token("UpdateListener-abd", "Associate", &vec!["c1"])
+        );
+        assert!(alb_api::token::validate_client_token(&a).is_ok());
+    }
+}
