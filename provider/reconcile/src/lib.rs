@@ -9,8 +9,8 @@
 //!   objects created earlier in the same run, and reporting what was done even when it fails
 //!   midway ([`ExecFailure`]).
 //!
-//! Modules: [`convert`] (API ⇄ model conversions), `observe/{config,ingress}` (reads),
-//! `execute/{mod,run,config,ingress,delete}` (writes), [`error`].
+//! Modules: `convert` (API ⇄ model conversions), `observe/{config,ingress}` (reads),
+//! `execute/{mod,run,config,ingress,delete}` (writes), `error`.
 //!
 //! Idempotency: the main call of every operation carries the op's deterministic
 //! `client_token`; the extra calls an operation needs (access log, additional certificates, a
@@ -23,8 +23,8 @@
 //! listener operations fail with [`ReconcileError::Unsupported`]), since the client has no ACL
 //! actions.
 
-pub mod convert;
-pub mod error;
+mod convert;
+mod error;
 mod execute;
 mod observe;
 
