@@ -3,8 +3,6 @@
 pub mod alb_config;
 pub mod alb_ingress;
 pub mod api;
-mod not_implemented;
-mod plan;
 pub(crate) mod timeouts;
 
 use std::sync::Arc;
