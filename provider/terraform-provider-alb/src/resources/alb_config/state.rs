@@ -470,3 +470,157 @@ fn quic(prior: &Value, a: Option<&Quic>) -> Value {
         None => Value::Null,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alb_api::common::Tag;
+    use model::diff::ActualLoadBalancer;
+    use model::ownership::{config_tags, ResourceKind};
+    use model::spec::ListenerProtocol;
+
+    const CLUSTER: &str = "c1";
+
+    fn observed(idle_timeout: u32) -> Observed {
+        let key = ListenerKey::new(ListenerProtocol::Http, 80);
+        let mut attributes = default_attributes(key).expect("defaults");
+        attributes.idle_timeout = idle_timeout;
+        let owned = ActualListener {
+            id: "lsn-80".into(),
+            key,
+            attributes: attributes.clone(),
+            default_server_group_id: Some("sgp-80".into()),
+            tags: config_tags(CLUSTER, "web", ResourceKind::Listener, Some("HTTP:80")),
+        };
+        let foreign = ActualListener {
+            id: "lsn-8080".into(),
+            key: ListenerKey::new(ListenerProtocol::Http, 8080),
+            tags: Default::default(),
+            ..owned.clone()
+        };
+        let mut tags = config_tags(CLUSTER, "web", ResourceKind::LoadBalancer, None);
+        tags.insert("team".into(), "web".into());
+        Observed {
+            lb: LoadBalancer {
+                load_balancer_id: "alb-1".into(),
+                load_balancer_status: "Active".into(),
+                address_type: Some("Internet".into()),
+                load_balancer_edition: Some("Standard".into()),
+                vpc_id: Some("vpc-1".into()),
+                dns_name: Some("alb-1.example".into()),
+                resource_group_id: Some("rg-default".into()),
+                zone_mappings: vec![
+                    ZoneMapping {
+                        zone_id: "b".into(),
+                        v_switch_id: "vsw-b".into(),
+                        ..Default::default()
+                    },
+                    ZoneMapping {
+                        zone_id: "a".into(),
+                        v_switch_id: "vsw-a".into(),
+                        ..Default::default()
+                    },
+                ],
+                tags: vec![Tag::new("team", "web")],
+                ..Default::default()
+            },
+            identity: "web".into(),
+            actual: ActualLoadBalancer {
+                id: "alb-1".into(),
+                name: "web".into(),
+                deletion_protection: false,
+                access_log: None,
+                tags,
+                listeners: vec![foreign, owned],
+                placeholders: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn import_renders_defaults_as_null_and_ignores_foreign_listeners() {
+        let sparse = conform(
+            &schema::schema().block,
+            Value::object([("id", Value::from("alb-1"))]),
+        );
+        let state = refreshed(&sparse, &observed(15), CLUSTER);
+        assert_eq!(state.get("name").as_str(), Some("web"));
+        assert_eq!(state.get("vpc_id").as_str(), Some("vpc-1"));
+        for unset in [
+            "address_type",
+            "edition",
+            "deletion_protection",
+            "resource_group_id",
+        ] {
+            assert!(state.get(unset).is_null(), "{unset}");
+        }
+        assert_eq!(
+            state.get("tags"),
+            &Value::object([("team", Value::from("web"))])
+        );
+        let listeners = state.get("listener").as_list().unwrap_or_default();
+        assert_eq!(listeners.len(), 1, "only the owned listener");
+        assert_eq!(listeners[0].get("id").as_str(), Some("lsn-80"));
+        assert!(listeners[0].get("idle_timeout").is_null());
+        assert!(listeners[0].get("x_forwarded_for").is_null());
+        assert!(listeners[0].get("description").is_null());
+        let zones: Vec<_> = state
+            .get("zone_mapping")
+            .as_list()
+            .unwrap_or_default()
+            .iter()
+            .map(|z| z.get("zone_id").as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(zones, ["b", "a"], "API order without a prior order");
+    }
+
+    #[test]
+    fn refresh_shows_drift_and_keeps_prior_order_and_set_values() {
+        let mut prior = refreshed(&Value::Null, &observed(15), CLUSTER);
+        let zones = tfplugin::diag::AttributePath::root().attr("zone_mapping");
+        if let Some(Value::List(items)) = prior.at_mut(&zones) {
+            items.reverse();
+        }
+        let drifted = refreshed(&prior, &observed(99), CLUSTER);
+        let listener = &drifted.get("listener").as_list().unwrap_or_default()[0];
+        assert_eq!(listener.get("idle_timeout").as_i64(), Some(99));
+        let zones: Vec<_> = drifted
+            .get("zone_mapping")
+            .as_list()
+            .unwrap_or_default()
+            .iter()
+            .map(|z| z.get("zone_id").as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(zones, ["a", "b"], "prior order kept");
+    }
+
+    #[test]
+    fn apply_fills_only_unknown_computed_values() {
+        let planned = Value::object([
+            ("id", Value::Unknown),
+            ("name", Value::from("web")),
+            ("dns_name", Value::from("kept")),
+            ("status", Value::Unknown),
+            (
+                "listener",
+                Value::List(vec![Value::object([
+                    ("protocol", Value::from("HTTP")),
+                    ("port", Value::from(80)),
+                    ("id", Value::Unknown),
+                    ("default_server_group_id", Value::Unknown),
+                ])]),
+            ),
+        ]);
+        let state = applied(&planned, "alb-1", Some(&observed(15)), CLUSTER);
+        assert_eq!(state.get("id").as_str(), Some("alb-1"));
+        assert_eq!(state.get("dns_name").as_str(), Some("kept"));
+        assert_eq!(state.get("status").as_str(), Some("Active"));
+        let l = &state.get("listener").as_list().unwrap_or_default()[0];
+        assert_eq!(l.get("id").as_str(), Some("lsn-80"));
+        assert_eq!(l.get("default_server_group_id").as_str(), Some("sgp-80"));
+
+        let failed = applied(&planned, "alb-1", None, CLUSTER);
+        assert_eq!(failed.get("id").as_str(), Some("alb-1"));
+        assert!(failed.get("status").is_null(), "no unknowns in state");
+    }
+}
