@@ -140,7 +140,7 @@ impl Reconciler {
         if cancel.is_cancelled() {
             return Err(run.fail(lb_step, ReconcileError::Cancelled));
         }
-        let token = client_token(&config, &actual.id, "DeleteLoadBalancer", "");
+        let token = run.token_for(&client_token(&config, &actual.id, "DeleteLoadBalancer", ""));
         let started = Instant::now();
         tracing::info!(op = "DeleteLoadBalancer", lb_id = %actual.id, "op started");
         if let Err(e) = run.delete_load_balancer(&actual.id, &token).await {

@@ -76,8 +76,12 @@ fn describe(op: &Op) -> String {
 
 impl Reconciler {
     /// Runs `ops` in order against the load balancer `lb_id` (`None` when the ops create it).
-    /// Each mutating call carries the op's `client_token` (or one derived from it), so retries
-    /// and re-runs are deduplicated by the service. The cancel token is checked between ops.
+    /// Each mutating call carries a ClientToken derived from the op's `client_token` and a nonce
+    /// of this run: retries inside the run reuse it, so the service deduplicates a call whose
+    /// response was lost; a later run gets fresh tokens, so re-applying an earlier state is never
+    /// answered from the service's idempotency cache. Objects a crashed run created are found
+    /// again by their ownership tags when the next run observes. The cancel token is checked
+    /// between ops.
     pub async fn execute(
         &self,
         lb_id: Option<&str>,
@@ -101,8 +105,9 @@ impl Reconciler {
         let started = Instant::now();
         let name = op.kind.name();
         let object = op.kind.object();
-        tracing::info!(op = name, %object, token = %op.client_token, "op started");
-        let token = op.client_token.as_str();
+        let token = run.token_for(&op.client_token);
+        tracing::info!(op = name, %object, %token, "op started");
+        let token = token.as_str();
         let result = match &op.kind {
             OpKind::CreateLoadBalancer { lb, tags } => {
                 run.create_load_balancer(lb, tags, token).await

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use alb_api::load_balancer::LoadBalancerIdRequest;
 use alb_api::rule::ListRulesRequest;
 use alb_api::server_group::ListServerGroupsRequest;
-use alb_api::token::derive_client_token;
+use alb_api::token::{derive_client_token, new_client_token};
 use alb_api::{Client, MetricsSnapshot, WaitOptions};
 use model::desired::ListenerKey;
 use model::diff::GroupRef;
@@ -35,6 +35,8 @@ pub(super) struct Run<'a> {
     owner: Option<Tags>,
     report: ExecReport,
     before: MetricsSnapshot,
+    /// Unique to this run; salts every ClientToken (see [`Run::token_for`]).
+    nonce: String,
 }
 
 impl<'a> Run<'a> {
@@ -58,7 +60,16 @@ impl<'a> Run<'a> {
             owner,
             report: ExecReport::default(),
             before: rec.client.metrics(),
+            nonce: new_client_token(),
         }
+    }
+
+    /// The ClientToken of an op's main call in this run: the op's stable token salted with the
+    /// run's nonce. Retries within the run repeat it (a lost response is deduplicated by the
+    /// service); another run never reuses it, so re-applying an earlier state is not answered
+    /// from the idempotency cache of an old run.
+    pub(super) fn token_for(&self, op_token: &str) -> String {
+        derive_client_token(&format!("{}\n{op_token}", self.nonce))
     }
 
     pub(super) fn client(&self) -> &'a Client {
