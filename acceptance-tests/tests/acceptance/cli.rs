@@ -23,5 +23,8 @@ fn version_flag_prints_the_crate_version() {
         .expect("run provider");
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains(env!("CARGO_PKG_VERSION")), "stdout: {stdout}");
+    assert!(
+        stdout.contains(env!("CARGO_PKG_VERSION")),
+        "stdout: {stdout}"
+    );
 }

@@ -1,16 +1,32 @@
 //! The provider loads in real Terraform, validates and plans, and shuts down cleanly.
 
 use crate::workdir_with_example;
-use acceptance_tests::harness::Workdir;
+use acceptance_tests::harness::{provider_block, Terraform, Workdir};
+use acceptance_tests::mock::{MockConfig, MockServer};
 
 #[test]
 fn complete_example_validates_and_plans_both_resources() {
+    let mock = MockServer::start(MockConfig::default()).expect("start mock");
     let wd = workdir_with_example("complete");
     wd.validate().assert_success("validate");
-    let out = wd.plan(&[]);
-    assert_eq!(out.code, 2, "plan should propose changes:\n{}", out.combined());
-    assert!(out.stdout.contains("alb_config.main will be created"), "{}", out.stdout);
-    assert!(out.stdout.contains("alb_ingress.shop will be created"), "{}", out.stdout);
+    let endpoint = format!("endpoint={}", mock.endpoint());
+    let out = wd.plan(&["-var", &endpoint]);
+    assert_eq!(
+        out.code,
+        2,
+        "plan should propose changes:\n{}",
+        out.combined()
+    );
+    assert!(
+        out.stdout.contains("alb_config.main will be created"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("alb_ingress.shop will be created"),
+        "{}",
+        out.stdout
+    );
 }
 
 /// Terraform calls GRPCController.Shutdown on every provider process it started and then waits
@@ -18,23 +34,16 @@ fn complete_example_validates_and_plans_both_resources() {
 /// must exit on Shutdown, which go-plugin logs as a clean "plugin process exited".
 #[test]
 fn plan_with_two_provider_instances_exits_every_process_on_shutdown() {
+    let mock = MockServer::start(MockConfig::default()).expect("start mock");
     let wd = Workdir::new();
-    wd.write_config(
+    let second = provider_block(&mock.endpoint()).replace(
+        "provider \"alb\" {",
+        "provider \"alb\" {\n  alias      = \"second\"",
+    );
+    wd.write_config(&format!(
+        "{}\n{second}\n{}",
+        provider_block(&mock.endpoint()),
         r#"
-provider "alb" {
-  region     = "cn-hangzhou"
-  endpoint   = "http://127.0.0.1:9"
-  access_key = "ak"
-  secret_key = "sk"
-}
-
-provider "alb" {
-  alias      = "second"
-  region     = "cn-shanghai"
-  endpoint   = "http://127.0.0.1:9"
-  access_key = "ak"
-  secret_key = "sk"
-}
 
 resource "alb_config" "one" {
   name   = "one"
@@ -74,17 +83,21 @@ resource "alb_config" "two" {
     );
     let log = wd.path().join("terraform.log");
     let mut command = wd.command(&["plan", "-no-color", "-input=false"]);
-    command
-        .env("TF_LOG", "debug")
-        .env("TF_LOG_PATH", &log);
-    let out = acceptance_tests::harness::Terraform::run(command);
+    command.env("TF_LOG", "debug").env("TF_LOG_PATH", &log);
+    let out = Terraform::run(command);
     out.assert_success("plan");
     let log = std::fs::read_to_string(&log).expect("terraform log");
     let exited = log.matches("plugin process exited").count();
-    assert!(exited >= 2, "expected every provider process to exit, saw {exited}:\n{log}");
+    assert!(
+        exited >= 2,
+        "expected every provider process to exit, saw {exited}:\n{log}"
+    );
     assert!(
         !log.contains("failed to exit gracefully"),
         "a provider process ignored Shutdown and was killed"
     );
-    assert!(!log.contains("signal: killed"), "a provider process was killed");
+    assert!(
+        !log.contains("signal: killed"),
+        "a provider process was killed"
+    );
 }

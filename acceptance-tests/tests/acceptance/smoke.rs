@@ -4,6 +4,7 @@
 
 use crate::example;
 use acceptance_tests::harness::{Terraform, Workdir};
+use acceptance_tests::mock::{MockConfig, MockServer};
 use std::path::PathBuf;
 
 fn smoke_binaries() -> Vec<PathBuf> {
@@ -26,6 +27,8 @@ fn smoke_binaries() -> Vec<PathBuf> {
 
 #[test]
 fn older_terraform_inits_validates_and_plans() {
+    let mock = MockServer::start(MockConfig::default()).expect("start mock");
+    let endpoint = format!("endpoint={}", mock.endpoint());
     for bin in smoke_binaries() {
         let terraform = Terraform::at(&bin);
         let version = terraform.version();
@@ -34,7 +37,7 @@ fn older_terraform_inits_validates_and_plans() {
         wd.run(&["init", "-no-color", "-input=false"])
             .assert_success(&format!("{version} init"));
         wd.validate().assert_success(&format!("{version} validate"));
-        let out = wd.plan(&[]);
+        let out = wd.plan(&["-var", &endpoint]);
         assert_eq!(out.code, 2, "{version} plan:\n{}", out.combined());
         assert!(out.stdout.contains("alb_ingress.shop will be created"));
     }

@@ -127,9 +127,9 @@ fn https_listener_without_certificate() {
 fn http_and_https_on_one_port() {
     assert_invalid(
         &config_with(
-            "  listener {\n    port     = 8080\n    protocol = \"HTTP\"\n  }\n  listener {\n    port            = 8080 # <- here\n    protocol        = \"HTTPS\"\n    certificate_ids = [\"1-cn-hangzhou\"]\n  }",
+            "  listener {\n    port     = 8080\n    protocol = \"HTTP\"\n  }\n  listener {\n    port            = 8080\n    protocol        = \"HTTPS\"\n    certificate_ids = [\"1-cn-hangzhou\"]\n  }",
         ),
-        "port",
+        "Conflicting listener protocols",
     );
 }
 
@@ -288,7 +288,9 @@ fn health_check_interval_out_of_range() {
 #[test]
 fn sticky_server_cookie_missing() {
     assert_invalid(
-        &ingress_with("  backend_defaults {\n    sticky_session {\n      type = \"Server\"\n    }\n  }"),
+        &ingress_with(
+            "  backend_defaults {\n    sticky_session {\n      type = \"Server\"\n    }\n  }",
+        ),
         "cookie",
     );
 }
@@ -313,5 +315,9 @@ fn unknown_values_are_not_errors_at_validate() {
     );
     wd.write_config(&hcl);
     let report = wd.validate_json();
-    assert!(report.valid, "unexpected diagnostics: {:#?}", report.diagnostics);
+    assert!(
+        report.valid,
+        "unexpected diagnostics: {:#?}",
+        report.diagnostics
+    );
 }
