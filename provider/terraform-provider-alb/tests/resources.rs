@@ -1,5 +1,5 @@
 //! The resources through the `tfplugin` traits: validation, planning, and the operations that do
-//! not reach the API (unconfigured provider, import, the not-yet-implemented ones).
+//! not reach the API (unconfigured provider, import ids).
 
 mod common;
 
@@ -67,12 +67,23 @@ async fn plan_on_create_leaves_computed_attributes_unknown() {
     assert!(listener.get("default_server_group_id").is_unknown());
     assert_eq!(planned.get("name"), alb_config().get("name"));
 
+    // The ingress's expansion is planned even before its load balancer can be looked at: every
+    // value is known except the ids of objects that do not exist yet.
     let response = resource("alb_ingress")
         .plan(&ctx, create(alb_ingress(0)))
         .await;
-    for attr in ["id", "rules", "server_groups"] {
-        assert!(response.planned_state.get(attr).is_unknown(), "{attr}");
+    let planned = &response.planned_state;
+    assert_eq!(planned.get("id").as_str(), Some("alb-123/shop/web.v1"));
+    let rules = planned.get("rules").as_list().unwrap_or_default();
+    assert!(!rules.is_empty());
+    for rule in rules {
+        assert!(rule.get("id").is_unknown() && rule.get("listener_id").is_unknown());
+        assert!(rule.get("summary").as_str().is_some());
+        assert!(rule.get("priority").as_i64().is_some());
     }
+    let groups = planned.get("server_groups").as_list().unwrap_or_default();
+    assert!(!groups.is_empty());
+    assert!(groups.iter().all(|g| g.get("id").is_unknown()));
 }
 
 #[tokio::test]
@@ -104,63 +115,73 @@ async fn plan_reports_validation_errors_and_replacements() {
         .map(ToString::to_string)
         .collect();
     assert_eq!(replaced, vec!["namespace"]);
-    assert!(response.planned_state.get("id").is_unknown());
+    assert_eq!(
+        response.planned_state.get("id").as_str(),
+        Some("alb-123/shop2/web.v1")
+    );
+    let rules = response.planned_state.get("rules");
+    assert!(rules.as_list().unwrap_or_default()[0]
+        .get("id")
+        .is_unknown());
 }
 
 #[tokio::test]
-async fn apply_read_and_import_say_they_are_not_implemented() {
+async fn alb_ingress_needs_a_configured_provider_and_checks_import_ids() {
     let ctx = Ctx::default();
-    for name in ["alb_ingress"] {
-        let resource = resource(name);
-        let apply = resource
-            .apply(
-                &ctx,
-                ApplyRequest {
-                    prior_state: Value::Null,
-                    planned_state: Value::Unknown,
-                    config: Value::Null,
-                    planned_private: Vec::new(),
-                },
-            )
-            .await;
-        // The provider was never configured, so the configuration error comes first.
-        assert_eq!(
-            found(&apply.diagnostics),
-            vec![("Provider not configured".to_string(), String::new())]
-        );
+    let resource = resource("alb_ingress");
+    let apply = resource
+        .apply(
+            &ctx,
+            ApplyRequest {
+                prior_state: Value::Null,
+                planned_state: alb_ingress(0),
+                config: alb_ingress(0),
+                planned_private: Vec::new(),
+            },
+        )
+        .await;
+    assert_eq!(
+        found(&apply.diagnostics),
+        vec![("Provider not configured".to_string(), String::new())]
+    );
+    assert!(apply.new_state.is_null());
 
-        let read = resource
-            .read(
-                &ctx,
-                ReadRequest {
-                    current_state: Value::Null,
-                    private: Vec::new(),
-                },
-            )
-            .await;
-        assert!(read.diagnostics.is_empty() && read.new_state.is_null());
-        let read = resource
-            .read(
-                &ctx,
-                ReadRequest {
-                    current_state: alb_config(),
-                    private: Vec::new(),
-                },
-            )
-            .await;
-        assert_eq!(
-            found(&read.diagnostics),
-            vec![("Not implemented yet".to_string(), String::new())]
-        );
+    let read = resource
+        .read(
+            &ctx,
+            ReadRequest {
+                current_state: Value::Null,
+                private: Vec::new(),
+            },
+        )
+        .await;
+    assert!(read.diagnostics.is_empty() && read.new_state.is_null());
+    let state = with(alb_ingress(0), "id", Value::from("alb-123/shop/web.v1"));
+    let read = resource
+        .read(
+            &ctx,
+            ReadRequest {
+                current_state: state.clone(),
+                private: Vec::new(),
+            },
+        )
+        .await;
+    assert_eq!(
+        found(&read.diagnostics),
+        vec![("Provider not configured".to_string(), String::new())]
+    );
+    assert_eq!(read.new_state, state, "a failed read keeps the state");
 
-        let import = resource.import(&ctx, "alb-1").await;
-        let detail: String = import
-            .diagnostics
-            .iter()
-            .map(|d| d.detail.clone())
-            .collect();
-        assert!(detail.contains("not implemented yet"), "{detail}");
-    }
+    let import = resource.import(&ctx, "alb-1").await;
+    assert_eq!(
+        found(&import.diagnostics),
+        vec![("Invalid import id".to_string(), String::new())]
+    );
+    let import = resource.import(&ctx, "alb-1/shop/web").await;
+    assert_eq!(
+        found(&import.diagnostics),
+        vec![("Provider not configured".to_string(), String::new())]
+    );
 }
 
 #[tokio::test]
@@ -202,43 +223,36 @@ async fn alb_config_needs_a_configured_provider_and_imports_by_id() {
     assert_eq!(import.state.get("id").as_str(), Some("alb-1"));
 }
 
+/// With the load balancer created in the same apply (`alb_config_id` unknown), the plan expands
+/// onto the listeners the ingress needs without calling the API.
 #[tokio::test]
-async fn configured_provider_apply_is_not_implemented() {
+async fn configured_provider_plans_an_unknown_load_balancer_without_calls() {
     let provider = AlbProvider::new();
     let ctx = Ctx::default();
     let config = Value::object([
         ("region", Value::from("cn-hangzhou")),
         ("access_key", Value::from("AK")),
         ("secret_key", Value::from("SK")),
+        ("endpoint", Value::from("http://127.0.0.1:9")),
     ]);
     assert!(provider.configure(&ctx, &config, "1.11.4").await.is_empty());
     let resource = provider.resources().remove(1);
-    let apply = resource
-        .apply(
-            &ctx,
-            ApplyRequest {
-                prior_state: Value::Null,
-                planned_state: alb_ingress(0),
-                config: alb_ingress(0),
-                planned_private: Vec::new(),
-            },
-        )
-        .await;
-    let messages: Vec<String> = apply
-        .diagnostics
-        .iter()
-        .map(|d| format!("{}: {}", d.summary, d.detail))
-        .collect();
-    assert_eq!(
-        messages,
-        vec![
-            "Not implemented yet: Applying alb_ingress is not implemented yet in this build of \
-              terraform-provider-alb: it can validate and plan, but not change or read real load \
-              balancers."
-                .to_string()
-        ]
+    let ingress = with(alb_ingress(2), "alb_config_id", Value::Unknown);
+    let response = resource.plan(&ctx, create(ingress)).await;
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
     );
-    assert!(apply.new_state.is_null());
+    assert!(response.planned_state.get("id").is_unknown());
+    let rules = response.planned_state.get("rules");
+    let listeners: Vec<&str> = rules
+        .as_list()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| r.get("listener").as_str())
+        .collect();
+    assert!(listeners.contains(&"HTTP:80") && listeners.contains(&"HTTPS:443"));
 }
 
 #[tokio::test]

@@ -1,8 +1,18 @@
 //! The `alb_ingress` resource: Ingress-style routing on an `alb_config`.
+//!
+//! Modules: [`decode`] (values → spec, identity), [`observe`] (what exists), [`render`] (the
+//! computed lists), [`plan`], [`apply`], [`read`] (read and import).
 
+mod apply;
+mod decode;
+mod observe;
+mod plan;
+mod read;
+mod render;
 pub mod schema;
 
-use tfplugin::diag::Diagnostics;
+use model::{AttrPath, ExpandError};
+use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::provider::{
     ApplyRequest, ApplyResponse, Ctx, ImportResponse, PlanRequest, PlanResponse, ReadRequest,
     ReadResponse, Resource,
@@ -10,7 +20,6 @@ use tfplugin::provider::{
 use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
-use super::{not_implemented, plan};
 use crate::config::SharedSettings;
 use crate::validate;
 
@@ -45,24 +54,33 @@ impl Resource for AlbIngress {
     }
 
     async fn plan(&self, _ctx: &Ctx, req: PlanRequest) -> PlanResponse {
-        let diagnostics = validate::alb_ingress::validate(&req.config);
-        plan::plan(
-            &schema::schema().block,
-            schema::REPLACE_ON_CHANGE,
-            req,
-            diagnostics,
-        )
+        plan::plan(self, req).await
     }
 
-    async fn apply(&self, _ctx: &Ctx, req: ApplyRequest) -> ApplyResponse {
-        not_implemented::apply(TYPE_NAME, &self.settings, req)
+    async fn apply(&self, ctx: &Ctx, req: ApplyRequest) -> ApplyResponse {
+        apply::apply(self, ctx, req).await
     }
 
     async fn read(&self, _ctx: &Ctx, req: ReadRequest) -> ReadResponse {
-        not_implemented::read(TYPE_NAME, req)
+        read::read(self, req).await
     }
 
-    async fn import(&self, _ctx: &Ctx, _id: &str) -> ImportResponse {
-        not_implemented::import(TYPE_NAME)
+    async fn import(&self, _ctx: &Ctx, id: &str) -> ImportResponse {
+        read::import(self, id).await
     }
+}
+
+/// An error diagnostic for an expansion error, at its attribute path.
+fn expand_diagnostic(error: &ExpandError) -> Diagnostic {
+    Diagnostic::error("Invalid configuration", error.to_string()).at(attribute_path(error.path()))
+}
+
+/// A model attribute path as a Terraform one (numeric steps are list indexes).
+fn attribute_path(path: &AttrPath) -> AttributePath {
+    path.0
+        .iter()
+        .fold(AttributePath::root(), |p, step| match step.parse::<i64>() {
+            Ok(i) => p.index(i),
+            Err(_) => p.attr(step),
+        })
 }

@@ -72,7 +72,10 @@ fn block() -> Block {
         .attr(
             Attribute::computed("rules", Type::list(rule_type())).describe(
                 "The forwarding rules this ingress expands to, sorted by listener and priority: \
-                 conditions, actions and the server groups they forward to. Shown in the plan.",
+                 conditions, actions and the server groups they forward to. `key` is the rule's \
+                 identity (listener, host, path type and path, e.g. `HTTPS:443 host=shop.example.com \
+                 path=Prefix:/api`), by which plans match rules to existing ones: a rule keeps its id \
+                 while its key stays. Shown in the plan.",
             ),
         )
         .attr(
@@ -119,6 +122,7 @@ pub fn rule_type() -> Type {
         ("priority", Type::Number),
         ("name", Type::String),
         ("id", Type::String),
+        ("key", Type::String),
         ("summary", Type::String),
         ("conditions", Type::list(condition)),
         ("actions", Type::list(action)),

@@ -1,0 +1,249 @@
+//! Apply: executes exactly what was planned. The desired model is rebuilt from the configuration
+//! by the same expansion as the plan, with the members the plan showed; the model diffs it
+//! against what exists, the reconciler executes the operations, and the new state is rendered
+//! from a fresh observation, also when the run failed midway (what exists is recorded).
+//! Create is the same path starting from whatever the ingress's ownership tags find (objects of
+//! an interrupted earlier run are adopted, not duplicated); delete removes only this ingress's
+//! rules and server groups.
+
+use std::time::Duration;
+
+use model::desired::DesiredIngress;
+use model::{expand_ingress, plan_ingress_ops, Op};
+use reconcile::Reconciler;
+use tfplugin::diag::{Diagnostic, Diagnostics};
+use tfplugin::provider::{ApplyRequest, ApplyResponse, Ctx};
+use tfplugin::value::Value;
+
+use super::decode::{self, IngressRef};
+use super::observe::{self, Observation};
+use super::render::{self, Computed};
+use super::{expand_diagnostic, AlbIngress};
+use crate::resources::api::{self, Deadline};
+
+/// Time limit of an operation whose `timeouts` entry is unset (the schema documents it).
+const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(20 * 60);
+
+/// The time limit of `operation` from the resource's `timeouts` block.
+fn time_limit(value: &Value, operation: &str) -> Duration {
+    if value.get("timeouts").get(operation).is_null() {
+        DEFAULT_TIME_LIMIT
+    } else {
+        api::time_limit(value, operation)
+    }
+}
+
+/// Creates, updates or (planned state null) deletes the ingress.
+pub(crate) async fn apply(resource: &AlbIngress, ctx: &Ctx, req: ApplyRequest) -> ApplyResponse {
+    let mut diagnostics = Diagnostics::default();
+    let new_state = match run(resource, ctx, &req, &mut diagnostics).await {
+        Some(state) => state,
+        None => req.prior_state.clone(),
+    };
+    ApplyResponse {
+        new_state,
+        private: req.planned_private,
+        diagnostics,
+    }
+}
+
+/// The new state; `None` keeps the prior state (nothing was attempted).
+async fn run(
+    resource: &AlbIngress,
+    ctx: &Ctx,
+    req: &ApplyRequest,
+    diagnostics: &mut Diagnostics,
+) -> Option<Value> {
+    let deleting = req.planned_state.is_null();
+    let (operation, limits_from) = match (deleting, req.prior_state.is_null()) {
+        (true, _) => ("delete", &req.prior_state),
+        (false, true) => ("create", &req.planned_state),
+        (false, false) => ("update", &req.planned_state),
+    };
+    let settings = resource
+        .settings
+        .get()
+        .map_err(|d| diagnostics.push(d))
+        .ok()?;
+    let limit = time_limit(limits_from, operation);
+    let reconciler = api::reconciler(&settings, limit)
+        .map_err(|d| diagnostics.push(d))
+        .ok()?;
+    let deadline = Deadline::start(&ctx.cancel, limit);
+    if deleting {
+        let ingress = IngressRef::from_value(&req.prior_state)?;
+        let what = format!("destroying alb_ingress \"{}\"", ingress.id);
+        return delete(
+            &reconciler,
+            &deadline,
+            &ingress,
+            &req.prior_state,
+            &what,
+            diagnostics,
+        )
+        .await;
+    }
+    let spec = match decode::spec(&req.config) {
+        Ok(Some(spec)) if !spec.alb_config_id.is_empty() => spec,
+        Ok(_) => {
+            diagnostics.push(Diagnostic::error(
+                "Configuration not known at apply",
+                "The alb_ingress configuration still has unknown values at apply; this is a bug \
+                 in Terraform or the provider.",
+            ));
+            return None;
+        }
+        Err(d) => {
+            diagnostics.push(d);
+            return None;
+        }
+    };
+    let ingress = IngressRef {
+        lb_id: spec.alb_config_id.clone(),
+        id: model::desired::IngressId::new(&spec.namespace, &spec.name),
+    };
+    let verb = if operation == "create" {
+        "creating"
+    } else {
+        "updating"
+    };
+    let what = format!("{verb} alb_ingress \"{}\"", ingress.id);
+    let before = match observe::observe(&reconciler, &ingress).await {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            diagnostics.push(Diagnostic::error(
+                "Load balancer not found",
+                format!(
+                    "Load balancer {} (alb_config_id) does not exist, so alb_ingress \"{}\" \
+                     cannot be applied to it.",
+                    ingress.lb_id, ingress.id
+                ),
+            ));
+            return None;
+        }
+        Err(e) => {
+            diagnostics.push(deadline.diagnostic(&e, &what));
+            return None;
+        }
+    };
+    let listeners = before
+        .lb
+        .config_listeners(reconciler.cluster_id(), &ingress.lb_id);
+    let members = render::planned_members(&req.planned_state);
+    let desired = match expand_ingress(&spec, &listeners, &members) {
+        Ok(d) => d,
+        Err(e) => {
+            diagnostics.push(expand_diagnostic(&e));
+            return None;
+        }
+    };
+    let ops = plan_ingress_ops(&desired, &before.actual);
+    let state = with_identity(req.planned_state.clone(), &ingress);
+    converge(
+        &reconciler,
+        &deadline,
+        &ingress,
+        &ops,
+        state,
+        &what,
+        diagnostics,
+    )
+    .await
+}
+
+/// Runs `ops`, then renders `state` from a fresh observation (on failure too).
+async fn converge(
+    reconciler: &Reconciler,
+    deadline: &Deadline,
+    ingress: &IngressRef,
+    ops: &[Op],
+    state: Value,
+    what: &str,
+    diagnostics: &mut Diagnostics,
+) -> Option<Value> {
+    let started = std::time::Instant::now();
+    let result = reconciler
+        .execute(Some(&ingress.lb_id), ops, deadline.token())
+        .await;
+    if let Err(failure) = &result {
+        diagnostics.push(deadline.failure_diagnostic(failure, what));
+    }
+    let after = observe::observe(reconciler, ingress).await;
+    tracing::info!(
+        ops = ops.len(),
+        api_calls = reconciler.client().metrics().total_calls(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        ok = result.is_ok(),
+        "alb_ingress {what}"
+    );
+    match after {
+        Ok(Some(o)) => Some(render::observed(&o).into_state(state)),
+        Ok(None) => {
+            diagnostics.push(Diagnostic::error(
+                "Load balancer disappeared",
+                format!("Load balancer {} vanished while {what}.", ingress.lb_id),
+            ));
+            Some(Computed::empty().into_state(state))
+        }
+        Err(e) => {
+            diagnostics.push(api::diagnostic_from(
+                &e,
+                &format!("{what} (reading the result)"),
+            ));
+            // What exists is unknown: claim nothing, so the next plan recreates and adopts it.
+            Some(Computed::empty().into_state(state))
+        }
+    }
+}
+
+/// Deletes this ingress's rules and server groups (only those its ownership tags mark).
+async fn delete(
+    reconciler: &Reconciler,
+    deadline: &Deadline,
+    ingress: &IngressRef,
+    prior: &Value,
+    what: &str,
+    diagnostics: &mut Diagnostics,
+) -> Option<Value> {
+    let before: Observation = match observe::observe(reconciler, ingress).await {
+        Ok(Some(o)) => o,
+        Ok(None) => return Some(Value::Null),
+        Err(e) => {
+            diagnostics.push(deadline.diagnostic(&e, what));
+            return None;
+        }
+    };
+    let nothing = DesiredIngress {
+        id: ingress.id.clone(),
+        cluster_id: reconciler.cluster_id().to_owned(),
+        config: ingress.lb_id.clone(),
+        order: 0,
+        listeners: Vec::new(),
+        rules: Vec::new(),
+        server_groups: Vec::new(),
+    };
+    let ops = plan_ingress_ops(&nothing, &before.actual);
+    let state = converge(
+        reconciler,
+        deadline,
+        ingress,
+        &ops,
+        prior.clone(),
+        what,
+        diagnostics,
+    )
+    .await;
+    if diagnostics.has_errors() {
+        state
+    } else {
+        Some(Value::Null)
+    }
+}
+
+/// `state` with its `id`.
+fn with_identity(mut state: Value, ingress: &IngressRef) -> Value {
+    if let Value::Map(m) = &mut state {
+        m.insert("id".to_owned(), Value::from(ingress.resource_id()));
+    }
+    state
+}

@@ -1,0 +1,215 @@
+//! Planning: the whole expansion at plan time. The configuration (everything but possibly
+//! `alb_config_id`) becomes the desired rules and server groups, shown in the plan with every
+//! value known except the ids of objects that do not exist yet and listener ids of a load
+//! balancer created in the same apply. Priority clashes with other ingresses are plan errors.
+
+use std::collections::BTreeSet;
+
+use model::desired::{DesiredIngress, ListenerKey};
+use model::spec::{Edition, IngressSpec};
+use model::{check_clashes, expand_ingress, ConfigListeners, ExpandError, Members};
+use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::provider::{PlanRequest, PlanResponse};
+use tfplugin::value::Value;
+
+use super::decode::{self, IngressRef};
+use super::observe;
+use super::render::{self, Computed};
+use super::schema::REPLACE_ON_CHANGE;
+use super::{attribute_path, expand_diagnostic, AlbIngress};
+use crate::resources::api;
+use crate::validate;
+
+/// Plans `req`: validation, replacement of the identity attributes, and the computed lists.
+pub(crate) async fn plan(resource: &AlbIngress, req: PlanRequest) -> PlanResponse {
+    let PlanRequest {
+        prior_state,
+        proposed_new_state,
+        config,
+        prior_private,
+    } = req;
+    if proposed_new_state.is_null() {
+        return PlanResponse {
+            planned_private: prior_private,
+            ..PlanResponse::default()
+        };
+    }
+    let mut diagnostics = validate::alb_ingress::validate(&config);
+    let requires_replace: Vec<AttributePath> = if prior_state.is_null() {
+        Vec::new()
+    } else {
+        REPLACE_ON_CHANGE
+            .iter()
+            .filter(|name| prior_state.get(name) != proposed_new_state.get(name))
+            .map(|name| AttributePath::root().attr(name))
+            .collect()
+    };
+    // A new or replaced ingress has no existing objects whose ids could be kept.
+    let prior = if requires_replace.is_empty() {
+        prior_state
+    } else {
+        Value::Null
+    };
+    let computed = if diagnostics.has_errors() {
+        Computed::unknown()
+    } else {
+        match decode::spec(&config) {
+            Err(d) => {
+                diagnostics.push(d);
+                Computed::unknown()
+            }
+            Ok(None) => Computed::unknown(),
+            Ok(Some(spec)) => expand(resource, &spec, &prior, &mut diagnostics).await,
+        }
+    };
+    let id = IngressRef::from_value(&proposed_new_state)
+        .map_or(Value::Unknown, |r| Value::from(r.resource_id()));
+    let mut planned_state = computed.into_state(proposed_new_state);
+    if let Value::Map(m) = &mut planned_state {
+        m.insert("id".to_owned(), id);
+    }
+    PlanResponse {
+        planned_state,
+        requires_replace,
+        planned_private: prior_private,
+        diagnostics,
+    }
+}
+
+/// The planned lists for a known spec. With a known, existing load balancer the expansion uses
+/// its listeners and edition and is checked for priority clashes; otherwise it uses every
+/// listener the ingress could need and the listener ids stay unknown.
+async fn expand(
+    resource: &AlbIngress,
+    spec: &IngressSpec,
+    prior: &Value,
+    diagnostics: &mut Diagnostics,
+) -> Computed {
+    // Members come from Kubernetes (the next issue); until the member source exists every
+    // group is planned without members, never with invented ones.
+    let members = Members::new();
+    let settings = resource.settings.get().ok();
+    let cluster_id = settings.as_ref().map_or("", |s| s.cluster_id.as_str());
+    let lb_id = spec.alb_config_id.as_str();
+    let what = format!("planning alb_ingress \"{}/{}\"", spec.namespace, spec.name);
+    let reconciler = match settings.as_ref().filter(|_| !lb_id.is_empty()) {
+        None => None,
+        Some(s) => match api::reconciler(s, api::DEFAULT_TIME_LIMIT) {
+            Ok(r) => Some(r),
+            Err(d) => {
+                diagnostics.push(d);
+                return Computed::unknown();
+            }
+        },
+    };
+    let lb = match &reconciler {
+        None => None,
+        Some(r) => match observe::load_balancer(r.client(), lb_id).await {
+            Ok(lb) => lb,
+            Err(e) => {
+                diagnostics.push(api::diagnostic_from(&e, &what));
+                return Computed::unknown();
+            }
+        },
+    };
+    let listeners = match &lb {
+        Some(lb) => lb.config_listeners(cluster_id, lb_id),
+        None => ConfigListeners {
+            cluster_id: cluster_id.to_owned(),
+            config: lb_id.to_owned(),
+            edition: Edition::Standard,
+            listeners: decode::possible_listeners(spec),
+        },
+    };
+    let desired = match expand_lenient(spec, listeners, &members, lb_id, diagnostics) {
+        Ok(d) => d,
+        Err(e) => {
+            diagnostics.push(expand_diagnostic(&e));
+            return Computed::unknown();
+        }
+    };
+    if let (Some(r), Some(_)) = (&reconciler, &lb) {
+        match r.observe_ingress(lb_id, &desired.id, lb_id).await {
+            Ok(actual) => {
+                if let Err(clashes) = check_clashes(&desired, &actual.existing_rules(cluster_id)) {
+                    let lines: Vec<String> = clashes.iter().map(ToString::to_string).collect();
+                    diagnostics.push(
+                        Diagnostic::error("Rule priority clash", lines.join("\n"))
+                            .at(AttributePath::root().attr("order")),
+                    );
+                }
+            }
+            Err(e) => diagnostics.push(api::diagnostic_from(&e, &what)),
+        }
+    }
+    render::planned(&desired, lb.as_ref(), prior)
+}
+
+/// Expands `spec`; a listener the load balancer lacks is a warning, not an error, since the
+/// alb_config may add it in the same apply (apply fails if it still lacks it then).
+fn expand_lenient(
+    spec: &IngressSpec,
+    mut listeners: ConfigListeners,
+    members: &Members,
+    lb_id: &str,
+    diagnostics: &mut Diagnostics,
+) -> Result<DesiredIngress, ExpandError> {
+    let mut added: BTreeSet<ListenerKey> = BTreeSet::new();
+    loop {
+        match expand_ingress(spec, &listeners, members) {
+            Err(ExpandError::MissingListener { path, listener }) if added.insert(listener) => {
+                let at = attribute_path(&path);
+                let error = ExpandError::MissingListener { path, listener };
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "Listener not on the load balancer yet",
+                        format!(
+                            "Load balancer {lb_id} has no listener {listener} yet. Unless the \
+                             alb_config adds it in this apply, applying this ingress fails: {error}."
+                        ),
+                    )
+                    .at(at),
+                );
+                listeners.listeners.insert(listener);
+            }
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::observe::LoadBalancer;
+    use super::*;
+
+    #[test]
+    fn missing_listeners_are_warnings_and_land_anyway() {
+        let spec: IngressSpec = serde_json::from_value(serde_json::json!({
+            "alb_config_id": "alb-1", "namespace": "shop", "name": "web",
+            "listen": [{"protocol": "HTTP", "port": 8080}],
+            "rule": [{"path": [{"backend": [{"service": "web", "port": "80"}]}]}]
+        }))
+        .unwrap();
+        let lb = LoadBalancer {
+            edition: Edition::Standard,
+            listeners: [("HTTP:80".parse().unwrap(), "lsn-80".to_owned())].into(),
+        };
+        let mut d = Diagnostics::default();
+        let desired = expand_lenient(
+            &spec,
+            lb.config_listeners("c", "alb-1"),
+            &Members::new(),
+            "alb-1",
+            &mut d,
+        )
+        .unwrap();
+        assert_eq!(desired.rules[0].listener.to_string(), "HTTP:8080");
+        assert!(!d.has_errors());
+        let w = d.iter().next().unwrap();
+        assert!(w.detail.contains("no listener HTTP:8080"), "{}", w.detail);
+        assert_eq!(
+            w.attribute.as_ref().map(ToString::to_string).as_deref(),
+            Some("listen[0]")
+        );
+    }
+}
