@@ -7,8 +7,9 @@
 //! response; the server groups' attributes give `backend_defaults`; the lowest priority gives
 //! `order`; the listeners used give `tls_hosts` / `listen` and `ssl_redirect`.
 //!
-//! The spec is canonical: attributes equal to their default are left unset, rule blocks are one
-//! per host and come in priority order. Several specs may expand to the same objects (e.g.
+//! The spec is canonical: attributes equal to their default are left unset (a path is kept when
+//! its `path_type` is set), rule blocks are one per host (exact hosts alphabetically, then
+//! wildcard hosts, then the host-less block) with their paths in priority order. Several specs may expand to the same objects (e.g.
 //! `tls_hosts` or `listen`, canary `hosts` or `paths`); the candidates are expanded and the
 //! first whose expansion renders exactly like what exists ([`crate::render`]) wins. When none
 //! does, the closest one is returned with the differences.
@@ -246,6 +247,15 @@ impl<'a> Entry<'a> {
     }
 }
 
+/// Rule blocks come exact hosts first, then wildcard hosts, then the host-less block.
+fn host_rank(host: Option<&str>) -> u8 {
+    match host {
+        Some(h) if h.starts_with('*') => 1,
+        Some(_) => 0,
+        None => 2,
+    }
+}
+
 fn is_ssl_redirect(r: &ActualRule) -> bool {
     r.actions.iter().any(|a| {
         a.kind
@@ -312,7 +322,7 @@ impl Parts {
         redirect: &BTreeSet<ListenerKey>,
     ) -> Self {
         let mut ordered: Vec<(&PathKey, &Entry<'_>)> = entries.iter().collect();
-        ordered.sort_by_key(|(k, e)| (e.first(), (*k).clone()));
+        ordered.sort_by_key(|(k, e)| (host_rank(k.host.as_deref()), k.host.clone(), e.first()));
         let mut rules: Vec<RuleSpec> = Vec::new();
         let mut forward_paths = Vec::new();
         let mut use_regex = false;
@@ -504,7 +514,8 @@ fn forward_targets(r: &ActualRule) -> Vec<(String, u32)> {
 /// A rule on an SSL-redirect listener gives no final action.
 fn path_spec(r: &ActualRule, key: &PathKey, from_redirect: bool) -> (PathSpec, bool) {
     let mut p = PathSpec {
-        path: (key.path != "/").then(|| key.path.clone()),
+        path: (key.path != "/" || key.path_type != PathType::ImplementationSpecific)
+            .then(|| key.path.clone()),
         path_type: (key.path_type != PathType::ImplementationSpecific).then_some(key.path_type),
         ..PathSpec::default()
     };
