@@ -79,8 +79,8 @@ resource "alb_config" "two" {
     protocol = "HTTP"
   }
 }
-"#,
-    );
+"#
+    ));
     let log = wd.path().join("terraform.log");
     let mut command = wd.command(&["plan", "-no-color", "-input=false"]);
     command.env("TF_LOG", "debug").env("TF_LOG_PATH", &log);
