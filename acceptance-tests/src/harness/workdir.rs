@@ -4,8 +4,9 @@ use super::{provider_binary, Output, Terraform};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// A temp directory holding `main.tf` and a CLI configuration whose `dev_overrides` make Terraform
-/// launch the built provider for `example/alb` (no `terraform init` needed).
+/// A temp directory holding `main.tf` and a CLI configuration that makes Terraform launch the
+/// built provider for `example/alb`: through `dev_overrides` (no `terraform init` needed), or
+/// installed by `terraform init` from a local filesystem mirror, as `make install` users get it.
 pub struct Workdir {
     dir: tempfile::TempDir,
     terraform: Terraform,
@@ -26,24 +27,55 @@ impl Workdir {
         Self::with_terraform(Terraform::from_env())
     }
 
-    /// A fresh directory using a specific Terraform binary.
+    /// A fresh directory using a specific Terraform binary, with `dev_overrides`.
     pub fn with_terraform(terraform: Terraform) -> Self {
+        let workdir = Self::empty(terraform);
+        let provider = provider_binary();
+        let provider_dir = provider.parent().unwrap_or(Path::new("."));
+        workdir.write_cli_config(&format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"example/alb\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            provider_dir.display()
+        ));
+        workdir
+    }
+
+    /// A fresh directory whose CLI configuration installs the provider with `terraform init` from
+    /// a filesystem mirror holding the built binary (older CLIs query the registry on `init` even
+    /// with `dev_overrides`; a mirror works offline with every version).
+    pub fn with_mirror(terraform: Terraform) -> Self {
+        let workdir = Self::empty(terraform);
+        let version = env!("CARGO_PKG_VERSION");
+        let mirror = workdir.path().join("mirror");
+        let platform = mirror.join(format!(
+            "registry.terraform.io/example/alb/{version}/linux_amd64"
+        ));
+        std::fs::create_dir_all(&platform).expect("create mirror");
+        std::os::unix::fs::symlink(
+            provider_binary(),
+            platform.join(format!("terraform-provider-alb_v{version}")),
+        )
+        .expect("link provider into mirror");
+        workdir.write_cli_config(&format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"example/alb\"]\n  }}\n}}\n",
+            mirror.display()
+        ));
+        workdir
+    }
+
+    fn empty(terraform: Terraform) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("alb-acc-")
             .tempdir()
             .expect("create temp dir");
-        let provider = provider_binary();
-        let provider_dir = provider.parent().unwrap_or(Path::new("."));
-        let cli_config = format!(
-            "provider_installation {{\n  dev_overrides {{\n    \"example/alb\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-            provider_dir.display()
-        );
-        std::fs::write(dir.path().join("cli.tfrc"), cli_config).expect("write cli config");
         Self {
             dir,
             terraform,
             env: Vec::new(),
         }
+    }
+
+    fn write_cli_config(&self, text: &str) {
+        std::fs::write(self.dir.path().join("cli.tfrc"), text).expect("write cli config");
     }
 
     /// Adds an environment variable for every command run here.

@@ -1,4 +1,4 @@
-//! Smoke test with older Terraform CLIs (init, validate, plan), e.g. 1.0.3, the oldest with
+//! Smoke test with older Terraform CLIs (init from a filesystem mirror, validate, plan), e.g. 1.0.3, the oldest with
 //! plugin protocol 6. The binaries come from `TF_ACC_TERRAFORM_SMOKE_PATHS` (colon-separated),
 //! defaulting to the one `make tools` installs.
 
@@ -32,7 +32,7 @@ fn older_terraform_inits_validates_and_plans() {
     for bin in smoke_binaries() {
         let terraform = Terraform::at(&bin);
         let version = terraform.version();
-        let wd = Workdir::with_terraform(terraform);
+        let wd = Workdir::with_mirror(terraform);
         std::fs::write(wd.main_tf(), example("complete")).expect("write main.tf");
         wd.run(&["init", "-no-color", "-input=false"])
             .assert_success(&format!("{version} init"));
