@@ -34,11 +34,11 @@ lint: ## rustfmt check and clippy with warnings denied.
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-unit: ## Unit, golden, protocol and client-vs-mock tests (no Terraform needed).
+unit: ## Unit, golden, protocol, mock, client-against-mock and reconcile tests (no Terraform needed).
 	$(CARGO) test --workspace --exclude acceptance-tests
-	$(CARGO) test -p acceptance-tests --lib --bins --test 'mock_*' --test 'client_*'
+	$(CARGO) test -p acceptance-tests --lib --bins --test 'mock_*' --test 'client_*' --test 'reconcile_*'
 
-testacc: build $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## Acceptance tests with real Terraform.
+testacc: build terraform-1.0 $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## Acceptance tests with real Terraform.
 	TF_ACC_TERRAFORM_PATH=$(TERRAFORM) $(CARGO) test -p acceptance-tests --test acceptance
 
 test: lint unit testacc ## Everything CI runs.
