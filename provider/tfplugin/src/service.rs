@@ -327,14 +327,7 @@ impl ProviderService {
         let proposed_new_state = decode(req.proposed_new_state.as_ref(), &e.ty, "proposed state")?;
         let config = decode(req.config.as_ref(), &e.ty, "resource configuration")?;
         let mut diags = Diagnostics::default();
-        if proposed_new_state.is_null() {
-            // Destroy: the plan is null; the resource is not consulted.
-            return Ok(pb::plan_resource_change::Response {
-                planned_state: encode(&Value::Null, &e.ty, "planned state", &mut diags),
-                planned_private: req.prior_private,
-                ..Default::default()
-            });
-        }
+        let destroy = proposed_new_state.is_null();
         let out = e
             .resource
             .plan(
@@ -348,11 +341,21 @@ impl ProviderService {
             )
             .await;
         diags.extend(out.diagnostics);
-        let planned = conform(&e.schema.block, out.planned_state);
+        // Destroy: the resource is consulted (it may refuse, e.g. deletion protection) but the
+        // plan is always null, whatever it returned.
+        let planned = if destroy {
+            Value::Null
+        } else {
+            conform(&e.schema.block, out.planned_state)
+        };
         let planned_state = encode(&planned, &e.ty, "planned state", &mut diags);
         Ok(pb::plan_resource_change::Response {
             planned_state,
-            requires_replace: out.requires_replace.iter().map(Into::into).collect(),
+            requires_replace: if destroy {
+                Vec::new()
+            } else {
+                out.requires_replace.iter().map(Into::into).collect()
+            },
             planned_private: keep_private(out.planned_private, req.prior_private),
             diagnostics: diagnostics(&diags),
             ..Default::default()

@@ -225,6 +225,22 @@ async fn terraform_like_session_over_mutual_tls() {
         .expect("destroy plan")
         .into_inner();
     assert_eq!(destroy.planned_state.expect("state").msgpack, vec![0xc0]);
+    assert!(destroy.diagnostics.is_empty());
+
+    // The resource is consulted on destroy and may refuse it; the plan stays null regardless.
+    let refused = p
+        .plan_resource_change(pb::plan_resource_change::Request {
+            type_name: "test_thing".into(),
+            prior_state: dv(&config("keep", &[])),
+            proposed_new_state: dv(&Value::Null),
+            config: dv(&Value::Null),
+            ..Default::default()
+        })
+        .await
+        .expect("refused destroy plan")
+        .into_inner();
+    assert_eq!(refused.planned_state.expect("state").msgpack, vec![0xc0]);
+    assert_eq!(refused.diagnostics[0].summary, "protected");
 
     // ApplyResourceChange: the resource fills the id.
     let applied = p

@@ -130,6 +130,15 @@ impl Resource for Thing {
             }
             _ => {}
         }
+        if req.proposed_new_state.is_null() && req.prior_state.get("name").as_str() == Some("keep")
+        {
+            return PlanResponse {
+                // A planned state the server must ignore on destroy.
+                planned_state: req.prior_state.clone(),
+                diagnostics: Diagnostic::error("protected", "keep may not be destroyed").into(),
+                ..Default::default()
+            };
+        }
         let block = thing_schema().block;
         let planned =
             tfplugin::plan::mark_computed_unknown(&block, &req.config, &req.proposed_new_state);
