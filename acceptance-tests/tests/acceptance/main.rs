@@ -5,6 +5,7 @@
 mod cli;
 mod config_lifecycle;
 mod foundation;
+mod ingress_lifecycle;
 mod smoke;
 mod validation;
 

@@ -126,9 +126,7 @@ async fn run(
             return None;
         }
     };
-    let listeners = before
-        .lb
-        .config_listeners(reconciler.cluster_id(), &ingress.lb_id);
+    let listeners = before.lb.config_listeners(reconciler.cluster_id());
     let members = render::planned_members(&req.planned_state);
     let desired = match expand_ingress(&spec, &listeners, &members) {
         Ok(d) => d,
@@ -216,7 +214,7 @@ async fn delete(
     let nothing = DesiredIngress {
         id: ingress.id.clone(),
         cluster_id: reconciler.cluster_id().to_owned(),
-        config: ingress.lb_id.clone(),
+        config: before.lb.config.clone(),
         order: 0,
         listeners: Vec::new(),
         rules: Vec::new(),

@@ -10,7 +10,7 @@ use alb_api::server_group::ListServerGroupsRequest;
 use alb_api::{Client, NotFoundExt};
 use model::desired::{IngressId, ListenerKey};
 use model::diff::{ActualIngress, ActualRule, ActualServerGroup};
-use model::ownership::{owns, ResourceKind, TAG_RESOURCE};
+use model::ownership::{owns, ResourceKind, TAG_CONFIG, TAG_RESOURCE};
 use model::spec::{Edition, MemberMode};
 use model::ConfigListeners;
 use reconcile::{ReconcileError, Reconciler};
@@ -23,6 +23,9 @@ const GROUPS_PER_CALL: usize = 20;
 /// The load balancer as the ingress sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct LoadBalancer {
+    /// The alb_config identity of the ownership tags: the load balancer's own
+    /// `alb.terraform/config` tag, else its id.
+    pub config: String,
     /// Edition (rule limits).
     pub edition: Edition,
     /// Listener ids by key.
@@ -30,11 +33,11 @@ pub(crate) struct LoadBalancer {
 }
 
 impl LoadBalancer {
-    /// The expansion's view of the load balancer `lb_id`.
-    pub(crate) fn config_listeners(&self, cluster_id: &str, lb_id: &str) -> ConfigListeners {
+    /// The expansion's view of the load balancer.
+    pub(crate) fn config_listeners(&self, cluster_id: &str) -> ConfigListeners {
         ConfigListeners {
             cluster_id: cluster_id.to_owned(),
-            config: lb_id.to_owned(),
+            config: self.config.clone(),
             edition: self.edition,
             listeners: self.listeners.keys().copied().collect(),
         }
@@ -54,6 +57,11 @@ pub(crate) async fn load_balancer(
     else {
         return Ok(None);
     };
+    let config = lb
+        .tags
+        .iter()
+        .find(|t| t.key == TAG_CONFIG)
+        .map_or_else(|| lb_id.to_owned(), |t| t.value.clone());
     let edition = lb
         .load_balancer_edition
         .and_then(|e| serde_json::from_value(serde_json::Value::String(e)).ok())
@@ -70,7 +78,11 @@ pub(crate) async fn load_balancer(
             Some((key.parse().ok()?, l.listener_id))
         })
         .collect();
-    Ok(Some(LoadBalancer { edition, listeners }))
+    Ok(Some(LoadBalancer {
+        config,
+        edition,
+        listeners,
+    }))
 }
 
 /// Everything that exists for one ingress.
@@ -134,7 +146,7 @@ pub(crate) async fn observe(
         return Ok(None);
     };
     let actual = reconciler
-        .observe_ingress(&ingress.lb_id, &ingress.id, &ingress.lb_id)
+        .observe_ingress(&ingress.lb_id, &ingress.id, &lb.config)
         .await?;
     let cluster_id = reconciler.cluster_id().to_owned();
     let groups = owned_groups(&actual, &cluster_id, &ingress.id);

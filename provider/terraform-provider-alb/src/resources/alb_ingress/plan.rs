@@ -3,9 +3,12 @@
 //! value known except the ids of objects that do not exist yet and listener ids of a load
 //! balancer created in the same apply. Priority clashes with other ingresses are plan errors.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use model::desired::{DesiredIngress, ListenerKey};
+use model::desired::{DesiredIngress, IngressId, ListenerKey};
+use model::diff::{ActualIngress, ActualRule};
+use model::ownership::TAG_KEY;
+use model::priority::ExistingRule;
 use model::spec::{Edition, IngressSpec};
 use model::{check_clashes, expand_ingress, ConfigListeners, ExpandError, Members};
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
@@ -77,8 +80,8 @@ pub(crate) async fn plan(resource: &AlbIngress, req: PlanRequest) -> PlanRespons
 }
 
 /// The planned lists for a known spec. With a known, existing load balancer the expansion uses
-/// its listeners and edition and is checked for priority clashes; otherwise it uses every
-/// listener the ingress could need and the listener ids stay unknown.
+/// its listeners and edition and is checked for priority clashes ([`clashes`]); otherwise it
+/// uses every listener the ingress could need and the listener ids stay unknown.
 async fn expand(
     resource: &AlbIngress,
     spec: &IngressSpec,
@@ -113,7 +116,7 @@ async fn expand(
         },
     };
     let listeners = match &lb {
-        Some(lb) => lb.config_listeners(cluster_id, lb_id),
+        Some(lb) => lb.config_listeners(cluster_id),
         None => ConfigListeners {
             cluster_id: cluster_id.to_owned(),
             config: lb_id.to_owned(),
@@ -129,20 +132,61 @@ async fn expand(
         }
     };
     if let (Some(r), Some(_)) = (&reconciler, &lb) {
-        match r.observe_ingress(lb_id, &desired.id, lb_id).await {
+        match r.observe_ingress(lb_id, &desired.id, &desired.config).await {
             Ok(actual) => {
-                if let Err(clashes) = check_clashes(&desired, &actual.existing_rules(cluster_id)) {
-                    let lines: Vec<String> = clashes.iter().map(ToString::to_string).collect();
-                    diagnostics.push(
-                        Diagnostic::error("Rule priority clash", lines.join("\n"))
-                            .at(AttributePath::root().attr("order")),
-                    );
+                if let Some(d) = clashes(&desired, &actual, cluster_id) {
+                    diagnostics.push(d);
                 }
             }
             Err(e) => diagnostics.push(api::diagnostic_from(&e, &what)),
         }
     }
     render::planned(&desired, lb.as_ref(), prior)
+}
+
+/// The priority clashes of `desired` with rules it does not own, as one error at `order`.
+///
+/// An ingress that differs from this one only by namespace or only by name and whose every rule
+/// is a twin of one of this one's (same identity, listener and priority) is excused: it is this
+/// resource before a replacement (Terraform plans the new instance without saying which one it
+/// replaces), whose rules are deleted before the new ones are created.
+fn clashes(
+    desired: &DesiredIngress,
+    actual: &ActualIngress,
+    cluster_id: &str,
+) -> Option<Diagnostic> {
+    let twin = |r: &ActualRule| {
+        r.tags.get(TAG_KEY).is_some_and(|key| {
+            desired
+                .rules
+                .iter()
+                .any(|d| d.listener == r.listener && d.priority == r.priority && &d.identity == key)
+        })
+    };
+    let existing = actual.existing_rules(cluster_id);
+    let mut excused: BTreeMap<&IngressId, bool> = BTreeMap::new();
+    for (e, r) in existing.iter().zip(&actual.rules) {
+        let Some(owner) = e.owner.as_ref().filter(|o| **o != desired.id) else {
+            continue;
+        };
+        let renamed = (owner.namespace == desired.id.namespace) != (owner.name == desired.id.name);
+        *excused.entry(owner).or_insert(renamed) &= twin(r);
+    }
+    let existing: Vec<ExistingRule> = existing
+        .iter()
+        .filter(|e| {
+            e.owner
+                .as_ref()
+                .is_none_or(|o| excused.get(o) != Some(&true))
+        })
+        .cloned()
+        .collect();
+    let clashes = check_clashes(desired, &existing).err()?;
+    let lines: Vec<String> = clashes.iter().map(ToString::to_string).collect();
+    Some(
+        Diagnostic::error("Rule priority clash", lines.join("\n"))
+            .at(AttributePath::root().attr("order")),
+    )
 }
 
 /// Expands `spec`; a listener the load balancer lacks is a warning, not an error, since the
@@ -191,13 +235,14 @@ mod tests {
         }))
         .unwrap();
         let lb = LoadBalancer {
+            config: "web".into(),
             edition: Edition::Standard,
             listeners: [("HTTP:80".parse().unwrap(), "lsn-80".to_owned())].into(),
         };
         let mut d = Diagnostics::default();
         let desired = expand_lenient(
             &spec,
-            lb.config_listeners("c", "alb-1"),
+            lb.config_listeners("c"),
             &Members::new(),
             "alb-1",
             &mut d,
@@ -210,6 +255,77 @@ mod tests {
         assert_eq!(
             w.attribute.as_ref().map(ToString::to_string).as_deref(),
             Some("listen[0]")
+        );
+    }
+
+    fn desired(namespace: &str, name: &str) -> DesiredIngress {
+        desired_for(namespace, name, "a.example.com")
+    }
+
+    fn desired_for(namespace: &str, name: &str, host: &str) -> DesiredIngress {
+        let spec: IngressSpec = serde_json::from_value(serde_json::json!({
+            "alb_config_id": "alb-1", "namespace": namespace, "name": name,
+            "rule": [{"host": host, "path": [{"backend": [{"service": "web", "port": "80"}]}]}]
+        }))
+        .unwrap();
+        let lb = LoadBalancer {
+            config: "web".into(),
+            edition: Edition::Standard,
+            listeners: [("HTTP:80".parse().unwrap(), "lsn-80".to_owned())].into(),
+        };
+        expand_ingress(&spec, &lb.config_listeners("c"), &Members::new()).unwrap()
+    }
+
+    fn existing(d: &DesiredIngress, tags: model::ownership::Tags) -> ActualIngress {
+        ActualIngress {
+            rules: vec![ActualRule {
+                id: "rule-1".into(),
+                listener: d.rules[0].listener,
+                priority: d.rules[0].priority,
+                name: d.rules[0].name.clone(),
+                conditions: d.rules[0].conditions.clone(),
+                actions: d.rules[0].actions.clone(),
+                tags,
+            }],
+            server_groups: Vec::new(),
+        }
+    }
+
+    fn tags_of(d: &DesiredIngress) -> model::ownership::Tags {
+        model::ownership::ingress_tags(
+            "c",
+            "web",
+            &d.id,
+            model::ownership::ResourceKind::Rule,
+            &d.rules[0].identity,
+        )
+    }
+
+    #[test]
+    fn clashes_name_both_ingresses_and_excuse_a_renamed_self() {
+        let web = desired("shop", "web");
+        let other = desired_for("shop", "other", "b.example.com");
+        let d = clashes(&web, &existing(&other, tags_of(&other)), "c").expect("clash");
+        assert_eq!(d.attribute.map(|p| p.to_string()).as_deref(), Some("order"));
+        assert!(d.detail.contains("alb_ingress shop/other"), "{}", d.detail);
+        assert!(d.detail.contains("alb_ingress shop/web"), "{}", d.detail);
+        assert!(d.detail.contains("listener HTTP:80"), "{}", d.detail);
+
+        // The same rules under another namespace: this resource before its replacement.
+        let before = desired("shop-old", "web");
+        assert_eq!(
+            clashes(&web, &existing(&before, tags_of(&before)), "c"),
+            None
+        );
+        // Its own rules and rules elsewhere never clash; foreign rules do.
+        assert_eq!(clashes(&web, &existing(&web, tags_of(&web)), "c"), None);
+        let foreign = [("team".to_owned(), "ops".to_owned())].into();
+        let d = clashes(&web, &existing(&web, foreign), "c").expect("foreign clash");
+        assert!(
+            d.detail
+                .contains("not managed by this alb_ingress provider"),
+            "{}",
+            d.detail
         );
     }
 }

@@ -84,7 +84,7 @@ async fn import_state(
             ),
         ));
     }
-    let listeners = o.lb.config_listeners(&o.cluster_id, &ingress.lb_id);
+    let listeners = o.lb.config_listeners(&o.cluster_id);
     let rebuilt = spec_from_actual(&Observed {
         alb_config_id: &ingress.lb_id,
         id: &ingress.id,

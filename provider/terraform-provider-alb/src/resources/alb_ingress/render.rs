@@ -335,6 +335,7 @@ mod tests {
     #[test]
     fn planned_ids_come_from_the_prior_state_for_existing_objects_only() {
         let lb = LoadBalancer {
+            config: "web".into(),
             edition: model::spec::Edition::Standard,
             listeners: [("HTTP:80".parse().unwrap(), "lsn-1".to_owned())].into(),
         };
