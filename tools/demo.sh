@@ -49,6 +49,22 @@ state = json.load(urllib.request.urlopen(sys.argv[1]))
 for kind, items in state.items():
     if isinstance(items, list):
         print(f"{kind}: {len(items)}")
+ports = {l["ListenerId"]: f'{l["ListenerProtocol"]}:{l["ListenerPort"]}' for l in state["Listeners"]}
+groups = {g["ServerGroupId"]: g["ServerGroupName"] for g in state["ServerGroups"]}
+def values(c):
+    config = next((v for k, v in c.items() if k.endswith("Config")), {})
+    vals = config.get("Values") or [f'{kv.get("Key")}={kv.get("Value")}' for kv in config.get("Values", [])]
+    key = config.get("Key")
+    return f'{c["Type"]}{"[" + key + "]" if key else ""}={",".join(map(str, vals))}'
+def action(a):
+    tuples = (a.get("ForwardGroupConfig") or {}).get("ServerGroupTuples") or []
+    targets = ",".join(f'{groups.get(t["ServerGroupId"], t["ServerGroupId"])}({t.get("Weight")})' for t in tuples)
+    return a["Type"] + (f" {targets}" if targets else "")
+print("rules:")
+for r in sorted(state["Rules"], key=lambda r: (ports.get(r["ListenerId"], ""), r["Priority"])):
+    conditions = " ".join(values(c) for c in r["RuleConditions"])
+    actions = " + ".join(action(a) for a in sorted(r["RuleActions"], key=lambda a: a["Order"]))
+    print(f'  {ports.get(r["ListenerId"])} #{r["Priority"]} {conditions} -> {actions}')
 PY
 echo "== terraform plan (expected: no changes)"
 tf plan -input=false -detailed-exitcode
