@@ -57,7 +57,12 @@ async fn plan_on_create_leaves_computed_attributes_unknown() {
     let response = resource("alb_config")
         .plan(&ctx, create(alb_config()))
         .await;
-    assert!(response.diagnostics.is_empty());
+    // The fixture's listener ACL is only a warning (not applicable by this build yet).
+    assert!(
+        !response.diagnostics.has_errors(),
+        "{:?}",
+        response.diagnostics
+    );
     let planned = &response.planned_state;
     for attr in ["id", "dns_name", "status"] {
         assert!(planned.get(attr).is_unknown(), "{attr}");
