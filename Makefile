@@ -46,7 +46,7 @@ test: lint unit testacc ## Everything CI runs.
 bench: ## Benchmarks that print figures (expansion speed, API calls against the minimum).
 	$(CARGO) bench -p model --bench expansion
 
-demo: build $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## Apply examples/basic against the local ALB mock.
+demo: build $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## Apply examples/complete against the local ALB mock, show it, destroy it.
 	TF_ACC_TERRAFORM_PATH=$(TERRAFORM) bash tools/demo.sh
 
 schemas: ## Regenerate schemas/provider.json.
