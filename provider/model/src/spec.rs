@@ -180,29 +180,37 @@ pub struct Timeouts {
 }
 
 impl Timeouts {
-    /// Parses a Terraform duration such as "90s", "10m", "1h30m". `None` when malformed or empty.
+    /// Parses a Go duration: one or more `<number><unit>` with units `h`, `m`, `s`, `ms`, `us`,
+    /// `µs`, `ns` (e.g. `30s`, `10m`, `1h30m`, `1.5h`, `250ms`). `None` when malformed or empty.
     pub fn parse(s: &str) -> Option<std::time::Duration> {
-        let mut total: u64 = 0;
-        let mut number = String::new();
-        for c in s.trim().chars() {
-            if c.is_ascii_digit() {
-                number.push(c);
-                continue;
-            }
-            let unit = match c {
-                's' => 1,
-                'm' => 60,
-                'h' => 3600,
-                _ => return None,
-            };
-            let n: u64 = number.parse().ok()?;
-            total = total.checked_add(n.checked_mul(unit)?)?;
-            number.clear();
-        }
-        if !number.is_empty() || s.trim().is_empty() {
+        const UNITS: [(&str, f64); 7] = [
+            ("ns", 1e-9),
+            ("us", 1e-6),
+            ("µs", 1e-6),
+            ("ms", 1e-3),
+            ("h", 3600.0),
+            ("m", 60.0),
+            ("s", 1.0),
+        ];
+        if s.is_empty() {
             return None;
         }
-        Some(std::time::Duration::from_secs(total))
+        let mut rest = s;
+        let mut seconds = 0.0;
+        while !rest.is_empty() {
+            let digits = rest
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .unwrap_or(rest.len());
+            let (number, tail) = rest.split_at(digits);
+            if number.is_empty() || number.starts_with('.') || number.ends_with('.') {
+                return None;
+            }
+            let value: f64 = number.parse().ok()?;
+            let (unit, factor) = UNITS.iter().find(|(unit, _)| tail.starts_with(unit))?;
+            seconds += value * factor;
+            rest = &tail[unit.len()..];
+        }
+        std::time::Duration::try_from_secs_f64(seconds).ok()
     }
 }
 
@@ -977,10 +985,19 @@ mod tests {
 
     #[test]
     fn timeouts_parse() {
+        use std::time::Duration;
         assert_eq!(Timeouts::parse("1h30m").unwrap().as_secs(), 5400);
         assert_eq!(Timeouts::parse("45s").unwrap().as_secs(), 45);
-        assert!(Timeouts::parse("10").is_none());
-        assert!(Timeouts::parse("").is_none());
-        assert!(Timeouts::parse("5d").is_none());
+        assert_eq!(Timeouts::parse("10m"), Some(Duration::from_secs(600)));
+        assert_eq!(Timeouts::parse("1.5h"), Some(Duration::from_secs(5400)));
+        assert_eq!(Timeouts::parse("250ms"), Some(Duration::from_millis(250)));
+        for ok in ["30s", "500ms", "0s", "1us", "1µs", "1ns"] {
+            assert!(Timeouts::parse(ok).is_some(), "{ok}");
+        }
+        for bad in [
+            "", "10", "m", "1x", ".5s", "5.s", "5d", "10 m", "-1s", "1h30", "1d",
+        ] {
+            assert_eq!(Timeouts::parse(bad), None, "{bad}");
+        }
     }
 }

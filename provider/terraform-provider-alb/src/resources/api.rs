@@ -18,6 +18,7 @@
 use std::time::{Duration, Instant};
 
 use alb_api::{Client, ClientConfig, Credentials, RetryPolicy};
+use model::spec::Timeouts;
 use reconcile::{ExecFailure, ReconcileError, Reconciler};
 use tfplugin::diag::Diagnostic;
 use tfplugin::provider::CancellationToken;
@@ -66,42 +67,9 @@ pub fn time_limit(resource: &Value, operation: &str) -> Duration {
         .get("timeouts")
         .get(operation)
         .as_str()
-        .and_then(parse_duration)
+        .and_then(Timeouts::parse)
         .filter(|d| !d.is_zero())
         .unwrap_or(DEFAULT_TIME_LIMIT)
-}
-
-/// Parses a Go duration (`30s`, `10m`, `1h30m`, `1.5h`, `500ms`; units h, m, s, ms, us, µs, ns),
-/// the syntax validation accepts. `None` when malformed.
-pub fn parse_duration(s: &str) -> Option<Duration> {
-    const UNITS: [(&str, f64); 7] = [
-        ("ns", 1e-9),
-        ("us", 1e-6),
-        ("µs", 1e-6),
-        ("ms", 1e-3),
-        ("h", 3600.0),
-        ("m", 60.0),
-        ("s", 1.0),
-    ];
-    let mut rest = s;
-    let mut seconds = 0.0;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let (number, tail) = rest.split_at(digits);
-        if number.is_empty() || number.starts_with('.') || number.ends_with('.') {
-            return None;
-        }
-        let value: f64 = number.parse().ok()?;
-        let (unit, factor) = UNITS.iter().find(|(unit, _)| tail.starts_with(unit))?;
-        seconds += value * factor;
-        rest = &tail[unit.len()..];
-    }
-    Duration::try_from_secs_f64(seconds).ok()
 }
 
 /// A duration for people: `10m`, `1m30s`, `45s`, `850ms`.
@@ -304,14 +272,7 @@ mod tests {
     }
 
     #[test]
-    fn durations_parse_like_go_and_print_for_people() {
-        assert_eq!(parse_duration("10m"), Some(Duration::from_secs(600)));
-        assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("1.5h"), Some(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
-        for bad in ["", "10", "m", "1x", ".5s", "5.s"] {
-            assert_eq!(parse_duration(bad), None, "{bad}");
-        }
+    fn durations_print_for_people() {
         assert_eq!(human(Duration::from_secs(600)), "10m");
         assert_eq!(human(Duration::from_secs(3690)), "1h1m30s");
         assert_eq!(human(Duration::from_millis(850)), "850ms");
