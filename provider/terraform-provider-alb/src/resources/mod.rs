@@ -3,6 +3,7 @@
 pub mod alb_config;
 pub mod alb_ingress;
 pub mod api;
+pub(crate) mod diagnostics;
 pub(crate) mod timeouts;
 
 use std::sync::Arc;

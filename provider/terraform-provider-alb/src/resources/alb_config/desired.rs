@@ -1,10 +1,12 @@
 //! From an `alb_config` value to the model: decoding into [`ConfigSpec`] and expanding it into
 //! the desired load balancer, with model errors turned into diagnostics at their attribute path.
 
+use model::expand_config;
 use model::spec::ConfigSpec;
-use model::{expand_config, AttrPath, ExpandError};
-use tfplugin::diag::{AttributePath, Diagnostic};
+use tfplugin::diag::Diagnostic;
 use tfplugin::value::Value;
+
+use crate::resources::diagnostics::expand_diagnostic;
 
 pub(crate) use model::desired::DesiredLoadBalancer;
 
@@ -23,21 +25,6 @@ pub(crate) fn desired(value: &Value) -> Result<Option<DesiredLoadBalancer>, Diag
     expand_config(&spec)
         .map(Some)
         .map_err(|e| expand_diagnostic(&e))
-}
-
-/// An error diagnostic for an expansion error, at its attribute path.
-pub(crate) fn expand_diagnostic(error: &ExpandError) -> Diagnostic {
-    Diagnostic::error("Invalid configuration", error.to_string()).at(attribute_path(error.path()))
-}
-
-/// A model attribute path as a Terraform one (numeric steps are list indexes).
-pub(crate) fn attribute_path(path: &AttrPath) -> AttributePath {
-    path.0
-        .iter()
-        .fold(AttributePath::root(), |p, step| match step.parse::<i64>() {
-            Ok(i) => p.index(i),
-            Err(_) => p.attr(step),
-        })
 }
 
 #[cfg(test)]
@@ -83,10 +70,6 @@ mod tests {
             Some("listener[1].port".to_string()),
             "{}",
             error.detail
-        );
-        assert_eq!(
-            attribute_path(&AttrPath::root().attr("listener").index(2).attr("acl")).to_string(),
-            "listener[2].acl"
         );
     }
 }

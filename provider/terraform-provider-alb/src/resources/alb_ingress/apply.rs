@@ -18,8 +18,9 @@ use tfplugin::value::Value;
 use super::decode::{self, IngressRef};
 use super::observe::{self, Observation};
 use super::render::{self, Computed};
-use super::{expand_diagnostic, AlbIngress};
+use super::AlbIngress;
 use crate::resources::api::{self, Deadline};
+use crate::resources::diagnostics::expand_diagnostic;
 
 /// Time limit of an operation whose `timeouts` entry is unset (the schema documents it).
 const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(20 * 60);

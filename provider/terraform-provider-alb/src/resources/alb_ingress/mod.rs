@@ -11,8 +11,7 @@ mod read;
 mod render;
 pub mod schema;
 
-use model::{AttrPath, ExpandError};
-use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::diag::Diagnostics;
 use tfplugin::provider::{
     ApplyRequest, ApplyResponse, Ctx, ImportResponse, PlanRequest, PlanResponse, ReadRequest,
     ReadResponse, Resource,
@@ -68,19 +67,4 @@ impl Resource for AlbIngress {
     async fn import(&self, _ctx: &Ctx, id: &str) -> ImportResponse {
         read::import(self, id).await
     }
-}
-
-/// An error diagnostic for an expansion error, at its attribute path.
-fn expand_diagnostic(error: &ExpandError) -> Diagnostic {
-    Diagnostic::error("Invalid configuration", error.to_string()).at(attribute_path(error.path()))
-}
-
-/// A model attribute path as a Terraform one (numeric steps are list indexes).
-fn attribute_path(path: &AttrPath) -> AttributePath {
-    path.0
-        .iter()
-        .fold(AttributePath::root(), |p, step| match step.parse::<i64>() {
-            Ok(i) => p.index(i),
-            Err(_) => p.attr(step),
-        })
 }

@@ -19,8 +19,9 @@ use super::decode::{self, IngressRef};
 use super::observe;
 use super::render::{self, Computed};
 use super::schema::REPLACE_ON_CHANGE;
-use super::{attribute_path, expand_diagnostic, AlbIngress};
+use super::AlbIngress;
 use crate::resources::api;
+use crate::resources::diagnostics::{attribute_path, expand_diagnostic};
 use crate::validate;
 
 /// Plans `req`: validation, replacement of the identity attributes, and the computed lists.
