@@ -70,24 +70,22 @@ impl Client {
         client_token: Option<&str>,
         wait: &WaitOptions,
     ) -> Result<Vec<RuleIdPriority>, Error> {
-        let base = client_token.map_or_else(new_client_token, str::to_string);
-        let mut created = Vec::with_capacity(rules.len());
-        for (i, batch) in split_batches(rules, MAX_RULES_PER_CALL)
-            .into_iter()
-            .enumerate()
-        {
-            let request = CreateRulesRequest {
-                listener_id: listener_id.to_string(),
-                rules: batch,
-                dry_run: None,
-            };
-            let response = self
-                .create_rules(&request, Some(&sub_token(&base, i)))
-                .await?;
-            self.wait_for_job(response.job_id.as_deref(), wait).await?;
-            created.extend(response.rule_ids);
-        }
-        Ok(created)
+        self.run_batches(
+            rules,
+            MAX_RULES_PER_CALL,
+            client_token,
+            wait,
+            |batch, token| async move {
+                let request = CreateRulesRequest {
+                    listener_id: listener_id.to_string(),
+                    rules: batch,
+                    dry_run: None,
+                };
+                let response = self.create_rules(&request, Some(&token)).await?;
+                Ok((response.job_id, response.rule_ids))
+            },
+        )
+        .await
     }
 
     /// Updates rules in batches of ≤10 (`UpdateRulesAttribute`), waiting for each job.
@@ -97,20 +95,21 @@ impl Client {
         client_token: Option<&str>,
         wait: &WaitOptions,
     ) -> Result<(), Error> {
-        let base = client_token.map_or_else(new_client_token, str::to_string);
-        for (i, batch) in split_batches(rules, MAX_RULES_PER_CALL)
-            .into_iter()
-            .enumerate()
-        {
-            let request = UpdateRulesAttributeRequest {
-                rules: batch,
-                dry_run: None,
-            };
-            let response = self
-                .update_rules_attribute(&request, Some(&sub_token(&base, i)))
-                .await?;
-            self.wait_for_job(response.job_id.as_deref(), wait).await?;
-        }
+        self.run_batches(
+            rules,
+            MAX_RULES_PER_CALL,
+            client_token,
+            wait,
+            |batch, token| async move {
+                let request = UpdateRulesAttributeRequest {
+                    rules: batch,
+                    dry_run: None,
+                };
+                let response = self.update_rules_attribute(&request, Some(&token)).await?;
+                Ok((response.job_id, Vec::<()>::new()))
+            },
+        )
+        .await?;
         Ok(())
     }
 
@@ -123,29 +122,31 @@ impl Client {
         client_token: Option<&str>,
         wait: &WaitOptions,
     ) -> Result<(), Error> {
-        let base = client_token.map_or_else(new_client_token, str::to_string);
-        for (i, batch) in split_batches(rule_ids, MAX_RULE_IDS_PER_DELETE)
-            .into_iter()
-            .enumerate()
-        {
-            let token = sub_token(&base, i);
+        let delete_batch = |batch: Vec<String>, token: String| async move {
             let request = DeleteRulesRequest {
                 rule_ids: batch.clone(),
                 dry_run: None,
             };
             match self.delete_rules(&request, Some(&token)).await {
-                Ok(response) => {
-                    self.wait_for_job(response.job_id.as_deref(), wait).await?;
-                }
+                Ok(response) => Ok((response.job_id, Vec::<()>::new())),
                 Err(e) if e.is_not_found() => {
                     for (j, rule_id) in batch.into_iter().enumerate() {
                         self.delete_rule_and_wait(&rule_id, Some(&sub_token(&token, j)), wait)
                             .await?;
                     }
+                    Ok((None, Vec::new()))
                 }
-                Err(e) => return Err(e),
+                Err(e) => Err(e),
             }
-        }
+        };
+        self.run_batches(
+            rule_ids,
+            MAX_RULE_IDS_PER_DELETE,
+            client_token,
+            wait,
+            delete_batch,
+        )
+        .await?;
         Ok(())
     }
 
@@ -283,17 +284,12 @@ impl Client {
         client_token: Option<&str>,
         wait: &WaitOptions,
     ) -> Result<(), Error> {
-        let base = client_token.map_or_else(new_client_token, str::to_string);
-        for (i, batch) in split_batches(servers, action.limit())
-            .into_iter()
-            .enumerate()
-        {
+        let call = |batch, token: String| async move {
             let request = ServersRequest {
                 server_group_id: server_group_id.to_string(),
                 servers: batch,
                 dry_run: None,
             };
-            let token = sub_token(&base, i);
             let response = match action {
                 ServersAction::Add => {
                     self.add_servers_to_server_group(&request, Some(&token))
@@ -308,9 +304,37 @@ impl Client {
                         .await?
                 }
             };
-            self.wait_for_job(response.job_id.as_deref(), wait).await?;
-        }
+            Ok((response.job_id, Vec::<()>::new()))
+        };
+        self.run_batches(servers, action.limit(), client_token, wait, call)
+            .await?;
         Ok(())
+    }
+
+    /// Runs `call` on consecutive batches of at most `size` items, one after another, each with
+    /// its sub-token of `client_token` (a fresh base token when `None`), and waits for the job
+    /// each call returns; collects the other results of the calls in order.
+    async fn run_batches<T, R, F, Fut>(
+        &self,
+        items: &[T],
+        size: usize,
+        client_token: Option<&str>,
+        wait: &WaitOptions,
+        call: F,
+    ) -> Result<Vec<R>, Error>
+    where
+        T: Clone,
+        F: Fn(Vec<T>, String) -> Fut,
+        Fut: Future<Output = Result<(Option<String>, Vec<R>), Error>>,
+    {
+        let base = client_token.map_or_else(new_client_token, str::to_string);
+        let mut results = Vec::new();
+        for (i, batch) in split_batches(items, size).into_iter().enumerate() {
+            let (job_id, batch_results) = call(batch, sub_token(&base, i)).await?;
+            self.wait_for_job(job_id.as_deref(), wait).await?;
+            results.extend(batch_results);
+        }
+        Ok(results)
     }
 }
 
