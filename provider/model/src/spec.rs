@@ -352,6 +352,27 @@ pub struct ListenerSpec {
 }
 
 impl ListenerSpec {
+    /// A listener on `port` with `protocol` and nothing else set (it expands to the defaults).
+    pub fn new(port: i64, protocol: ListenerProtocol) -> Self {
+        ListenerSpec {
+            port,
+            protocol,
+            description: None,
+            certificate_ids: None,
+            ca_certificate_ids: None,
+            security_policy_id: None,
+            idle_timeout: None,
+            request_timeout: None,
+            http2: None,
+            gzip: None,
+            x_forwarded_for: None,
+            acl: None,
+            quic: None,
+            id: Default::default(),
+            default_server_group_id: Default::default(),
+        }
+    }
+
     /// Description, default `ingress-auto-listener-<port>`.
     pub fn description(&self) -> String {
         self.description

@@ -125,23 +125,7 @@ mod tests {
         let spec = ConfigSpec {
             name: name.into(),
             vpc_id: "vpc-1".into(),
-            listener: vec![ListenerSpec {
-                port: 80,
-                protocol: ListenerProtocol::Http,
-                description: None,
-                certificate_ids: None,
-                ca_certificate_ids: None,
-                security_policy_id: None,
-                idle_timeout: None,
-                request_timeout: None,
-                http2: None,
-                gzip: None,
-                x_forwarded_for: None,
-                acl: None,
-                quic: None,
-                id: Default::default(),
-                default_server_group_id: Default::default(),
-            }],
+            listener: vec![ListenerSpec::new(80, ListenerProtocol::Http)],
             ..Default::default()
         };
         model::expand_config(&spec).expect("expands")

@@ -293,23 +293,7 @@ fn listeners(prior: &Value, o: &Observed, cluster_id: &str) -> Value {
 /// for a key the model cannot express (such a listener cannot be configured either).
 fn default_attributes(key: ListenerKey) -> Option<ListenerAttributes> {
     let spec = ConfigSpec {
-        listener: vec![ListenerSpec {
-            port: i64::from(key.port),
-            protocol: key.protocol,
-            description: None,
-            certificate_ids: None,
-            ca_certificate_ids: None,
-            security_policy_id: None,
-            idle_timeout: None,
-            request_timeout: None,
-            http2: None,
-            gzip: None,
-            x_forwarded_for: None,
-            acl: None,
-            quic: None,
-            id: Default::default(),
-            default_server_group_id: Default::default(),
-        }],
+        listener: vec![ListenerSpec::new(i64::from(key.port), key.protocol)],
         ..ConfigSpec::default()
     };
     let lb = model::expand_config(&spec).ok()?;
