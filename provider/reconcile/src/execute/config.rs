@@ -180,26 +180,19 @@ impl Run<'_> {
         tags: &Tags,
         token: &str,
     ) -> Result<(), ReconcileError> {
-        let vpc_id = self.vpc_id().await?;
-        let request = create_group_request(
-            &NewGroup {
-                name: &group.name,
-                kind: "Instance",
-                protocol: BackendProtocol::Http,
-                vpc_id: &vpc_id,
-                tags,
-            },
-            None,
-        );
-        let id = self
-            .client()
-            .create_server_group(&request, Some(token))
-            .await?
-            .server_group_id;
-        self.created_group(&group.key, &id);
-        self.client()
-            .wait_server_group_available(&id, self.wait())
-            .await?;
+        let new = |vpc_id: &str| {
+            create_group_request(
+                &NewGroup {
+                    name: &group.name,
+                    kind: "Instance",
+                    protocol: BackendProtocol::Http,
+                    vpc_id,
+                    tags,
+                },
+                None,
+            )
+        };
+        let id = self.create_group(&group.key, new, token).await?;
         tracing::info!(key = %group.key, server_group_id = %id, "placeholder group ready");
         Ok(())
     }

@@ -22,26 +22,19 @@ impl Run<'_> {
         tags: &Tags,
         token: &str,
     ) -> Result<(), ReconcileError> {
-        let vpc_id = self.vpc_id().await?;
-        let request = create_group_request(
-            &NewGroup {
-                name: &group.name,
-                kind: server_group_type(group.member_mode),
-                protocol: group.attributes.protocol,
-                vpc_id: &vpc_id,
-                tags,
-            },
-            Some(&group.attributes),
-        );
-        let id = self
-            .client()
-            .create_server_group(&request, Some(token))
-            .await?
-            .server_group_id;
-        self.created_group(&group.key, &id);
-        self.client()
-            .wait_server_group_available(&id, self.wait())
-            .await?;
+        let new = |vpc_id: &str| {
+            create_group_request(
+                &NewGroup {
+                    name: &group.name,
+                    kind: server_group_type(group.member_mode),
+                    protocol: group.attributes.protocol,
+                    vpc_id,
+                    tags,
+                },
+                Some(&group.attributes),
+            )
+        };
+        let id = self.create_group(&group.key, new, token).await?;
         tracing::info!(key = %group.key, server_group_id = %id, "server group ready");
         Ok(())
     }

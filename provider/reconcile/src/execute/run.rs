@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use alb_api::load_balancer::LoadBalancerIdRequest;
 use alb_api::rule::ListRulesRequest;
-use alb_api::server_group::ListServerGroupsRequest;
+use alb_api::server_group::{CreateServerGroupRequest, ListServerGroupsRequest};
 use alb_api::token::{derive_client_token, new_client_token};
 use alb_api::{Client, MetricsSnapshot, WaitOptions};
 use model::desired::ListenerKey;
@@ -213,6 +213,28 @@ impl<'a> Run<'a> {
             known.insert(key, id.to_owned());
         }
         self.report.listeners.insert(key, id.to_owned());
+    }
+
+    /// `CreateServerGroup` with the request `new` builds for the load balancer's VPC, recorded as
+    /// group `key`, then waits until it is `Available`; returns its id. Shared by placeholder and
+    /// ingress server groups.
+    pub(super) async fn create_group(
+        &mut self,
+        key: &str,
+        new: impl FnOnce(&str) -> CreateServerGroupRequest,
+        token: &str,
+    ) -> Result<String, ReconcileError> {
+        let request = new(&self.vpc_id().await?);
+        let id = self
+            .client()
+            .create_server_group(&request, Some(token))
+            .await?
+            .server_group_id;
+        self.created_group(key, &id);
+        self.client()
+            .wait_server_group_available(&id, self.wait())
+            .await?;
+        Ok(id)
     }
 
     pub(super) fn created_group(&mut self, key: &str, id: &str) {
