@@ -222,7 +222,8 @@ impl Run<'_> {
             .wait_for_job(response.job_id.as_deref(), self.wait())
             .await?;
         let extra = listener.attributes.certificate_ids.iter().skip(1).cloned();
-        self.associate(&id, extra.collect(), token).await?;
+        self.change_certificates(&id, extra.collect(), true, token)
+            .await?;
         tracing::info!(listener = %listener.key, listener_id = %id, "listener ready");
         Ok(())
     }
@@ -251,7 +252,7 @@ impl Run<'_> {
             .filter(|c| !wanted.contains(c))
             .cloned()
             .collect();
-        self.dissociate(id, stale, token).await?;
+        self.change_certificates(id, stale, false, token).await?;
         let request = update_listener_request(id, &listener.attributes, &placeholder);
         let job = self
             .client()
@@ -265,7 +266,7 @@ impl Run<'_> {
             .into_iter()
             .filter(|c| !current.contains(c))
             .collect();
-        self.associate(id, new, token).await
+        self.change_certificates(id, new, true, token).await
     }
 
     /// The listener's server certificates that are not the default one.
@@ -293,55 +294,42 @@ impl Run<'_> {
             .collect())
     }
 
-    async fn associate(
+    /// Associates (`associate`) or dissociates additional certificates of listener `id` and
+    /// waits for the job; nothing to do when `certificates` is empty.
+    async fn change_certificates(
         &self,
         id: &str,
         certificates: Vec<String>,
+        associate: bool,
         token: &str,
     ) -> Result<(), ReconcileError> {
         if certificates.is_empty() {
             return Ok(());
         }
         let request = certificates_request(id, certificates);
-        let t = derived_token(
-            token,
-            "AssociateAdditionalCertificatesWithListener",
-            &request,
-        );
-        let job = self
-            .client()
-            .associate_additional_certificates_with_listener(&request, Some(&t))
-            .await?
-            .job_id;
-        self.client()
-            .wait_for_job(job.as_deref(), self.wait())
-            .await?;
-        Ok(())
-    }
-
-    async fn dissociate(
-        &self,
-        id: &str,
-        certificates: Vec<String>,
-        token: &str,
-    ) -> Result<(), ReconcileError> {
-        if certificates.is_empty() {
-            return Ok(());
-        }
-        let request = certificates_request(id, certificates);
-        let t = derived_token(
-            token,
-            "DissociateAdditionalCertificatesFromListener",
-            &request,
-        );
-        let job = self
-            .client()
-            .dissociate_additional_certificates_from_listener(&request, Some(&t))
-            .await?
-            .job_id;
-        self.client()
-            .wait_for_job(job.as_deref(), self.wait())
-            .await?;
+        let client = self.client();
+        let job = if associate {
+            let t = derived_token(
+                token,
+                "AssociateAdditionalCertificatesWithListener",
+                &request,
+            );
+            client
+                .associate_additional_certificates_with_listener(&request, Some(&t))
+                .await?
+                .job_id
+        } else {
+            let t = derived_token(
+                token,
+                "DissociateAdditionalCertificatesFromListener",
+                &request,
+            );
+            client
+                .dissociate_additional_certificates_from_listener(&request, Some(&t))
+                .await?
+                .job_id
+        };
+        client.wait_for_job(job.as_deref(), self.wait()).await?;
         Ok(())
     }
 }
