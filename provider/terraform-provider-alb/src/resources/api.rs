@@ -4,7 +4,7 @@
 //!
 //! Typical use in an `apply`:
 //!
-//! ```ignore
+//! ```text
 //! let settings = self.settings.get()?;                       // Diagnostic when unconfigured
 //! let limit = api::time_limit(&req.planned_state, "create");  // `timeouts.create` or the default
 //! let reconciler = api::reconciler(&settings, limit)?;        // each wait ≤ limit
