@@ -324,7 +324,8 @@ fn calls_summary(mock: &MockServer) -> (u64, u64, String) {
 
 const SHOP: &str = "shop/storefront";
 const BLOG: &str = "blog/blog";
-const API_KEY: &str = "HTTPS:443 host=shop.example.com path=Prefix:/api";
+/// The api path's rule: its key holds the path type and slot, not the path string.
+const API_KEY: &str = "HTTPS:443 host=shop.example.com path=Prefix#0";
 
 #[test]
 fn ingress_two_ingresses_create_update_replace() {
@@ -345,10 +346,10 @@ fn ingress_two_ingresses_create_update_replace() {
     let shop_rules = rule_ids(&state, SHOP);
     let expected: Vec<(&str, i64)> = vec![
         (
-            "HTTP:80 host=www.example.com path=ImplementationSpecific:/",
+            "HTTP:80 host=www.example.com path=ImplementationSpecific#0",
             91,
         ),
-        ("HTTPS:443 host=shop.example.com path=Exact:/old", 91),
+        ("HTTPS:443 host=shop.example.com path=Exact#0", 91),
         (API_KEY, 92),
     ];
     assert_eq!(
@@ -389,7 +390,7 @@ fn ingress_two_ingresses_create_update_replace() {
         shop_groups["api-v2:http"].as_str()
     );
     assert_eq!(tuples[1]["Weight"], 20);
-    let old = rule_by_key(&state, "HTTPS:443 host=shop.example.com path=Exact:/old");
+    let old = rule_by_key(&state, "HTTPS:443 host=shop.example.com path=Exact#0");
     assert_eq!(old["RuleActions"][0]["Type"], "Redirect");
     assert_eq!(old["RuleActions"][0]["RedirectConfig"]["Path"], "/new");
     let blog_rules = rule_ids(&state, BLOG);
@@ -398,10 +399,10 @@ fn ingress_two_ingresses_create_update_replace() {
             .iter()
             .map(|(k, (_, p))| (k.as_str(), *p))
             .collect::<Vec<_>>(),
-        [("HTTP:80 host=blog.example.com path=Prefix:/", 191)]
+        [("HTTP:80 host=blog.example.com path=Prefix#0", 191)]
     );
     assert_eq!(
-        rule_by_key(&state, "HTTP:80 host=blog.example.com path=Prefix:/")["ListenerId"],
+        rule_by_key(&state, "HTTP:80 host=blog.example.com path=Prefix#0")["ListenerId"],
         http.as_str()
     );
     assert_eq!(
@@ -435,8 +436,8 @@ fn ingress_two_ingresses_create_update_replace() {
     );
     wd.assert_plan_empty();
 
-    // In place: a header match, a health check and a path. Rules and groups keep their ids;
-    // only the rule whose path (part of its identity) changed is a new rule.
+    // In place: a header match, a health check and a path string. Rules and groups keep their
+    // ids, the edited path's rule included (the path string is not part of its key).
     cfg.header_value = "production";
     cfg.health_path = "/ready";
     cfg.api_path = "/v1";
@@ -451,20 +452,47 @@ fn ingress_two_ingresses_create_update_replace() {
     let after = rule_ids(&state, SHOP);
     assert_eq!(after.len(), 3);
     for key in [
-        "HTTP:80 host=www.example.com path=ImplementationSpecific:/",
-        "HTTPS:443 host=shop.example.com path=Exact:/old",
+        "HTTP:80 host=www.example.com path=ImplementationSpecific#0",
+        "HTTPS:443 host=shop.example.com path=Exact#0",
     ] {
         assert_eq!(
             after[key], shop_rules[key],
             "{key} kept its id and priority"
         );
     }
-    let v1 = rule_by_key(&state, "HTTPS:443 host=shop.example.com path=Prefix:/v1");
+    assert_eq!(
+        after[API_KEY].0, shop_rules[API_KEY].0,
+        "the rule whose path changed kept its id in the mock"
+    );
+    let v1 = rule_by_key(&state, API_KEY);
+    assert_eq!(
+        v1["RuleConditions"][1]["PathConfig"]["Values"],
+        serde_json::json!(["/v1", "/v1/*"]),
+        "the mock's rule has the new path"
+    );
     assert_eq!(
         v1["RuleConditions"][2]["HeaderConfig"]["Values"][0],
         "production"
     );
-    assert!(!after.contains_key(API_KEY));
+    let values = resource_values(&wd, "alb_ingress.shop");
+    let state_api = values["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == API_KEY)
+        .expect("api rule in state");
+    assert_eq!(
+        state_api["id"],
+        shop_rules[API_KEY].0.as_str(),
+        "the rule whose path changed kept its id in state"
+    );
+    assert!(
+        state_api["summary"]
+            .as_str()
+            .unwrap()
+            .contains("path=/v1,/v1/*"),
+        "{state_api:#}"
+    );
     assert_eq!(
         group_ids(&state, SHOP),
         shop_groups,
@@ -485,10 +513,9 @@ fn ingress_two_ingresses_create_update_replace() {
     wd.write_config(&hcl(&mock.endpoint(), &cfg));
     wd.apply(&[]).assert_success("header update");
     let state = mock.state();
-    let v1_key = "HTTPS:443 host=shop.example.com path=Prefix:/v1";
-    assert_eq!(rule_ids(&state, SHOP)[v1_key], after[v1_key]);
+    assert_eq!(rule_ids(&state, SHOP)[API_KEY], after[API_KEY]);
     assert_eq!(
-        rule_by_key(&state, v1_key)["RuleConditions"][2]["HeaderConfig"]["Values"][0],
+        rule_by_key(&state, API_KEY)["RuleConditions"][2]["HeaderConfig"]["Values"][0],
         "staging"
     );
 

@@ -211,7 +211,6 @@ pub fn expand_ingress(
     let mut rules = Vec::new();
     for landing in &landings {
         let mut drafts = drafts_for(spec, landing, &limits)?;
-        disambiguate(&mut drafts);
         drafts.sort_by(|a, b| a.specificity.cmp(&b.specificity));
         let priorities = priority::assign(&id, order, landing.key, drafts.len())?;
         for (draft, priority) in drafts.into_iter().zip(priorities) {
@@ -688,12 +687,29 @@ fn check_canaries_match(spec: &IngressSpec) -> Result<(), ExpandError> {
     Ok(())
 }
 
-fn identity(key: ListenerKey, rule: &RuleSpec, p: &PathSpec, variant: RuleVariant) -> String {
+/// A rule's identity (the `alb.terraform/key` tag, `rules[*].key`):
+/// `<listener>[ host=<h>] path=<PathType>#<slot>[ canary=header|cookie[#i]]`, or
+/// `<listener> default` for the default backend.
+///
+/// The path string is deliberately not part of it (rules cannot be re-tagged): `slot` is the
+/// 0-based ordinal of the path among the ingress's path blocks with the same (host, path type),
+/// counted across all `rule` blocks in spec order; canary rules reuse their base path's slot.
+/// So editing a path's string keeps the rule (and its id), updated in place. Changing a path's
+/// type, or inserting a path before others of the same host and type, shifts content between
+/// the existing rules (each updated in place, no gaps; the last slot is created or deleted):
+/// ids follow slots, not path strings.
+fn identity(
+    key: ListenerKey,
+    rule: &RuleSpec,
+    p: &PathSpec,
+    slot: usize,
+    variant: RuleVariant,
+) -> String {
     let mut s = key.to_string();
     if let Some(h) = &rule.host {
         s.push_str(&format!(" host={h}"));
     }
-    s.push_str(&format!(" path={}:{}", p.path_type(), p.path()));
+    s.push_str(&format!(" path={}#{slot}", p.path_type()));
     match variant {
         RuleVariant::CanaryHeader(i) | RuleVariant::CanaryCookie(i) => {
             let kind = if matches!(variant, RuleVariant::CanaryHeader(_)) {
@@ -719,11 +735,19 @@ fn drafts_for(
     let regex_all = spec.use_regex();
     let mut drafts = Vec::new();
     let mut seq = 0;
+    // Slots count every path block of the spec, landing here or not (see [`identity`]).
+    let mut slots: HashMap<(Option<&str>, PathType), usize> = HashMap::new();
     for (i, rule) in spec.rule.iter().enumerate() {
-        if !host_lands(landing.filter, spec.tls_hosts(), rule.host.as_deref()) {
-            continue;
-        }
+        let lands = host_lands(landing.filter, spec.tls_hosts(), rule.host.as_deref());
         for (j, p) in rule.path.iter().enumerate() {
+            let counter = slots
+                .entry((rule.host.as_deref(), p.path_type()))
+                .or_insert(0);
+            let slot = *counter;
+            *counter += 1;
+            if !lands {
+                continue;
+            }
             let at = AttrPath::root().attr("rule").index(i).attr("path").index(j);
             let conditions = base_conditions(rule, p, regex_all || p.rewrite.is_some());
             let extra = conditions.len() - 1 - usize::from(rule.host.is_some());
@@ -746,7 +770,7 @@ fn drafts_for(
             });
             let base = Draft {
                 specificity: spec_key(RuleVariant::Base, seq),
-                identity: identity(landing.key, rule, p, RuleVariant::Base),
+                identity: identity(landing.key, rule, p, slot, RuleVariant::Base),
                 conditions: conditions.clone(),
                 actions,
             };
@@ -791,7 +815,7 @@ fn drafts_for(
                 ));
                 let draft = Draft {
                     specificity: spec_key(variant, seq),
-                    identity: identity(landing.key, rule, p, variant),
+                    identity: identity(landing.key, rule, p, slot, variant),
                     conditions,
                     actions,
                 };
@@ -830,18 +854,6 @@ fn drafts_for(
         });
     }
     Ok(drafts)
-}
-
-/// Two paths with the same (host, path, variant) get ` #2`, ` #3` … in spec order.
-fn disambiguate(drafts: &mut [Draft]) {
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for d in drafts.iter_mut() {
-        let n = seen.entry(d.identity.clone()).or_insert(0);
-        *n += 1;
-        if *n > 1 {
-            d.identity = format!("{} #{n}", d.identity);
-        }
-    }
 }
 
 // ------------------------------------------------------------------------------------------------

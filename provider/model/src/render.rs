@@ -236,7 +236,7 @@ mod tests {
             listener: "HTTP:80".parse().unwrap(),
             priority: 91,
             name: "k8s-shop-web-http-80-91".into(),
-            identity: "HTTP:80 host=a.com path=Prefix:/api".into(),
+            identity: "HTTP:80 host=a.com path=Prefix#0".into(),
             conditions: vec![
                 Condition::Host {
                     values: vec!["a.com".into()],

@@ -1,15 +1,18 @@
 //! The reverse of [`crate::expand_ingress`] for import: the `alb_ingress` spec that expands to
 //! the rules and server groups an ingress owns on a load balancer.
 //!
-//! Sources: rule identities (`alb.terraform/key`: listener, host, path type, path, canary
-//! variant) give the rule and path blocks; conditions beyond host and path give `match`;
+//! Sources: rule identities (`alb.terraform/key`: listener, host, path type, slot, canary
+//! variant) give the rule and path blocks; the `Path` condition gives the path (the expansion's
+//! patterns inverted); conditions beyond host and path give `match`;
 //! actions give the backends, rewrite, headers, limits, CORS, mirror, redirect and fixed
 //! response; the server groups' attributes give `backend_defaults`; the lowest priority gives
 //! `order`; the listeners used give `tls_hosts` / `listen` and `ssl_redirect`.
 //!
 //! The spec is canonical: attributes equal to their default are left unset (a path is kept when
 //! its `path_type` is set), rule blocks are one per host (exact hosts alphabetically, then
-//! wildcard hosts, then the host-less block) with their paths in priority order. Several specs may expand to the same objects (e.g.
+//! wildcard hosts, then the host-less block) with their paths in priority order, except that
+//! paths of one path type keep their slot order (the identities number them in spec order).
+//! Several specs may expand to the same objects (e.g.
 //! `tls_hosts` or `listen`, canary `hosts` or `paths`); the candidates are expanded and the
 //! first whose expansion renders exactly like what exists ([`crate::render`]) wins. When none
 //! does, the closest one is returned with the differences.
@@ -93,7 +96,24 @@ pub fn spec_from_actual(observed: &Observed<'_>) -> Reconstruction {
         }
     }
     let redirect = redirect_listeners(&owned.rules);
-    let parts = Parts::build(observed, &owned, &entries, &defaults, &redirect);
+    let mut paths: BTreeMap<PathKey, String> = BTreeMap::new();
+    for (k, e) in &entries {
+        let Some(source) = Entry::source(&e.base, &redirect) else {
+            continue;
+        };
+        match path_from_conditions(source, k.path_type) {
+            Some(path) => {
+                paths.insert(k.clone(), path);
+            }
+            None => unparsed.push(format!(
+                "rule {} ({}): path condition does not fit path type {}",
+                source.id,
+                source.view().summary,
+                k.path_type
+            )),
+        }
+    }
+    let parts = Parts::build(observed, &owned, &entries, &paths, &defaults, &redirect);
     let members: Members = owned
         .groups
         .iter()
@@ -154,13 +174,19 @@ impl<'a> Owned<'a> {
 // Rule identities
 // ------------------------------------------------------------------------------------------------
 
-/// (host, path type, path, duplicate number): one path block.
+/// (host, path type, slot): one path block.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct PathKey {
     host: Option<String>,
     path_type: PathType,
+    slot: usize,
+}
+
+/// A path block's host and path (what a canary's `hosts` / `paths` select on).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct PathRef {
+    host: Option<String>,
     path: String,
-    dup: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,7 +201,7 @@ enum Ident {
     Path(PathKey, Variant),
 }
 
-/// Parses `<listener>[ host=<h>] path=<type>:<path>[ canary=<kind>[#i]][ #n]` or
+/// Parses `<listener>[ host=<h>] path=<type>#<slot>[ canary=<kind>[#i]]` or
 /// `<listener> default` (see the expansion's identities).
 fn parse_identity(s: &str) -> Option<(ListenerKey, Ident)> {
     let (listener, rest) = s.split_once(' ')?;
@@ -183,12 +209,6 @@ fn parse_identity(s: &str) -> Option<(ListenerKey, Ident)> {
     if rest == "default" {
         return Some((listener, Ident::Default));
     }
-    let (rest, dup) = match rest.rsplit_once(" #") {
-        Some((head, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
-            (head, n.parse().ok()?)
-        }
-        _ => (rest, 1),
-    };
     let (rest, variant) = match rest.rsplit_once(" canary=") {
         Some((head, kind)) if matches!(kind.split('#').next(), Some("header") | Some("cookie")) => {
             (head, Variant::Canary)
@@ -202,20 +222,45 @@ fn parse_identity(s: &str) -> Option<(ListenerKey, Ident)> {
         }
         None => (None, rest),
     };
-    let (ty, path) = rest.strip_prefix("path=")?.split_once(':')?;
+    let (ty, slot) = rest.strip_prefix("path=")?.split_once('#')?;
     let path_type = match ty {
         "Exact" => PathType::Exact,
         "Prefix" => PathType::Prefix,
         "ImplementationSpecific" => PathType::ImplementationSpecific,
         _ => return None,
     };
+    if slot.is_empty() || !slot.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let key = PathKey {
         host,
         path_type,
-        path: path.to_owned(),
-        dup,
+        slot: slot.parse().ok()?,
     };
     Some((listener, Ident::Path(key, variant)))
+}
+
+/// The path string of a rule's `Path` condition, inverting the expansion's patterns: Exact and
+/// ImplementationSpecific are literal (`/*` alone is the unset ImplementationSpecific path `/`);
+/// Prefix is `/*` for `/`, `<p>` and `<p>/*` otherwise, or `~*<p>` with regex. `None` when
+/// the condition is missing or fits no pattern of the type.
+fn path_from_conditions(r: &ActualRule, path_type: PathType) -> Option<String> {
+    let values = r.conditions.iter().find_map(|c| match c {
+        Condition::Path { values } => Some(values),
+        _ => None,
+    })?;
+    match (path_type, values.as_slice()) {
+        (PathType::ImplementationSpecific, [v]) if v == "/*" => Some("/".to_owned()),
+        (PathType::Exact | PathType::ImplementationSpecific, [v]) => Some(v.clone()),
+        (PathType::Prefix, [v]) if v == "/*" => Some("/".to_owned()),
+        (PathType::Prefix, [v]) => v.strip_prefix("~*").map(str::to_owned),
+        (PathType::Prefix, [a, b]) | (PathType::Prefix, [b, a])
+            if b.strip_suffix("/*") == Some(a.as_str()) =>
+        {
+            Some(a.clone())
+        }
+        _ => None,
+    }
 }
 
 /// The rules of one path block, per listener.
@@ -244,6 +289,36 @@ impl<'a> Entry<'a> {
             .chain(self.canary.values())
             .map(|r| (r.listener, r.priority))
             .min()
+    }
+}
+
+/// Within each host (consecutive in `ordered`), the positions priority order gives one path
+/// type are filled with that type's paths in slot order, so that re-expanding numbers them the
+/// same (slots count paths of one host and type in spec order).
+fn keep_slot_order(ordered: &mut [(&PathKey, &Entry<'_>)]) {
+    let mut start = 0;
+    while start < ordered.len() {
+        let host = ordered[start].0.host.clone();
+        let len = ordered[start..]
+            .iter()
+            .take_while(|(k, _)| k.host == host)
+            .count();
+        let block = &mut ordered[start..start + len];
+        for ty in [
+            PathType::Exact,
+            PathType::Prefix,
+            PathType::ImplementationSpecific,
+        ] {
+            let positions: Vec<usize> = (0..block.len())
+                .filter(|&i| block[i].0.path_type == ty)
+                .collect();
+            let mut items: Vec<_> = positions.iter().map(|&i| block[i]).collect();
+            items.sort_by_key(|(k, _)| k.slot);
+            for (&i, item) in positions.iter().zip(items) {
+                block[i] = item;
+            }
+        }
+        start += len;
     }
 }
 
@@ -291,7 +366,7 @@ fn redirect_listeners(rules: &[&ActualRule]) -> BTreeSet<ListenerKey> {
 /// A canary without its `hosts` / `paths`, and the path blocks it applies to.
 struct Canary {
     spec: CanarySpec,
-    targets: Vec<PathKey>,
+    targets: Vec<PathRef>,
 }
 
 /// Everything but the choices that several specs could explain.
@@ -303,7 +378,7 @@ struct Parts {
     use_regex: bool,
     rules: Vec<RuleSpec>,
     /// Path blocks with backends (the ones a canary may apply to).
-    forward_paths: Vec<PathKey>,
+    forward_paths: Vec<PathRef>,
     backend_defaults: Option<BackendDefaults>,
     default_backend: Option<ServiceRef>,
     canary: Option<Canary>,
@@ -318,31 +393,39 @@ impl Parts {
         o: &Observed<'_>,
         owned: &Owned<'_>,
         entries: &BTreeMap<PathKey, Entry<'_>>,
+        paths: &BTreeMap<PathKey, String>,
         defaults: &BTreeMap<ListenerKey, &ActualRule>,
         redirect: &BTreeSet<ListenerKey>,
     ) -> Self {
         let mut ordered: Vec<(&PathKey, &Entry<'_>)> = entries.iter().collect();
         ordered.sort_by_key(|(k, e)| (host_rank(k.host.as_deref()), k.host.clone(), e.first()));
+        keep_slot_order(&mut ordered);
         let mut rules: Vec<RuleSpec> = Vec::new();
         let mut forward_paths = Vec::new();
         let mut use_regex = false;
         let mut canary: Option<Canary> = None;
         for (key, entry) in ordered {
-            let Some(source) = Entry::source(&entry.base, redirect) else {
+            let (Some(source), Some(path_str)) =
+                (Entry::source(&entry.base, redirect), paths.get(key))
+            else {
                 continue;
             };
             let from_redirect = redirect.contains(&source.listener);
-            let (path, regex) = path_spec(source, key, from_redirect);
+            let (path, regex) = path_spec(source, key.path_type, path_str, from_redirect);
             use_regex |= regex;
+            let path_ref = PathRef {
+                host: key.host.clone(),
+                path: path_str.clone(),
+            };
             if !path.backend.is_empty() {
-                forward_paths.push(key.clone());
+                forward_paths.push(path_ref.clone());
             }
             if let Some(c) = Entry::source(&entry.canary, redirect) {
                 let found = canary.get_or_insert_with(|| Canary {
                     spec: canary_spec(c, source),
                     targets: Vec::new(),
                 });
-                found.targets.push(key.clone());
+                found.targets.push(path_ref);
             }
             match rules.iter_mut().find(|r| r.host == key.host) {
                 Some(rule) => rule.path.push(path),
@@ -459,7 +542,7 @@ enum Listening {
 }
 
 /// The canary with every `hosts` / `paths` restriction that could select its targets.
-fn canary_scopes(c: &Canary, forward_paths: &[PathKey]) -> Vec<CanarySpec> {
+fn canary_scopes(c: &Canary, forward_paths: &[PathRef]) -> Vec<CanarySpec> {
     let mut out = vec![c.spec.clone()];
     if c.targets.len() == forward_paths.len() {
         return out;
@@ -512,11 +595,16 @@ fn forward_targets(r: &ActualRule) -> Vec<(String, u32)> {
 
 /// The path block of a base rule, and whether it shows a regex Prefix path (`use_regex`).
 /// A rule on an SSL-redirect listener gives no final action.
-fn path_spec(r: &ActualRule, key: &PathKey, from_redirect: bool) -> (PathSpec, bool) {
+fn path_spec(
+    r: &ActualRule,
+    path_type: PathType,
+    path: &str,
+    from_redirect: bool,
+) -> (PathSpec, bool) {
     let mut p = PathSpec {
-        path: (key.path != "/" || key.path_type != PathType::ImplementationSpecific)
-            .then(|| key.path.clone()),
-        path_type: (key.path_type != PathType::ImplementationSpecific).then_some(key.path_type),
+        path: (path != "/" || path_type != PathType::ImplementationSpecific)
+            .then(|| path.to_owned()),
+        path_type: (path_type != PathType::ImplementationSpecific).then_some(path_type),
         ..PathSpec::default()
     };
     let mut m = MatchSpec::default();
@@ -640,7 +728,7 @@ fn path_spec(r: &ActualRule, key: &PathKey, from_redirect: bool) -> (PathSpec, b
             _ => {}
         }
     }
-    let regex = regex_pattern && key.path_type == PathType::Prefix && p.rewrite.is_none();
+    let regex = regex_pattern && path_type == PathType::Prefix && p.rewrite.is_none();
     (p, regex)
 }
 
@@ -834,7 +922,7 @@ mod tests {
             Some((http, Ident::Default))
         );
         let (l, ident) =
-            parse_identity("HTTPS:443 host=a.com path=Prefix:/api canary=header #2").unwrap();
+            parse_identity("HTTPS:443 host=a.com path=Prefix#2 canary=header#1").unwrap();
         assert_eq!(l.to_string(), "HTTPS:443");
         assert_eq!(
             ident,
@@ -842,18 +930,51 @@ mod tests {
                 PathKey {
                     host: Some("a.com".into()),
                     path_type: PathType::Prefix,
-                    path: "/api".into(),
-                    dup: 2,
+                    slot: 2,
                 },
                 Variant::Canary
             )
         );
-        let (_, ident) = parse_identity("HTTP:80 path=ImplementationSpecific:/a b").unwrap();
-        assert!(
-            matches!(ident, Ident::Path(k, Variant::Base) if k.path == "/a b" && k.host.is_none())
-        );
-        assert_eq!(parse_identity("HTTP:80 path=Bogus:/"), None);
+        let (_, ident) = parse_identity("HTTP:80 path=ImplementationSpecific#0").unwrap();
+        assert!(matches!(ident, Ident::Path(k, Variant::Base) if k.slot == 0 && k.host.is_none()));
+        assert_eq!(parse_identity("HTTP:80 path=Bogus#0"), None);
+        assert_eq!(parse_identity("HTTP:80 path=Prefix:/api"), None);
+        assert_eq!(parse_identity("HTTP:80 path=Prefix#"), None);
         assert_eq!(parse_identity("HTTP:80 x~0123456789ab"), None);
         assert_eq!(parse_identity("nonsense"), None);
+    }
+
+    fn rule_with_path(values: &[&str]) -> ActualRule {
+        ActualRule {
+            id: "r".into(),
+            listener: "HTTP:80".parse().unwrap(),
+            priority: 1,
+            name: "r".into(),
+            conditions: vec![
+                Condition::Host {
+                    values: vec!["a.com".into()],
+                },
+                Condition::Path {
+                    values: values.iter().map(|v| (*v).to_owned()).collect(),
+                },
+            ],
+            actions: Vec::new(),
+            tags: Default::default(),
+        }
+    }
+
+    #[test]
+    fn paths_invert_the_expansion_patterns() {
+        let path = |values: &[&str], ty| path_from_conditions(&rule_with_path(values), ty);
+        use PathType::{Exact, ImplementationSpecific as Impl, Prefix};
+        assert_eq!(path(&["/a"], Exact).as_deref(), Some("/a"));
+        assert_eq!(path(&["/*"], Impl).as_deref(), Some("/"));
+        assert_eq!(path(&["/a*"], Impl).as_deref(), Some("/a*"));
+        assert_eq!(path(&["/*"], Prefix).as_deref(), Some("/"));
+        assert_eq!(path(&["/api", "/api/*"], Prefix).as_deref(), Some("/api"));
+        assert_eq!(path(&["~*/api/(.*)"], Prefix).as_deref(), Some("/api/(.*)"));
+        assert_eq!(path(&["/api"], Prefix), None);
+        assert_eq!(path(&["/api", "/other/*"], Prefix), None);
+        assert_eq!(path(&["/a", "/b"], Exact), None);
     }
 }

@@ -380,10 +380,12 @@ fn changes_keep_rule_ids_and_order_make_before_break() {
         .map(|r| (r.tags[TAG_KEY].clone(), r.id.clone()))
         .collect();
 
-    // /a now goes to a new service, a more specific path appears (renumbering /a and /b),
-    // /b disappears, one member goes, one comes, one changes weight.
+    // /a now goes to a new service, a more specific Exact path appears (renumbering /a and /b),
+    // /b disappears (its Prefix slot goes: identities hold the path type and a slot, not the
+    // path), one member goes, one comes, one changes weight.
     let mut spec = ingress("web", 10, &["/a", "/a/very/specific"]);
     spec.rule[0].path[0].backend[0].service = "web-v2".into();
+    spec.rule[0].path[1].path_type = Some(model::spec::PathType::Exact);
     let members: Members = [
         ("web:80".to_owned(), vec![member(2, 50), member(3, 100)]),
         ("web-v2:80".to_owned(), vec![member(7, 100)]),
@@ -406,7 +408,7 @@ fn changes_keep_rule_ids_and_order_make_before_break() {
         .iter()
         .map(|r| (r.tags[TAG_KEY].clone(), r.id.clone()))
         .collect();
-    let a = "HTTP:80 host=shop.example.com path=Prefix:/a";
+    let a = "HTTP:80 host=shop.example.com path=Prefix#0";
     assert_eq!(ids_before[a], ids_after[a], "the changed rule kept its id");
     assert!(plan_ingress_ops(&after, &sim.state).is_empty(), "converged");
 
@@ -423,6 +425,42 @@ fn changes_keep_rule_ids_and_order_make_before_break() {
     );
     sim.apply_all(&ops);
     assert!(plan_ingress_ops(&back, &sim.state).is_empty());
+}
+
+#[test]
+fn editing_a_path_string_updates_the_rule_in_place() {
+    let before = expand(&ingress("web", 10, &["/a", "/b"]), &Members::new());
+    let mut sim = Sim::new(ActualIngress::default());
+    sim.apply_all(&plan_ingress_ops(&before, &ActualIngress::default()));
+    let ids = |sim: &Sim| -> BTreeMap<String, String> {
+        sim.state
+            .rules
+            .iter()
+            .map(|r| (r.tags[TAG_KEY].clone(), r.id.clone()))
+            .collect()
+    };
+    let ids_before = ids(&sim);
+    let after = expand(&ingress("web", 10, &["/a", "/c"]), &Members::new());
+    let ops = plan_ingress_ops(&after, &sim.state);
+    assert!(
+        ops.iter().all(|o| o.kind.name() == "UpdateRules"),
+        "{:?}",
+        names(&ops)
+    );
+    sim.apply_all(&ops);
+    assert_eq!(ids_before, ids(&sim), "same keys, same ids");
+    let b = "HTTP:80 host=shop.example.com path=Prefix#1";
+    let rule = sim
+        .state
+        .rules
+        .iter()
+        .find(|r| r.tags[TAG_KEY] == b)
+        .unwrap();
+    assert!(rule.conditions.iter().any(|c| matches!(
+        c,
+        model::desired::Condition::Path { values } if values == &["/c", "/c/*"]
+    )));
+    assert!(plan_ingress_ops(&after, &sim.state).is_empty(), "converged");
 }
 
 #[test]
@@ -493,14 +531,14 @@ fn foreign_objects_are_never_touched() {
         "main",
         &IngressId::new("shop", "other"),
         ResourceKind::Rule,
-        "HTTP:80 host=shop.example.com path=Prefix:/a",
+        "HTTP:80 host=shop.example.com path=Prefix#0",
     );
     let other_cluster = ingress_tags(
         "c2",
         "main",
         &d.id,
         ResourceKind::Rule,
-        "HTTP:80 host=shop.example.com path=Prefix:/a",
+        "HTTP:80 host=shop.example.com path=Prefix#0",
     );
     let rule = |id: &str, priority, tags: &Tags| ActualRule {
         id: id.into(),

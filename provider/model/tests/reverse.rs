@@ -65,7 +65,7 @@ fn fake_actual(d: &DesiredIngress) -> ActualIngress {
                 &d.config,
                 &other,
                 ResourceKind::Rule,
-                "HTTP:80 path=Prefix:/",
+                "HTTP:80 path=Prefix#0",
             ),
         });
     }

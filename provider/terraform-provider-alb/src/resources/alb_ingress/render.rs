@@ -324,7 +324,7 @@ mod tests {
             (
                 "rules",
                 Value::List(vec![rule(
-                    "HTTP:80 host=a.example.com path=Prefix:/api",
+                    "HTTP:80 host=a.example.com path=Prefix#0",
                     "rule-1",
                 )]),
             ),
@@ -343,7 +343,7 @@ mod tests {
         let rules = c.rules.as_list().unwrap();
         let api = rules
             .iter()
-            .find(|r| r.get("key").as_str() == Some("HTTP:80 host=a.example.com path=Prefix:/api"))
+            .find(|r| r.get("key").as_str() == Some("HTTP:80 host=a.example.com path=Prefix#0"))
             .unwrap();
         assert_eq!(api.get("id").as_str(), Some("rule-1"));
         assert_eq!(api.get("listener_id").as_str(), Some("lsn-1"));
@@ -356,7 +356,7 @@ mod tests {
         );
         let new = rules
             .iter()
-            .find(|r| r.get("key").as_str() == Some("HTTP:80 host=a.example.com path=Exact:/new"))
+            .find(|r| r.get("key").as_str() == Some("HTTP:80 host=a.example.com path=Exact#0"))
             .unwrap();
         assert!(new.get("id").is_unknown());
         let groups = c.server_groups.as_list().unwrap();
