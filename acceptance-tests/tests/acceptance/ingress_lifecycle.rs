@@ -806,7 +806,7 @@ fn ingress_apply_under_faults_converges() {
 /// completes without duplicates.
 #[test]
 fn ingress_apply_killed_midway_completes_without_duplicates() {
-    use std::os::unix::process::CommandExt;
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
     let cfg = Cfg::default();
     let mock = mock_with(400, 11);
     let wd = Workdir::new();
@@ -839,13 +839,26 @@ fn ingress_apply_killed_midway_completes_without_duplicates() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let pgid = child.id();
-    let killed = std::process::Command::new("kill")
-        .args(["-KILL", &format!("-{pgid}")])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let _ = child.wait();
+    // Terraform runs in its own process group (process_group(0) above), and the provider it
+    // launched inherits it: signal that exact group, never a pid parsed by an external `kill`.
+    let pgid = i32::try_from(child.id()).expect("pid fits in i32");
+    assert!(pgid > 1, "terraform's process group {pgid}");
+    let group = processes_in_group(pgid);
+    assert!(
+        group.len() >= 2,
+        "terraform and its provider share group {pgid}: {group:?}"
+    );
+    nix::sys::signal::killpg(
+        nix::unistd::Pid::from_raw(pgid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill terraform's process group");
+    let status = child.wait().expect("wait for the killed apply");
+    assert_eq!(
+        status.signal(),
+        Some(9),
+        "apply was killed, not finished: {status}"
+    );
     let partial = mock.state();
     eprintln!(
         "killed with {} rules and {} server groups created",
@@ -863,6 +876,26 @@ fn ingress_apply_killed_midway_completes_without_duplicates() {
     wd.assert_plan_empty();
     wd.destroy().assert_success("destroy");
     assert!(list(&mock.state(), "ServerGroups").is_empty());
+}
+
+/// Pids of the live processes whose process group is `pgid` (from /proc/<pid>/stat).
+fn processes_in_group(pgid: i32) -> Vec<i32> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("read /proc").flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // Fields after the parenthesised command name: state, ppid, pgrp, ...
+        let after_name = &stat[stat.rfind(')').map_or(0, |i| i + 1)..];
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        if fields.get(2).and_then(|f| f.parse::<i32>().ok()) == Some(pgid) && fields[0] != "Z" {
+            pids.push(pid);
+        }
+    }
+    pids
 }
 
 /// examples/complete against the mock: apply, empty plan, destroy.
