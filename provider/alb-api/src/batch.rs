@@ -11,6 +11,9 @@ use std::future::Future;
 
 use futures::stream::{self, StreamExt};
 
+use crate::acl::{
+    AclEntryInput, AclIdRequest, AddEntriesToAclRequest, RemoveEntriesFromAclRequest,
+};
 use crate::common::JobResponse;
 use crate::error::{Error, NotFoundExt};
 use crate::listener::ListenerIdRequest;
@@ -32,6 +35,8 @@ pub const MAX_RULE_IDS_PER_DELETE: usize = 10;
 pub const MAX_SERVERS_PER_CALL: usize = 200;
 /// Servers per `UpdateServerGroupServersAttribute` call.
 pub const MAX_SERVERS_PER_ATTRIBUTE_UPDATE: usize = 40;
+/// Entries per `AddEntriesToAcl` / `RemoveEntriesFromAcl` call.
+pub const MAX_ACL_ENTRIES_PER_CALL: usize = 20;
 /// Default number of independent objects worked on at once.
 pub const DEFAULT_CONCURRENCY: usize = 4;
 
@@ -205,6 +210,20 @@ impl Client {
         self.finish_delete(response, wait).await
     }
 
+    /// Deletes an ACL and waits for its job; `Ok(false)` if it was already gone. Fails with
+    /// `ResourceInUse.Acl` while a listener still uses it.
+    pub async fn delete_acl_and_wait(
+        &self,
+        acl_id: &str,
+        client_token: Option<&str>,
+        wait: &WaitOptions,
+    ) -> Result<bool, Error> {
+        let response = self
+            .delete_acl(&AclIdRequest::new(acl_id), client_token)
+            .await;
+        self.finish_delete(response, wait).await
+    }
+
     /// Not-found means already deleted; otherwise wait for the delete job.
     async fn finish_delete(
         &self,
@@ -274,6 +293,49 @@ impl Client {
             wait,
         )
         .await
+    }
+
+    /// Adds entries to an ACL in batches of ≤20 (`AddEntriesToAcl`), waiting for each job.
+    pub async fn add_acl_entries_batched(
+        &self,
+        acl_id: &str,
+        entries: &[AclEntryInput],
+        client_token: Option<&str>,
+        wait: &WaitOptions,
+    ) -> Result<(), Error> {
+        let call = |batch, token: String| async move {
+            let request = AddEntriesToAclRequest {
+                acl_id: acl_id.to_string(),
+                acl_entries: batch,
+            };
+            let response = self.add_entries_to_acl(&request, Some(&token)).await?;
+            Ok((response.job_id, Vec::<()>::new()))
+        };
+        self.run_batches(entries, MAX_ACL_ENTRIES_PER_CALL, client_token, wait, call)
+            .await?;
+        Ok(())
+    }
+
+    /// Removes entries from an ACL in batches of ≤20 (`RemoveEntriesFromAcl`), waiting for
+    /// each job.
+    pub async fn remove_acl_entries_batched(
+        &self,
+        acl_id: &str,
+        entries: &[String],
+        client_token: Option<&str>,
+        wait: &WaitOptions,
+    ) -> Result<(), Error> {
+        let call = |batch, token: String| async move {
+            let request = RemoveEntriesFromAclRequest {
+                acl_id: acl_id.to_string(),
+                entries: batch,
+            };
+            let response = self.remove_entries_from_acl(&request, Some(&token)).await?;
+            Ok((response.job_id, Vec::<()>::new()))
+        };
+        self.run_batches(entries, MAX_ACL_ENTRIES_PER_CALL, client_token, wait, call)
+            .await?;
+        Ok(())
     }
 
     async fn servers_batched(
@@ -385,6 +447,13 @@ mod tests {
         assert_eq!(ServersAction::Remove.limit(), 200);
         assert_eq!(ServersAction::UpdateAttribute.limit(), 40);
         assert_eq!(sizes(&servers[..3], 0), [1, 1, 1]);
+    }
+
+    #[test]
+    fn acl_entries_split_into_twenties() {
+        let entries: Vec<u32> = (0..45).collect();
+        assert_eq!(sizes(&entries, MAX_ACL_ENTRIES_PER_CALL), [20, 20, 5]);
+        assert_eq!(sizes(&entries[..20], MAX_ACL_ENTRIES_PER_CALL), [20]);
     }
 
     #[tokio::test]

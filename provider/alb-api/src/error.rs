@@ -343,6 +343,19 @@ mod tests {
     }
 
     #[test]
+    fn acl_codes_are_classified() {
+        // Busy ACLs and concurrent binds are retried [INF: LockFailed, Conflict.Acl].
+        for code in ["IncorrectStatus.Acl", "LockFailed", "Conflict.Acl"] {
+            assert!(api(400, code).is_retryable(), "{code} should be retryable");
+        }
+        // A bound ACL cannot be deleted: a state error, never retried.
+        assert!(!api(400, "ResourceInUse.Acl").is_retryable());
+        assert!(!api(400, "ResourceInUse.Acl").is_not_found());
+        assert!(api(404, "ResourceNotFound.Acl").is_not_found());
+        assert!(!api(404, "ResourceNotFound.Acl").is_retryable());
+    }
+
+    #[test]
     fn auth_display_says_credentials_were_rejected() {
         let text = api(400, "SignatureDoesNotMatch").to_string();
         assert!(text.contains("rejected the credentials"), "{text}");

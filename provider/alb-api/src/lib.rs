@@ -22,13 +22,14 @@
 //! - [`client`]: configuration, credentials, the signed and retried transport, metrics.
 //! - [`retry`]: backoff policy. [`error`]: the error type and its classification.
 //! - [`token`]: client tokens (idempotency keys).
-//! - [`load_balancer`], [`listener`], [`rule`], [`server_group`], [`job`]: typed requests,
+//! - [`load_balancer`], [`listener`], [`rule`], [`server_group`], [`acl`], [`job`]: typed requests,
 //!   responses and one method per action on [`Client`]. [`common`]: shared types.
 //! - [`paging`]: following `NextToken`. [`wait`]: jobs and statuses.
 //!   [`batch`]: per-call limits, idempotent deletes, bounded concurrency.
 
 #![deny(missing_docs)]
 
+pub mod acl;
 pub mod batch;
 pub mod client;
 pub mod common;
