@@ -14,8 +14,9 @@
 //!   `/__mock/state` (and [`MockServer::state`]) is
 //!   `{"RegionId", "LoadBalancers": [GetLoadBalancerAttribute shape], "Listeners":
 //!   [GetListenerAttribute shape], "Rules": [ListRules item], "ServerGroups": [ListServerGroups
-//!   item + "Servers": [ListServerGroupServers item]], "Jobs": [ListAsynJobs item],
-//!   "ClientTokens": count}`, every list ordered by id, statuses as of now.
+//!   item + "Servers": [ListServerGroupServers item]], "Acls": [ListAcls item + "AclEntries":
+//!   [ListAclEntries item]], "Jobs": [ListAsynJobs item], "ClientTokens": count}`, every list
+//!   ordered by id, statuses as of now.
 //! * Persistence: with a state file, the stored objects, jobs and ClientToken records are
 //!   written (atomically) after every successful change and loaded at start.
 //!
@@ -37,6 +38,10 @@
 //! | additional certificates on an HTTP listener | `OperationDenied.ListenerProtocol` |
 //! | rules / listeners / servers per instance, servers per group, LBs / server groups per region, conditions / actions per rule, tags per resource, additional certificates | `QuotaExceeded.{RulesNum, ListenersNum, LoadBalancerServersNum, ServerGroupServersNum, LoadBalancersNum, ServerGroupsNum, RuleConditionsNum, RuleActionsNum, TagsNum, AdditionalCertificatesNum}` |
 //! | a server added twice / removed but absent | `ResourceAlreadyExist.BackendServer` / `ResourceNotFound.BackendServer` (404) |
+//! | ACL entry already in the ACL or twice in a call / removed but absent | `ResourceAlreadyExist.AclEntry` / `ResourceNotFound.AclEntry` (404) |
+//! | entries per ACL (500), ACL entries behind a listener (300 Basic, 500 otherwise), ACLs per listener (3) | `QuotaExceeded.{AclEntriesNum, ListenerAclEntriesNum, ListenerAclsNum}` |
+//! | binding a White ACL to a listener with Black ACLs bound, or vice versa | `OperationDenied.AclType` |
+//! | binding an ACL already bound to the listener / dissociating one not bound | `ResourceAlreadyAssociated.Acl` / `ResourceNotFound.Acl` (404) |
 //! | STS token missing or wrong | `InvalidSecurityToken.MismatchWithAccessKey` |
 //! | throttling fault | `Throttling.User` (400) |
 //!
@@ -44,7 +49,9 @@
 //! balancer is transitional) is `IncorrectStatus.LoadBalancer`; a write to a transitional
 //! listener is `IncorrectStatus.Listener`; a rule write or DeleteListener while the listener is
 //! transitional is `ResourceInConfiguring.Listener`; a write to a transitional rule or server
-//! group is `IncorrectStatus.Rule` / `IncorrectStatus.ServerGroup`. Rule writes also put their
+//! group is `IncorrectStatus.Rule` / `IncorrectStatus.ServerGroup`; a write to an ACL that is
+//! Creating or Configuring is `IncorrectStatus.Acl`; DeleteAcl of a bound ACL is
+//! `ResourceInUse.Acl`. Rule writes also put their
 //! listener into Configuring (the stricter reading of Terraform's retry lists).
 
 mod actions;

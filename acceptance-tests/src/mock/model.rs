@@ -121,6 +121,14 @@ pub struct ListenerCertificate {
     pub phase: Phase,
 }
 
+/// A binding of an ACL to a listener.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListenerAcl {
+    /// Associating → Associated, or Dissociating → gone.
+    pub phase: Phase,
+}
+
 /// A listener.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
@@ -139,6 +147,12 @@ pub struct Listener {
     pub certificates: Vec<String>,
     /// Additional server certificates.
     pub additional_certificates: BTreeMap<String, ListenerCertificate>,
+    /// `White` / `Black` while ACLs are bound.
+    #[serde(default)]
+    pub acl_type: Option<String>,
+    /// Bound ACLs by id.
+    #[serde(default)]
+    pub acls: BTreeMap<String, ListenerAcl>,
     /// Remaining attributes in API shape (IdleTimeout, XForwardedForConfig, …).
     pub attrs: Map<String, Value>,
     /// Tags.
@@ -223,6 +237,40 @@ pub struct ServerGroup {
     pub phase: Phase,
 }
 
+/// An entry of an ACL.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct AclEntry {
+    /// IPv4 address or CIDR block, as given.
+    pub entry: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Adding → Available, or Removing → gone.
+    pub phase: Phase,
+}
+
+/// An access control list.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Acl {
+    /// `acl-…`.
+    pub id: String,
+    /// Name (optional in the API).
+    pub name: Option<String>,
+    /// `IPv4`.
+    pub address_ip_version: String,
+    /// Resource group.
+    pub resource_group_id: String,
+    /// Entries in insertion order.
+    pub entries: Vec<AclEntry>,
+    /// ISO-8601 creation time.
+    pub create_time: String,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+    /// Transitional status (Creating, Configuring, Deleting).
+    pub phase: Phase,
+}
+
 /// An asynchronous job.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
@@ -231,7 +279,7 @@ pub struct Job {
     pub id: String,
     /// The action that started it.
     pub api_name: String,
-    /// loadbalancer / listener / rule / servergroup.
+    /// loadbalancer / listener / rule / servergroup / acl.
     pub resource_type: String,
     /// The object it works on.
     pub resource_id: String,
@@ -267,6 +315,8 @@ pub struct Store {
     pub rules: BTreeMap<String, Rule>,
     /// Server groups by id.
     pub server_groups: BTreeMap<String, ServerGroup>,
+    /// ACLs by id.
+    pub acls: BTreeMap<String, Acl>,
     /// Jobs by id.
     pub jobs: BTreeMap<String, Job>,
     /// ClientToken records by `<AccessKeyId>/<ClientToken>`.

@@ -136,6 +136,7 @@ impl State {
                 && !s.listeners.contains_key(&id)
                 && !s.rules.contains_key(&id)
                 && !s.server_groups.contains_key(&id)
+                && !s.acls.contains_key(&id)
             {
                 return id;
             }
@@ -200,10 +201,18 @@ impl State {
         s.listeners.retain(|_, l| !l.phase.gone(now));
         s.rules.retain(|_, r| !r.phase.gone(now));
         s.server_groups.retain(|_, g| !g.phase.gone(now));
+        s.acls.retain(|_, a| !a.phase.gone(now));
         for listener in s.listeners.values_mut() {
             listener
                 .additional_certificates
                 .retain(|_, c| !c.phase.gone(now));
+            listener.acls.retain(|_, b| !b.phase.gone(now));
+            if listener.acls.is_empty() {
+                listener.acl_type = None;
+            }
+        }
+        for acl in s.acls.values_mut() {
+            acl.entries.retain(|e| !e.phase.gone(now));
         }
         for group in s.server_groups.values_mut() {
             group.servers.retain(|srv| !srv.phase.gone(now));

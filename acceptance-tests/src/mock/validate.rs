@@ -130,6 +130,28 @@ pub fn description(param: &str, value: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// Checks an ACL entry: an IPv4 address or an IPv4 CIDR block (`a.b.c.d/0..32`). [INF] the
+/// ACLs are IPv4 only; host bits outside the prefix are accepted.
+pub fn ipv4_cidr(param: &str, value: &str) -> ApiResult<()> {
+    let (address, prefix) = match value.split_once('/') {
+        Some((address, prefix)) => (address, Some(prefix)),
+        None => (value, None),
+    };
+    let address_ok = address.parse::<std::net::Ipv4Addr>().is_ok();
+    let prefix_ok = prefix.is_none_or(|p| {
+        !p.is_empty()
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u8>().is_ok_and(|n| n <= 32)
+    });
+    if !address_ok || !prefix_ok {
+        return Err(ApiError::invalid(
+            param,
+            format!("'{value}' is not an IPv4 address or CIDR block"),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks the length of a repeated parameter against a per-call limit.
 pub fn at_most<T>(param: &str, items: &[T], limit: usize) -> ApiResult<()> {
     if items.len() > limit {

@@ -256,6 +256,8 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>>
         default_actions,
         certificates: if secure { certificates } else { Vec::new() },
         additional_certificates: Default::default(),
+        acl_type: None,
+        acls: Default::default(),
         attrs: full,
         tags,
         seq,
@@ -353,6 +355,9 @@ pub fn delete(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>>
     let store = &mut ctx.state.store;
     if let Some(l) = store.listeners.get_mut(id) {
         l.phase = Phase::removing("Deleting", until);
+        for binding in l.acls.values_mut() {
+            binding.phase = Phase::removing("Dissociating", until);
+        }
     }
     for r in store.rules.values_mut().filter(|r| r.listener_id == id) {
         r.phase = Phase::removing("Deleting", until);
@@ -492,6 +497,7 @@ pub fn render(l: &Listener, now: Millis, full: bool) -> Value {
     let mut out = Map::new();
     let attrs = &l.attrs;
     if full {
+        out.insert("AclConfig".into(), super::acl::render_listener_acls(l, now));
         let cas: Vec<Value> = attrs
             .get("CaCertificates")
             .and_then(Value::as_array)

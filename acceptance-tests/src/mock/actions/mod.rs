@@ -1,6 +1,7 @@
 //! Action dispatch, ClientToken idempotency, DryRun, pagination and the lookups and busy
 //! checks the action modules share.
 
+mod acl;
 mod job;
 mod listener;
 mod load_balancer;
@@ -99,6 +100,14 @@ const ACTIONS: &[Action] = &[
         server_group::update_servers,
     ),
     read("ListServerGroupServers", server_group::list_servers),
+    write("CreateAcl", acl::create),
+    read("ListAcls", acl::list),
+    read("ListAclEntries", acl::list_entries),
+    write("AddEntriesToAcl", acl::add_entries),
+    write("RemoveEntriesFromAcl", acl::remove_entries),
+    write("DeleteAcl", acl::delete),
+    write("AssociateAclsWithListener", acl::associate),
+    write("DissociateAclsFromListener", acl::dissociate),
     read("ListAsynJobs", job::list),
     write("TagResources", tag::tag),
     write("UnTagResources", tag::untag),
@@ -522,6 +531,13 @@ pub fn snapshot(state: &State, now: Millis) -> Value {
             let mut v = server_group::render(state, g, now);
             if let Value::Object(map) = &mut v {
                 map.insert("Servers".into(), Value::Array(g.servers.iter().map(|s| server_group::render_server(&g.id, s, now)).collect()));
+            }
+            v
+        }).collect::<Vec<_>>(),
+        "Acls": store.acls.values().map(|a| {
+            let mut v = acl::render(a, now);
+            if let Value::Object(map) = &mut v {
+                map.insert("AclEntries".into(), Value::Array(a.entries.iter().map(|e| acl::render_entry(e, now)).collect()));
             }
             v
         }).collect::<Vec<_>>(),

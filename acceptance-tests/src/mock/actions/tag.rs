@@ -1,6 +1,6 @@
 //! TagResources, UnTagResources and ListTagResources.
 //!
-//! Resource types: `loadbalancer`, `listener` and `servergroup` (the types the mock stores
+//! Resource types: `loadbalancer`, `listener`, `servergroup` and `acl` (the types the mock stores
 //! that are taggable); others are `InvalidParameter`. More than 20 tags on one resource is
 //! `QuotaExceeded.TagsNum` ([INF] code).
 
@@ -15,12 +15,13 @@ use crate::mock::params::Scope;
 use crate::mock::state::State;
 use crate::mock::validate;
 
-const TYPES: &[&str] = &["loadbalancer", "listener", "servergroup"];
+const TYPES: &[&str] = &["loadbalancer", "listener", "servergroup", "acl"];
 
 fn kind_name(resource_type: &str) -> &'static str {
     match resource_type {
         "loadbalancer" => "LoadBalancer",
         "listener" => "Listener",
+        "acl" => "Acl",
         _ => "ServerGroup",
     }
 }
@@ -34,6 +35,7 @@ fn tags_of<'s>(
     match resource_type {
         "loadbalancer" => s.load_balancers.get(id).map(|x| &x.tags),
         "listener" => s.listeners.get(id).map(|x| &x.tags),
+        "acl" => s.acls.get(id).map(|x| &x.tags),
         _ => s.server_groups.get(id).map(|x| &x.tags),
     }
 }
@@ -47,6 +49,7 @@ fn tags_of_mut<'s>(
     match resource_type {
         "loadbalancer" => s.load_balancers.get_mut(id).map(|x| &mut x.tags),
         "listener" => s.listeners.get_mut(id).map(|x| &mut x.tags),
+        "acl" => s.acls.get_mut(id).map(|x| &mut x.tags),
         _ => s.server_groups.get_mut(id).map(|x| &mut x.tags),
     }
 }
@@ -133,6 +136,7 @@ pub fn list(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>> {
             .map(|x| (&x.id, &x.tags))
             .collect(),
         "listener" => s.listeners.values().map(|x| (&x.id, &x.tags)).collect(),
+        "acl" => s.acls.values().map(|x| (&x.id, &x.tags)).collect(),
         _ => s.server_groups.values().map(|x| (&x.id, &x.tags)).collect(),
     };
     let items = all
