@@ -13,6 +13,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use acceptance_tests::mock::{Faults, MockConfig, MockServer};
+use alb_api::acl::{
+    AclEntryInput, AssociateAclsWithListenerRequest, CreateAclRequest,
+    DissociateAclsFromListenerRequest, ListAclEntriesRequest, ListAclsRequest,
+};
 use alb_api::batch::run_bounded;
 use alb_api::common::{CertificateRef, Tag};
 use alb_api::job::{
@@ -1681,6 +1685,200 @@ async fn batched_helpers_split_at_the_per_call_limits() {
 
 // ---------------------------------------------------------------------------------------------
 // 4. Rejected credentials.
+
+#[tokio::test(flavor = "multi_thread")]
+async fn acl_actions_round_trip() {
+    let server = mock();
+    let c = client(&server);
+    let w = waits();
+    let lb = create_lb(&c, "acl-lb", "Standard").await;
+    let sg = create_sg(&c, "acl-sg").await;
+    let listener = create_http_listener(&c, &lb, 80, &sg).await;
+
+    // Create, tagged; found again by its tag.
+    let created = c
+        .create_acl(
+            &CreateAclRequest {
+                acl_name: "acl-round-trip".into(),
+                tags: vec![Tag::new("alb.terraform/resource", "acl")],
+                ..Default::default()
+            },
+            Some("acl-create-1"),
+        )
+        .await
+        .expect("CreateAcl");
+    assert!(created.acl_id.starts_with("acl-"));
+    c.wait_for_job(created.job_id.as_deref(), &w)
+        .await
+        .expect("create job");
+    let acl_id = created.acl_id.clone();
+    let listed = c
+        .list_all(ListAclsRequest {
+            tags: vec![Tag::new("alb.terraform/resource", "acl")],
+            ..Default::default()
+        })
+        .await
+        .expect("ListAcls");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].acl_id, acl_id);
+    assert_eq!(listed[0].acl_name, "acl-round-trip");
+    assert_eq!(listed[0].acl_status.as_deref(), Some("Available"));
+    assert_eq!(listed[0].address_ip_version.as_deref(), Some("IPv4"));
+    assert_eq!(
+        listed[0].tags,
+        vec![Tag::new("alb.terraform/resource", "acl")]
+    );
+
+    // 45 entries: AddEntriesToAcl 20 + 20 + 5, each job awaited.
+    let entries: Vec<AclEntryInput> = (0..45)
+        .map(|i| AclEntryInput {
+            entry: format!("10.1.{i}.0/24"),
+            description: (i == 0).then(|| "first entry".to_string()),
+        })
+        .collect();
+    c.reset_metrics();
+    c.add_acl_entries_batched(&acl_id, &entries, Some("acl-add-45"), &w)
+        .await
+        .expect("add 45 entries");
+    assert_eq!(c.metrics().calls_of("AddEntriesToAcl"), 3);
+    assert_eq!(mock_calls(&server, "AddEntriesToAcl"), 3);
+    let listed_entries = c
+        .list_all(ListAclEntriesRequest {
+            acl_id: acl_id.clone(),
+            max_results: Some(20),
+            ..Default::default()
+        })
+        .await
+        .expect("ListAclEntries");
+    assert_eq!(
+        c.metrics().calls_of("ListAclEntries"),
+        3,
+        "45 entries, pages of 20"
+    );
+    let got: BTreeSet<String> = listed_entries.iter().map(|e| e.entry.clone()).collect();
+    let wanted: BTreeSet<String> = entries.iter().map(|e| e.entry.clone()).collect();
+    assert_eq!(got, wanted);
+    assert!(listed_entries
+        .iter()
+        .all(|e| e.status.as_deref() == Some("Available")));
+    let first = listed_entries
+        .iter()
+        .find(|e| e.entry == "10.1.0.0/24")
+        .expect("first entry");
+    assert_eq!(first.description.as_deref(), Some("first entry"));
+    let dumped = state_of(&server, "Acls", "AclId", &acl_id);
+    assert_eq!(dumped["AclEntries"].as_array().map(Vec::len), Some(45));
+
+    // Associate as a whitelist; GetListenerAttribute shows it.
+    let job = c
+        .associate_acls_with_listener(
+            &AssociateAclsWithListenerRequest {
+                listener_id: listener.clone(),
+                acl_ids: vec![acl_id.clone()],
+                acl_type: "White".into(),
+            },
+            None,
+        )
+        .await
+        .expect("AssociateAclsWithListener");
+    c.wait_for_job(job.job_id.as_deref(), &w)
+        .await
+        .expect("associate job");
+    let got = c
+        .get_listener_attribute(&ListenerIdRequest::new(&listener))
+        .await
+        .expect("GetListenerAttribute");
+    let config = got.listener.acl_config.expect("AclConfig");
+    assert_eq!(config.acl_type.as_deref(), Some("White"));
+    assert_eq!(config.acl_relations.len(), 1);
+    assert_eq!(config.acl_relations[0].acl_id, acl_id);
+    assert_eq!(
+        config.acl_relations[0].status.as_deref(),
+        Some("Associated")
+    );
+    let dumped = state_of(&server, "Listeners", "ListenerId", &listener);
+    assert_eq!(
+        dumped["AclConfig"]["AclRelations"][0]["AclId"],
+        json!(acl_id)
+    );
+
+    // A bound ACL is not deleted (a state error, not retried).
+    let in_use = c
+        .delete_acl_and_wait(&acl_id, None, &w)
+        .await
+        .expect_err("bound ACL");
+    assert_eq!(in_use.code(), Some("ResourceInUse.Acl"));
+    assert_eq!(c.metrics().attempts.get("DeleteAcl").copied(), Some(1));
+
+    // Dissociate; the listener has no ACL left.
+    let job = c
+        .dissociate_acls_from_listener(
+            &DissociateAclsFromListenerRequest {
+                listener_id: listener.clone(),
+                acl_ids: vec![acl_id.clone()],
+            },
+            None,
+        )
+        .await
+        .expect("DissociateAclsFromListener");
+    c.wait_for_job(job.job_id.as_deref(), &w)
+        .await
+        .expect("dissociate job");
+    let config = c
+        .get_listener_attribute(&ListenerIdRequest::new(&listener))
+        .await
+        .expect("GetListenerAttribute")
+        .listener
+        .acl_config
+        .unwrap_or_default();
+    assert!(config.acl_relations.is_empty());
+
+    // Remove 25 entries: RemoveEntriesFromAcl 20 + 5.
+    let removed: Vec<String> = entries[..25].iter().map(|e| e.entry.clone()).collect();
+    c.reset_metrics();
+    c.remove_acl_entries_batched(&acl_id, &removed, None, &w)
+        .await
+        .expect("remove 25 entries");
+    assert_eq!(c.metrics().calls_of("RemoveEntriesFromAcl"), 2);
+    let left: BTreeSet<String> = c
+        .list_all(ListAclEntriesRequest {
+            acl_id: acl_id.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("ListAclEntries")
+        .into_iter()
+        .map(|e| e.entry)
+        .collect();
+    let expected: BTreeSet<String> = entries[25..].iter().map(|e| e.entry.clone()).collect();
+    assert_eq!(left, expected);
+    assert_eq!(
+        state_of(&server, "Acls", "AclId", &acl_id)["AclEntries"]
+            .as_array()
+            .map(Vec::len),
+        Some(20)
+    );
+
+    // Delete, then delete again: already gone is not an error.
+    assert!(c
+        .delete_acl_and_wait(&acl_id, None, &w)
+        .await
+        .expect("DeleteAcl"));
+    assert!(ids(&server, "Acls", "AclId").is_empty());
+    assert!(!c
+        .delete_acl_and_wait(&acl_id, None, &w)
+        .await
+        .expect("DeleteAcl again"));
+    let jobs = c
+        .list_all(ListAsynJobsRequest {
+            resource_type: Some("acl".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("jobs");
+    // Create, 3 adds, 2 removes, delete.
+    assert_eq!(jobs.len(), 7);
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_secret_is_an_auth_error_after_one_attempt() {

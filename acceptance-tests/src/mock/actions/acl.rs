@@ -138,14 +138,7 @@ pub fn list(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>> {
 /// ListAclEntries, ordered by entry.
 pub fn list_entries(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>> {
     let id = p.req_str("AclId")?;
-    let a = acl(ctx.state, id)?;
-    let now = ctx.now;
-    let mut items: Vec<(String, Value)> = a
-        .entries
-        .iter()
-        .map(|e| (e.entry.clone(), render_entry(e, now)))
-        .collect();
-    items.sort_by(|x, y| x.0.cmp(&y.0));
+    let items = entries_by_key(acl(ctx.state, id)?, ctx.now);
     Ok(Page::cut(p, items)?.render("AclEntries", true))
 }
 
@@ -380,8 +373,19 @@ pub fn render(a: &Acl, now: Millis) -> Value {
     Value::Object(out)
 }
 
+/// The entries of an ACL in ListAclEntries shape, keyed and ordered by entry.
+pub fn entries_by_key(a: &Acl, now: Millis) -> Vec<(String, Value)> {
+    let mut items: Vec<(String, Value)> = a
+        .entries
+        .iter()
+        .map(|e| (e.entry.clone(), render_entry(e, now)))
+        .collect();
+    items.sort_by(|x, y| x.0.cmp(&y.0));
+    items
+}
+
 /// The ListAclEntries shape of an entry.
-pub fn render_entry(e: &AclEntry, now: Millis) -> Value {
+fn render_entry(e: &AclEntry, now: Millis) -> Value {
     let mut out = object(json!({
         "Entry": e.entry,
         "Status": e.phase.status("Available", now),

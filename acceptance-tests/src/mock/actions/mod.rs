@@ -537,7 +537,7 @@ pub fn snapshot(state: &State, now: Millis) -> Value {
         "Acls": store.acls.values().map(|a| {
             let mut v = acl::render(a, now);
             if let Value::Object(map) = &mut v {
-                map.insert("AclEntries".into(), Value::Array(a.entries.iter().map(|e| acl::render_entry(e, now)).collect()));
+                map.insert("AclEntries".into(), Value::Array(acl::entries_by_key(a, now).into_iter().map(|(_, e)| e).collect()));
             }
             v
         }).collect::<Vec<_>>(),
