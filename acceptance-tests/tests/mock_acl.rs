@@ -523,3 +523,44 @@ async fn acls_are_listed_by_name_and_tag_and_jobs_carry_the_acl_type() {
         .ok();
     assert_eq!(listed["TagResources"][0]["ResourceId"], tagged);
 }
+
+#[tokio::test]
+async fn acl_writes_honour_dry_run_and_client_tokens() {
+    let server = start();
+    let (_, _, listener) = stack(&server, "Standard").await;
+    let acl = create_acl(&server, "acl-tokens").await;
+    add_req(&acl, &cidrs(1, 2))
+        .p("DryRun", true)
+        .send(&server)
+        .await
+        .err(400, "DryRunOperation");
+    assert!(entries_of(&server, &acl).await.is_empty());
+    let first = add_req(&acl, &cidrs(1, 2))
+        .p("ClientToken", "tok-add")
+        .send(&server)
+        .await
+        .ok();
+    settle(&server);
+    // The replay answers the first call instead of failing on the now-present entries.
+    let again = add_req(&acl, &cidrs(1, 2))
+        .p("ClientToken", "tok-add")
+        .send(&server)
+        .await
+        .ok();
+    assert_eq!(first["JobId"], again["JobId"]);
+    assert_eq!(entries_of(&server, &acl).await.len(), 2);
+    add_req(&acl, &cidrs(2, 1))
+        .p("ClientToken", "tok-add")
+        .send(&server)
+        .await
+        .err(400, "IdempotentParameterMismatch");
+    associate_req(&listener, "White", &[&acl])
+        .p("DryRun", true)
+        .send(&server)
+        .await
+        .err(400, "DryRunOperation");
+    assert_eq!(
+        acl_config(&server, &listener).await["AclRelations"],
+        serde_json::json!([])
+    );
+}
