@@ -280,6 +280,14 @@ pub struct Acl {
     pub acl_ids: Vec<String>,
 }
 
+impl Acl {
+    /// Whether the provider manages an ACL holding [`Self::entries`]: `entries` is set (even
+    /// empty), i.e. there are entries or no `acl_ids`.
+    pub fn managed(&self) -> bool {
+        !self.entries.is_empty() || self.acl_ids.is_empty()
+    }
+}
+
 /// QUIC upgrade.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quic {

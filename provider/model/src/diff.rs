@@ -25,6 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::acl::plan_acls;
 use crate::desired::{
     AccessLog, Action, ActionKind, Condition, DesiredIngress, DesiredListener, DesiredLoadBalancer,
     DesiredRule, DesiredServerGroup, ListenerAttributes, ListenerKey, Member,
@@ -36,6 +37,7 @@ use crate::ownership::{
 };
 use crate::priority::{ExistingRule, MAX_PRIORITY};
 use crate::render::{canonical_actions, canonical_conditions};
+use crate::spec::AclType;
 
 /// Rules per CreateRules / UpdateRulesAttribute / DeleteRules call.
 pub const RULE_BATCH: usize = 10;
@@ -128,6 +130,25 @@ pub struct ActualListener {
     pub default_server_group_id: Option<String>,
     /// Tags.
     pub tags: Tags,
+    /// Type of the bound ACLs (`AclConfig.AclType`; `None` when none are bound).
+    #[serde(default)]
+    pub acl_type: Option<AclType>,
+    /// Ids of the bound ACLs (`AclConfig.AclRelations`), whoever owns them.
+    #[serde(default)]
+    pub acl_ids: Vec<String>,
+}
+
+/// An ACL owned by the config (a listener's managed ACL) as read from the API.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActualAcl {
+    /// ACL id.
+    pub id: String,
+    /// AclName.
+    pub name: String,
+    /// Tags (`alb.terraform/key` = `acl:<listener>`).
+    pub tags: Tags,
+    /// Entries (those being removed left out).
+    pub entries: Vec<String>,
 }
 
 /// A placeholder server group as read from the API.
@@ -156,6 +177,9 @@ pub struct ActualLoadBalancer {
     pub listeners: Vec<ActualListener>,
     /// Placeholder server groups found by the config's ownership tags.
     pub placeholders: Vec<ActualPlaceholder>,
+    /// ACLs found by the config's ownership tags.
+    #[serde(default)]
+    pub acls: Vec<ActualAcl>,
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -165,6 +189,25 @@ pub struct ActualLoadBalancer {
 /// A server group by key, with its id when it exists before the plan runs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupRef {
+    /// Key.
+    pub key: String,
+    /// Existing id; `None` = created by this plan.
+    pub id: Option<String>,
+}
+
+/// A listener by key, with its id when it exists before the plan runs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListenerRef {
+    /// Key.
+    pub key: ListenerKey,
+    /// Existing id; `None` = created by this plan.
+    pub id: Option<String>,
+}
+
+/// An ACL by key (`acl:<listener>` for a managed ACL, `id:<id>` for one named in `acl_ids`),
+/// with its id when it exists before the plan runs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AclRef {
     /// Key.
     pub key: String,
     /// Existing id; `None` = created by this plan.
@@ -312,6 +355,56 @@ pub enum OpKind {
         /// Key.
         key: String,
     },
+    /// Create a listener's managed ACL (entries follow in `AddAclEntries`).
+    CreateAcl {
+        /// Listener the ACL is for.
+        listener: ListenerKey,
+        /// Key (`acl:<listener>`).
+        key: String,
+        /// AclName.
+        name: String,
+        /// Ownership tags.
+        tags: Tags,
+    },
+    /// Add entries to a managed ACL.
+    AddAclEntries {
+        /// ACL.
+        acl: AclRef,
+        /// CIDRs.
+        entries: Vec<String>,
+    },
+    /// Remove entries from a managed ACL.
+    RemoveAclEntries {
+        /// ACL.
+        acl: AclRef,
+        /// CIDRs.
+        entries: Vec<String>,
+    },
+    /// Bind ACLs to a listener.
+    AssociateAcls {
+        /// Listener.
+        listener: ListenerRef,
+        /// White / Black.
+        kind: AclType,
+        /// ACLs.
+        acls: Vec<AclRef>,
+    },
+    /// Unbind ACLs from an existing listener (the ACLs themselves are untouched).
+    DissociateAcls {
+        /// Listener id.
+        listener_id: String,
+        /// Listener.
+        listener: ListenerKey,
+        /// ACL ids.
+        acl_ids: Vec<String>,
+    },
+    /// Delete a managed ACL.
+    DeleteAcl {
+        /// ACL id.
+        id: String,
+        /// Key.
+        key: String,
+    },
 }
 
 impl OpKind {
@@ -333,6 +426,12 @@ impl OpKind {
             Self::RemoveMembers { .. } => "RemoveMembers",
             Self::DeleteRules { .. } => "DeleteRules",
             Self::DeleteServerGroup { .. } => "DeleteServerGroup",
+            Self::CreateAcl { .. } => "CreateAcl",
+            Self::AddAclEntries { .. } => "AddAclEntries",
+            Self::RemoveAclEntries { .. } => "RemoveAclEntries",
+            Self::AssociateAcls { .. } => "AssociateAcls",
+            Self::DissociateAcls { .. } => "DissociateAcls",
+            Self::DeleteAcl { .. } => "DeleteAcl",
         }
     }
 
@@ -358,6 +457,10 @@ impl OpKind {
             ),
             Self::UpdateRules { rules } => rules.first().map_or(String::new(), |r| r.id.clone()),
             Self::DeleteRules { ids } => ids.first().cloned().unwrap_or_default(),
+            Self::CreateAcl { key, .. } | Self::DeleteAcl { key, .. } => key.clone(),
+            Self::AddAclEntries { acl, .. } | Self::RemoveAclEntries { acl, .. } => acl.key.clone(),
+            Self::AssociateAcls { listener, .. } => listener.key.to_string(),
+            Self::DissociateAcls { listener, .. } => listener.to_string(),
         }
     }
 }
@@ -807,11 +910,13 @@ fn park_blocker(
 /// alb_config. `cluster_id` goes into the ownership tags; the config identity is the load
 /// balancer name. Attributes the API cannot change are the provider's business (RequiresReplace).
 ///
-/// Order: CreateLoadBalancer → CreatePlaceholderGroup → CreateListener → UpdateLoadBalancer →
-/// UpdateListener → DeleteListener (owned listeners no longer declared) → DeleteServerGroup
-/// (their placeholder groups). Listeners are matched by key among the owned ones; a listener with
-/// the same key that this config does not own is never adopted or changed (its CreateListener
-/// then fails with the API's "already exists" error).
+/// Order: CreateLoadBalancer → CreatePlaceholderGroup → CreateListener → CreateAcl /
+/// AddAclEntries → UpdateLoadBalancer → UpdateListener → AssociateAcls / DissociateAcls →
+/// RemoveAclEntries → DeleteListener (owned listeners no longer declared) → DeleteServerGroup
+/// (their placeholder groups) → DeleteAcl (see [`crate::acl`]). Listeners are matched by key
+/// among the owned ones; a listener with the same key that this config does not own is never
+/// adopted or changed (its CreateListener then fails with the API's "already exists" error).
+/// ACL differences alone never update a listener: they have their own operations.
 pub fn plan_config_ops(
     desired: &DesiredLoadBalancer,
     actual: Option<&ActualLoadBalancer>,
@@ -835,6 +940,8 @@ pub fn plan_config_ops(
         for l in &desired.listeners {
             ops.extend(create_listener(l, cluster_id, config).into_iter().map(op));
         }
+        let acls = plan_acls(desired, None, cluster_id, config);
+        ops.extend(acls.create.into_iter().chain(acls.bind).map(op));
         return ops;
     };
     let mine = |tags: &Tags| owns_config_object(tags, cluster_id, config);
@@ -879,7 +986,7 @@ pub fn plan_config_ops(
             key: l.default_server_group.key.clone(),
             id: placeholder.map(|p| p.id.clone()),
         };
-        if a.attributes != l.attributes
+        if without_acl(&a.attributes) != without_acl(&l.attributes)
             || group.id.is_none()
             || a.default_server_group_id != group.id
         {
@@ -916,15 +1023,28 @@ pub fn plan_config_ops(
             });
         }
     }
+    let acls = plan_acls(desired, Some(actual), cluster_id, config);
     ops.extend(
         creates
             .into_iter()
+            .chain(acls.create)
             .chain(updates)
+            .chain(acls.bind)
+            .chain(acls.remove)
             .chain(deletes)
             .chain(group_deletes)
+            .chain(acls.delete)
             .map(op),
     );
     ops
+}
+
+/// Listener attributes as `UpdateListenerAttribute` sets them (ACLs have their own operations).
+fn without_acl(a: &ListenerAttributes) -> ListenerAttributes {
+    ListenerAttributes {
+        acl: None,
+        ..a.clone()
+    }
 }
 
 fn create_placeholder(l: &DesiredListener, cluster_id: &str, config: &str) -> OpKind {

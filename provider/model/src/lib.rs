@@ -5,6 +5,7 @@
 //! Flow: [`spec`] (deserialised from the Terraform value, validated by the provider) → [`expand`] →
 //! [`desired`] (+ [`priority`], [`ownership`]) → [`diff`] against the actual state → ordered ops.
 
+pub mod acl;
 pub mod desired;
 pub mod diff;
 pub mod error;

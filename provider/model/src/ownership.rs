@@ -6,8 +6,8 @@
 //! | `alb.terraform/cluster` | cluster id from the provider configuration |
 //! | `alb.terraform/config` | alb_config name (or load balancer id) |
 //! | `alb.terraform/ingress` | `<namespace>/<name>` (rules and server groups only) |
-//! | `alb.terraform/resource` | object kind: `load-balancer`, `listener`, `placeholder`, `rule`, `server-group` |
-//! | `alb.terraform/key` | identity inside the owner: server-group key, rule identity, listener key |
+//! | `alb.terraform/resource` | object kind: `load-balancer`, `listener`, `placeholder`, `rule`, `server-group`, `acl` |
+//! | `alb.terraform/key` | identity inside the owner: server-group key, rule identity, listener key, `acl:<listener key>` |
 //!
 //! Values obey the ALB tag rules (≤128 characters, not starting with `acs:` or `aliyun`, no
 //! `http://` / `https://`); a value that does not is replaced by a readable prefix plus a hash.
@@ -48,6 +48,8 @@ pub enum ResourceKind {
     Rule,
     /// An ingress server group.
     ServerGroup,
+    /// A listener's managed access control list (`acl { entries = … }`).
+    Acl,
 }
 
 impl ResourceKind {
@@ -59,6 +61,7 @@ impl ResourceKind {
             Self::Placeholder => "placeholder",
             Self::Rule => "rule",
             Self::ServerGroup => "server-group",
+            Self::Acl => "acl",
         }
     }
 }

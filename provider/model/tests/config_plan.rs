@@ -1,8 +1,13 @@
-//! alb_config planning: create from nothing, converge, listener add/remove, ownership.
+//! alb_config planning: create from nothing, converge, listener add/remove, ownership, listener
+//! ACLs (against a small simulator of the API).
 
-use model::diff::{ActualListener, ActualLoadBalancer, ActualPlaceholder, OpKind};
-use model::ownership::{config_tags, ResourceKind, TAG_CLUSTER};
-use model::spec::ConfigSpec;
+use model::acl::listener_acl;
+use model::desired::ListenerAttributes;
+use model::diff::{
+    AclRef, ActualAcl, ActualListener, ActualLoadBalancer, ActualPlaceholder, OpKind,
+};
+use model::ownership::{config_tags, ResourceKind, TAG_CLUSTER, TAG_KEY};
+use model::spec::{AclType, ConfigSpec, ListenerProtocol};
 use model::{expand_config, plan_config_ops, Op};
 use serde_json::json;
 
@@ -29,8 +34,27 @@ fn applied(ops: &[Op]) -> ActualLoadBalancer {
         tags: Default::default(),
         listeners: vec![],
         placeholders: vec![],
+        acls: vec![],
+    };
+    apply(&mut lb, ops, 0);
+    lb
+}
+
+/// Applies `ops` to `lb` like the API would, strict where the API is: at most 3 ACLs and one
+/// type per listener, no ACL bound twice, entries not added twice or removed when absent, no
+/// deletion of a bound ACL. New ids are numbered from `seq`.
+fn apply(lb: &mut ActualLoadBalancer, ops: &[Op], seq: usize) {
+    let acl_id = |lb: &ActualLoadBalancer, r: &AclRef| -> String {
+        r.id.clone().unwrap_or_else(|| {
+            lb.acls
+                .iter()
+                .find(|a| a.tags.get(TAG_KEY) == Some(&r.key))
+                .map(|a| a.id.clone())
+                .unwrap_or_else(|| panic!("no ACL {}", r.key))
+        })
     };
     for (i, op) in ops.iter().enumerate() {
+        let i = seq + i;
         match &op.kind {
             OpKind::CreateLoadBalancer { lb: d, tags } => {
                 lb.name = d.name.clone();
@@ -50,20 +74,109 @@ fn applied(ops: &[Op]) -> ActualLoadBalancer {
                 let id = lb
                     .placeholders
                     .iter()
-                    .find(|p| p.tags.get(model::ownership::TAG_KEY) == Some(&default_group.key))
+                    .find(|p| p.tags.get(TAG_KEY) == Some(&default_group.key))
                     .map(|p| p.id.clone());
                 lb.listeners.push(ActualListener {
                     id: format!("lsn-{i}"),
                     key: listener.key,
-                    attributes: listener.attributes.clone(),
+                    attributes: ListenerAttributes {
+                        acl: None,
+                        ..listener.attributes.clone()
+                    },
                     default_server_group_id: id,
                     tags: tags.clone(),
+                    acl_type: None,
+                    acl_ids: vec![],
                 });
+            }
+            OpKind::UpdateListener { id, listener, .. } => {
+                let l = lb.listeners.iter_mut().find(|l| &l.id == id).unwrap();
+                l.attributes = ListenerAttributes {
+                    acl: l.attributes.acl.clone(),
+                    ..listener.attributes.clone()
+                };
+            }
+            OpKind::DeleteListener { id, .. } => lb.listeners.retain(|l| &l.id != id),
+            OpKind::DeleteServerGroup { id, .. } => lb.placeholders.retain(|p| &p.id != id),
+            OpKind::CreateAcl { name, tags, .. } => lb.acls.push(ActualAcl {
+                id: format!("acl-{i}"),
+                name: name.clone(),
+                tags: tags.clone(),
+                entries: vec![],
+            }),
+            OpKind::AddAclEntries { acl, entries } => {
+                let id = acl_id(lb, acl);
+                let a = lb.acls.iter_mut().find(|a| a.id == id).unwrap();
+                for e in entries {
+                    assert!(!a.entries.contains(e), "duplicate entry {e}");
+                    a.entries.push(e.clone());
+                }
+                assert!(a.entries.len() <= 500, "entry quota");
+            }
+            OpKind::RemoveAclEntries { acl, entries } => {
+                let id = acl_id(lb, acl);
+                let a = lb.acls.iter_mut().find(|a| a.id == id).unwrap();
+                for e in entries {
+                    assert!(a.entries.contains(e), "absent entry {e}");
+                    a.entries.retain(|x| x != e);
+                }
+            }
+            OpKind::AssociateAcls {
+                listener,
+                kind,
+                acls,
+            } => {
+                let ids: Vec<String> = acls.iter().map(|r| acl_id(lb, r)).collect();
+                let l = lb
+                    .listeners
+                    .iter_mut()
+                    .find(|l| {
+                        l.key == listener.key && listener.id.as_ref().is_none_or(|i| i == &l.id)
+                    })
+                    .unwrap();
+                assert!(
+                    l.acl_ids.is_empty() || l.acl_type == Some(*kind),
+                    "one ACL type per listener"
+                );
+                for id in ids {
+                    assert!(!l.acl_ids.contains(&id), "{id} bound twice");
+                    l.acl_ids.push(id);
+                }
+                assert!(l.acl_ids.len() <= 3, "at most 3 ACLs per listener");
+                l.acl_type = Some(*kind);
+            }
+            OpKind::DissociateAcls {
+                listener_id,
+                acl_ids,
+                ..
+            } => {
+                let l = lb
+                    .listeners
+                    .iter_mut()
+                    .find(|l| &l.id == listener_id)
+                    .unwrap();
+                for id in acl_ids {
+                    assert!(l.acl_ids.contains(id), "{id} not bound");
+                }
+                l.acl_ids.retain(|x| !acl_ids.contains(x));
+                if l.acl_ids.is_empty() {
+                    l.acl_type = None;
+                }
+            }
+            OpKind::DeleteAcl { id, .. } => {
+                assert!(
+                    lb.listeners.iter().all(|l| !l.acl_ids.contains(id)),
+                    "ResourceInUse.Acl {id}"
+                );
+                lb.acls.retain(|a| &a.id != id);
             }
             other => panic!("unexpected {}", other.name()),
         }
     }
-    lb
+    let acls = lb.acls.clone();
+    for l in &mut lb.listeners {
+        l.attributes.acl = listener_acl(l, &acls);
+    }
 }
 
 #[test]
@@ -98,6 +211,8 @@ fn listener_changes_and_foreign_listeners() {
         attributes: actual.listeners[0].attributes.clone(),
         default_server_group_id: None,
         tags: Default::default(),
+        acl_type: None,
+        acl_ids: vec![],
     });
     let d2 = expand_config(&spec(json!([{"port": 80, "protocol": "HTTP", "idle_timeout": 30}, {"port": 8080, "protocol": "HTTP"}]))).unwrap();
     let ops = plan_config_ops(&d2, Some(&actual), "c1");
@@ -116,4 +231,294 @@ fn listener_changes_and_foreign_listeners() {
     // The owned-listener tag check uses the config identity.
     let tags = config_tags("c1", "web-alb", ResourceKind::Listener, Some("HTTP:80"));
     assert_eq!(actual.listeners[0].tags, tags);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Listener ACLs
+// ------------------------------------------------------------------------------------------------
+
+/// Port 80 with a White `entries` ACL, port 443 binding the existing Black ACL `acl-f`.
+fn with_acls(entries: &[&str], kind: &str) -> model::desired::DesiredLoadBalancer {
+    expand_config(&spec(json!([
+        {"port": 80, "protocol": "HTTP", "acl": {"type": kind, "entries": entries}},
+        {"port": 443, "protocol": "HTTPS", "certificate_ids": ["c"],
+         "acl": {"type": "Black", "acl_ids": ["acl-f"]}}
+    ])))
+    .unwrap()
+}
+
+/// Plans, checks the order, applies and checks that the result converges.
+fn converge(
+    d: &model::desired::DesiredLoadBalancer,
+    actual: &mut ActualLoadBalancer,
+    expected: &[&str],
+) -> Vec<Op> {
+    let ops = plan_config_ops(d, Some(actual), "c1");
+    assert_eq!(names(&ops), expected);
+    apply(actual, &ops, 100);
+    assert!(
+        plan_config_ops(d, Some(actual), "c1").is_empty(),
+        "converged: {:?}",
+        names(&plan_config_ops(d, Some(actual), "c1"))
+    );
+    ops
+}
+
+fn listener(lb: &ActualLoadBalancer, port: u16) -> &ActualListener {
+    lb.listeners.iter().find(|l| l.key.port == port).unwrap()
+}
+
+#[test]
+fn new_acls_are_created_filled_and_bound_after_their_listener() {
+    let d = with_acls(&["10.0.0.0/8", "192.168.1.1", "10.0.0.0/8"], "White");
+    let ops = plan_config_ops(&d, None, "c1");
+    assert_eq!(
+        names(&ops),
+        [
+            "CreateLoadBalancer",
+            "CreatePlaceholderGroup",
+            "CreateListener",
+            "CreatePlaceholderGroup",
+            "CreateListener",
+            "CreateAcl",
+            "AddAclEntries",
+            "AssociateAcls",
+            "AssociateAcls"
+        ]
+    );
+    let OpKind::CreateAcl {
+        name, tags, key, ..
+    } = &ops[5].kind
+    else {
+        unreachable!()
+    };
+    assert_eq!(name, "acl-web-alb-80");
+    assert_eq!(key, "acl:HTTP:80");
+    assert_eq!(
+        tags,
+        &model::acl::acl_tags("c1", "web-alb", listener_key(80))
+    );
+    let OpKind::AddAclEntries { entries, acl } = &ops[6].kind else {
+        unreachable!()
+    };
+    assert_eq!(
+        entries,
+        &["10.0.0.0/8", "192.168.1.1"],
+        "sorted, deduplicated"
+    );
+    assert_eq!(acl.id, None, "resolved by key at execution");
+    let actual = applied(&ops);
+    assert!(plan_config_ops(&d, Some(&actual), "c1").is_empty());
+    let l80 = listener(&actual, 80);
+    assert_eq!(l80.acl_type, Some(AclType::White));
+    assert_eq!(l80.acl_ids, [actual.acls[0].id.clone()]);
+    assert_eq!(listener(&actual, 443).acl_ids, ["acl-f"]);
+    assert_eq!(
+        listener(&actual, 443).attributes.acl,
+        d.listeners[1].attributes.acl,
+        "reconstructed like the configuration"
+    );
+    assert_eq!(
+        l80.attributes.acl.as_ref().map(|a| &a.entries),
+        Some(&vec!["10.0.0.0/8".to_owned(), "192.168.1.1".to_owned()])
+    );
+}
+
+fn listener_key(port: u16) -> model::desired::ListenerKey {
+    model::desired::ListenerKey::new(
+        if port == 443 {
+            ListenerProtocol::Https
+        } else {
+            ListenerProtocol::Http
+        },
+        port,
+    )
+}
+
+#[test]
+fn entry_changes_add_before_remove_on_the_same_acl() {
+    let mut actual = applied(&plan_config_ops(
+        &with_acls(&["1.1.1.1", "2.2.2.2"], "White"),
+        None,
+        "c1",
+    ));
+    let acl = actual.acls[0].id.clone();
+    let ops = converge(
+        &with_acls(&["2.2.2.2", "3.3.3.3"], "White"),
+        &mut actual,
+        &["AddAclEntries", "RemoveAclEntries"],
+    );
+    let OpKind::RemoveAclEntries { entries, acl: r } = &ops[1].kind else {
+        unreachable!()
+    };
+    assert_eq!(entries, &["1.1.1.1"]);
+    assert_eq!(r.id.as_deref(), Some(acl.as_str()));
+    assert_eq!(actual.acls.len(), 1);
+    assert_eq!(actual.acls[0].id, acl, "same ACL, changed in place");
+}
+
+fn refs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn entries_over_the_quota_are_removed_first() {
+    let ips = |base: u8| -> Vec<String> {
+        (0..250)
+            .map(|i| format!("10.{base}.{}.{}", i / 200, i % 200))
+            .collect()
+    };
+    let old: Vec<String> = [ips(1), ips(2)].concat();
+    let new: Vec<String> = [ips(2), ips(3)].concat();
+    let mut actual = applied(&plan_config_ops(
+        &with_acls(&refs(&old), "White"),
+        None,
+        "c1",
+    ));
+    converge(
+        &with_acls(&refs(&new), "White"),
+        &mut actual,
+        &["RemoveAclEntries", "AddAclEntries"],
+    );
+}
+
+#[test]
+fn type_change_dissociates_then_associates() {
+    let mut actual = applied(&plan_config_ops(
+        &with_acls(&["1.1.1.1"], "White"),
+        None,
+        "c1",
+    ));
+    let acl = actual.acls[0].id.clone();
+    converge(
+        &with_acls(&["1.1.1.1"], "Black"),
+        &mut actual,
+        &["DissociateAcls", "AssociateAcls"],
+    );
+    assert_eq!(listener(&actual, 80).acl_type, Some(AclType::Black));
+    assert_eq!(listener(&actual, 80).acl_ids, [acl]);
+}
+
+#[test]
+fn switching_to_acl_ids_binds_them_then_drops_the_managed_acl() {
+    let mut actual = applied(&plan_config_ops(
+        &with_acls(&["1.1.1.1"], "White"),
+        None,
+        "c1",
+    ));
+    let d = expand_config(&spec(json!([
+        {"port": 80, "protocol": "HTTP", "acl": {"type": "White", "acl_ids": ["acl-g", "acl-h"]}},
+        {"port": 443, "protocol": "HTTPS", "certificate_ids": ["c"],
+         "acl": {"type": "Black", "acl_ids": ["acl-f"]}}
+    ])))
+    .unwrap();
+    let ops = converge(
+        &d,
+        &mut actual,
+        &["AssociateAcls", "DissociateAcls", "DeleteAcl"],
+    );
+    let OpKind::AssociateAcls {
+        acls, listener: l, ..
+    } = &ops[0].kind
+    else {
+        unreachable!()
+    };
+    assert_eq!(l.id.as_deref(), Some(listener(&actual, 80).id.as_str()));
+    let ids: Vec<_> = acls.iter().map(|a| a.id.clone().unwrap()).collect();
+    assert_eq!(ids, ["acl-g", "acl-h"]);
+    assert!(actual.acls.is_empty());
+}
+
+#[test]
+fn a_full_listener_dissociates_before_it_associates() {
+    let ids = |v: &[&str]| {
+        expand_config(&spec(json!([
+            {"port": 80, "protocol": "HTTP", "acl": {"type": "Black", "acl_ids": v}}
+        ])))
+        .unwrap()
+    };
+    let mut actual = applied(&plan_config_ops(&ids(&["a1", "a2", "a3"]), None, "c1"));
+    converge(
+        &ids(&["a1", "a2", "a4"]),
+        &mut actual,
+        &["DissociateAcls", "AssociateAcls"],
+    );
+    converge(&ids(&["a1", "a4"]), &mut actual, &["DissociateAcls"]);
+    converge(&ids(&["a1", "a4", "a5"]), &mut actual, &["AssociateAcls"]);
+}
+
+#[test]
+fn console_drift_shows_and_is_reverted_without_a_listener_update() {
+    let d = with_acls(&["1.1.1.1"], "White");
+    let mut actual = applied(&plan_config_ops(&d, None, "c1"));
+    // Someone binds another ACL and adds an entry to the managed one in the console.
+    let l = actual
+        .listeners
+        .iter_mut()
+        .find(|l| l.key.port == 80)
+        .unwrap();
+    l.acl_ids.push("acl-console".into());
+    actual.acls[0].entries.push("9.9.9.9".into());
+    let acls = actual.acls.clone();
+    for l in &mut actual.listeners {
+        l.attributes.acl = listener_acl(l, &acls);
+    }
+    let seen = listener(&actual, 80).attributes.acl.clone().unwrap();
+    assert_eq!(seen.entries, ["1.1.1.1", "9.9.9.9"]);
+    assert_eq!(seen.acl_ids, ["acl-console"]);
+    let ops = converge(&d, &mut actual, &["DissociateAcls", "RemoveAclEntries"]);
+    let OpKind::DissociateAcls { acl_ids, .. } = &ops[0].kind else {
+        unreachable!()
+    };
+    assert_eq!(acl_ids, &["acl-console"]);
+    assert!(!serde_json::to_string(&ops)
+        .unwrap()
+        .contains("\"DeleteAcl\""));
+}
+
+#[test]
+fn removed_acl_blocks_and_listeners_delete_the_managed_acl_last() {
+    let mut actual = applied(&plan_config_ops(
+        &with_acls(&["1.1.1.1"], "White"),
+        None,
+        "c1",
+    ));
+    let none = expand_config(&spec(json!([
+        {"port": 80, "protocol": "HTTP"},
+        {"port": 443, "protocol": "HTTPS", "certificate_ids": ["c"]}
+    ])))
+    .unwrap();
+    let mut unbound = actual.clone();
+    converge(
+        &none,
+        &mut unbound,
+        &["DissociateAcls", "DissociateAcls", "DeleteAcl"],
+    );
+    assert!(unbound.listeners.iter().all(|l| l.acl_ids.is_empty()));
+    // Dropping the listener itself: its deletion lets go of the ACL.
+    let only_443 = expand_config(&spec(json!([
+        {"port": 443, "protocol": "HTTPS", "certificate_ids": ["c"],
+         "acl": {"type": "Black", "acl_ids": ["acl-f"]}}
+    ])))
+    .unwrap();
+    converge(
+        &only_443,
+        &mut actual,
+        &["DeleteListener", "DeleteServerGroup", "DeleteAcl"],
+    );
+}
+
+#[test]
+fn interrupted_creates_are_adopted_and_foreign_acls_left_alone() {
+    let d = with_acls(&["1.1.1.1"], "White");
+    let ops = plan_config_ops(&d, None, "c1");
+    // The run stopped after AddAclEntries: the ACL exists, nothing is bound.
+    let mut actual = applied(&ops[..7]);
+    // Another config's ACL with the same key is not ours.
+    let mut other = actual.acls[0].clone();
+    other.id = "acl-other".into();
+    other.tags = model::acl::acl_tags("c1", "other-alb", listener_key(80));
+    actual.acls.push(other);
+    let ops = converge(&d, &mut actual, &["AssociateAcls", "AssociateAcls"]);
+    assert!(!serde_json::to_string(&ops).unwrap().contains("acl-other"));
 }

@@ -155,6 +155,14 @@ impl Reconciler {
             }
             OpKind::DeleteRules { ids } => run.delete_rules(ids, token).await,
             OpKind::DeleteServerGroup { id, .. } => run.delete_server_group(id, token).await,
+            OpKind::CreateAcl { .. }
+            | OpKind::AddAclEntries { .. }
+            | OpKind::RemoveAclEntries { .. }
+            | OpKind::AssociateAcls { .. }
+            | OpKind::DissociateAcls { .. }
+            | OpKind::DeleteAcl { .. } => Err(ReconcileError::Unsupported(format!(
+                "{name} {object}: access control lists (acl) cannot be managed yet"
+            ))),
         };
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match &result {

@@ -50,6 +50,8 @@ impl Reconciler {
                 tags: tags_from_api(&l.tags),
                 id: l.listener_id,
                 key,
+                acl_type: None,
+                acl_ids: Vec::new(),
             });
         }
         let filter = config_tags(&self.cluster_id, config, ResourceKind::Placeholder, None);
@@ -89,6 +91,7 @@ impl Reconciler {
             tags: tags_from_api(&lb.tags),
             listeners,
             placeholders,
+            acls: Vec::new(),
         }))
     }
 

@@ -97,6 +97,7 @@ pub(crate) fn plan_ops(
     let actual_lb_only = ActualLoadBalancer {
         listeners: Vec::new(),
         placeholders: Vec::new(),
+        acls: Vec::new(),
         ..o.actual.clone()
     };
     let at = ops
@@ -153,6 +154,8 @@ mod tests {
                     attributes: l.attributes.clone(),
                     default_server_group_id: Some("sgp-1".into()),
                     tags: config_tags("c1", identity, ResourceKind::Listener, Some("HTTP:80")),
+                    acl_type: None,
+                    acl_ids: Vec::new(),
                 }],
                 placeholders: vec![ActualPlaceholder {
                     id: "sgp-1".into(),
@@ -163,6 +166,7 @@ mod tests {
                         Some(&l.default_server_group.key),
                     ),
                 }],
+                acls: Vec::new(),
             },
         }
     }

@@ -475,6 +475,8 @@ mod tests {
             attributes: attributes.clone(),
             default_server_group_id: Some("sgp-80".into()),
             tags: config_tags(CLUSTER, "web", ResourceKind::Listener, Some("HTTP:80")),
+            acl_type: None,
+            acl_ids: Vec::new(),
         };
         let foreign = ActualListener {
             id: "lsn-8080".into(),
@@ -517,6 +519,7 @@ mod tests {
                 tags,
                 listeners: vec![foreign, owned],
                 placeholders: Vec::new(),
+                acls: Vec::new(),
             },
         }
     }
