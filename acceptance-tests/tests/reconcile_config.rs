@@ -1,9 +1,11 @@
 //! `reconcile` against the mock over real HTTP: the alb_config lifecycle (create, converge,
-//! update in place, listener removal, deletion protection, delete).
+//! update in place, listener removal, deletion protection, delete) and listener ACLs.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use acceptance_tests::mock::{MockConfig, MockServer};
+use alb_api::acl::CreateAclRequest;
 use alb_api::{Client, ClientConfig, Credentials, RetryPolicy, WaitOptions};
 use model::diff::ActualLoadBalancer;
 use model::spec::ConfigSpec;
@@ -251,4 +253,208 @@ async fn cancellation_stops_before_the_next_op_and_reports_progress() {
     );
     assert_eq!(failure.report.ops_done, 0);
     assert_eq!(server.counters().total_calls, 0);
+}
+
+/// The mock's ACLs: id → (owned by this cluster, sorted entries).
+fn acls_in_mock(server: &MockServer) -> BTreeMap<String, (bool, Vec<String>)> {
+    let state = server.state();
+    state["Acls"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|a| {
+                    let owned = a["Tags"].as_array().is_some_and(|tags| {
+                        tags.iter()
+                            .any(|t| t["Key"] == "alb.terraform/cluster" && t["Value"] == CLUSTER)
+                    });
+                    let mut entries: Vec<String> = a["AclEntries"]
+                        .as_array()
+                        .map(|e| {
+                            e.iter()
+                                .filter_map(|x| x["Entry"].as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    entries.sort();
+                    (
+                        a["AclId"].as_str().unwrap_or("").to_owned(),
+                        (owned, entries),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `(AclType, bound ids)` of the mock's listener on `port`.
+fn bound_in_mock(server: &MockServer, port: i64) -> (Option<String>, Vec<String>) {
+    let state = server.state();
+    let l = state["Listeners"]
+        .as_array()
+        .and_then(|ls| ls.iter().find(|l| l["ListenerPort"] == port).cloned())
+        .unwrap_or(Value::Null);
+    let ids = l["AclConfig"]["AclRelations"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|x| x["AclId"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    (l["AclConfig"]["AclType"].as_str().map(str::to_owned), ids)
+}
+
+/// Executes the plan of `listeners`, checks its op names and that it converged.
+async fn converge(
+    r: &Reconciler,
+    lb_id: &str,
+    listeners: Value,
+    expected: &[&str],
+) -> ActualLoadBalancer {
+    let desired = expand_config(&spec(listeners, json!({}))).expect("expand");
+    let actual = observe(r, lb_id).await;
+    let ops = plan_config_ops(&desired, Some(&actual), CLUSTER);
+    assert_eq!(names(&ops), expected);
+    r.execute(Some(lb_id), &ops, &CancellationToken::new())
+        .await
+        .expect("execute");
+    let after = observe(r, lb_id).await;
+    let again = plan_config_ops(&desired, Some(&after), CLUSTER);
+    assert!(again.is_empty(), "not converged: {:?}", names(&again));
+    after
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn listener_acls_are_created_changed_rebound_and_deleted() {
+    let server = MockServer::start(MockConfig::default().async_delay_ms(20)).expect("mock");
+    let r = reconciler(&server);
+    let cancel = CancellationToken::new();
+    let wait = WaitOptions {
+        timeout: Duration::from_secs(30),
+        initial_interval: Duration::from_millis(20),
+        max_interval: Duration::from_millis(200),
+        ..WaitOptions::default()
+    };
+    // An ACL made outside the provider, bound by id.
+    let foreign = r
+        .client()
+        .create_acl(
+            &CreateAclRequest {
+                acl_name: "office".into(),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("create foreign ACL");
+    r.client()
+        .wait_for_job(foreign.job_id.as_deref(), &wait)
+        .await
+        .expect("foreign ACL ready");
+    let foreign = foreign.acl_id;
+    let with = |kind: &str, entries: &[&str]| {
+        json!([
+            {"port": 80, "protocol": "HTTP", "acl": {"type": kind, "entries": entries}},
+            {"port": 443, "protocol": "HTTPS", "certificate_ids": ["cert-1"],
+             "acl": {"type": "Black", "acl_ids": [foreign]}}
+        ])
+    };
+
+    let desired = expand_config(&spec(
+        with("White", &["10.0.0.0/8", "192.168.0.1"]),
+        json!({}),
+    ))
+    .expect("expand");
+    let ops = plan_config_ops(&desired, None, CLUSTER);
+    let report = r.execute(None, &ops, &cancel).await.expect("create");
+    let lb_id = report.created_load_balancer.clone().expect("lb created");
+    let managed = report.acls["acl:HTTP:80"].clone();
+    let actual = observe(&r, &lb_id).await;
+    assert!(plan_config_ops(&desired, Some(&actual), CLUSTER).is_empty());
+    for l in &desired.listeners {
+        let a = actual
+            .listeners
+            .iter()
+            .find(|a| a.key == l.key)
+            .expect("listener");
+        assert_eq!(a.attributes.acl, l.attributes.acl, "{} reads back", l.key);
+    }
+    let acls = acls_in_mock(&server);
+    assert_eq!(acls.len(), 2);
+    assert_eq!(
+        acls[&managed],
+        (
+            true,
+            vec!["10.0.0.0/8".to_owned(), "192.168.0.1".to_owned()]
+        )
+    );
+    assert_eq!(
+        bound_in_mock(&server, 80),
+        (Some("White".into()), vec![managed.clone()])
+    );
+    assert_eq!(
+        bound_in_mock(&server, 443),
+        (Some("Black".into()), vec![foreign.clone()])
+    );
+
+    // Entries change in place on the same ACL.
+    converge(
+        &r,
+        &lb_id,
+        with("White", &["192.168.0.1", "172.16.0.0/12"]),
+        &["AddAclEntries", "RemoveAclEntries"],
+    )
+    .await;
+    assert_eq!(
+        acls_in_mock(&server)[&managed].1,
+        ["172.16.0.0/12", "192.168.0.1"]
+    );
+
+    // Type change: unbound, then bound as Black.
+    converge(
+        &r,
+        &lb_id,
+        with("Black", &["192.168.0.1", "172.16.0.0/12"]),
+        &["DissociateAcls", "AssociateAcls"],
+    )
+    .await;
+    assert_eq!(
+        bound_in_mock(&server, 80),
+        (Some("Black".into()), vec![managed.clone()])
+    );
+
+    // No acl blocks: both unbound, the managed ACL deleted, the foreign one untouched.
+    converge(
+        &r,
+        &lb_id,
+        json!([
+            {"port": 80, "protocol": "HTTP"},
+            {"port": 443, "protocol": "HTTPS", "certificate_ids": ["cert-1"]}
+        ]),
+        &["DissociateAcls", "DissociateAcls", "DeleteAcl"],
+    )
+    .await;
+    let acls = acls_in_mock(&server);
+    assert_eq!(acls.keys().collect::<Vec<_>>(), [&foreign]);
+    assert_eq!(bound_in_mock(&server, 80).1, Vec::<String>::new());
+
+    // Deleting the config deletes its ACLs, not the foreign one.
+    let actual = converge(
+        &r,
+        &lb_id,
+        with("White", &["10.0.0.0/8"]),
+        &[
+            "CreateAcl",
+            "AddAclEntries",
+            "AssociateAcls",
+            "AssociateAcls",
+        ],
+    )
+    .await;
+    assert_eq!(actual.acls.len(), 1);
+    let report = r.delete_config(&actual, &cancel).await.expect("delete");
+    println!("delete with ACLs: {} calls", report.calls);
+    assert_eq!(acls_in_mock(&server).keys().collect::<Vec<_>>(), [&foreign]);
+    assert_eq!(owned(&server, "Acls"), 0);
 }

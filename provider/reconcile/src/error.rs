@@ -37,9 +37,6 @@ pub enum ReconcileError {
     /// that cannot be found.
     #[error("inconsistent state: {0}")]
     Inconsistent(String),
-    /// The model asks for something this executor cannot do through the ALB client.
-    #[error("unsupported: {0}")]
-    Unsupported(String),
     /// The load balancer has deletion protection on; it is never deleted.
     #[error(
         "load balancer {id} has deletion protection enabled; set deletion_protection = false \

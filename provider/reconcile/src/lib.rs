@@ -9,8 +9,8 @@
 //!   objects created earlier in the same run, and reporting what was done even when it fails
 //!   midway ([`ExecFailure`]).
 //!
-//! Modules: `convert` (API ⇄ model conversions), `observe/{config,ingress}` (reads),
-//! `execute/{mod,run,config,ingress,delete}` (writes), `error`.
+//! Modules: `convert` (API ⇄ model conversions), `observe/{config,acl,ingress}` (reads),
+//! `execute/{mod,run,config,acl,ingress,delete}` (writes), `error`.
 //!
 //! Idempotency: the main call of every operation carries the op's deterministic
 //! `client_token`; the extra calls an operation needs (access log, additional certificates, a
@@ -19,9 +19,6 @@
 //! service instead of creating duplicates, and the tag-based observation lets the next plan see
 //! whatever was created.
 //!
-//! Limits of this version: listener ACLs are neither read nor written (an `acl` block makes the
-//! listener operations fail with [`ReconcileError::Unsupported`]), since the client has no ACL
-//! actions.
 
 mod convert;
 mod error;

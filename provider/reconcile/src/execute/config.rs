@@ -205,7 +205,6 @@ impl Run<'_> {
         tags: &Tags,
         token: &str,
     ) -> Result<(), ReconcileError> {
-        check_supported(listener)?;
         let lb_id = self.lb_id()?;
         let placeholder = self.group_id(default_group).await?;
         let request = create_listener_request(
@@ -237,7 +236,6 @@ impl Run<'_> {
         default_group: &GroupRef,
         token: &str,
     ) -> Result<(), ReconcileError> {
-        check_supported(listener)?;
         let placeholder = self.group_id(default_group).await?;
         let wanted: Vec<String> = listener
             .attributes
@@ -340,15 +338,4 @@ fn certificates_request(id: &str, certificates: Vec<String>) -> ListenerCertific
         certificates: certificates.into_iter().map(CertificateRef::new).collect(),
         dry_run: None,
     }
-}
-
-/// Listener ACLs need ACL actions the client does not have.
-fn check_supported(listener: &DesiredListener) -> Result<(), ReconcileError> {
-    if listener.attributes.acl.is_some() {
-        return Err(ReconcileError::Unsupported(format!(
-            "listener {}: access control lists (acl) cannot be managed yet",
-            listener.key
-        )));
-    }
-    Ok(())
 }

@@ -1,9 +1,10 @@
-//! Deletions: listeners, server groups, and a whole `alb_config`.
+//! Deletions: listeners, server groups, ACLs, and a whole `alb_config`.
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use model::diff::ActualLoadBalancer;
-use model::ownership::{client_token, content_hash, owns_config_object, TAG_CONFIG};
+use model::ownership::{client_token, content_hash, owns_config_object, TAG_CONFIG, TAG_KEY};
 use model::{Op, OpKind};
 use tokio_util::sync::CancellationToken;
 
@@ -12,8 +13,10 @@ use super::{describe, ExecFailure, ExecReport};
 use crate::{ReconcileError, Reconciler};
 
 /// The error code of deleting a server group that a listener or rule still references.
-const IN_USE: &str = "ResourceInUse.ServerGroup";
-/// How long a referenced server group is retried at most (bounded by the wait deadline).
+const GROUP_IN_USE: &str = "ResourceInUse.ServerGroup";
+/// The error code of deleting an ACL that a listener still uses.
+const ACL_IN_USE: &str = "ResourceInUse.Acl";
+/// How long a referenced server group or ACL is retried at most (bounded by the wait deadline).
 const IN_USE_PATIENCE: Duration = Duration::from_secs(60);
 
 impl Run<'_> {
@@ -29,33 +32,57 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// `DeleteServerGroup`, job awaited; not found = done.
-    ///
-    /// `ResourceInUse.ServerGroup` is not a busy code for the client (a group referenced by a
-    /// rule someone else owns stays referenced), so it is retried here, with backoff, for at
-    /// most a minute (or the wait deadline if shorter): long enough for the rules and listeners
-    /// deleted by the previous ops to let go of it, short enough to fail clearly otherwise.
+    /// `DeleteServerGroup`, job awaited; not found = done; `ResourceInUse.ServerGroup` retried
+    /// (see [`Self::while_in_use`]).
     pub(super) async fn delete_server_group(
         &mut self,
         id: &str,
         token: &str,
     ) -> Result<(), ReconcileError> {
+        let client = self.client();
+        let wait = self.wait();
+        self.while_in_use(GROUP_IN_USE, id, || {
+            client.delete_server_group_and_wait(id, Some(token), wait)
+        })
+        .await
+    }
+
+    /// `DeleteAcl`, job awaited; not found = done; `ResourceInUse.Acl` retried (see
+    /// [`Self::while_in_use`]).
+    pub(super) async fn delete_acl(&mut self, id: &str, token: &str) -> Result<(), ReconcileError> {
+        let client = self.client();
+        let wait = self.wait();
+        self.while_in_use(ACL_IN_USE, id, || {
+            client.delete_acl_and_wait(id, Some(token), wait)
+        })
+        .await
+    }
+
+    /// Runs the deletion `delete` of object `id`, again with backoff while it fails with
+    /// `in_use`, for at most a minute (or the wait deadline if shorter).
+    ///
+    /// `ResourceInUse.*` is not a busy code for the client (an object referenced by something
+    /// someone else owns stays referenced), so it is retried here: long enough for the rules,
+    /// listeners and bindings removed by the previous ops to let go of the object, short enough
+    /// to fail clearly otherwise.
+    async fn while_in_use<F, Fut>(
+        &self,
+        in_use: &str,
+        id: &str,
+        mut delete: F,
+    ) -> Result<(), ReconcileError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<bool, alb_api::Error>>,
+    {
         let started = Instant::now();
         let patience = IN_USE_PATIENCE.min(self.wait().timeout);
         let mut delay = self.wait().initial_interval;
         loop {
-            match self
-                .client()
-                .delete_server_group_and_wait(id, Some(token), self.wait())
-                .await
-            {
+            match delete().await {
                 Ok(_) => return Ok(()),
-                Err(e) if e.code() == Some(IN_USE) && started.elapsed() + delay < patience => {
-                    tracing::info!(
-                        server_group_id = id,
-                        retry_in_ms = delay.as_millis() as u64,
-                        "server group still in use"
-                    );
+                Err(e) if e.code() == Some(in_use) && started.elapsed() + delay < patience => {
+                    tracing::info!(id, retry_in_ms = delay.as_millis() as u64, "still in use");
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(self.wait().max_interval);
                 }
@@ -75,7 +102,8 @@ impl Run<'_> {
 
 impl Reconciler {
     /// Deletes a whole `alb_config`: its owned listeners, the load balancer, then its
-    /// placeholder groups (the model plans no deletion of the config itself). Refuses when
+    /// placeholder groups and ACLs (the model plans no deletion of the config itself); ACLs
+    /// it merely binds (`acl_ids`) are left alone. Refuses when
     /// deletion protection is on. Every step treats "not found" as done, so a re-run after a
     /// failure finishes the job.
     pub async fn delete_config(
@@ -104,20 +132,22 @@ impl Reconciler {
                 })
             })
             .collect();
-        let groups: Vec<Op> = actual
+        let leftovers: Vec<Op> = actual
             .placeholders
             .iter()
             .filter(|p| mine(&p.tags))
             .map(|p| {
                 op(OpKind::DeleteServerGroup {
                     id: p.id.clone(),
-                    key: p
-                        .tags
-                        .get(model::ownership::TAG_KEY)
-                        .cloned()
-                        .unwrap_or_default(),
+                    key: p.tags.get(TAG_KEY).cloned().unwrap_or_default(),
                 })
             })
+            .chain(actual.acls.iter().filter(|a| mine(&a.tags)).map(|a| {
+                op(OpKind::DeleteAcl {
+                    id: a.id.clone(),
+                    key: a.tags.get(TAG_KEY).cloned().unwrap_or_default(),
+                })
+            }))
             .collect();
         let mut run = Run::new(self, Some(&actual.id), &[]);
         let lb_step = format!("DeleteLoadBalancer {}", actual.id);
@@ -148,7 +178,7 @@ impl Reconciler {
         }
         run.done();
         tracing::info!(op = "DeleteLoadBalancer", lb_id = %actual.id, elapsed_ms = started.elapsed().as_millis() as u64, "op done");
-        for o in &groups {
+        for o in &leftovers {
             if cancel.is_cancelled() {
                 return Err(run.fail(describe(o), ReconcileError::Cancelled));
             }

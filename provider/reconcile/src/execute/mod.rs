@@ -16,12 +16,18 @@
 //! | `RemoveMembers` | `RemoveServersFromServerGroup` + jobs; on "not found", once more with the servers still present |
 //! | `DeleteRules` | `DeleteRules` + job (not found: one by one, not found = done) |
 //! | `DeleteServerGroup` | `DeleteServerGroup` + job (not found = done; `ResourceInUse.ServerGroup` retried here, see [`run`]) |
+//! | `CreateAcl` | `CreateAcl` (name, tags) + job |
+//! | `AddAclEntries` / `RemoveAclEntries` | `AddEntriesToAcl` / `RemoveEntriesFromAcl` (≤20 per call) + jobs |
+//! | `AssociateAcls` / `DissociateAcls` | `AssociateAclsWithListener` (type) / `DissociateAclsFromListener` + job |
+//! | `DeleteAcl` | `DeleteAcl` + job (not found = done; `ResourceInUse.Acl` retried like server groups) |
 //!
 //! Server-group keys without an id resolve to the group created earlier in the run, else to the
 //! ingress's existing group found by its ownership tags (one `ListServerGroups` per run);
 //! listener keys to the listener created in the run, else to the load balancer's listener
-//! (one `ListListeners` per run); the VPC of new groups is the load balancer's.
+//! (one `ListListeners` per run); the VPC of new groups is the load balancer's. ACL keys without
+//! an id resolve to the ACL created earlier in the run (the plan names existing ones by id).
 
+mod acl;
 mod config;
 mod delete;
 mod ingress;
@@ -55,6 +61,8 @@ pub struct ExecReport {
     pub server_groups: BTreeMap<String, String>,
     /// Rules created: identity → id.
     pub rules: BTreeMap<String, String>,
+    /// ACLs created: key → id.
+    pub acls: BTreeMap<String, String>,
 }
 
 /// A run that stopped early: what was done, why it stopped and at which operation.
@@ -155,14 +163,26 @@ impl Reconciler {
             }
             OpKind::DeleteRules { ids } => run.delete_rules(ids, token).await,
             OpKind::DeleteServerGroup { id, .. } => run.delete_server_group(id, token).await,
-            OpKind::CreateAcl { .. }
-            | OpKind::AddAclEntries { .. }
-            | OpKind::RemoveAclEntries { .. }
-            | OpKind::AssociateAcls { .. }
-            | OpKind::DissociateAcls { .. }
-            | OpKind::DeleteAcl { .. } => Err(ReconcileError::Unsupported(format!(
-                "{name} {object}: access control lists (acl) cannot be managed yet"
-            ))),
+            OpKind::CreateAcl {
+                key, name, tags, ..
+            } => run.create_acl(key, name, tags, token).await,
+            OpKind::AddAclEntries { acl, entries } => {
+                run.change_acl_entries(acl, entries, true, token).await
+            }
+            OpKind::RemoveAclEntries { acl, entries } => {
+                run.change_acl_entries(acl, entries, false, token).await
+            }
+            OpKind::AssociateAcls {
+                listener,
+                kind,
+                acls,
+            } => run.associate_acls(listener, *kind, acls, token).await,
+            OpKind::DissociateAcls {
+                listener_id,
+                acl_ids,
+                ..
+            } => run.dissociate_acls(listener_id, acl_ids, token).await,
+            OpKind::DeleteAcl { id, .. } => run.delete_acl(id, token).await,
         };
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match &result {

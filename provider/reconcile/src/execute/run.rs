@@ -9,7 +9,7 @@ use alb_api::server_group::{CreateServerGroupRequest, ListServerGroupsRequest};
 use alb_api::token::{derive_client_token, new_client_token};
 use alb_api::{Client, MetricsSnapshot, WaitOptions};
 use model::desired::ListenerKey;
-use model::diff::GroupRef;
+use model::diff::{AclRef, GroupRef};
 use model::ownership::{Tags, TAG_INGRESS, TAG_KEY};
 use model::{Op, OpKind};
 use serde::Serialize;
@@ -31,6 +31,8 @@ pub(super) struct Run<'a> {
     listener_ids: Option<BTreeMap<ListenerKey, String>>,
     groups: BTreeMap<String, String>,
     groups_listed: bool,
+    /// ACLs created in the run: key → id.
+    acls: BTreeMap<String, String>,
     /// Ownership tags of the ingress the ops belong to, when some op carries them.
     owner: Option<Tags>,
     report: ExecReport,
@@ -57,6 +59,7 @@ impl<'a> Run<'a> {
             listener_ids: None,
             groups: BTreeMap::new(),
             groups_listed: false,
+            acls: BTreeMap::new(),
             owner,
             report: ExecReport::default(),
             before: rec.client.metrics(),
@@ -242,6 +245,24 @@ impl<'a> Run<'a> {
         self.report
             .server_groups
             .insert(key.to_owned(), id.to_owned());
+    }
+
+    /// The id of a referenced ACL: its own, else the one created earlier in the run.
+    pub(super) fn acl_id(&self, acl: &AclRef) -> Result<String, ReconcileError> {
+        acl.id
+            .clone()
+            .or_else(|| self.acls.get(&acl.key).cloned())
+            .ok_or_else(|| {
+                ReconcileError::Inconsistent(format!(
+                    "ACL {:?} was not created in this run",
+                    acl.key
+                ))
+            })
+    }
+
+    pub(super) fn created_acl(&mut self, key: &str, id: &str) {
+        self.acls.insert(key.to_owned(), id.to_owned());
+        self.report.acls.insert(key.to_owned(), id.to_owned());
     }
 
     pub(super) fn created_rule(&mut self, identity: &str, id: &str) {

@@ -1,13 +1,14 @@
-//! Observation of an `alb_config`: the load balancer, its listeners and the config's
-//! placeholder server groups.
+//! Observation of an `alb_config`: the load balancer, its listeners (with their ACLs) and the
+//! config's placeholder server groups and ACLs.
 
 use alb_api::listener::ListListenerCertificatesRequest;
 use alb_api::load_balancer::{ListLoadBalancersRequest, LoadBalancerIdRequest};
 use alb_api::server_group::ListServerGroupsRequest;
 use alb_api::NotFoundExt;
+use model::acl::listener_acl;
 use model::desired::AccessLog;
 use model::diff::{ActualListener, ActualLoadBalancer, ActualPlaceholder};
-use model::ownership::{config_tags, ResourceKind};
+use model::ownership::{config_tags, owns_config_object, ResourceKind};
 use model::spec::ListenerProtocol;
 
 use super::tag_filter;
@@ -15,9 +16,10 @@ use crate::convert::{default_server_group, listener_attributes_from_api, tags_fr
 use crate::{ReconcileError, Reconciler};
 
 impl Reconciler {
-    /// The load balancer, all its listeners (whoever owns them) and the config's placeholder
-    /// groups (found by the ownership tags cluster + config + `placeholder`); `Ok(None)` when
-    /// the load balancer does not exist.
+    /// The load balancer, all its listeners (whoever owns them; the bound ACLs read for the
+    /// config's own listeners only, each listener's `acl` reconstructed from them), and the
+    /// config's placeholder groups and ACLs (found by the ownership tags cluster + config +
+    /// `placeholder` / `acl`); `Ok(None)` when the load balancer does not exist.
     pub async fn observe_config(
         &self,
         lb_id: &str,
@@ -44,15 +46,25 @@ impl Reconciler {
                     })
                     .await?
             };
+            let tags = tags_from_api(&l.tags);
+            let (acl_type, acl_ids) = if owns_config_object(&tags, &self.cluster_id, config) {
+                self.bound_acls(&l.listener_id).await?
+            } else {
+                (None, Vec::new())
+            };
             listeners.push(ActualListener {
                 attributes: listener_attributes_from_api(&l, key, &certificates)?,
                 default_server_group_id: default_server_group(&l),
-                tags: tags_from_api(&l.tags),
+                tags,
                 id: l.listener_id,
                 key,
-                acl_type: None,
-                acl_ids: Vec::new(),
+                acl_type,
+                acl_ids,
             });
+        }
+        let acls = self.owned_acls(config).await?;
+        for l in &mut listeners {
+            l.attributes.acl = listener_acl(l, &acls);
         }
         let filter = config_tags(&self.cluster_id, config, ResourceKind::Placeholder, None);
         let placeholders = self
@@ -91,7 +103,7 @@ impl Reconciler {
             tags: tags_from_api(&lb.tags),
             listeners,
             placeholders,
-            acls: Vec::new(),
+            acls,
         }))
     }
 

@@ -1,5 +1,6 @@
 //! Reading what exists on the load balancer into the model's actual-state types.
 
+mod acl;
 mod config;
 pub(crate) mod ingress;
 

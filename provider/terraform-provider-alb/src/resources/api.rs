@@ -200,10 +200,6 @@ pub fn diagnostic_from(error: &ReconcileError, what: &str) -> Diagnostic {
             "Unexpected ALB state",
             format!("The ALB API returned something unexpected while {what}: {error}."),
         ),
-        ReconcileError::Unsupported(_) => Diagnostic::error(
-            "Not supported",
-            format!("Cannot do this while {what}: {error}."),
-        ),
     }
 }
 
