@@ -74,8 +74,11 @@ resource "alb_config" "main" {
       client_src_port = true
     }
 
-    # Listener ACLs (`acl { type = "White", entries = [...] }`) are validated but cannot be
-    # applied by this build yet; manage them outside Terraform for now.
+    # A provider-managed ACL (`acl_ids = [...]` binds existing ACLs instead).
+    acl {
+      type    = "Black"
+      entries = ["203.0.113.0/24", "198.51.100.7"]
+    }
   }
 }
 

@@ -222,6 +222,18 @@ fn cases() -> Vec<(&'static str, Value, &'static str, &'static str)> {
             "listener[0].acl.entries",
         ),
         (
+            "listener[0].acl.entries",
+            strs(&["10.0.0.0/8", "10.0.0.0/8"]),
+            "Duplicate ACL entry",
+            "listener[0].acl.entries[1]",
+        ),
+        (
+            "listener[1].acl.acl_ids",
+            strs(&["acl-1", "acl-2", "acl-1"]),
+            "Duplicate ACL id",
+            "listener[1].acl.acl_ids[2]",
+        ),
+        (
             "listener[1].acl.acl_ids",
             strs(&["a", "b", "c", "d"]),
             "Too many ACL ids",

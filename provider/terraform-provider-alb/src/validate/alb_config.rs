@@ -202,6 +202,12 @@ fn acl(d: &mut Diagnostics, acl: &Node, max_entries: usize) {
         _ => {}
     }
     count(d, &entries, "ACL entries", 0, max_entries);
+    unique(d, &entries.items(), "ACL entry", |e| {
+        e.str().map(|s| format!("`{s}`"))
+    });
+    unique(d, &ids.items(), "ACL id", |e| {
+        e.str().map(|s| format!("`{s}`"))
+    });
     each(d, &entries, |d, entry| {
         format(
             d,

@@ -41,7 +41,6 @@ pub(crate) fn plan(req: PlanRequest) -> PlanResponse {
             diagnostics.push(d);
         }
     }
-    diagnostics.extend(acl_warnings(&config));
     let requires_replace: Vec<AttributePath> = if prior_state.is_null() {
         Vec::new()
     } else {
@@ -62,28 +61,6 @@ pub(crate) fn plan(req: PlanRequest) -> PlanResponse {
         planned_private: prior_private,
         diagnostics,
     }
-}
-
-/// Listener ACLs cannot be applied yet (the ALB client has no ACL actions): say so at plan time
-/// rather than failing halfway through the apply.
-fn acl_warnings(config: &Value) -> Diagnostics {
-    let listeners: &[Value] = config.get("listener").as_list().unwrap_or_default();
-    listeners
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| !l.get("acl").is_null())
-        .map(|(i, _)| {
-            Diagnostic::warning(
-                "Listener ACLs are not supported yet",
-                "This build of the provider cannot manage listener ACLs, so applying a listener \
-                 with an `acl` block fails. Remove the block, or manage the ACL outside Terraform.",
-            )
-            .at(AttributePath::root()
-                .attr("listener")
-                .index(i as i64)
-                .attr("acl"))
-        })
-        .collect()
 }
 
 /// The destroy plan's error when deletion protection is on.
@@ -255,37 +232,32 @@ mod tests {
     }
 
     #[test]
-    fn listener_acls_are_flagged_at_plan_time() {
-        let mut config = resource("vpc-1", vec![http(None), https(None)], false);
-        if let Some(acl) =
-            config.at_mut(&AttributePath::root().attr("listener").index(1).attr("acl"))
-        {
-            *acl = Value::object([
-                ("type", Value::from("White")),
-                ("entries", Value::List(vec![Value::from("10.0.0.0/8")])),
-            ]);
+    fn listener_acls_update_in_place_without_diagnostics() {
+        let prior = resource("vpc-1", vec![http(Some("lsn-80"))], false);
+        let mut proposed = prior.clone();
+        let acl_path = AttributePath::root().attr("listener").index(0).attr("acl");
+        let acl = Value::object([
+            ("type", Value::from("White")),
+            ("entries", Value::List(vec![Value::from("10.0.0.0/8")])),
+            ("acl_ids", Value::Null),
+        ]);
+        if let Some(slot) = proposed.at_mut(&acl_path) {
+            *slot = acl.clone();
         }
-        let response = plan(request(Value::Null, config.clone(), config));
-        let found: Vec<(tfplugin::diag::Severity, String)> = response
-            .diagnostics
-            .iter()
-            .map(|d| {
-                (
-                    d.severity,
-                    d.attribute
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_default(),
-                )
-            })
-            .collect();
-        assert_eq!(
-            found,
-            vec![(
-                tfplugin::diag::Severity::Warning,
-                "listener[1].acl".to_string()
-            )]
+        let response = plan(request(prior, proposed.clone(), proposed));
+        assert!(
+            response.diagnostics.is_empty(),
+            "{:?}",
+            response.diagnostics
         );
+        assert!(response.requires_replace.is_empty());
+        let listener = &response
+            .planned_state
+            .get("listener")
+            .as_list()
+            .unwrap_or_default()[0];
+        assert_eq!(listener.get("id").as_str(), Some("lsn-80"));
+        assert_eq!(listener.get("acl"), &acl);
     }
 
     #[test]

@@ -6,13 +6,14 @@
 //!   Optional attributes follow one rule: when the prior value is null and what exists equals the
 //!   model's default, the attribute stays null, so an unset attribute never shows a diff and an
 //!   import does not force a replacement. Values the API assigns itself (resource group, zone
-//!   addresses) stay null unless the prior state sets them. Listener ACLs cannot be read through
-//!   the client and keep their prior value; listeners the provider did not create are ignored.
+//!   addresses) stay null unless the prior state sets them. A listener's `acl` comes from what is
+//!   bound to it (the managed ACL's entries, other ACLs as `acl_ids`), entries and ids in the
+//!   prior order; listeners the provider did not create are ignored.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use alb_api::load_balancer::{LoadBalancer, ZoneMapping};
-use model::desired::{ListenerAttributes, ListenerKey, Quic, XForwardedFor};
+use model::desired::{Acl, ListenerAttributes, ListenerKey, Quic, XForwardedFor};
 use model::diff::ActualListener;
 use model::ownership::TAG_PREFIX;
 use model::spec::{ConfigSpec, ListenerSpec};
@@ -211,17 +212,33 @@ fn strings(items: &[String]) -> Value {
     Value::List(items.iter().map(|s| Value::from(s.as_str())).collect())
 }
 
-/// Zones in the prior order, then the others in API order.
-fn zones(prior: &Value, lb: &LoadBalancer) -> Value {
+/// `items` in the order their keys have in `prior` (`prior_key` reads a prior item's key), the
+/// others after them in their own order.
+fn in_prior_order<T>(
+    prior: &Value,
+    items: &mut [T],
+    prior_key: impl Fn(&Value) -> Option<&str>,
+    key: impl Fn(&T) -> &str,
+) {
     let prior: &[Value] = prior.as_list().unwrap_or_default();
-    let position = |z: &ZoneMapping| {
+    items.sort_by_key(|item| {
         prior
             .iter()
-            .position(|p| p.get("zone_id").as_str() == Some(z.zone_id.as_str()))
+            .position(|p| prior_key(p) == Some(key(item)))
             .unwrap_or(usize::MAX)
-    };
+    });
+}
+
+/// Zones in the prior order, then the others in API order.
+fn zones(prior: &Value, lb: &LoadBalancer) -> Value {
     let mut api: Vec<&ZoneMapping> = lb.zone_mappings.iter().collect();
-    api.sort_by_key(|z| position(z));
+    in_prior_order(
+        prior,
+        &mut api,
+        |p| p.get("zone_id").as_str(),
+        |z| z.zone_id.as_str(),
+    );
+    let prior: &[Value] = prior.as_list().unwrap_or_default();
     Value::List(
         api.into_iter()
             .map(|z| {
@@ -369,7 +386,7 @@ fn listener(prior: &Value, a: &ActualListener) -> Option<Value> {
                 &d.x_forwarded_for,
             ),
         ),
-        ("acl", p("acl").clone()),
+        ("acl", acl(p("acl"), at.acl.as_ref())),
         ("quic", quic(p("quic"), at.quic.as_ref())),
         ("id", Value::from(a.id.as_str())),
         (
@@ -430,6 +447,38 @@ fn x_forwarded_for(prior: &Value, a: &XForwardedFor, d: &XForwardedFor) -> Value
         Value::from(a.client_source_ips_trusted.clone()),
     );
     Value::Map(object)
+}
+
+/// The `acl` block of what is bound: `entries` when the listener's managed ACL is bound,
+/// `acl_ids` for the others (both when both, which the next plan shows as a change).
+fn acl(prior: &Value, a: Option<&Acl>) -> Value {
+    let Some(a) = a else {
+        return Value::Null;
+    };
+    let list = |name: &str, items: &[String]| {
+        let mut items: Vec<&String> = items.iter().collect();
+        in_prior_order(prior.get(name), &mut items, Value::as_str, |s| s.as_str());
+        Value::List(items.into_iter().map(|s| Value::from(s.as_str())).collect())
+    };
+    Value::object([
+        ("type", Value::from(a.kind.as_str())),
+        (
+            "entries",
+            if a.managed() {
+                list("entries", &a.entries)
+            } else {
+                Value::Null
+            },
+        ),
+        (
+            "acl_ids",
+            if a.acl_ids.is_empty() {
+                Value::Null
+            } else {
+                list("acl_ids", &a.acl_ids)
+            },
+        ),
+    ])
 }
 
 /// The QUIC block; a prior block that asks for nothing stays as it is when QUIC is off.
@@ -579,6 +628,64 @@ mod tests {
             .map(|z| z.get("zone_id").as_str().unwrap_or(""))
             .collect();
         assert_eq!(zones, ["a", "b"], "prior order kept");
+    }
+
+    #[test]
+    fn listener_acl_is_rendered_from_what_is_bound_in_the_prior_order() {
+        let with_acl = |entries: &[&str], ids: &[&str]| {
+            let mut o = observed(15);
+            o.actual.listeners[1].attributes.acl = Some(Acl {
+                kind: model::spec::AclType::White,
+                entries: entries.iter().map(|s| (*s).to_owned()).collect(),
+                acl_ids: ids.iter().map(|s| (*s).to_owned()).collect(),
+            });
+            o
+        };
+        let acl_of = |state: &Value| {
+            state.get("listener").as_list().unwrap_or_default()[0]
+                .get("acl")
+                .clone()
+        };
+        let strings = |v: &[&str]| Value::List(v.iter().map(|s| Value::from(*s)).collect());
+        let imported = refreshed(
+            &Value::Null,
+            &with_acl(&["1.1.1.1", "10.0.0.0/8"], &[]),
+            CLUSTER,
+        );
+        assert_eq!(
+            acl_of(&imported),
+            Value::object([
+                ("type", Value::from("White")),
+                ("entries", strings(&["1.1.1.1", "10.0.0.0/8"])),
+                ("acl_ids", Value::Null),
+            ])
+        );
+        // The configuration's order is kept; an entry added in the console comes last.
+        let mut prior = imported.clone();
+        let entries = tfplugin::diag::AttributePath::root()
+            .attr("listener")
+            .index(0)
+            .attr("acl")
+            .attr("entries");
+        if let Some(slot) = prior.at_mut(&entries) {
+            *slot = strings(&["10.0.0.0/8", "1.1.1.1"]);
+        }
+        let drifted = refreshed(
+            &prior,
+            &with_acl(&["1.1.1.1", "10.0.0.0/8", "9.9.9.9"], &["acl-x"]),
+            CLUSTER,
+        );
+        assert_eq!(
+            acl_of(&drifted).get("entries"),
+            &strings(&["10.0.0.0/8", "1.1.1.1", "9.9.9.9"])
+        );
+        assert_eq!(acl_of(&drifted).get("acl_ids"), &strings(&["acl-x"]));
+        let ids_only = refreshed(&prior, &with_acl(&[], &["acl-x"]), CLUSTER);
+        assert!(acl_of(&ids_only).get("entries").is_null());
+        assert!(
+            acl_of(&refreshed(&prior, &observed(15), CLUSTER)).is_null(),
+            "nothing bound"
+        );
     }
 
     #[test]
