@@ -29,9 +29,7 @@ impl Run<'_> {
         };
         let response = self.client().create_acl(&request, Some(token)).await?;
         self.created_acl(key, &response.acl_id);
-        self.client()
-            .wait_for_job(response.job_id.as_deref(), self.wait())
-            .await?;
+        self.job_done(response.job_id).await?;
         tracing::info!(%key, acl_id = %response.acl_id, "ACL ready");
         Ok(())
     }
@@ -80,15 +78,11 @@ impl Run<'_> {
             acl_ids,
             acl_type: kind.as_str().to_owned(),
         };
-        let job = self
+        let response = self
             .client()
             .associate_acls_with_listener(&request, Some(token))
-            .await?
-            .job_id;
-        self.client()
-            .wait_for_job(job.as_deref(), self.wait())
             .await?;
-        Ok(())
+        self.job_done(response.job_id).await
     }
 
     /// `DissociateAclsFromListener`, job awaited.
@@ -102,14 +96,10 @@ impl Run<'_> {
             listener_id: listener_id.to_owned(),
             acl_ids: acl_ids.to_vec(),
         };
-        let job = self
+        let response = self
             .client()
             .dissociate_acls_from_listener(&request, Some(token))
-            .await?
-            .job_id;
-        self.client()
-            .wait_for_job(job.as_deref(), self.wait())
             .await?;
-        Ok(())
+        self.job_done(response.job_id).await
     }
 }

@@ -247,6 +247,14 @@ impl<'a> Run<'a> {
             .insert(key.to_owned(), id.to_owned());
     }
 
+    /// Waits for the asynchronous job `job_id` of a call (none: nothing to wait for).
+    pub(super) async fn job_done(&self, job_id: Option<String>) -> Result<(), ReconcileError> {
+        self.client()
+            .wait_for_job(job_id.as_deref(), self.wait())
+            .await?;
+        Ok(())
+    }
+
     /// The id of a referenced ACL: its own, else the one created earlier in the run.
     pub(super) fn acl_id(&self, acl: &AclRef) -> Result<String, ReconcileError> {
         acl.id
