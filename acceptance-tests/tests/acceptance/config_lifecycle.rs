@@ -19,12 +19,16 @@ const OWNER_TAGS: [(&str, &str); 2] = [
 
 /// What a test varies in the configuration.
 #[derive(Clone)]
-struct Cfg {
-    name: &'static str,
-    vpc: &'static str,
-    http_idle_timeout: Option<u32>,
-    deletion_protection: Option<bool>,
-    timeouts: &'static str,
+pub(crate) struct Cfg {
+    pub name: &'static str,
+    pub vpc: &'static str,
+    pub http_idle_timeout: Option<u32>,
+    pub deletion_protection: Option<bool>,
+    pub timeouts: &'static str,
+    /// Extra HCL in the HTTP:80 listener block.
+    pub http_extra: String,
+    /// Extra HCL in the HTTPS:443 listener block.
+    pub https_extra: String,
 }
 
 impl Default for Cfg {
@@ -35,11 +39,13 @@ impl Default for Cfg {
             http_idle_timeout: None,
             deletion_protection: None,
             timeouts: "",
+            http_extra: String::new(),
+            https_extra: String::new(),
         }
     }
 }
 
-fn hcl(endpoint: &str, c: &Cfg) -> String {
+pub(crate) fn hcl(endpoint: &str, c: &Cfg) -> String {
     let idle = c
         .http_idle_timeout
         .map(|t| format!("idle_timeout = {t}"))
@@ -69,11 +75,13 @@ resource "alb_config" "main" {{
     port     = 80
     protocol = "HTTP"
     {idle}
+    {http_extra}
   }}
   listener {{
     port            = 443
     protocol        = "HTTPS"
     certificate_ids = ["1234-cn-hangzhou"]
+    {https_extra}
   }}
   {timeouts}
 }}
@@ -82,10 +90,12 @@ resource "alb_config" "main" {{
         name = c.name,
         vpc = c.vpc,
         timeouts = c.timeouts,
+        http_extra = c.http_extra,
+        https_extra = c.https_extra,
     )
 }
 
-fn mock(async_delay_ms: u64) -> MockServer {
+pub(crate) fn mock(async_delay_ms: u64) -> MockServer {
     MockServer::start(MockConfig {
         async_delay_ms,
         ..MockConfig::default()
@@ -100,14 +110,14 @@ fn setup(c: &Cfg) -> (MockServer, Workdir) {
     (mock, wd)
 }
 
-fn list<'a>(state: &'a Value, kind: &str) -> &'a [Value] {
+pub(crate) fn list<'a>(state: &'a Value, kind: &str) -> &'a [Value] {
     state[kind]
         .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default()
 }
 
-fn tag<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
+pub(crate) fn tag<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
     object["Tags"]
         .as_array()?
         .iter()
@@ -115,12 +125,12 @@ fn tag<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
         .as_str()
 }
 
-fn owned(object: &Value) -> bool {
+pub(crate) fn owned(object: &Value) -> bool {
     OWNER_TAGS.iter().all(|(k, v)| tag(object, k) == Some(v))
 }
 
 /// The `alb_config.main` values from `terraform show -json`.
-fn resource_values(wd: &Workdir) -> Value {
+pub(crate) fn resource_values(wd: &Workdir) -> Value {
     resource(wd)["values"].clone()
 }
 
@@ -147,14 +157,14 @@ fn state_listeners(values: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-fn mock_listener(state: &Value, port: i64) -> &Value {
+pub(crate) fn mock_listener(state: &Value, port: i64) -> &Value {
     list(state, "Listeners")
         .iter()
         .find(|l| l["ListenerPort"] == port)
         .unwrap_or_else(|| panic!("no listener on port {port}: {state:#}"))
 }
 
-fn client(mock: &MockServer, secret: &str) -> Client {
+pub(crate) fn client(mock: &MockServer, secret: &str) -> Client {
     Client::new(
         ClientConfig::new("cn-hangzhou", Credentials::new(MOCK_ACCESS_KEY, secret))
             .with_endpoint(mock.endpoint()),
@@ -162,7 +172,7 @@ fn client(mock: &MockServer, secret: &str) -> Client {
     .expect("client")
 }
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
+pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

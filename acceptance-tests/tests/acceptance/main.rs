@@ -3,6 +3,7 @@
 //! Run with `make testacc` (builds the binaries first). `TF_ACC_TERRAFORM_PATH` picks the CLI.
 
 mod cli;
+mod config_acl;
 mod config_lifecycle;
 mod foundation;
 mod ingress_lifecycle;
