@@ -18,7 +18,8 @@
 //! 4. `delete`: `DeleteAcl` of owned ACLs no longer wanted, after their listeners let go of them
 //!    (dissociation in `bind`, listener deletion before).
 //!
-//! Entries compare as sets of strings, as the API returns what was sent \[INF\].
+//! Entries compare as sets by [`canonical_entry`]: whether the API answers a single address as
+//! sent or as a `/32` (`/128`) CIDR is not documented \[INF\], so both spellings are the same entry.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -69,6 +70,17 @@ pub fn acl_tags(cluster_id: &str, config: &str, listener: ListenerKey) -> Tags {
         ResourceKind::Acl,
         Some(&acl_key(listener)),
     )
+}
+
+/// The comparable form of an ACL entry: a single address becomes its host CIDR (`/32`, or
+/// `/128` for IPv6), so `10.0.0.1` and `10.0.0.1/32` are one entry.
+pub fn canonical_entry(entry: &str) -> String {
+    let entry = entry.trim();
+    match (entry.contains('/'), entry.contains(':')) {
+        (true, _) => entry.to_owned(),
+        (false, true) => format!("{entry}/128"),
+        (false, false) => format!("{entry}/32"),
+    }
 }
 
 /// Entries of one ACL at most on a load balancer of `edition` (the per-listener entry quota,
@@ -235,10 +247,22 @@ fn plan_entries(
         key,
         id: Some(m.id.clone()),
     };
-    let have: BTreeSet<&String> = m.entries.iter().collect();
-    let missing: Vec<String> = wanted.difference(&have).map(|e| (*e).clone()).collect();
-    let stale: Vec<String> = have.difference(&wanted).map(|e| (*e).clone()).collect();
-    let remove_first = have.len() + missing.len() > limit;
+    // Compared in canonical form; entries are added as configured and removed as the API has them.
+    let wanted_canonical: BTreeSet<String> = wanted.iter().map(|e| canonical_entry(e)).collect();
+    let have_canonical: BTreeSet<String> = m.entries.iter().map(|e| canonical_entry(e)).collect();
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|e| !have_canonical.contains(&canonical_entry(e)))
+        .map(|e| (*e).clone())
+        .collect();
+    let stale: Vec<String> = m
+        .entries
+        .iter()
+        .filter(|e| !wanted_canonical.contains(&canonical_entry(e)))
+        .cloned()
+        .collect();
+    let have_len = have_canonical.len();
+    let remove_first = have_len + missing.len() > limit;
     if !stale.is_empty() {
         let op = OpKind::RemoveAclEntries {
             acl: acl.clone(),
@@ -313,6 +337,14 @@ fn plan_bindings(
 mod tests {
     use super::*;
     use crate::spec::{AclType, ListenerProtocol};
+
+    #[test]
+    fn single_addresses_are_host_cidrs() {
+        assert_eq!(canonical_entry("10.0.0.1"), "10.0.0.1/32");
+        assert_eq!(canonical_entry(" 10.0.0.1/32 "), "10.0.0.1/32");
+        assert_eq!(canonical_entry("10.0.0.0/8"), "10.0.0.0/8");
+        assert_eq!(canonical_entry("2001:db8::1"), "2001:db8::1/128");
+    }
 
     #[test]
     fn names_follow_the_acl_name_rules() {

@@ -357,6 +357,22 @@ fn entry_changes_add_before_remove_on_the_same_acl() {
     assert_eq!(actual.acls[0].id, acl, "same ACL, changed in place");
 }
 
+/// An API that answers single addresses as host CIDRs is no drift; stale entries are removed in
+/// the API's spelling.
+#[test]
+fn entries_compare_single_addresses_and_host_cidrs_as_one() {
+    let desired = with_acls(&["1.1.1.1", "2.2.2.2"], "White");
+    let mut actual = applied(&plan_config_ops(&desired, None, "c1"));
+    actual.acls[0].entries = vec!["1.1.1.1/32".into(), "2.2.2.2/32".into()];
+    assert!(plan_config_ops(&desired, Some(&actual), "c1").is_empty());
+    let ops = plan_config_ops(&with_acls(&["1.1.1.1"], "White"), Some(&actual), "c1");
+    let kinds: Vec<&OpKind> = ops.iter().map(|o| &o.kind).collect();
+    assert!(
+        matches!(kinds.as_slice(), [OpKind::RemoveAclEntries { entries, .. }] if entries == &["2.2.2.2/32"]),
+        "{kinds:?}"
+    );
+}
+
 fn refs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }

@@ -228,6 +228,12 @@ fn cases() -> Vec<(&'static str, Value, &'static str, &'static str)> {
             "listener[0].acl.entries[1]",
         ),
         (
+            "listener[0].acl.entries",
+            strs(&["10.0.0.1", "192.168.0.0/16", "10.0.0.1/32"]),
+            "Duplicate ACL entry",
+            "listener[0].acl.entries[2]",
+        ),
+        (
             "listener[1].acl.acl_ids",
             strs(&["acl-1", "acl-2", "acl-1"]),
             "Duplicate ACL id",

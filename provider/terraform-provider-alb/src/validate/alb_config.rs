@@ -202,8 +202,10 @@ fn acl(d: &mut Diagnostics, acl: &Node, max_entries: usize) {
         _ => {}
     }
     count(d, &entries, "ACL entries", 0, max_entries);
+    // `10.0.0.1` and `10.0.0.1/32` are one entry to the API.
     unique(d, &entries.items(), "ACL entry", |e| {
-        e.str().map(|s| format!("`{s}`"))
+        e.str()
+            .map(|s| format!("`{}`", model::acl::canonical_entry(s)))
     });
     unique(d, &ids.items(), "ACL id", |e| {
         e.str().map(|s| format!("`{s}`"))

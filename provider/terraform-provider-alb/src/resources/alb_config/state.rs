@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use alb_api::load_balancer::{LoadBalancer, ZoneMapping};
+use model::acl::canonical_entry;
 use model::desired::{Acl, ListenerAttributes, ListenerKey, Quic, XForwardedFor};
 use model::diff::ActualListener;
 use model::ownership::TAG_PREFIX;
@@ -460,12 +461,32 @@ fn acl(prior: &Value, a: Option<&Acl>) -> Value {
         in_prior_order(prior.get(name), &mut items, Value::as_str, |s| s.as_str());
         Value::List(items.into_iter().map(|s| Value::from(s.as_str())).collect())
     };
+    // An entry keeps its prior spelling when the API spells the same entry otherwise
+    // (`10.0.0.1` / `10.0.0.1/32`).
+    let prior_entries: Vec<&str> = prior
+        .get("entries")
+        .as_list()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let entries: Vec<String> = a
+        .entries
+        .iter()
+        .map(|e| {
+            let canonical = canonical_entry(e);
+            prior_entries
+                .iter()
+                .find(|p| canonical_entry(p) == canonical)
+                .map_or_else(|| e.clone(), |p| (*p).to_owned())
+        })
+        .collect();
     Value::object([
         ("type", Value::from(a.kind.as_str())),
         (
             "entries",
             if a.managed() {
-                list("entries", &a.entries)
+                list("entries", &entries)
             } else {
                 Value::Null
             },
@@ -680,6 +701,16 @@ mod tests {
             &strings(&["10.0.0.0/8", "1.1.1.1", "9.9.9.9"])
         );
         assert_eq!(acl_of(&drifted).get("acl_ids"), &strings(&["acl-x"]));
+        // An API that answers `1.1.1.1/32` keeps the configured spelling.
+        let as_cidrs = refreshed(
+            &prior,
+            &with_acl(&["1.1.1.1/32", "10.0.0.0/8"], &[]),
+            CLUSTER,
+        );
+        assert_eq!(
+            acl_of(&as_cidrs).get("entries"),
+            &strings(&["10.0.0.0/8", "1.1.1.1"])
+        );
         let ids_only = refreshed(&prior, &with_acl(&[], &["acl-x"]), CLUSTER);
         assert!(acl_of(&ids_only).get("entries").is_null());
         assert!(
