@@ -146,6 +146,11 @@ impl Workdir {
         self.run(&["destroy", "-no-color", "-input=false", "-auto-approve"])
     }
 
+    /// `terraform import <address> <id>`.
+    pub fn import(&self, address: &str, id: &str) -> Output {
+        self.run(&["import", "-no-color", "-input=false", address, id])
+    }
+
     /// Asserts that both the refresh and the non-refresh plan are empty (exit code 0).
     pub fn assert_plan_empty(&self) {
         for extra in [&["-refresh=false"][..], &[][..]] {

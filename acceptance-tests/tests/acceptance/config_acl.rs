@@ -242,13 +242,7 @@ fn config_acls_import_into_a_fresh_workdir_plans_nothing() {
     let fresh = Workdir::new();
     fresh.write_config(&config);
     fresh
-        .run(&[
-            "import",
-            "-no-color",
-            "-input=false",
-            "alb_config.main",
-            &lb_id,
-        ])
+        .import("alb_config.main", &lb_id)
         .assert_success("import");
     let imported = resource_values(&fresh);
     assert_eq!(

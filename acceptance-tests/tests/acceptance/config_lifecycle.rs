@@ -377,13 +377,7 @@ fn config_import_into_a_fresh_workdir_plans_nothing() {
     let fresh = Workdir::new();
     fresh.write_config(&hcl(&mock.endpoint(), &Cfg::default()));
     fresh
-        .run(&[
-            "import",
-            "-no-color",
-            "-input=false",
-            "alb_config.main",
-            &lb_id,
-        ])
+        .import("alb_config.main", &lb_id)
         .assert_success("import");
     let imported = resource_values(&fresh);
     assert_eq!(imported["id"], lb_id.as_str());
@@ -398,13 +392,7 @@ fn config_import_into_a_fresh_workdir_plans_nothing() {
     let missing = Workdir::new();
     missing.write_config(&hcl(&mock.endpoint(), &Cfg::default()));
     missing
-        .run(&[
-            "import",
-            "-no-color",
-            "-input=false",
-            "alb_config.main",
-            "alb-doesnotexist",
-        ])
+        .import("alb_config.main", "alb-doesnotexist")
         .assert_failure_containing("non-existent");
 }
 

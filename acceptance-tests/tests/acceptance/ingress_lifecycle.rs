@@ -570,14 +570,14 @@ fn ingress_import_gives_an_empty_plan() {
         blog(cfg.blog_order, "alb_config.main.id"),
     ));
     fresh
-        .run(&["import", "-no-color", "alb_config.main", &lb_id])
+        .import("alb_config.main", &lb_id)
         .assert_success("import config");
     for (address, id) in [
         ("alb_ingress.shop", format!("{lb_id}/shop/storefront")),
         ("alb_ingress.blog", format!("{lb_id}/blog/blog")),
     ] {
         fresh
-            .run(&["import", "-no-color", address, &id])
+            .import(address, &id)
             .assert_success(&format!("import {address}"));
     }
     fresh.assert_plan_empty();
@@ -597,12 +597,7 @@ fn ingress_import_gives_an_empty_plan() {
         ),
     )
     .unwrap();
-    let missing = fresh.run(&[
-        "import",
-        "-no-color",
-        "alb_ingress.x",
-        &format!("{lb_id}/none/none"),
-    ]);
+    let missing = fresh.import("alb_ingress.x", &format!("{lb_id}/none/none"));
     missing.assert_failure_containing("Nothing to import");
 }
 
