@@ -2,7 +2,7 @@
 //! `acl` as it exists (refresh and import), and the ACL part of the config plan.
 //!
 //! An `acl` block with `entries` makes the provider manage one ACL per listener, named
-//! `acl-<config>-<port>` and tagged with the config's ownership tags plus
+//! `acl-<config>-<port>` (`-quic` appended on QUIC) and tagged with the config's ownership tags plus
 //! `alb.terraform/resource = acl` and `alb.terraform/key = acl:<listener>` (found again by these
 //! tags, so a create interrupted after `CreateAcl` is adopted). An `acl` block with `acl_ids`
 //! binds existing ACLs, which are never changed or deleted.
@@ -28,7 +28,7 @@ use crate::diff::{AclRef, ActualAcl, ActualListener, ActualLoadBalancer, Listene
 use crate::ownership::{
     config_tags, owns_config_object, ResourceKind, Tags, TAG_KEY, TAG_RESOURCE,
 };
-use crate::spec::Edition;
+use crate::spec::{Edition, ListenerProtocol};
 
 /// ACLs bound to one listener at most.
 pub const MAX_ACLS_PER_LISTENER: usize = 3;
@@ -42,11 +42,15 @@ pub fn acl_key(listener: ListenerKey) -> String {
     format!("acl:{listener}")
 }
 
-/// The AclName of the managed ACL of a listener on `port` of config `config`:
-/// `acl-<config>-<port>`, characters outside letters, digits, `.`, `_` and `-` replaced by `-`
-/// and the config part shortened to fit 128 characters (AclName rules).
-pub fn acl_name(config: &str, port: u16) -> String {
-    let suffix = format!("-{port}");
+/// The AclName of the managed ACL of `listener` of config `config`: `acl-<config>-<port>`
+/// (`-quic` appended for a QUIC listener, which may share its port with an HTTPS one),
+/// characters outside letters, digits, `.`, `_` and `-` replaced by `-` and the config part
+/// shortened to fit 128 characters (AclName rules).
+pub fn acl_name(config: &str, listener: ListenerKey) -> String {
+    let suffix = match listener.protocol {
+        ListenerProtocol::Quic => format!("-{}-quic", listener.port),
+        _ => format!("-{}", listener.port),
+    };
     let keep = MAX_NAME - "acl-".len() - suffix.len();
     let middle: String = config
         .chars()
@@ -231,7 +235,7 @@ fn plan_entries(
         plan.create.push(OpKind::CreateAcl {
             listener: l.key,
             key: key.clone(),
-            name: acl_name(config, l.key.port),
+            name: acl_name(config, l.key),
             tags: acl_tags(cluster_id, config, l.key),
         });
         let acl = AclRef { key, id: None };
@@ -336,7 +340,7 @@ fn plan_bindings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::{AclType, ListenerProtocol};
+    use crate::spec::AclType;
 
     #[test]
     fn single_addresses_are_host_cidrs() {
@@ -348,12 +352,17 @@ mod tests {
 
     #[test]
     fn names_follow_the_acl_name_rules() {
-        assert_eq!(acl_name("web-alb", 443), "acl-web-alb-443");
-        assert_eq!(acl_name("shop/web alb", 80), "acl-shop-web-alb-80");
-        let long = acl_name(&"x".repeat(300), 8080);
+        let key = ListenerKey::new(ListenerProtocol::Https, 443);
+        let http = |port| ListenerKey::new(ListenerProtocol::Http, port);
+        assert_eq!(acl_name("web-alb", key), "acl-web-alb-443");
+        assert_eq!(
+            acl_name("web-alb", ListenerKey::new(ListenerProtocol::Quic, 443)),
+            "acl-web-alb-443-quic"
+        );
+        assert_eq!(acl_name("shop/web alb", http(80)), "acl-shop-web-alb-80");
+        let long = acl_name(&"x".repeat(300), http(8080));
         assert_eq!(long.len(), 128);
         assert!(long.ends_with("-8080"));
-        let key = ListenerKey::new(ListenerProtocol::Https, 443);
         assert_eq!(acl_key(key), "acl:HTTPS:443");
         assert_eq!(acl_tags("c1", "web", key)[TAG_KEY], "acl:HTTPS:443");
         assert_eq!(acl_tags("c1", "web", key)[TAG_RESOURCE], "acl");
