@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use acceptance_tests::mock::{MockConfig, MockServer};
+use acceptance_tests::mock::{Faults, MockConfig, MockServer};
 use alb_api::acl::CreateAclRequest;
 use alb_api::{Client, ClientConfig, Credentials, RetryPolicy, WaitOptions};
 use model::diff::ActualLoadBalancer;
@@ -457,4 +457,76 @@ async fn listener_acls_are_created_changed_rebound_and_deleted() {
     println!("delete with ACLs: {} calls", report.calls);
     assert_eq!(acls_in_mock(&server).keys().collect::<Vec<_>>(), [&foreign]);
     assert_eq!(owned(&server, "Acls"), 0);
+}
+
+/// ACL creation, entry batches (45 entries → 3 calls), an entry change and deletion under
+/// throttling, 5xx and dropped responses: converged each time, one ACL, no entry twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn listener_acls_converge_under_faults_without_duplicates() {
+    let server = MockServer::start(
+        MockConfig::default().async_delay_ms(20).seed(7).faults(
+            Faults::none()
+                .throttle_rate(0.3)
+                .error_rate(0.1)
+                .drop_rate(0.1),
+        ),
+    )
+    .expect("mock");
+    let r = reconciler(&server);
+    let cancel = CancellationToken::new();
+    let entries = |from: usize| -> Vec<String> {
+        let mut e: Vec<String> = (from..from + 45)
+            .map(|i| format!("10.1.{i}.0/24"))
+            .collect();
+        e.sort();
+        e
+    };
+    let listeners = |e: &[String]| json!([{"port": 80, "protocol": "HTTP", "acl": {"type": "White", "entries": e}}]);
+
+    let desired = expand_config(&spec(listeners(&entries(0)), json!({}))).expect("expand");
+    let ops = plan_config_ops(&desired, None, CLUSTER);
+    let report = r
+        .execute(None, &ops, &cancel)
+        .await
+        .expect("create under faults");
+    let lb_id = report.created_load_balancer.clone().expect("lb created");
+    let managed = report.acls["acl:HTTP:80"].clone();
+    let actual = observe(&r, &lb_id).await;
+    assert!(plan_config_ops(&desired, Some(&actual), CLUSTER).is_empty());
+    let acls = acls_in_mock(&server);
+    assert_eq!(acls.keys().collect::<Vec<_>>(), [&managed], "one ACL");
+    assert_eq!(acls[&managed].1, entries(0));
+
+    converge(
+        &r,
+        &lb_id,
+        listeners(&entries(10)),
+        &["AddAclEntries", "RemoveAclEntries"],
+    )
+    .await;
+    assert_eq!(acls_in_mock(&server)[&managed].1, entries(10));
+
+    let actual = observe(&r, &lb_id).await;
+    r.delete_config(&actual, &cancel)
+        .await
+        .expect("delete under faults");
+    assert_eq!(owned(&server, "Acls"), 0);
+
+    let counters = server.counters();
+    let metrics = r.client().metrics();
+    println!(
+        "ACLs under faults: {} calls to the mock ({} throttled, {} 5xx, {} dropped); {} logical calls in {} attempts",
+        counters.total_calls,
+        counters.faults.throttled,
+        counters.faults.server_errors,
+        counters.faults.dropped,
+        metrics.total_calls(),
+        metrics.total_attempts()
+    );
+    assert!(counters.faults.throttled > 0 && counters.faults.server_errors > 0);
+    assert!(counters.faults.dropped > 0);
+    assert!(
+        metrics.total_attempts() > metrics.total_calls(),
+        "retries happened"
+    );
 }
