@@ -32,14 +32,16 @@ fmt:
 
 lint: ## rustfmt check and clippy with warnings denied.
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 
+# Every cargo command below selects the whole workspace, so dependencies are built once with one
+# feature set and shared by all of them.
 unit: ## Unit, golden, protocol, mock, client-against-mock and reconcile tests (no Terraform needed).
-	$(CARGO) test --workspace --exclude acceptance-tests
-	$(CARGO) test -p acceptance-tests --lib --bins --test 'mock_*' --test 'client_*' --test 'reconcile_*'
+	$(CARGO) test --workspace
 
-testacc: build terraform-1.0 $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## Acceptance tests with real Terraform.
-	TF_ACC_TERRAFORM_PATH=$(TERRAFORM) $(CARGO) test -p acceptance-tests --test acceptance
+testacc: terraform-1.0 $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## Acceptance tests with real Terraform.
+	$(CARGO) test --workspace --no-run  # builds target/debug/terraform-provider-alb as `unit` does
+	TF_ACC_TERRAFORM_PATH=$(TERRAFORM) $(CARGO) test --workspace --features acceptance-tests/terraform --test acceptance
 
 test: lint unit testacc ## Everything CI runs.
 

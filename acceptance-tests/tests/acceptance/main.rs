@@ -1,6 +1,8 @@
 //! Acceptance tests: the real Terraform CLI against the built provider binary.
 //!
-//! Run with `make testacc` (builds the binaries first). `TF_ACC_TERRAFORM_PATH` picks the CLI.
+//! Run with `make testacc` (builds the binaries first); by hand, `cargo test --workspace --features
+//! acceptance-tests/terraform --test acceptance` after the provider is built.
+//! `TF_ACC_TERRAFORM_PATH` picks the CLI.
 
 mod cli;
 mod config_acl;
