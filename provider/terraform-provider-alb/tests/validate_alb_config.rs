@@ -217,6 +217,12 @@ fn cases() -> Vec<(&'static str, Value, &'static str, &'static str)> {
         ),
         (
             "listener[0].acl.entries",
+            strs(&["10.0.0.0/8", "2001:db8::/32"]),
+            "Invalid ACL entry",
+            "listener[0].acl.entries[1]",
+        ),
+        (
+            "listener[0].acl.entries",
             many(501, &|i| format!("10.{}.{}.0/24", i / 256, i % 256)),
             "Too many ACL entries",
             "listener[0].acl.entries",

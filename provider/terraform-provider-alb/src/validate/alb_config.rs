@@ -4,7 +4,7 @@ use tfplugin::diag::Diagnostics;
 use tfplugin::value::Value;
 
 use super::check::{count, each, format, int_range, length, one_of, only_when, unique, Node};
-use super::formats::{is_ip_or_cidr, is_lb_name};
+use super::formats::{is_ipv4_or_cidr, is_lb_name};
 use super::{listeners, timeouts};
 
 /// Checks every rule of the `alb_config` contract that needs no API call. Unknown values pass.
@@ -215,8 +215,9 @@ fn acl(d: &mut Diagnostics, acl: &Node, max_entries: usize) {
             d,
             entry,
             "ACL entry",
-            is_ip_or_cidr,
-            "an IP address or CIDR block",
+            is_ipv4_or_cidr,
+            "an IPv4 address or CIDR block (the ACL the provider manages is an IPv4 ACL; bind \
+             IPv6 ACLs through `acl_ids`)",
         );
     });
     count(d, &ids, "ACL ids", 0, 3);

@@ -71,6 +71,12 @@ pub fn is_ip_or_cidr(s: &str) -> bool {
     })
 }
 
+/// An IPv4 address or CIDR block (`10.0.0.1`, `10.0.0.0/8`).
+pub fn is_ipv4_or_cidr(s: &str) -> bool {
+    let addr = s.split_once('/').map_or(s, |(addr, _)| addr);
+    addr.parse::<std::net::Ipv4Addr>().is_ok() && is_ip_or_cidr(s)
+}
+
 /// An HTTP header name as ALB accepts it: 1–40 characters `[A-Za-z0-9_-]`.
 pub fn is_header_name(s: &str) -> bool {
     (1..=40).contains(&s.len())
@@ -140,6 +146,10 @@ mod tests {
             "2001:db8::/129",
         ] {
             assert!(!is_ip_or_cidr(bad), "{bad}");
+        }
+        assert!(is_ipv4_or_cidr("10.0.0.0/8") && is_ipv4_or_cidr("192.168.1.1"));
+        for bad in ["::1", "2001:db8::/32", "10.0.0.0/33", "host"] {
+            assert!(!is_ipv4_or_cidr(bad), "{bad}");
         }
     }
 

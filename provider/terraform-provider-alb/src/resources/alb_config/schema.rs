@@ -248,7 +248,7 @@ fn acl() -> Block {
         ))
         .attr(opt_str_list(
             "entries",
-            "Source CIDRs or IP addresses (AlbConfig `aclEntries`): at most 300 on `Basic`, 500 otherwise.",
+            "Source IPv4 CIDRs or addresses (AlbConfig `aclEntries`), kept in an IPv4 ACL the provider manages: at most 300 on `Basic`, 500 otherwise.",
         ))
         .attr(opt_str_list(
             "acl_ids",
