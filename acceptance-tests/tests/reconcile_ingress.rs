@@ -131,7 +131,8 @@ fn ingress(name: &str, order: i64, lb_id: &str, version: u8) -> DesiredIngress {
 }
 
 async fn observe(r: &Reconciler, lb_id: &str, d: &DesiredIngress) -> ActualIngress {
-    r.observe_ingress(lb_id, &d.id, CONFIG)
+    let listeners = r.listener_ids(lb_id).await.expect("listeners");
+    r.observe_ingress(lb_id, &listeners, &d.id, CONFIG)
         .await
         .expect("observe ingress")
 }

@@ -37,7 +37,7 @@ use crate::ownership::{
 };
 use crate::priority::{ExistingRule, MAX_PRIORITY};
 use crate::render::{canonical_actions, canonical_conditions};
-use crate::spec::AclType;
+use crate::spec::{AclType, MemberMode};
 
 /// Rules per CreateRules / UpdateRulesAttribute / DeleteRules call.
 pub const RULE_BATCH: usize = 10;
@@ -78,6 +78,8 @@ pub struct ActualServerGroup {
     pub attributes: ServerGroupAttributes,
     /// Servers (those in status `Removing` left out).
     pub members: Vec<Member>,
+    /// Member mode, from the server group type (`Instance` = node ports).
+    pub member_mode: MemberMode,
     /// Tags.
     pub tags: Tags,
 }

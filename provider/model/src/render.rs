@@ -204,8 +204,8 @@ impl ActualServerGroup {
         self.tags.get(TAG_KEY).map_or("", String::as_str)
     }
 
-    /// The computed view of this group; `member_mode` comes from its server group type.
-    pub fn view(&self, member_mode: MemberMode) -> GroupView {
+    /// The computed view of this group.
+    pub fn view(&self) -> GroupView {
         let key = self.key();
         let (service, port) = key.split_once(':').unwrap_or((key, ""));
         let mut members = self.members.clone();
@@ -217,7 +217,7 @@ impl ActualServerGroup {
             name: self.name.clone(),
             protocol: self.attributes.protocol,
             scheduler: self.attributes.scheduler,
-            member_mode,
+            member_mode: self.member_mode,
             attributes: self.attributes.flat(),
             members,
         }
@@ -358,6 +358,7 @@ mod tests {
             name: d.name.clone(),
             attributes,
             members: Vec::new(),
+            member_mode: MemberMode::Ip,
             tags: ingress_tags(
                 "c",
                 "alb-1",
@@ -366,7 +367,7 @@ mod tests {
                 &d.key,
             ),
         };
-        assert_eq!(d.view(), a.view(MemberMode::Ip));
+        assert_eq!(d.view(), a.view());
         assert_eq!(a.key(), "api:http");
     }
 }

@@ -51,8 +51,6 @@ pub struct Observed<'a> {
     pub listeners: &'a ConfigListeners,
     /// Every rule on the load balancer and the ingress's server groups.
     pub actual: &'a ActualIngress,
-    /// Member mode of each server group by key (from its server group type; `ip` when absent).
-    pub member_modes: &'a BTreeMap<String, MemberMode>,
 }
 
 /// A reconstructed spec and how its expansion differs from what exists (empty = exactly).
@@ -455,7 +453,6 @@ impl Parts {
             .min()
             .map(|p| i64::from(p.saturating_sub(1) / BAND_WIDTH + 1))
             .filter(|&o| o != 10);
-        let modes = o.member_modes;
         Self {
             alb_config_id: o.alb_config_id.to_owned(),
             id: o.id.clone(),
@@ -464,9 +461,7 @@ impl Parts {
             use_regex,
             rules,
             forward_paths,
-            backend_defaults: owned.groups.first().and_then(|g| {
-                backend_defaults(g, modes.get(g.key()).copied().unwrap_or(MemberMode::Ip))
-            }),
+            backend_defaults: owned.groups.first().copied().and_then(backend_defaults),
             default_backend,
             canary,
             used: owned.rules.iter().map(|r| r.listener).collect(),
@@ -783,8 +778,9 @@ fn canary_spec(canary: &ActualRule, base: &ActualRule) -> CanarySpec {
 }
 
 /// `backend_defaults` from a server group's attributes, `None` when everything is default.
-fn backend_defaults(g: &ActualServerGroup, mode: MemberMode) -> Option<BackendDefaults> {
+fn backend_defaults(g: &ActualServerGroup) -> Option<BackendDefaults> {
     let a = &g.attributes;
+    let mode = g.member_mode;
     let spec = BackendDefaults {
         protocol: (a.protocol != BackendProtocol::Http).then_some(a.protocol),
         scheduler: (a.scheduler != Scheduler::Wrr).then_some(a.scheduler),
@@ -889,16 +885,9 @@ fn compare(
         .map(|g| (g.key.clone(), g.view()))
         .collect();
     for g in &owned.groups {
-        let mode = o
-            .member_modes
-            .get(g.key())
-            .copied()
-            .unwrap_or(MemberMode::Ip);
         match want.get(g.key()) {
             None => out.push(format!("server group {:?} would be deleted", g.key())),
-            Some(w) if *w != g.view(mode) => {
-                out.push(format!("server group {:?} differs", g.key()))
-            }
+            Some(w) if *w != g.view() => out.push(format!("server group {:?} differs", g.key())),
             Some(_) => {}
         }
     }

@@ -7,7 +7,7 @@ use model::desired::{DesiredIngress, IngressId, ListenerKey, Member, ServerType}
 use model::diff::{ActualIngress, ActualRule, ActualServerGroup, GroupRef, OpKind};
 use model::ownership::{ingress_tags, ResourceKind, Tags, TAG_KEY};
 use model::priority::ExistingRule;
-use model::spec::IngressSpec;
+use model::spec::{IngressSpec, MemberMode};
 use model::{
     check_clashes, expand_ingress, plan_ingress_ops, ConfigListeners, ExpandError, Members, Op,
 };
@@ -112,6 +112,7 @@ impl Sim {
                     name: group.name.clone(),
                     attributes: group.attributes.clone(),
                     members: Vec::new(),
+                    member_mode: group.member_mode,
                     tags: tags.clone(),
                 });
             }
@@ -567,6 +568,7 @@ fn foreign_objects_are_never_touched() {
             name: "x".into(),
             attributes: d.server_groups[0].attributes.clone(),
             members: vec![member(9, 100)],
+            member_mode: MemberMode::Ip,
             tags: group_tags,
         }],
     };

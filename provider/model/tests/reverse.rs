@@ -10,7 +10,7 @@ use model::desired::{DesiredIngress, IngressId, Member, ServerType};
 use model::diff::{ActualIngress, ActualRule, ActualServerGroup};
 use model::ownership::{ingress_tags, ResourceKind, Tags};
 use model::reverse::{spec_from_actual, Observed, Reconstruction};
-use model::spec::{ConfigSpec, IngressSpec, MemberMode};
+use model::spec::{ConfigSpec, IngressSpec};
 use model::{expand_config, expand_ingress, ConfigListeners, Members};
 use serde::Deserialize;
 use serde_json::json;
@@ -78,6 +78,7 @@ fn fake_actual(d: &DesiredIngress) -> ActualIngress {
             name: g.name.clone(),
             attributes: g.attributes.clone(),
             members: g.members.clone(),
+            member_mode: g.member_mode,
             tags: ingress_tags(CLUSTER, &d.config, &d.id, ResourceKind::ServerGroup, &g.key),
         })
         .collect();
@@ -94,18 +95,12 @@ fn reconstruct(
 ) -> (DesiredIngress, Reconstruction) {
     let desired = expand_ingress(spec, listeners, members).expect("expands");
     let actual = fake_actual(&desired);
-    let modes: BTreeMap<String, MemberMode> = desired
-        .server_groups
-        .iter()
-        .map(|g| (g.key.clone(), g.member_mode))
-        .collect();
     let id = IngressId::new(&spec.namespace, &spec.name);
     let r = spec_from_actual(&Observed {
         alb_config_id: &spec.alb_config_id,
         id: &id,
         listeners,
         actual: &actual,
-        member_modes: &modes,
     });
     (desired, r)
 }
@@ -268,7 +263,6 @@ fn unexplainable_objects_are_reported() {
         id: &id,
         listeners: &listeners(),
         actual: &actual,
-        member_modes: &BTreeMap::new(),
     });
     assert!(
         r.differences.iter().any(|d| d.contains("not recognised")),

@@ -104,6 +104,15 @@ pub(crate) fn server_group_type(mode: MemberMode) -> &'static str {
     }
 }
 
+/// The member mode of a server group of type `kind` (inverse of [`server_group_type`]; `Ip`
+/// for any type other than `Instance`).
+pub(crate) fn member_mode_from_api(kind: Option<&str>) -> MemberMode {
+    match kind {
+        Some("Instance") => MemberMode::NodePort,
+        _ => MemberMode::Ip,
+    }
+}
+
 // ------------------------------------------------------------------------------------------------
 // Rule conditions
 // ------------------------------------------------------------------------------------------------
@@ -1318,5 +1327,9 @@ mod tests {
         assert!(parse_enum::<HttpMethod>("method", "BREW").is_err());
         assert_eq!(backend_protocol_from_api("gRPC"), Ok(BackendProtocol::Grpc));
         assert_eq!(server_group_type(MemberMode::NodePort), "Instance");
+        for mode in [MemberMode::Ip, MemberMode::NodePort] {
+            assert_eq!(member_mode_from_api(Some(server_group_type(mode))), mode);
+        }
+        assert_eq!(member_mode_from_api(None), MemberMode::Ip);
     }
 }

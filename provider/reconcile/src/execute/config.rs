@@ -72,7 +72,7 @@ impl Run<'_> {
                 .update_load_balancer_attribute(&request, Some(token))
                 .await?
                 .job_id;
-            client.wait_for_job(job.as_deref(), self.wait()).await?;
+            self.job_done(job).await?;
         }
         let protected = actual
             .deletion_protection_config
@@ -109,7 +109,7 @@ impl Run<'_> {
                     .disable_load_balancer_access_log(&request, Some(&t))
                     .await?
                     .job_id;
-                client.wait_for_job(job.as_deref(), self.wait()).await?;
+                self.job_done(job).await?;
             }
             if let Some(log) = &lb.access_log {
                 self.enable_access_log(id, log, token).await?;
@@ -167,10 +167,7 @@ impl Run<'_> {
             .enable_load_balancer_access_log(&request, Some(&t))
             .await?
             .job_id;
-        self.client()
-            .wait_for_job(job.as_deref(), self.wait())
-            .await?;
-        Ok(())
+        self.job_done(job).await
     }
 
     /// `CreateServerGroup` for a listener's placeholder, wait `Available`.
@@ -217,9 +214,7 @@ impl Run<'_> {
         let response = self.client().create_listener(&request, Some(token)).await?;
         let id = response.listener_id;
         self.created_listener(listener.key, &id);
-        self.client()
-            .wait_for_job(response.job_id.as_deref(), self.wait())
-            .await?;
+        self.job_done(response.job_id).await?;
         let extra = listener.attributes.certificate_ids.iter().skip(1).cloned();
         self.change_certificates(&id, extra.collect(), true, token)
             .await?;
@@ -257,9 +252,7 @@ impl Run<'_> {
             .update_listener_attribute(&request, Some(token))
             .await?
             .job_id;
-        self.client()
-            .wait_for_job(job.as_deref(), self.wait())
-            .await?;
+        self.job_done(job).await?;
         let new = wanted
             .into_iter()
             .filter(|c| !current.contains(c))
@@ -327,8 +320,7 @@ impl Run<'_> {
                 .await?
                 .job_id
         };
-        client.wait_for_job(job.as_deref(), self.wait()).await?;
-        Ok(())
+        self.job_done(job).await
     }
 }
 

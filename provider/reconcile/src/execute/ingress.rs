@@ -137,10 +137,7 @@ impl Run<'_> {
             .update_server_group_attribute(&request, Some(token))
             .await?
             .job_id;
-        self.client()
-            .wait_for_job(job.as_deref(), self.wait())
-            .await?;
-        Ok(())
+        self.job_done(job).await
     }
 
     /// `CreateRules` on one listener (tags included), job awaited; records the new ids.

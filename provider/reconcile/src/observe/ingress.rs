@@ -1,6 +1,8 @@
 //! Observation of an `alb_ingress`: every rule on the load balancer's listeners and the server
 //! groups (with their members) owned by the ingress.
 
+use std::collections::BTreeMap;
+
 use alb_api::batch::split_batches;
 use alb_api::rule::{ListRulesRequest, Rule};
 use alb_api::server_group::{ListServerGroupServersRequest, ListServerGroupsRequest, ServerGroup};
@@ -10,7 +12,8 @@ use model::ownership::{ingress_tags, ResourceKind, Tags, TAG_CLUSTER, TAG_INGRES
 
 use super::tag_filter;
 use crate::convert::{
-    action_from_api, condition_from_api, group_attributes_from_api, member_from_api, tags_from_api,
+    action_from_api, condition_from_api, group_attributes_from_api, member_from_api,
+    member_mode_from_api, tags_from_api,
 };
 use crate::error::ConvertError;
 use crate::{ReconcileError, Reconciler};
@@ -19,12 +22,14 @@ use crate::{ReconcileError, Reconciler};
 const LISTENERS_PER_CALL: usize = 20;
 
 impl Reconciler {
-    /// Every rule on the load balancer's listeners (any owner: foreign rules occupy
-    /// priorities) and the server groups owned by `ingress` in this cluster (tags cluster +
-    /// ingress + `server-group`, as the plan's ownership test; `config` only labels the logs).
+    /// Every rule on the load balancer's `listeners` (ids by key, from
+    /// [`Reconciler::listener_ids`]; any owner: foreign rules occupy priorities) and the server
+    /// groups owned by `ingress` in this cluster (tags cluster + ingress + `server-group`, as the
+    /// plan's ownership test; `lb_id` and `config` only label the logs).
     pub async fn observe_ingress(
         &self,
         lb_id: &str,
+        listeners: &BTreeMap<ListenerKey, String>,
         ingress: &IngressId,
         config: &str,
     ) -> Result<ActualIngress, ReconcileError> {
@@ -32,13 +37,7 @@ impl Reconciler {
             rules: Vec::new(),
             server_groups: self.owned_groups(ingress).await?,
         };
-        let listeners: Vec<(ListenerKey, String)> = self
-            .list_listeners(lb_id)
-            .await?
-            .into_iter()
-            .map(|(key, l)| (key, l.listener_id))
-            .collect();
-        let ids: Vec<String> = listeners.iter().map(|(_, id)| id.clone()).collect();
+        let ids: Vec<String> = listeners.values().cloned().collect();
         for chunk in split_batches(&ids, LISTENERS_PER_CALL) {
             let rules = self
                 .client
@@ -48,7 +47,7 @@ impl Reconciler {
                 })
                 .await?;
             for r in rules {
-                let Some((key, _)) = listeners.iter().find(|(_, id)| *id == r.listener_id) else {
+                let Some((key, _)) = listeners.iter().find(|(_, id)| **id == r.listener_id) else {
                     continue;
                 };
                 let rule = actual_rule(&r, *key, &actual);
@@ -130,6 +129,7 @@ fn actual_group(
         attributes: group_attributes_from_api(&g)?,
         name: g.server_group_name.unwrap_or_default(),
         tags: tags_from_api(&g.tags),
+        member_mode: member_mode_from_api(g.server_group_type.as_deref()),
         id: g.server_group_id,
         members,
     })

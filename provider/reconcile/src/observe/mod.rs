@@ -4,6 +4,8 @@ mod acl;
 mod config;
 pub(crate) mod ingress;
 
+use std::collections::BTreeMap;
+
 use alb_api::common::Tag;
 use alb_api::listener::{ListListenersRequest, Listener};
 use model::desired::ListenerKey;
@@ -34,6 +36,20 @@ impl Reconciler {
                     None
                 }
             })
+            .collect())
+    }
+
+    /// The ids of the load balancer's listeners by key (see [`Self::list_listeners`]): what
+    /// [`Self::observe_ingress`] reads rules from.
+    pub async fn listener_ids(
+        &self,
+        lb_id: &str,
+    ) -> Result<BTreeMap<ListenerKey, String>, ReconcileError> {
+        Ok(self
+            .list_listeners(lb_id)
+            .await?
+            .into_iter()
+            .map(|(key, l)| (key, l.listener_id))
             .collect())
     }
 }

@@ -1,24 +1,19 @@
-//! What plan, apply and read look at on the load balancer: its edition and listeners, the
-//! ingress's actual rules and server groups (through the reconciler) and the member mode of
-//! each group (its server group type).
+//! What plan, apply and read look at on the load balancer: its edition and listeners (read
+//! once and handed to the reconciler), and the ingress's actual rules and server groups, each
+//! group with its member mode (through the reconciler).
 
 use std::collections::BTreeMap;
 
-use alb_api::listener::ListListenersRequest;
 use alb_api::load_balancer::LoadBalancerIdRequest;
-use alb_api::server_group::ListServerGroupsRequest;
-use alb_api::{Client, NotFoundExt};
+use alb_api::NotFoundExt;
 use model::desired::{IngressId, ListenerKey};
 use model::diff::{ActualIngress, ActualRule, ActualServerGroup};
 use model::ownership::{owns, ResourceKind, TAG_CONFIG, TAG_RESOURCE};
-use model::spec::{Edition, MemberMode};
+use model::spec::Edition;
 use model::ConfigListeners;
 use reconcile::{ReconcileError, Reconciler};
 
 use super::decode::IngressRef;
-
-/// Server group ids per `ListServerGroups` call.
-const GROUPS_PER_CALL: usize = 20;
 
 /// The load balancer as the ingress sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,10 +41,11 @@ impl LoadBalancer {
 
 /// The load balancer `lb_id` (`None` when it does not exist) with its listeners.
 pub(crate) async fn load_balancer(
-    client: &Client,
+    reconciler: &Reconciler,
     lb_id: &str,
 ) -> Result<Option<LoadBalancer>, ReconcileError> {
-    let Some(lb) = client
+    let Some(lb) = reconciler
+        .client()
         .get_load_balancer_attribute(&LoadBalancerIdRequest::new(lb_id))
         .await
         .ok_if_not_found()?
@@ -66,22 +62,10 @@ pub(crate) async fn load_balancer(
         .load_balancer_edition
         .and_then(|e| serde_json::from_value(serde_json::Value::String(e)).ok())
         .unwrap_or(Edition::Standard);
-    let listeners = client
-        .list_all(ListListenersRequest {
-            load_balancer_ids: vec![lb_id.to_owned()],
-            ..Default::default()
-        })
-        .await?
-        .into_iter()
-        .filter_map(|l| {
-            let key = format!("{}:{}", l.listener_protocol, l.listener_port);
-            Some((key.parse().ok()?, l.listener_id))
-        })
-        .collect();
     Ok(Some(LoadBalancer {
         config,
         edition,
-        listeners,
+        listeners: reconciler.listener_ids(lb_id).await?,
     }))
 }
 
@@ -96,8 +80,6 @@ pub(crate) struct Observation {
     pub lb: LoadBalancer,
     /// Every rule on its listeners and the ingress's server groups.
     pub actual: ActualIngress,
-    /// Member mode of each owned server group, by key.
-    pub member_modes: BTreeMap<String, MemberMode>,
 }
 
 impl Observation {
@@ -142,48 +124,16 @@ pub(crate) async fn observe(
     reconciler: &Reconciler,
     ingress: &IngressRef,
 ) -> Result<Option<Observation>, ReconcileError> {
-    let Some(lb) = load_balancer(reconciler.client(), &ingress.lb_id).await? else {
+    let Some(lb) = load_balancer(reconciler, &ingress.lb_id).await? else {
         return Ok(None);
     };
     let actual = reconciler
-        .observe_ingress(&ingress.lb_id, &ingress.id, &lb.config)
+        .observe_ingress(&ingress.lb_id, &lb.listeners, &ingress.id, &lb.config)
         .await?;
-    let cluster_id = reconciler.cluster_id().to_owned();
-    let groups = owned_groups(&actual, &cluster_id, &ingress.id);
-    let member_modes = member_modes(reconciler.client(), &groups).await?;
     Ok(Some(Observation {
         ingress: ingress.clone(),
-        cluster_id,
+        cluster_id: reconciler.cluster_id().to_owned(),
         lb,
         actual,
-        member_modes,
     }))
-}
-
-/// Member mode of each group by key, from its server group type (`Instance` = node ports).
-async fn member_modes(
-    client: &Client,
-    groups: &[&ActualServerGroup],
-) -> Result<BTreeMap<String, MemberMode>, ReconcileError> {
-    let keys: BTreeMap<&str, &str> = groups.iter().map(|g| (g.id.as_str(), g.key())).collect();
-    let ids: Vec<String> = keys.keys().map(|id| (*id).to_owned()).collect();
-    let mut modes = BTreeMap::new();
-    for chunk in ids.chunks(GROUPS_PER_CALL) {
-        let listed = client
-            .list_all(ListServerGroupsRequest {
-                server_group_ids: chunk.to_vec(),
-                ..Default::default()
-            })
-            .await?;
-        for g in listed {
-            let mode = match g.server_group_type.as_deref() {
-                Some("Instance") => MemberMode::NodePort,
-                _ => MemberMode::Ip,
-            };
-            if let Some(key) = keys.get(g.server_group_id.as_str()) {
-                modes.insert((*key).to_owned(), mode);
-            }
-        }
-    }
-    Ok(modes)
 }

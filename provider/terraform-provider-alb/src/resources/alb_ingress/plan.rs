@@ -108,7 +108,7 @@ async fn expand(
     };
     let lb = match &reconciler {
         None => None,
-        Some(r) => match observe::load_balancer(r.client(), lb_id).await {
+        Some(r) => match observe::load_balancer(r, lb_id).await {
             Ok(lb) => lb,
             Err(e) => {
                 diagnostics.push(api::diagnostic_from(&e, &what));
@@ -132,8 +132,11 @@ async fn expand(
             return Computed::unknown();
         }
     };
-    if let (Some(r), Some(_)) = (&reconciler, &lb) {
-        match r.observe_ingress(lb_id, &desired.id, &desired.config).await {
+    if let (Some(r), Some(lb)) = (&reconciler, &lb) {
+        match r
+            .observe_ingress(lb_id, &lb.listeners, &desired.id, &desired.config)
+            .await
+        {
             Ok(actual) => {
                 if let Some(d) = clashes(&desired, &actual, cluster_id) {
                     diagnostics.push(d);

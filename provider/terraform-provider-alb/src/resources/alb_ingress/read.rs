@@ -90,7 +90,6 @@ async fn import_state(
         id: &ingress.id,
         listeners: &listeners,
         actual: &o.actual,
-        member_modes: &o.member_modes,
     });
     if !rebuilt.differences.is_empty() {
         diagnostics.push(Diagnostic::warning(

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use model::desired::{DesiredIngress, ListenerKey, Member, ServerType};
 use model::render::{GroupView, RuleView};
-use model::spec::MemberMode;
 use tfplugin::value::Value;
 
 use super::observe::{LoadBalancer, Observation};
@@ -137,14 +136,7 @@ pub(crate) fn observed(o: &Observation) -> Computed {
         server_groups: Value::List(
             groups
                 .into_iter()
-                .map(|g| {
-                    let mode = o
-                        .member_modes
-                        .get(g.key())
-                        .copied()
-                        .unwrap_or(MemberMode::Ip);
-                    group_value(&g.view(mode), Value::from(g.id.as_str()))
-                })
+                .map(|g| group_value(&g.view(), Value::from(g.id.as_str())))
                 .collect(),
         ),
     }
