@@ -10,6 +10,7 @@ mod config_lifecycle;
 mod foundation;
 mod ingress_lifecycle;
 mod smoke;
+mod unreachable;
 mod validation;
 
 use acceptance_tests::harness::Workdir;

@@ -12,6 +12,7 @@ pub mod error;
 pub mod expand;
 pub mod ownership;
 pub mod priority;
+pub mod references;
 pub mod render;
 pub mod reverse;
 pub mod spec;

@@ -7,6 +7,7 @@ mod state;
 
 pub use schema::schema;
 pub use settings::{
-    env, resolve, KubernetesSettings, ProviderSettings, Resolution, Secret, DEFAULT_CLUSTER_ID,
+    env, resolve, ApiTimeouts, KubernetesSettings, ProviderSettings, Resolution, Secret,
+    DEFAULT_CLUSTER_ID,
 };
 pub use state::SharedSettings;

@@ -62,7 +62,7 @@ impl SharedSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::settings::{KubernetesSettings, Secret};
+    use crate::config::settings::{ApiTimeouts, KubernetesSettings, Secret};
 
     #[test]
     fn deferred_settings_fail_with_the_unknown_attributes() {
@@ -82,6 +82,7 @@ mod tests {
             endpoint: None,
             cluster_id: "default".into(),
             kubernetes: KubernetesSettings::default(),
+            api_timeouts: ApiTimeouts::default(),
         };
         shared.clone().set_ready(settings.clone());
         assert_eq!(shared.get().ok().as_deref(), Some(&settings));

@@ -4,6 +4,7 @@ use tfplugin::diag::Diagnostics;
 use tfplugin::value::Value;
 
 use super::check::{format, Node};
+use super::formats::is_duration;
 
 /// Checks the formats of the provider block (credentials are checked at configure time, when the
 /// environment fallbacks are resolved). Unknown values pass.
@@ -24,6 +25,17 @@ pub fn validate(config: &Value) -> Diagnostics {
         is_http_url,
         "an `http://` or `https://` URL such as `https://10.0.0.1:6443`",
     );
+    if let Some(timeouts) = root.block("api_timeouts") {
+        for name in ["connect", "request", "unreachable", "busy"] {
+            format(
+                &mut d,
+                &timeouts.attr(name),
+                "API timeout",
+                is_duration,
+                "a positive duration such as `5s`, `2m` or `1m30s`",
+            );
+        }
+    }
     d
 }
 

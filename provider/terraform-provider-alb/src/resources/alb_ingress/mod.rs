@@ -9,6 +9,7 @@ mod observe;
 mod plan;
 mod read;
 mod render;
+mod replacing;
 pub mod schema;
 
 use tfplugin::diag::Diagnostics;
@@ -19,6 +20,7 @@ use tfplugin::provider::{
 use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
+use super::run_plans::RunPlans;
 use crate::config::SharedSettings;
 use crate::validate;
 
@@ -29,12 +31,13 @@ pub const TYPE_NAME: &str = "alb_ingress";
 #[derive(Clone, Debug)]
 pub struct AlbIngress {
     settings: SharedSettings,
+    run: RunPlans,
 }
 
 impl AlbIngress {
-    /// The resource, using the provider settings in `settings`.
-    pub fn new(settings: SharedSettings) -> Self {
-        AlbIngress { settings }
+    /// The resource, using the provider settings in `settings` and the plans of this run in `run`.
+    pub fn new(settings: SharedSettings, run: RunPlans) -> Self {
+        AlbIngress { settings, run }
     }
 }
 
