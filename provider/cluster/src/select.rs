@@ -319,6 +319,18 @@ mod tests {
         node(name, "True", json!({}), &format!("cn-hangzhou.{instance}"))
     }
 
+    /// The members of backend (`web`, `port`) in `mode`.
+    fn of_web(
+        port: &str,
+        mode: MemberMode,
+        service: &Service,
+        slices: &[EndpointSlice],
+        nodes: &[Node],
+    ) -> Result<Vec<Member>, BackendError> {
+        let refs: Vec<&EndpointSlice> = slices.iter().collect();
+        members(&request("web", port, mode), Some(service), &refs, nodes)
+    }
+
     fn ids(members: &[Member]) -> Vec<(String, u16)> {
         members
             .iter()
@@ -338,14 +350,7 @@ mod tests {
                 endpoint("10.0.0.2", "n2", Some(true), None),
             ],
         )];
-        let refs: Vec<&EndpointSlice> = slices.iter().collect();
-        let got = members(
-            &request("web", "80", MemberMode::Ip),
-            Some(&web()),
-            &refs,
-            &[],
-        )
-        .unwrap();
+        let got = of_web("80", MemberMode::Ip, &web(), &slices, &[]).unwrap();
         assert_eq!(
             ids(&got),
             vec![
@@ -358,22 +363,10 @@ mod tests {
             .iter()
             .all(|m| m.kind == ServerType::Ip && m.weight == DEFAULT_WEIGHT && m.ip.is_empty()));
         // The same backend named by its port name.
-        let by_name = members(
-            &request("web", "http", MemberMode::Ip),
-            Some(&web()),
-            &refs,
-            &[],
-        )
-        .unwrap();
+        let by_name = of_web("http", MemberMode::Ip, &web(), &slices, &[]).unwrap();
         assert_eq!(by_name, got);
         // The other port of the same slices maps to its own target port.
-        let admin = members(
-            &request("web", "admin", MemberMode::Ip),
-            Some(&web()),
-            &refs,
-            &[],
-        )
-        .unwrap();
+        let admin = of_web("admin", MemberMode::Ip, &web(), &slices, &[]).unwrap();
         assert_eq!(admin.len(), 3);
         assert!(admin.iter().all(|m| m.port == 9001));
     }
@@ -414,14 +407,7 @@ mod tests {
                 vec![endpoint("10.0.0.9", "n1", None, None)],
             ),
         ];
-        let refs: Vec<&EndpointSlice> = slices.iter().collect();
-        let got = members(
-            &request("web", "80", MemberMode::Ip),
-            Some(&web()),
-            &refs,
-            &[],
-        )
-        .unwrap();
+        let got = of_web("80", MemberMode::Ip, &web(), &slices, &[]).unwrap();
         assert_eq!(
             ids(&got),
             vec![("10.0.0.1".into(), 8080), ("10.0.0.4".into(), 8080)]
@@ -441,14 +427,7 @@ mod tests {
             json!([{"port": 8000}]),
             vec![endpoint("10.0.0.1", "n1", None, None)],
         )];
-        let refs: Vec<&EndpointSlice> = slices.iter().collect();
-        let got = members(
-            &request("web", "80", MemberMode::Ip),
-            Some(&svc),
-            &refs,
-            &[],
-        )
-        .unwrap();
+        let got = of_web("80", MemberMode::Ip, &svc, &slices, &[]).unwrap();
         assert_eq!(ids(&got), vec![("10.0.0.1".into(), 8000)]);
     }
 
@@ -462,13 +441,7 @@ mod tests {
                 service: "web".into()
             })
         );
-        let err = members(
-            &request("web", "8443", MemberMode::Ip),
-            Some(&web()),
-            &[],
-            &[],
-        )
-        .unwrap_err();
+        let err = of_web("8443", MemberMode::Ip, &web(), &[], &[]).unwrap_err();
         assert_eq!(
             err.to_string(),
             "Service `shop/web` has no port `8443`; its ports are: 80 (http), 9000 (admin)"
@@ -502,13 +475,7 @@ mod tests {
             // Excluded nodes need no ECS id.
             nodes.push(node(&format!("x{i}"), "True", json!({*label: "true"}), ""));
         }
-        let got = members(
-            &request("web", "http", MemberMode::NodePort),
-            Some(&web()),
-            &[],
-            &nodes,
-        )
-        .unwrap();
+        let got = of_web("http", MemberMode::NodePort, &web(), &[], &nodes).unwrap();
         assert_eq!(
             ids(&got),
             vec![("i-1".into(), 30080), ("i-2".into(), 30080)]
@@ -535,32 +502,19 @@ mod tests {
                 endpoint("10.0.0.3", "n3", Some(false), None),
             ],
         )];
-        let refs: Vec<&EndpointSlice> = slices.iter().collect();
         let nodes = [
             ready_node("n1", "i-1"),
             ready_node("n2", "i-2"),
             ready_node("n3", "i-3"),
         ];
-        let got = members(
-            &request("web", "80", MemberMode::NodePort),
-            Some(&svc),
-            &refs,
-            &nodes,
-        )
-        .unwrap();
+        let got = of_web("80", MemberMode::NodePort, &svc, &slices, &nodes).unwrap();
         assert_eq!(ids(&got), vec![("i-1".into(), 31000)]);
     }
 
     #[test]
     fn nodeport_mode_refuses_cluster_ip_services_and_nodes_without_ecs_id() {
         let svc = service("ClusterIP", "Cluster", json!([{"port": 80}]));
-        let err = members(
-            &request("web", "80", MemberMode::NodePort),
-            Some(&svc),
-            &[],
-            &[],
-        )
-        .unwrap_err();
+        let err = of_web("80", MemberMode::NodePort, &svc, &[], &[]).unwrap_err();
         assert!(
             matches!(err, BackendError::NotNodePort { ref service_type, .. } if service_type == "ClusterIP")
         );
@@ -574,13 +528,7 @@ mod tests {
                 "kind://docker/kind/kind-worker",
             ),
         ];
-        let err = members(
-            &request("web", "80", MemberMode::NodePort),
-            Some(&web()),
-            &[],
-            &nodes,
-        )
-        .unwrap_err();
+        let err = of_web("80", MemberMode::NodePort, &web(), &[], &nodes).unwrap_err();
         assert_eq!(
             err,
             BackendError::NodeWithoutEcsId {
