@@ -5,58 +5,15 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use acceptance_tests::harness::hcl::{MOCK_ACCESS_KEY, MOCK_SECRET_KEY};
+use acceptance_tests::harness::hcl::provider_block_with;
 use acceptance_tests::harness::{provider_block, Workdir};
 use acceptance_tests::mock::{MockConfig, MockServer};
 
-const RESOURCES: &str = r#"
-resource "alb_config" "main" {
-  name   = "web"
-  vpc_id = "vpc-1"
-  zone_mapping {
-    zone_id    = "cn-hangzhou-h"
-    vswitch_id = "vsw-1"
-  }
-  zone_mapping {
-    zone_id    = "cn-hangzhou-i"
-    vswitch_id = "vsw-2"
-  }
-  listener {
-    port     = 80
-    protocol = "HTTP"
-  }
-}
+use crate::plan_checks::{config, ingress};
 
-resource "alb_ingress" "shop" {
-  alb_config_id = alb_config.main.id
-  namespace     = "shop"
-  name          = "storefront"
-  rule {
-    host = "shop.example.com"
-    path {
-      path = "/"
-      backend {
-        service = "web"
-        port    = 80
-      }
-    }
-  }
-}
-"#;
-
-/// A provider block for `endpoint`, with `extra` inside it.
-fn provider(endpoint: &str, extra: &str) -> String {
-    format!(
-        r#"provider "alb" {{
-  region     = "cn-hangzhou"
-  endpoint   = "{endpoint}"
-  access_key = "{MOCK_ACCESS_KEY}"
-  secret_key = "{MOCK_SECRET_KEY}"
-  cluster_id = "c-acc"
-{extra}
-}}
-"#
-    )
+/// An alb_config and an ingress on it (the ingress's plan reads the load balancer).
+fn resources() -> String {
+    format!("{}{}", config(""), ingress("shop", "web", "/", ""))
 }
 
 /// A port nothing listens on.
@@ -83,7 +40,11 @@ fn silent_endpoint() -> String {
 
 /// Runs `terraform plan` and returns how long it took and its output; asserts a clear failure.
 fn failing_plan(wd: &Workdir, endpoint: &str, extra: &str) -> (Duration, String) {
-    wd.write_config(&format!("{}{RESOURCES}", provider(endpoint, extra)));
+    wd.write_config(&format!(
+        "{}{}",
+        provider_block_with(endpoint, extra),
+        resources()
+    ));
     let started = Instant::now();
     let plan = wd.plan(&[]);
     let took = started.elapsed();
@@ -102,7 +63,11 @@ fn failing_plan(wd: &Workdir, endpoint: &str, extra: &str) -> (Duration, String)
 fn plan_against_an_unreachable_endpoint_fails_fast() {
     let mock = MockServer::start(MockConfig::default()).expect("start mock");
     let wd = Workdir::new();
-    wd.write_config(&format!("{}{RESOURCES}", provider_block(&mock.endpoint())));
+    wd.write_config(&format!(
+        "{}{}",
+        provider_block(&mock.endpoint()),
+        resources()
+    ));
     wd.apply(&[]).assert_success("create");
 
     // Refresh of existing resources, connections refused: the default 30 s budget.
@@ -121,13 +86,17 @@ fn plan_against_an_unreachable_endpoint_fails_fast() {
     let (took, _) = failing_plan(
         &wd,
         &silent,
-        "  api_timeouts {\n    request     = \"2s\"\n    unreachable = \"4s\"\n  }",
+        "  api_timeouts {\n    request     = \"2s\"\n    unreachable = \"4s\"\n  }\n",
     );
     eprintln!("plan with unreachable = 4s failed after {took:?}");
     assert!(took < Duration::from_secs(12), "took {took:?}");
 
     // Back to the mock: nothing was lost.
-    wd.write_config(&format!("{}{RESOURCES}", provider_block(&mock.endpoint())));
+    wd.write_config(&format!(
+        "{}{}",
+        provider_block(&mock.endpoint()),
+        resources()
+    ));
     wd.assert_plan_empty();
 }
 
@@ -135,11 +104,12 @@ fn plan_against_an_unreachable_endpoint_fails_fast() {
 fn api_timeouts_are_validated() {
     let wd = Workdir::new();
     wd.write_config(&format!(
-        "{}{RESOURCES}",
-        provider(
+        "{}{}",
+        provider_block_with(
             "http://127.0.0.1:9",
-            "  api_timeouts {\n    unreachable = \"soon\" # <- here\n  }"
-        )
+            "  api_timeouts {\n    unreachable = \"soon\"\n  }\n"
+        ),
+        resources()
     ));
     let out = wd.validate();
     out.assert_failure_containing("Invalid API timeout");

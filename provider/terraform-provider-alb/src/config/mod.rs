@@ -5,9 +5,9 @@ mod schema;
 mod settings;
 mod state;
 
+pub use cluster::KubernetesSettings;
 pub use schema::schema;
 pub use settings::{
-    env, resolve, ApiTimeouts, KubernetesSettings, ProviderSettings, Resolution, Secret,
-    DEFAULT_CLUSTER_ID,
+    env, resolve, ApiTimeouts, ProviderSettings, Resolution, Secret, DEFAULT_CLUSTER_ID,
 };
 pub use state::SharedSettings;

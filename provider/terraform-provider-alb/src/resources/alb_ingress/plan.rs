@@ -288,7 +288,11 @@ fn expand_lenient(
     loop {
         match expand_ingress(spec, &listeners, members) {
             Err(ExpandError::MissingListener { path, listener }) if added.insert(listener) => {
-                let at = attribute_path(&path);
+                let mut at = attribute_path(&path);
+                // A `listen` entry is a block: point at its port, or Terraform shows the resource.
+                if at.to_string().starts_with("listen[") {
+                    at = at.attr("port");
+                }
                 let error = ExpandError::MissingListener { path, listener };
                 let missing = match &planned {
                     Some(Some(PlannedListeners::Known(keys))) if keys.contains(&listener) => None,
@@ -369,7 +373,7 @@ mod tests {
             assert!(w.detail.contains("no listener HTTP:8080"), "{}", w.detail);
             assert_eq!(
                 w.attribute.as_ref().map(ToString::to_string).as_deref(),
-                Some("listen[0]")
+                Some("listen[0].port")
             );
         }
         let adding = PlannedListeners::Known(["HTTP:8080".parse().unwrap()].into());
@@ -386,7 +390,7 @@ mod tests {
             assert_eq!(e.summary, "Listener missing on the load balancer");
             assert_eq!(
                 e.attribute.as_ref().map(ToString::to_string).as_deref(),
-                Some("listen[0]")
+                Some("listen[0].port")
             );
         }
     }
