@@ -20,7 +20,7 @@ use serde_json::json;
 
 /// A running kube-local and a client made from its kubeconfig.
 struct Cluster {
-    _server: KubeLocal,
+    server: KubeLocal,
     client: Client,
     dir: tempfile::TempDir,
 }
@@ -43,7 +43,7 @@ async fn start(config: KubeLocalConfig) -> Cluster {
     let server = KubeLocal::start(config.kubeconfig_out(&path)).unwrap();
     let client = client_for(&path, None).await;
     Cluster {
-        _server: server,
+        server,
         client,
         dir,
     }
@@ -845,6 +845,28 @@ async fn the_runtime_watcher_follows_the_cluster() {
     }
     names_seen.sort();
     assert_eq!(names_seen, ["first", "second"]);
+}
+
+#[tokio::test]
+async fn requests_are_counted_by_verb_and_resource() {
+    let cluster = start(KubeLocalConfig::default()).await;
+    let slices: Api<EndpointSlice> = cluster.api("default");
+    for _ in 0..2 {
+        slices.list(&ListParams::default()).await.unwrap();
+    }
+    let _ = slices.get("missing").await;
+    assert_eq!(cluster.server.request_count("LIST", "endpointslices"), 2);
+    assert_eq!(cluster.server.request_count("GET", "endpointslices"), 1);
+    assert_eq!(cluster.server.request_count("LIST", "services"), 0);
+    let request = axum::http::Request::get("/metrics")
+        .body(Vec::new())
+        .unwrap();
+    let metrics = cluster.client.request_text(request).await.unwrap();
+    assert!(
+        metrics.contains(r#"apiserver_request_total{code="200",component="apiserver",group="discovery.k8s.io",resource="endpointslices",scope="namespace",subresource="",verb="LIST",version="v1"} 2"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains(r#"code="404""#), "{metrics}");
 }
 
 #[test]

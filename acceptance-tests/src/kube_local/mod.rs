@@ -20,12 +20,15 @@
 //!   and keep them on update; errors are `Status` objects with the real reasons and codes
 //!   (`NotFound` 404, `AlreadyExists` 409, `Conflict` 409, `Invalid` 422 with field causes,
 //!   `Unauthorized` 401, `Forbidden` 403, `BadRequest` 400, `Expired` 410).
+//! * Counters: `/metrics` serves `apiserver_request_total` by verb, resource and code;
+//!   [`KubeLocal::request_count`] reads them in-process.
 //! * Simplifications: no admission chain, RBAC reduced to three access levels, no field
 //!   ownership (managedFields), pods are deleted at once (no kubelet), allocation is sequential.
 
 mod auth;
 mod kinds;
 mod kubeconfig;
+mod metrics;
 mod operations;
 mod paging;
 mod patch;

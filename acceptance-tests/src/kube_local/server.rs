@@ -19,6 +19,7 @@ use crate::background::BackgroundServer;
 
 use super::auth::{authenticate, Access, User};
 use super::kubeconfig;
+use super::metrics::{RequestCounters, RequestLabels};
 use super::operations::{self, DeleteOptions, ListOptions, PatchType, Target};
 use super::resources::by_kind;
 use super::routes::{route, Route};
@@ -150,6 +151,7 @@ struct Shared {
     server_address: String,
     bookmark_interval: Duration,
     namespace_termination: Duration,
+    counters: Mutex<RequestCounters>,
 }
 
 /// Query parameters by name (the last value wins).
@@ -261,11 +263,40 @@ impl Shared {
         let target = match route {
             Route::Health => unreachable!("answered above"),
             Route::Discovery(doc) => return Ok(json_response(200, &doc)),
+            Route::Metrics if user.may("get") => {
+                return Ok(lock(&self.counters).render().into_response())
+            }
+            Route::Metrics => {
+                return Err(ApiStatus::forbidden_non_resource(&user.name, uri.path()))
+            }
             Route::NotFound => return Err(ApiStatus::no_route()),
             Route::Resource(target) => target,
         };
         let query = Query::parse(uri);
         let verb = verb(method, &target, &query)?;
+        let response = self
+            .execute(user, verb, &target, &query, headers, body)
+            .unwrap_or_else(IntoResponse::into_response);
+        let apply = verb == "patch" && matches!(patch_type(headers), Ok(PatchType::Apply));
+        lock(&self.counters).record(RequestLabels::new(
+            verb,
+            apply,
+            &target,
+            response.status().as_u16(),
+        ));
+        Ok(response)
+    }
+
+    /// Runs an authenticated request's verb.
+    fn execute(
+        self: &Arc<Self>,
+        user: &User,
+        verb: &str,
+        target: &Target,
+        query: &Query,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Response, ApiStatus> {
         if !user.may(verb) {
             return Err(ApiStatus::forbidden_user(
                 target.resource,
@@ -278,10 +309,10 @@ impl Shared {
         let dry_run = query.dry_run();
         let mut store = lock(&self.store);
         let (code, body) = match verb {
-            "get" => (200, operations::get(&store, &target)?),
+            "get" => (200, operations::get(&store, target)?),
             "list" => {
                 let options = ListOptions {
-                    selection: query.selection(&target)?,
+                    selection: query.selection(target)?,
                     limit: query.number("limit")?.unwrap_or(0) as usize,
                     continue_token: query
                         .get("continue")
@@ -290,23 +321,23 @@ impl Shared {
                     resource_version: query.get("resourceVersion").map(str::to_string),
                     resource_version_match: query.get("resourceVersionMatch").map(str::to_string),
                 };
-                (200, operations::list(&store, &target, &options)?)
+                (200, operations::list(&store, target, &options)?)
             }
             "watch" => {
                 let options = WatchOptions {
-                    selection: query.selection(&target)?,
+                    selection: query.selection(target)?,
                     resource_version: query.get("resourceVersion").map(str::to_string),
                     bookmarks: query.flag("allowWatchBookmarks"),
                     send_initial_events: query.flag("sendInitialEvents"),
                     timeout: query.number("timeoutSeconds")?.map(Duration::from_secs),
                 };
-                return watch::serve(&store, target, options, self.bookmark_interval);
+                return watch::serve(&store, target.clone(), options, self.bookmark_interval);
             }
-            "create" => operations::create(&mut store, &target, body, dry_run)?,
-            "update" => operations::update(&mut store, &target, body, dry_run)?,
+            "create" => operations::create(&mut store, target, body, dry_run)?,
+            "update" => operations::update(&mut store, target, body, dry_run)?,
             "patch" => operations::patch(
                 &mut store,
-                &target,
+                target,
                 patch_type(headers)?,
                 body,
                 query.get("fieldManager"),
@@ -315,7 +346,7 @@ impl Shared {
             "delete" => {
                 let mut options = DeleteOptions::parse(body)?;
                 options.dry_run |= dry_run;
-                let deletion = operations::delete(&mut store, &target, &options)?;
+                let deletion = operations::delete(&mut store, target, &options)?;
                 if let Some(namespace) = deletion.terminating_namespace {
                     self.finalize_later(namespace);
                 }
@@ -324,10 +355,10 @@ impl Shared {
             "deletecollection" => {
                 let mut options = DeleteOptions::parse(body)?;
                 options.dry_run |= dry_run;
-                let selection = query.selection(&target)?;
+                let selection = query.selection(target)?;
                 (
                     200,
-                    operations::delete_collection(&mut store, &target, &selection, &options)?,
+                    operations::delete_collection(&mut store, target, &selection, &options)?,
                 )
             }
             other => unreachable!("verb() returns no {other}"),
@@ -365,6 +396,7 @@ pub struct KubeLocal {
     addr: SocketAddr,
     ca_pem: String,
     users: Vec<User>,
+    shared: Arc<Shared>,
     _background: BackgroundServer,
 }
 
@@ -393,11 +425,12 @@ impl KubeLocal {
             server_address: addr.to_string(),
             bookmark_interval: config.bookmark_interval,
             namespace_termination: config.namespace_termination,
+            counters: Mutex::new(RequestCounters::default()),
         });
         let app = Router::new()
             .fallback(handler)
             .layer(DefaultBodyLimit::max(3 * 1024 * 1024))
-            .with_state(shared);
+            .with_state(shared.clone());
         let background = BackgroundServer::start(
             "kube-local",
             std_listener,
@@ -408,6 +441,7 @@ impl KubeLocal {
             addr,
             ca_pem: identity.ca_pem,
             users,
+            shared,
             _background: background,
         };
         if let Some(path) = &config.kubeconfig_out {
@@ -440,6 +474,13 @@ impl KubeLocal {
     /// PEM of the generated CA certificate.
     pub fn ca_pem(&self) -> &str {
         &self.ca_pem
+    }
+
+    /// How many requests with `verb` (`LIST`, `GET`, `WATCH`, `POST`, `PUT`, `PATCH`, `APPLY`,
+    /// `DELETE`) reached `resource` (`endpointslices`), whatever their answer — the sum of
+    /// `apiserver_request_total` on `/metrics`.
+    pub fn request_count(&self, verb: &str, resource: &str) -> u64 {
+        lock(&self.shared.counters).count(verb, resource)
     }
 
     /// The admin user's bearer token.
