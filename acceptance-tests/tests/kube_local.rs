@@ -816,22 +816,22 @@ async fn a_watch_from_a_version_older_than_the_history_gets_410_expired() {
     }
 }
 
-#[tokio::test]
-async fn the_runtime_watcher_follows_the_cluster() {
+/// A kube-runtime watcher with `config` sees a Service created before it and one created
+/// while it runs.
+async fn runtime_watcher_sees_services(config: kube::runtime::watcher::Config) {
     let cluster = start(KubeLocalConfig::default()).await;
     let services: Api<Service> = cluster.api("default");
     create(&services, &cluster_ip_service("first", json!({}))).await;
-    let mut applied = kube::runtime::watcher(
-        services.clone(),
-        kube::runtime::watcher::Config::default().page_size(1),
-    )
-    .boxed();
+    let mut applied = kube::runtime::watcher(services.clone(), config).boxed();
     let mut names_seen = Vec::new();
     let created = services.clone();
     tokio::spawn(async move {
         create(&created, &cluster_ip_service("second", json!({}))).await;
     });
-    while names_seen.len() < 2 {
+    // The initial list (paged, or streamed and closed by the initial-events-end bookmark)
+    // must complete: InitDone.
+    let mut init_done = false;
+    while names_seen.len() < 2 || !init_done {
         let event = tokio::time::timeout(Duration::from_secs(10), applied.next())
             .await
             .expect("events within 10 s")
@@ -840,11 +840,23 @@ async fn the_runtime_watcher_follows_the_cluster() {
         match event {
             kube::runtime::watcher::Event::Apply(s)
             | kube::runtime::watcher::Event::InitApply(s) => names_seen.push(s.name_any()),
-            _ => {}
+            kube::runtime::watcher::Event::InitDone => init_done = true,
+            kube::runtime::watcher::Event::Init | kube::runtime::watcher::Event::Delete(_) => {}
         }
     }
     names_seen.sort();
     assert_eq!(names_seen, ["first", "second"]);
+}
+
+#[tokio::test]
+async fn the_runtime_watcher_follows_the_cluster_with_paged_lists() {
+    runtime_watcher_sees_services(kube::runtime::watcher::Config::default().page_size(1)).await;
+}
+
+#[tokio::test]
+async fn the_runtime_watcher_follows_the_cluster_with_streaming_lists() {
+    runtime_watcher_sees_services(kube::runtime::watcher::Config::default().streaming_lists())
+        .await;
 }
 
 #[tokio::test]

@@ -64,7 +64,7 @@ impl Default for KubeLocalConfig {
             kubeconfig_out: None,
             namespace_termination: Duration::from_millis(100),
             bookmark_interval: Duration::from_secs(60),
-            history_limit: 100_000,
+            history_limit: 10_000,
         }
     }
 }
