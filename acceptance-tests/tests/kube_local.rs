@@ -12,7 +12,8 @@ use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use kube::api::{
-    Api, DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams,
+    Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams,
+    WatchEvent, WatchParams,
 };
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config, ResourceExt as _};
@@ -674,6 +675,26 @@ async fn errors_carry_the_real_reasons_and_codes() {
     assert!(
         message.contains("endpoints[0].addresses[0]: Invalid value: \"10.0.0.300\""),
         "{message}"
+    );
+
+    // Wrong JSON shapes are refused as the typed decoding refuses them, never with a crash.
+    let resource = ApiResource::erase::<Service>(&());
+    let untyped: Api<DynamicObject> =
+        Api::namespaced_with(cluster.client.clone(), "default", &resource);
+    let bad = DynamicObject::new("shapeless", &resource).data(json!({"spec": 5}));
+    let (code, reason, message) = failure(untyped.create(&PostParams::default(), &bad).await);
+    assert_eq!((code, reason.as_str()), (400, "BadRequest"));
+    assert!(message.contains("Service.spec"), "{message}");
+    let scramble = json!({"metadata": "x", "spec": {"ports": ["80"]}});
+    let (code, _, _) = failure(
+        services
+            .patch("web", &PatchParams::default(), &Patch::Merge(&scramble))
+            .await,
+    );
+    assert_eq!(code, 400);
+    assert!(
+        services.get("web").await.is_ok(),
+        "the server still answers"
     );
 }
 

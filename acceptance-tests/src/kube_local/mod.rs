@@ -36,6 +36,7 @@ mod resources;
 mod routes;
 mod selectors;
 mod server;
+mod shape;
 mod status;
 mod store;
 mod tls;
