@@ -363,6 +363,8 @@ impl Shared {
             }
             other => unreachable!("verb() returns no {other}"),
         };
+        // Serialize after the lock is released.
+        drop(store);
         Ok(json_response(code, &body))
     }
 
