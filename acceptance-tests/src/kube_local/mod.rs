@@ -43,6 +43,7 @@ mod status;
 mod store;
 mod tls;
 mod validation;
+mod verb;
 mod watch;
 
 pub use auth::Access;

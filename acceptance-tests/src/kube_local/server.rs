@@ -27,6 +27,7 @@ use super::selectors::{FieldSelector, LabelSelector, Selection};
 use super::status::{json_response, ApiStatus};
 use super::store::Store;
 use super::tls::{Identity, TlsListener};
+use super::verb::Verb;
 use super::watch::{self, WatchOptions};
 
 /// Namespaces present at start, as on a fresh cluster.
@@ -218,27 +219,27 @@ fn patch_type(headers: &HeaderMap) -> Result<PatchType, ApiStatus> {
 }
 
 /// The verb of a request on `target`.
-fn verb(method: &Method, target: &Target, query: &Query) -> Result<&'static str, ApiStatus> {
+fn verb(method: &Method, target: &Target, query: &Query) -> Result<Verb, ApiStatus> {
     let named = target.name.is_some();
     let whole_cluster = target.resource.namespaced && target.namespace.is_none();
     let verb = match (method.as_str(), named) {
-        ("GET", true) => "get",
-        ("GET", false) if query.flag("watch") => "watch",
-        ("GET", false) => "list",
-        ("POST", false) => "create",
-        ("PUT", true) => "update",
-        ("PATCH", true) => "patch",
-        ("DELETE", true) => "delete",
-        ("DELETE", false) => "deletecollection",
+        ("GET", true) => Verb::Get,
+        ("GET", false) if query.flag("watch") => Verb::Watch,
+        ("GET", false) => Verb::List,
+        ("POST", false) => Verb::Create,
+        ("PUT", true) => Verb::Update,
+        ("PATCH", true) => Verb::Patch,
+        ("DELETE", true) => Verb::Delete,
+        ("DELETE", false) => Verb::DeleteCollection,
         (m, _) => return Err(ApiStatus::method_not_allowed(m, target.resource)),
     };
-    if whole_cluster && !matches!(verb, "list" | "watch") {
+    if whole_cluster && !matches!(verb, Verb::List | Verb::Watch) {
         return Err(ApiStatus::method_not_allowed(
             method.as_str(),
             target.resource,
         ));
     }
-    if target.status && !matches!(verb, "get" | "update" | "patch") {
+    if target.status && !matches!(verb, Verb::Get | Verb::Update | Verb::Patch) {
         return Err(ApiStatus::method_not_allowed(
             method.as_str(),
             target.resource,
@@ -261,15 +262,15 @@ impl Shared {
         }
         let user = authenticate(&self.users, headers)?;
         let target = match route {
-            Route::Health => unreachable!("answered above"),
             Route::Discovery(doc) => return Ok(json_response(200, &doc)),
-            Route::Metrics if user.may("get") => {
+            Route::Metrics if user.may(Verb::Get) => {
                 return Ok(lock(&self.counters).render().into_response())
             }
             Route::Metrics => {
                 return Err(ApiStatus::forbidden_non_resource(&user.name, uri.path()))
             }
-            Route::NotFound => return Err(ApiStatus::no_route()),
+            // Health was answered before authentication.
+            Route::Health | Route::NotFound => return Err(ApiStatus::no_route()),
             Route::Resource(target) => target,
         };
         let query = Query::parse(uri);
@@ -277,7 +278,7 @@ impl Shared {
         let response = self
             .execute(user, verb, &target, &query, headers, body)
             .unwrap_or_else(IntoResponse::into_response);
-        let apply = verb == "patch" && matches!(patch_type(headers), Ok(PatchType::Apply));
+        let apply = verb == Verb::Patch && matches!(patch_type(headers), Ok(PatchType::Apply));
         lock(&self.counters).record(RequestLabels::new(
             verb,
             apply,
@@ -291,7 +292,7 @@ impl Shared {
     fn execute(
         self: &Arc<Self>,
         user: &User,
-        verb: &str,
+        verb: Verb,
         target: &Target,
         query: &Query,
         headers: &HeaderMap,
@@ -302,15 +303,15 @@ impl Shared {
                 target.resource,
                 target.name.as_deref().unwrap_or_default(),
                 &user.name,
-                verb,
+                verb.name(),
                 target.namespace.as_deref(),
             ));
         }
         let dry_run = query.dry_run();
         let mut store = lock(&self.store);
         let (code, body) = match verb {
-            "get" => (200, operations::get(&store, target)?),
-            "list" => {
+            Verb::Get => (200, operations::get(&store, target)?),
+            Verb::List => {
                 let options = ListOptions {
                     selection: query.selection(target)?,
                     limit: query.number("limit")?.unwrap_or(0) as usize,
@@ -323,7 +324,7 @@ impl Shared {
                 };
                 (200, operations::list(&store, target, &options)?)
             }
-            "watch" => {
+            Verb::Watch => {
                 let options = WatchOptions {
                     selection: query.selection(target)?,
                     resource_version: query.get("resourceVersion").map(str::to_string),
@@ -333,9 +334,9 @@ impl Shared {
                 };
                 return watch::serve(&store, target.clone(), options, self.bookmark_interval);
             }
-            "create" => operations::create(&mut store, target, body, dry_run)?,
-            "update" => operations::update(&mut store, target, body, dry_run)?,
-            "patch" => operations::patch(
+            Verb::Create => operations::create(&mut store, target, body, dry_run)?,
+            Verb::Update => operations::update(&mut store, target, body, dry_run)?,
+            Verb::Patch => operations::patch(
                 &mut store,
                 target,
                 patch_type(headers)?,
@@ -343,7 +344,7 @@ impl Shared {
                 query.get("fieldManager"),
                 dry_run,
             )?,
-            "delete" => {
+            Verb::Delete => {
                 let mut options = DeleteOptions::parse(body)?;
                 options.dry_run |= dry_run;
                 let deletion = operations::delete(&mut store, target, &options)?;
@@ -352,7 +353,7 @@ impl Shared {
                 }
                 deletion.response
             }
-            "deletecollection" => {
+            Verb::DeleteCollection => {
                 let mut options = DeleteOptions::parse(body)?;
                 options.dry_run |= dry_run;
                 let selection = query.selection(target)?;
@@ -361,7 +362,6 @@ impl Shared {
                     operations::delete_collection(&mut store, target, &selection, &options)?,
                 )
             }
-            other => unreachable!("verb() returns no {other}"),
         };
         // Serialize after the lock is released.
         drop(store);
