@@ -28,12 +28,14 @@
 //!   allocation is sequential, JSON only (no protobuf, no YAML bodies).
 
 mod auth;
+mod config;
 mod kinds;
 mod kubeconfig;
 mod metrics;
 mod operations;
 mod paging;
 mod patch;
+mod request;
 mod resources;
 mod routes;
 mod selectors;
@@ -47,4 +49,5 @@ mod verb;
 mod watch;
 
 pub use auth::Access;
-pub use server::{KubeLocal, KubeLocalConfig};
+pub use config::KubeLocalConfig;
+pub use server::KubeLocal;

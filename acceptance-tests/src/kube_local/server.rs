@@ -3,7 +3,7 @@
 //! kubeconfig.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -17,13 +17,14 @@ use serde_json::json;
 
 use crate::background::BackgroundServer;
 
-use super::auth::{authenticate, Access, User};
+use super::auth::{authenticate, User};
+use super::config::KubeLocalConfig;
 use super::kubeconfig;
 use super::metrics::{RequestCounters, RequestLabels};
 use super::operations::{self, DeleteOptions, ListOptions, PatchType, Target};
+use super::request::{patch_type, verb, Query};
 use super::resources::by_kind;
 use super::routes::{route, Route};
-use super::selectors::{FieldSelector, LabelSelector, Selection};
 use super::status::{json_response, ApiStatus};
 use super::store::Store;
 use super::tls::{Identity, TlsListener};
@@ -32,112 +33,6 @@ use super::watch::{self, WatchOptions};
 
 /// Namespaces present at start, as on a fresh cluster.
 const INITIAL_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
-
-/// How kube-local runs.
-#[derive(Debug, Clone)]
-pub struct KubeLocalConfig {
-    /// Address to listen on (port 0: any free port).
-    pub listen: SocketAddr,
-    /// Bearer token of the admin user (`kube-local-admin`); random when `None`.
-    pub token: Option<String>,
-    /// Token of a user allowed only get/list/watch (`kube-local-reader`).
-    pub read_only_token: Option<String>,
-    /// Token of an authenticated user allowed nothing (`kube-local-nobody`): every resource
-    /// request is 403 Forbidden.
-    pub no_access_token: Option<String>,
-    /// Where to write the kubeconfig.
-    pub kubeconfig_out: Option<PathBuf>,
-    /// How long a deleted namespace stays `Terminating` before it and its content are gone.
-    pub namespace_termination: Duration,
-    /// How often a watch with `allowWatchBookmarks=true` gets a `BOOKMARK`.
-    pub bookmark_interval: Duration,
-    /// How many change events are kept for watches and `continue` tokens.
-    pub history_limit: usize,
-}
-
-impl Default for KubeLocalConfig {
-    fn default() -> Self {
-        Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            token: None,
-            read_only_token: None,
-            no_access_token: None,
-            kubeconfig_out: None,
-            namespace_termination: Duration::from_millis(100),
-            bookmark_interval: Duration::from_secs(60),
-            history_limit: 10_000,
-        }
-    }
-}
-
-impl KubeLocalConfig {
-    /// Sets the listen address.
-    pub fn listen(mut self, listen: SocketAddr) -> Self {
-        self.listen = listen;
-        self
-    }
-
-    /// Sets the admin token.
-    pub fn token(mut self, token: impl Into<String>) -> Self {
-        self.token = Some(token.into());
-        self
-    }
-
-    /// Adds the read-only user.
-    pub fn read_only_token(mut self, token: impl Into<String>) -> Self {
-        self.read_only_token = Some(token.into());
-        self
-    }
-
-    /// Adds the user without permissions.
-    pub fn no_access_token(mut self, token: impl Into<String>) -> Self {
-        self.no_access_token = Some(token.into());
-        self
-    }
-
-    /// Writes the kubeconfig to `path` at start.
-    pub fn kubeconfig_out(mut self, path: impl Into<PathBuf>) -> Self {
-        self.kubeconfig_out = Some(path.into());
-        self
-    }
-
-    /// Sets the bookmark interval.
-    pub fn bookmark_interval(mut self, interval: Duration) -> Self {
-        self.bookmark_interval = interval;
-        self
-    }
-
-    /// Sets how many events the history keeps.
-    pub fn history_limit(mut self, events: usize) -> Self {
-        self.history_limit = events;
-        self
-    }
-
-    fn users(&self) -> Vec<User> {
-        let admin = self
-            .token
-            .clone()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-        let mut users = vec![User {
-            token: admin,
-            name: "kube-local-admin".into(),
-            access: Access::Admin,
-        }];
-        for (token, name, access) in [
-            (&self.read_only_token, "kube-local-reader", Access::ReadOnly),
-            (&self.no_access_token, "kube-local-nobody", Access::None),
-        ] {
-            if let Some(token) = token {
-                users.push(User {
-                    token: token.clone(),
-                    name: name.into(),
-                    access,
-                });
-            }
-        }
-        users
-    }
-}
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // No code panics while holding the lock; recover the data if one ever did.
@@ -153,99 +48,6 @@ struct Shared {
     bookmark_interval: Duration,
     namespace_termination: Duration,
     counters: Mutex<RequestCounters>,
-}
-
-/// Query parameters by name (the last value wins).
-struct Query(Vec<(String, String)>);
-
-impl Query {
-    fn parse(uri: &Uri) -> Self {
-        Self(
-            form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
-                .into_owned()
-                .collect(),
-        )
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn flag(&self, name: &str) -> bool {
-        matches!(self.get(name), Some("true" | "1"))
-    }
-
-    fn selection(&self, target: &Target) -> Result<Selection, ApiStatus> {
-        Ok(Selection {
-            labels: LabelSelector::parse(self.get("labelSelector").unwrap_or_default())?,
-            fields: FieldSelector::parse(
-                self.get("fieldSelector").unwrap_or_default(),
-                target.resource,
-            )?,
-        })
-    }
-
-    fn number(&self, name: &str) -> Result<Option<u64>, ApiStatus> {
-        self.get(name)
-            .filter(|v| !v.is_empty())
-            .map(|v| {
-                v.parse()
-                    .map_err(|_| ApiStatus::bad_request(format!("invalid value for {name}: {v}")))
-            })
-            .transpose()
-    }
-
-    fn dry_run(&self) -> bool {
-        self.get("dryRun").is_some_and(|v| v == "All")
-    }
-}
-
-fn patch_type(headers: &HeaderMap) -> Result<PatchType, ApiStatus> {
-    let content_type = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let media = content_type.split(';').next().unwrap_or_default().trim();
-    match media {
-        "application/merge-patch+json" => Ok(PatchType::Merge),
-        "application/strategic-merge-patch+json" => Ok(PatchType::Strategic),
-        "application/apply-patch+yaml" | "application/apply-patch+json" => Ok(PatchType::Apply),
-        other => Err(ApiStatus::unsupported_media_type(other)),
-    }
-}
-
-/// The verb of a request on `target`.
-fn verb(method: &Method, target: &Target, query: &Query) -> Result<Verb, ApiStatus> {
-    let named = target.name.is_some();
-    let whole_cluster = target.resource.namespaced && target.namespace.is_none();
-    let verb = match (method.as_str(), named) {
-        ("GET", true) => Verb::Get,
-        ("GET", false) if query.flag("watch") => Verb::Watch,
-        ("GET", false) => Verb::List,
-        ("POST", false) => Verb::Create,
-        ("PUT", true) => Verb::Update,
-        ("PATCH", true) => Verb::Patch,
-        ("DELETE", true) => Verb::Delete,
-        ("DELETE", false) => Verb::DeleteCollection,
-        (m, _) => return Err(ApiStatus::method_not_allowed(m, target.resource)),
-    };
-    if whole_cluster && !matches!(verb, Verb::List | Verb::Watch) {
-        return Err(ApiStatus::method_not_allowed(
-            method.as_str(),
-            target.resource,
-        ));
-    }
-    if target.status && !matches!(verb, Verb::Get | Verb::Update | Verb::Patch) {
-        return Err(ApiStatus::method_not_allowed(
-            method.as_str(),
-            target.resource,
-        ));
-    }
-    Ok(verb)
 }
 
 impl Shared {
