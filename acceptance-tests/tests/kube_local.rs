@@ -699,6 +699,62 @@ async fn errors_carry_the_real_reasons_and_codes() {
 }
 
 #[tokio::test]
+async fn deletion_honours_finalizers_collections_and_dry_run() {
+    let cluster = start(KubeLocalConfig::default()).await;
+    let leases: Api<Lease> = cluster.api("default");
+    let held: Lease = serde_json::from_value(
+        json!({"metadata": {"name": "held", "finalizers": ["example.com/keep"], "labels": {"set": "a"}}}),
+    )
+    .unwrap();
+    create(&leases, &held).await;
+    let pending = leases
+        .delete("held", &DeleteParams::default())
+        .await
+        .unwrap();
+    // A deletion that waits for finalizers answers with the object.
+    assert!(pending
+        .left()
+        .unwrap()
+        .metadata
+        .deletion_timestamp
+        .is_some());
+    let still = leases.get("held").await.unwrap();
+    assert!(still.metadata.deletion_timestamp.is_some());
+    let release = json!({"metadata": {"finalizers": null}});
+    leases
+        .patch("held", &PatchParams::default(), &Patch::Merge(&release))
+        .await
+        .unwrap();
+    assert_eq!(failure(leases.get("held").await).0, 404);
+
+    // A dry run changes nothing.
+    let dry = PostParams {
+        dry_run: true,
+        ..PostParams::default()
+    };
+    let plain: Lease = serde_json::from_value(json!({"metadata": {"name": "dry"}})).unwrap();
+    leases.create(&dry, &plain).await.unwrap();
+    assert_eq!(failure(leases.get("dry").await).0, 404);
+
+    // deletecollection removes what the selector picks.
+    for (name, set) in [("a1", "a"), ("a2", "a"), ("b1", "b")] {
+        let lease: Lease =
+            serde_json::from_value(json!({"metadata": {"name": name, "labels": {"set": set}}}))
+                .unwrap();
+        create(&leases, &lease).await;
+    }
+    leases
+        .delete_collection(
+            &DeleteParams::default(),
+            &ListParams::default().labels("set=a"),
+        )
+        .await
+        .unwrap();
+    let left = leases.list(&ListParams::default()).await.unwrap();
+    assert_eq!(names(&left.items), ["b1"]);
+}
+
+#[tokio::test]
 async fn a_deleted_namespace_terminates_then_disappears_with_its_content() {
     let cluster = start(KubeLocalConfig::default()).await;
     cluster.namespace("tmp").await;

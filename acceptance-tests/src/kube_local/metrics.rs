@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::operations::Target;
+use super::verb::Verb;
 
 /// The labels of one counter.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -28,17 +29,17 @@ pub struct RequestLabels {
 }
 
 impl RequestLabels {
-    /// The labels of a request with API verb `verb` (`list`, `create`, ...) on `target`.
-    pub fn new(verb: &str, apply: bool, target: &Target, code: u16) -> Self {
+    /// The labels of a request with `verb` on `target` (`apply`: a server-side apply patch).
+    pub fn new(verb: Verb, apply: bool, target: &Target, code: u16) -> Self {
         let verb = match verb {
-            "get" => "GET",
-            "list" => "LIST",
-            "watch" => "WATCH",
-            "create" => "POST",
-            "update" => "PUT",
-            "patch" if apply => "APPLY",
-            "patch" => "PATCH",
-            _ => "DELETE",
+            Verb::Get => "GET",
+            Verb::List => "LIST",
+            Verb::Watch => "WATCH",
+            Verb::Create => "POST",
+            Verb::Update => "PUT",
+            Verb::Patch if apply => "APPLY",
+            Verb::Patch => "PATCH",
+            Verb::Delete | Verb::DeleteCollection => "DELETE",
         };
         let scope = if target.name.is_some() {
             "resource"

@@ -22,16 +22,20 @@
 //!   `Unauthorized` 401, `Forbidden` 403, `BadRequest` 400, `Expired` 410).
 //! * Counters: `/metrics` serves `apiserver_request_total` by verb, resource and code;
 //!   [`KubeLocal::request_count`] reads them in-process.
-//! * Simplifications: no admission chain, RBAC reduced to three access levels, no field
-//!   ownership (managedFields), pods are deleted at once (no kubelet), allocation is sequential.
+//! * Simplifications: no controllers (a Service's selector creates no EndpointSlices: tests
+//!   write them, as the fixtures do), no admission chain, RBAC reduced to three access
+//!   levels, no field ownership (managedFields), pods are deleted at once (no kubelet),
+//!   allocation is sequential, JSON only (no protobuf, no YAML bodies).
 
 mod auth;
+mod config;
 mod kinds;
 mod kubeconfig;
 mod metrics;
 mod operations;
 mod paging;
 mod patch;
+mod request;
 mod resources;
 mod routes;
 mod selectors;
@@ -41,7 +45,9 @@ mod status;
 mod store;
 mod tls;
 mod validation;
+mod verb;
 mod watch;
 
 pub use auth::Access;
-pub use server::{KubeLocal, KubeLocalConfig};
+pub use config::KubeLocalConfig;
+pub use server::KubeLocal;

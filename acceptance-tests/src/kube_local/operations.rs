@@ -1,7 +1,9 @@
 //! The verbs on stored objects — get, list, create, update, patch, delete, deletecollection —
-//! with the real API server's order of checks: decode, defaults, what the verb may change,
-//! validation (422 Invalid), existence (404/409), preconditions (409 Conflict), allocation,
-//! then the commit that bumps the global `resourceVersion`.
+//! with the real API server's order of checks. Create: decode (400), namespace (404/403),
+//! defaults, validation (422 Invalid), existence (409 AlreadyExists), allocation, commit.
+//! Update and patch: decode, existence (404), `resourceVersion` precondition (409 Conflict),
+//! what the verb may change, defaults, validation (422), allocation, commit. Every commit that
+//! changes an object bumps the global `resourceVersion`.
 
 use std::sync::Arc;
 
