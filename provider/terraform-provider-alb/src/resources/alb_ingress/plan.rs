@@ -16,6 +16,7 @@ use tfplugin::provider::{PlanRequest, PlanResponse};
 use tfplugin::value::Value;
 
 use super::decode::{self, IngressRef};
+use super::members;
 use super::observe;
 use super::render::{self, Computed};
 use super::schema::REPLACE_ON_CHANGE;
@@ -89,10 +90,14 @@ async fn expand(
     prior: &Value,
     diagnostics: &mut Diagnostics,
 ) -> Computed {
-    // Members come from Kubernetes (the next issue); until the member source exists every
-    // group is planned without members, never with invented ones.
-    let members = Members::new();
     let settings = resource.settings.get().ok();
+    // Without settings (a deferred provider configuration) the members are not knowable yet.
+    let Some(members) = (match &settings {
+        Some(s) => members::discover(&resource.cluster, s, spec, diagnostics).await,
+        None => None,
+    }) else {
+        return Computed::unknown();
+    };
     let cluster_id = settings.as_ref().map_or("", |s| s.cluster_id.as_str());
     let lb_id = spec.alb_config_id.as_str();
     let what = format!("planning alb_ingress \"{}/{}\"", spec.namespace, spec.name);
