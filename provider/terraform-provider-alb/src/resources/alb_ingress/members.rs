@@ -26,20 +26,33 @@ impl ClusterCache {
     }
 }
 
-/// The members of every server group `spec` may need, or `None` when they cannot be known (the
-/// reasons are pushed to `diagnostics`: one error for an unreadable cluster, one per backend for
-/// a missing Service, port or unusable node). Without any cluster configured the groups plan
-/// empty, with a warning.
+/// What the plan knows about the members.
+pub(super) enum Discovery {
+    /// The members of every server group the ingress may need.
+    Known(Members),
+    /// Not knowable yet: the provider configuration itself is not known.
+    Unknowable,
+    /// Discovery failed; the errors are in the diagnostics.
+    Failed,
+}
+
+/// Discovers the members of every server group `spec` may need. Failures are pushed to
+/// `diagnostics`: one error for an unreadable cluster, one per backend naming it for a missing
+/// Service, port or unusable node. Without any cluster configured the groups plan empty, with a
+/// warning.
 pub(super) async fn discover(
     cache: &ClusterCache,
-    settings: &ProviderSettings,
+    settings: Option<&ProviderSettings>,
     spec: &IngressSpec,
     diagnostics: &mut Diagnostics,
-) -> Option<Members> {
+) -> Discovery {
     let requests = member_requests(spec);
     if requests.is_empty() {
-        return Some(Members::new());
+        return Discovery::Known(Members::new());
     }
+    let Some(settings) = settings else {
+        return Discovery::Unknowable;
+    };
     let discovered = match cache.get(settings).await {
         Ok(cluster) => cluster.discover(&requests).await,
         Err(e) => Err(e),
@@ -51,14 +64,14 @@ pub(super) async fn discover(
                 "Server groups planned without members",
                 format!("{e}. Until then the server groups of this ingress have no members."),
             ));
-            return Some(Members::new());
+            return Discovery::Known(Members::new());
         }
         Err(e) => {
             diagnostics.push(Diagnostic::error(
                 "Cannot read the Kubernetes cluster",
                 e.to_string(),
             ));
-            return None;
+            return Discovery::Failed;
         }
     };
     for request in &requests {
@@ -71,7 +84,11 @@ pub(super) async fn discover(
             }
         }
     }
-    discovered.failures.is_empty().then_some(discovered.members)
+    if discovered.failures.is_empty() {
+        Discovery::Known(discovered.members)
+    } else {
+        Discovery::Failed
+    }
 }
 
 fn summary(failure: &BackendError) -> &'static str {

@@ -16,7 +16,7 @@ use tfplugin::provider::{PlanRequest, PlanResponse};
 use tfplugin::value::Value;
 
 use super::decode::{self, IngressRef};
-use super::members;
+use super::members::{self, Discovery};
 use super::observe;
 use super::render::{self, Computed};
 use super::schema::REPLACE_ON_CHANGE;
@@ -91,12 +91,12 @@ async fn expand(
     diagnostics: &mut Diagnostics,
 ) -> Computed {
     let settings = resource.settings.get().ok();
-    // Without settings (a deferred provider configuration) the members are not knowable yet.
-    let Some(members) = (match &settings {
-        Some(s) => members::discover(&resource.cluster, s, spec, diagnostics).await,
-        None => None,
-    }) else {
-        return Computed::unknown();
+    let discovery =
+        members::discover(&resource.cluster, settings.as_deref(), spec, diagnostics).await;
+    let (members, members_known) = match discovery {
+        Discovery::Known(members) => (members, true),
+        Discovery::Unknowable => (Members::new(), false),
+        Discovery::Failed => return Computed::unknown(),
     };
     let cluster_id = settings.as_ref().map_or("", |s| s.cluster_id.as_str());
     let lb_id = spec.alb_config_id.as_str();
@@ -150,7 +150,12 @@ async fn expand(
             Err(e) => diagnostics.push(api::diagnostic_from(&e, &what)),
         }
     }
-    render::planned(&desired, lb.as_ref(), prior)
+    let computed = render::planned(&desired, lb.as_ref(), prior);
+    if members_known {
+        computed
+    } else {
+        computed.with_unknown_members()
+    }
 }
 
 /// The priority clashes of `desired` with rules it does not own, as one error at `order`.
