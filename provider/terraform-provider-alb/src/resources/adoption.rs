@@ -140,8 +140,8 @@ mod tests {
     use super::*;
     use model::desired::ServerGroupAttributes;
     use model::diff::{ActualRule, ActualServerGroup};
-    use model::spec::{BackendProtocol, MemberMode, Scheduler};
     use model::ownership::{ingress_tags, with_creation_mark, CREATING_RULE_PREFIX};
+    use model::spec::{BackendProtocol, MemberMode, Scheduler};
 
     fn found(id: &str, in_creation: bool) -> FoundLoadBalancer {
         FoundLoadBalancer {
