@@ -4,12 +4,16 @@
 //! acceptance-tests/terraform --test acceptance` after the provider is built.
 //! `TF_ACC_TERRAFORM_PATH` picks the CLI.
 
+mod adoption;
 mod cli;
 mod config_acl;
 mod config_lifecycle;
 mod foundation;
 mod ingress_keyed;
 mod ingress_lifecycle;
+mod ingress_members;
+#[path = "../kube_support/mod.rs"]
+mod kube_support;
 mod plan_checks;
 mod smoke;
 mod unreachable;

@@ -22,6 +22,7 @@ use tfplugin::value::Value;
 
 use super::run_plans::{PlannedListeners, RunPlans};
 use crate::config::SharedSettings;
+use crate::resources::adoption;
 use crate::validate;
 
 /// Terraform type name.
@@ -71,8 +72,16 @@ impl Resource for AlbConfig {
     }
 
     async fn plan(&self, _ctx: &Ctx, req: PlanRequest) -> PlanResponse {
+        let check = !req.proposed_new_state.is_null()
+            && adoption::checks_leftovers(req.prior_state.is_null(), &req.prior_private);
+        let config = req.config.clone();
         let lb_id = req.prior_state.get("id").as_str().map(str::to_owned);
-        let response = plan::plan(req);
+        let mut response = plan::plan(req);
+        if check && !response.diagnostics.has_errors() {
+            if let Err(d) = apply::leftovers_at_plan(&self.settings, &config).await {
+                response.diagnostics.push(d);
+            }
+        }
         // What ingresses on this load balancer can rely on after this apply.
         if let Some(lb_id) = lb_id.filter(|_| response.requires_replace.is_empty()) {
             self.run

@@ -1,10 +1,11 @@
 //! The `alb_ingress` resource: Ingress-style routing on an `alb_config`.
 //!
-//! Modules: [`decode`] (values → spec, identity), [`observe`] (what exists), [`render`] (the
+//! Modules: [`decode`] (values → spec, identity), [`members`] (from Kubernetes), [`observe`] (what exists), [`render`] (the
 //! computed maps), [`plan`], [`apply`], [`read`] (read and import), [`upgrade`] (older states).
 
 mod apply;
 mod decode;
+mod members;
 mod observe;
 mod plan;
 mod read;
@@ -32,13 +33,18 @@ pub const TYPE_NAME: &str = "alb_ingress";
 #[derive(Clone, Debug)]
 pub struct AlbIngress {
     settings: SharedSettings,
+    cluster: members::ClusterCache,
     run: RunPlans,
 }
 
 impl AlbIngress {
     /// The resource, using the provider settings in `settings` and the plans of this run in `run`.
     pub fn new(settings: SharedSettings, run: RunPlans) -> Self {
-        AlbIngress { settings, run }
+        AlbIngress {
+            settings,
+            cluster: members::ClusterCache::default(),
+            run,
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 
 use model::desired::{DesiredIngress, IngressId, ListenerKey};
 use model::diff::{ActualIngress, ActualServerGroup};
+use model::ownership::Leftovers;
 use model::priority::ExistingRule;
 use model::references::{foreign_references, ForeignReference};
 use model::spec::{Edition, IngressSpec};
@@ -18,14 +19,15 @@ use tfplugin::provider::{PlanRequest, PlanResponse};
 use tfplugin::value::Value;
 
 use super::decode::{self, IngressRef};
+use super::members::{self, Discovery};
 use super::observe;
 use super::render::{self, Computed};
 use super::replacing;
 use super::schema::REPLACE_ON_CHANGE;
 use super::AlbIngress;
-use crate::resources::api;
 use crate::resources::diagnostics::{attribute_path, expand_diagnostic};
 use crate::resources::run_plans::PlannedListeners;
+use crate::resources::{adoption, api};
 use crate::validate;
 
 /// Plans `req`: validation, replacement of the identity attributes, the computed lists, and the
@@ -71,6 +73,8 @@ pub(crate) async fn plan(resource: &AlbIngress, req: PlanRequest) -> PlanRespons
         };
         (old, private)
     };
+    // A create that is not half of a replacement checks for finished objects of its identity.
+    let check_leftovers = prior_state.is_null() && replaces.is_none();
     if !requires_replace.is_empty() {
         deletion_check(resource, &prior_state, &mut diagnostics).await;
     }
@@ -90,7 +94,16 @@ pub(crate) async fn plan(resource: &AlbIngress, req: PlanRequest) -> PlanRespons
             }
             Ok(None) => Computed::unknown(),
             Ok(Some(spec)) => {
-                expand(resource, &spec, &prior, replaces.as_ref(), &mut diagnostics).await
+                let replaces = replaces.as_ref();
+                expand(
+                    resource,
+                    &spec,
+                    &prior,
+                    replaces,
+                    check_leftovers,
+                    &mut diagnostics,
+                )
+                .await
             }
         }
     };
@@ -151,20 +164,27 @@ fn groups_in_use(found: &[ForeignReference], ingress: &IngressId, why: &str) -> 
 }
 
 /// The planned lists for a known spec. With a known, existing load balancer the expansion uses
-/// its listeners and edition and is checked for priority clashes ([`clashes`]) and for server
-/// groups it would delete while others use them; otherwise it uses every listener the ingress
-/// could need and the listener ids stay unknown.
+/// its listeners and edition and is checked for priority clashes ([`clashes`]), for server
+/// groups it would delete while others use them and, when `check_leftovers` (a create that is
+/// not half of a replacement), for finished objects of the same identity
+/// ([`adoption::ingress_leftovers`]); otherwise it uses every listener the ingress could need
+/// and the listener ids stay unknown.
 async fn expand(
     resource: &AlbIngress,
     spec: &IngressSpec,
     prior: &Value,
     replaces: Option<&IngressId>,
+    check_leftovers: bool,
     diagnostics: &mut Diagnostics,
 ) -> Computed {
-    // Members come from Kubernetes (the next issue); until the member source exists every
-    // group is planned without members, never with invented ones.
-    let members = Members::new();
     let settings = resource.settings.get().ok();
+    let discovery =
+        members::discover(&resource.cluster, settings.as_deref(), spec, diagnostics).await;
+    let (members, members_known) = match discovery {
+        Discovery::Known(members) => (members, true),
+        Discovery::Unknowable => (Members::new(), false),
+        Discovery::Failed => return Computed::unknown(),
+    };
     let cluster_id = settings.as_ref().map_or("", |s| s.cluster_id.as_str());
     let lb_id = spec.alb_config_id.as_str();
     let what = format!("planning alb_ingress \"{}/{}\"", spec.namespace, spec.name);
@@ -219,6 +239,17 @@ async fn expand(
             .await
         {
             Ok(actual) => {
+                if check_leftovers
+                    && adoption::ingress_leftovers(&actual, cluster_id, &desired.id)
+                        == Leftovers::Finished
+                {
+                    diagnostics.push(adoption::finished_ingress(
+                        &actual,
+                        cluster_id,
+                        &desired.id,
+                        lb_id,
+                    ));
+                }
                 let mut existing = actual.existing_rules(cluster_id);
                 existing.extend(planned_elsewhere);
                 if let Some(d) = clashes(&desired, existing, replaces) {
@@ -231,7 +262,12 @@ async fn expand(
             Err(e) => diagnostics.push(api::diagnostic_from(&e, &what)),
         }
     }
-    render::planned(&desired, lb.as_ref(), prior)
+    let computed = render::planned(&desired, lb.as_ref(), prior);
+    if members_known {
+        computed
+    } else {
+        computed.with_unknown_members()
+    }
 }
 
 /// The error for server groups this update deletes (their backend is gone from the
