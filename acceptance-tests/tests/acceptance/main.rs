@@ -6,6 +6,7 @@
 
 mod cli;
 mod config_acl;
+mod config_in_place;
 mod config_lifecycle;
 mod foundation;
 mod ingress_lifecycle;

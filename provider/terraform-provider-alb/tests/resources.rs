@@ -26,13 +26,13 @@ fn create(config: Value) -> PlanRequest {
 }
 
 #[tokio::test]
-async fn provider_serves_both_resources_with_version_0() {
+async fn provider_serves_both_resources_with_their_schema_versions() {
     let names: Vec<_> = AlbProvider::new()
         .resources()
         .iter()
         .map(|r| (r.type_name(), r.schema().version))
         .collect();
-    assert_eq!(names, vec![("alb_config", 0), ("alb_ingress", 0)]);
+    assert_eq!(names, vec![("alb_config", 1), ("alb_ingress", 0)]);
 }
 
 #[tokio::test]
