@@ -12,7 +12,8 @@ use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use kube::api::{
-    Api, DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams,
+    Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams,
+    WatchEvent, WatchParams,
 };
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config, ResourceExt as _};
@@ -20,7 +21,7 @@ use serde_json::json;
 
 /// A running kube-local and a client made from its kubeconfig.
 struct Cluster {
-    _server: KubeLocal,
+    server: KubeLocal,
     client: Client,
     dir: tempfile::TempDir,
 }
@@ -43,7 +44,7 @@ async fn start(config: KubeLocalConfig) -> Cluster {
     let server = KubeLocal::start(config.kubeconfig_out(&path)).unwrap();
     let client = client_for(&path, None).await;
     Cluster {
-        _server: server,
+        server,
         client,
         dir,
     }
@@ -675,6 +676,82 @@ async fn errors_carry_the_real_reasons_and_codes() {
         message.contains("endpoints[0].addresses[0]: Invalid value: \"10.0.0.300\""),
         "{message}"
     );
+
+    // Wrong JSON shapes are refused as the typed decoding refuses them, never with a crash.
+    let resource = ApiResource::erase::<Service>(&());
+    let untyped: Api<DynamicObject> =
+        Api::namespaced_with(cluster.client.clone(), "default", &resource);
+    let bad = DynamicObject::new("shapeless", &resource).data(json!({"spec": 5}));
+    let (code, reason, message) = failure(untyped.create(&PostParams::default(), &bad).await);
+    assert_eq!((code, reason.as_str()), (400, "BadRequest"));
+    assert!(message.contains("Service.spec"), "{message}");
+    let scramble = json!({"metadata": "x", "spec": {"ports": ["80"]}});
+    let (code, _, _) = failure(
+        services
+            .patch("web", &PatchParams::default(), &Patch::Merge(&scramble))
+            .await,
+    );
+    assert_eq!(code, 400);
+    assert!(
+        services.get("web").await.is_ok(),
+        "the server still answers"
+    );
+}
+
+#[tokio::test]
+async fn deletion_honours_finalizers_collections_and_dry_run() {
+    let cluster = start(KubeLocalConfig::default()).await;
+    let leases: Api<Lease> = cluster.api("default");
+    let held: Lease = serde_json::from_value(
+        json!({"metadata": {"name": "held", "finalizers": ["example.com/keep"], "labels": {"set": "a"}}}),
+    )
+    .unwrap();
+    create(&leases, &held).await;
+    let pending = leases
+        .delete("held", &DeleteParams::default())
+        .await
+        .unwrap();
+    // A deletion that waits for finalizers answers with the object.
+    assert!(pending
+        .left()
+        .unwrap()
+        .metadata
+        .deletion_timestamp
+        .is_some());
+    let still = leases.get("held").await.unwrap();
+    assert!(still.metadata.deletion_timestamp.is_some());
+    let release = json!({"metadata": {"finalizers": null}});
+    leases
+        .patch("held", &PatchParams::default(), &Patch::Merge(&release))
+        .await
+        .unwrap();
+    assert_eq!(failure(leases.get("held").await).0, 404);
+
+    // A dry run changes nothing.
+    let dry = PostParams {
+        dry_run: true,
+        ..PostParams::default()
+    };
+    let plain: Lease = serde_json::from_value(json!({"metadata": {"name": "dry"}})).unwrap();
+    leases.create(&dry, &plain).await.unwrap();
+    assert_eq!(failure(leases.get("dry").await).0, 404);
+
+    // deletecollection removes what the selector picks.
+    for (name, set) in [("a1", "a"), ("a2", "a"), ("b1", "b")] {
+        let lease: Lease =
+            serde_json::from_value(json!({"metadata": {"name": name, "labels": {"set": set}}}))
+                .unwrap();
+        create(&leases, &lease).await;
+    }
+    leases
+        .delete_collection(
+            &DeleteParams::default(),
+            &ListParams::default().labels("set=a"),
+        )
+        .await
+        .unwrap();
+    let left = leases.list(&ListParams::default()).await.unwrap();
+    assert_eq!(names(&left.items), ["b1"]);
 }
 
 #[tokio::test]
@@ -816,22 +893,22 @@ async fn a_watch_from_a_version_older_than_the_history_gets_410_expired() {
     }
 }
 
-#[tokio::test]
-async fn the_runtime_watcher_follows_the_cluster() {
+/// A kube-runtime watcher with `config` sees a Service created before it and one created
+/// while it runs.
+async fn runtime_watcher_sees_services(config: kube::runtime::watcher::Config) {
     let cluster = start(KubeLocalConfig::default()).await;
     let services: Api<Service> = cluster.api("default");
     create(&services, &cluster_ip_service("first", json!({}))).await;
-    let mut applied = kube::runtime::watcher(
-        services.clone(),
-        kube::runtime::watcher::Config::default().page_size(1),
-    )
-    .boxed();
+    let mut applied = kube::runtime::watcher(services.clone(), config).boxed();
     let mut names_seen = Vec::new();
     let created = services.clone();
     tokio::spawn(async move {
         create(&created, &cluster_ip_service("second", json!({}))).await;
     });
-    while names_seen.len() < 2 {
+    // The initial list (paged, or streamed and closed by the initial-events-end bookmark)
+    // must complete: InitDone.
+    let mut init_done = false;
+    while names_seen.len() < 2 || !init_done {
         let event = tokio::time::timeout(Duration::from_secs(10), applied.next())
             .await
             .expect("events within 10 s")
@@ -840,11 +917,45 @@ async fn the_runtime_watcher_follows_the_cluster() {
         match event {
             kube::runtime::watcher::Event::Apply(s)
             | kube::runtime::watcher::Event::InitApply(s) => names_seen.push(s.name_any()),
-            _ => {}
+            kube::runtime::watcher::Event::InitDone => init_done = true,
+            kube::runtime::watcher::Event::Init | kube::runtime::watcher::Event::Delete(_) => {}
         }
     }
     names_seen.sort();
     assert_eq!(names_seen, ["first", "second"]);
+}
+
+#[tokio::test]
+async fn the_runtime_watcher_follows_the_cluster_with_paged_lists() {
+    runtime_watcher_sees_services(kube::runtime::watcher::Config::default().page_size(1)).await;
+}
+
+#[tokio::test]
+async fn the_runtime_watcher_follows_the_cluster_with_streaming_lists() {
+    runtime_watcher_sees_services(kube::runtime::watcher::Config::default().streaming_lists())
+        .await;
+}
+
+#[tokio::test]
+async fn requests_are_counted_by_verb_and_resource() {
+    let cluster = start(KubeLocalConfig::default()).await;
+    let slices: Api<EndpointSlice> = cluster.api("default");
+    for _ in 0..2 {
+        slices.list(&ListParams::default()).await.unwrap();
+    }
+    let _ = slices.get("missing").await;
+    assert_eq!(cluster.server.request_count("LIST", "endpointslices"), 2);
+    assert_eq!(cluster.server.request_count("GET", "endpointslices"), 1);
+    assert_eq!(cluster.server.request_count("LIST", "services"), 0);
+    let request = axum::http::Request::get("/metrics")
+        .body(Vec::new())
+        .unwrap();
+    let metrics = cluster.client.request_text(request).await.unwrap();
+    assert!(
+        metrics.contains(r#"apiserver_request_total{code="200",component="apiserver",group="discovery.k8s.io",resource="endpointslices",scope="namespace",subresource="",verb="LIST",version="v1"} 2"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains(r#"code="404""#), "{metrics}");
 }
 
 #[test]

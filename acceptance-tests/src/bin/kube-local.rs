@@ -54,7 +54,7 @@ struct Args {
     bookmark_interval_ms: u64,
 
     /// Change events kept for watches from a resourceVersion and for continue tokens.
-    #[arg(long, env = "KUBE_LOCAL_HISTORY_LIMIT", default_value_t = 100_000)]
+    #[arg(long, env = "KUBE_LOCAL_HISTORY_LIMIT", default_value_t = 10_000)]
     history_limit: usize,
 }
 

@@ -6,6 +6,7 @@
 use axum::http::HeaderMap;
 
 use super::status::ApiStatus;
+use super::verb::Verb;
 
 /// What a user may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,11 +31,11 @@ pub struct User {
 }
 
 impl User {
-    /// Whether the user may perform `verb` (`get`, `list`, `watch`, `create`, ...).
-    pub fn may(&self, verb: &str) -> bool {
+    /// Whether the user may perform `verb`.
+    pub fn may(&self, verb: Verb) -> bool {
         match self.access {
             Access::Admin => true,
-            Access::ReadOnly => matches!(verb, "get" | "list" | "watch"),
+            Access::ReadOnly => verb.reads_only(),
             Access::None => false,
         }
     }

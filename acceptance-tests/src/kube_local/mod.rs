@@ -20,24 +20,34 @@
 //!   and keep them on update; errors are `Status` objects with the real reasons and codes
 //!   (`NotFound` 404, `AlreadyExists` 409, `Conflict` 409, `Invalid` 422 with field causes,
 //!   `Unauthorized` 401, `Forbidden` 403, `BadRequest` 400, `Expired` 410).
-//! * Simplifications: no admission chain, RBAC reduced to three access levels, no field
-//!   ownership (managedFields), pods are deleted at once (no kubelet), allocation is sequential.
+//! * Counters: `/metrics` serves `apiserver_request_total` by verb, resource and code;
+//!   [`KubeLocal::request_count`] reads them in-process.
+//! * Simplifications: no controllers (a Service's selector creates no EndpointSlices: tests
+//!   write them, as the fixtures do), no admission chain, RBAC reduced to three access
+//!   levels, no field ownership (managedFields), pods are deleted at once (no kubelet),
+//!   allocation is sequential, JSON only (no protobuf, no YAML bodies).
 
 mod auth;
+mod config;
 mod kinds;
 mod kubeconfig;
+mod metrics;
 mod operations;
 mod paging;
 mod patch;
+mod request;
 mod resources;
 mod routes;
 mod selectors;
 mod server;
+mod shape;
 mod status;
 mod store;
 mod tls;
 mod validation;
+mod verb;
 mod watch;
 
 pub use auth::Access;
-pub use server::{KubeLocal, KubeLocalConfig};
+pub use config::KubeLocalConfig;
+pub use server::KubeLocal;

@@ -1,7 +1,9 @@
 //! The verbs on stored objects — get, list, create, update, patch, delete, deletecollection —
-//! with the real API server's order of checks: decode, defaults, what the verb may change,
-//! validation (422 Invalid), existence (404/409), preconditions (409 Conflict), allocation,
-//! then the commit that bumps the global `resourceVersion`.
+//! with the real API server's order of checks. Create: decode (400), namespace (404/403),
+//! defaults, validation (422 Invalid), existence (409 AlreadyExists), allocation, commit.
+//! Update and patch: decode, existence (404), `resourceVersion` precondition (409 Conflict),
+//! what the verb may change, defaults, validation (422), allocation, commit. Every commit that
+//! changes an object bumps the global `resourceVersion`.
 
 use std::sync::Arc;
 
@@ -12,6 +14,7 @@ use super::paging::{key_text, ContinueToken};
 use super::patch::{merge_patch, strategic_merge_patch};
 use super::resources::{by_kind, ResourceType};
 use super::selectors::Selection;
+use super::shape;
 use super::status::{deleted, ApiStatus};
 use super::store::{parse_rv, rv_of, ObjectKey, Store};
 use super::validation::{check_labels, check_name, FieldError};
@@ -131,6 +134,7 @@ fn decode(target: &Target, body: &[u8]) -> Result<Value, ApiStatus> {
             _ => {}
         }
     }
+    shape::check(resource, &object)?;
     if !object["metadata"].is_object() {
         object["metadata"] = json!({});
     }
@@ -523,6 +527,12 @@ pub fn patch(
             "error decoding patch: {e} (YAML patches are not supported; send JSON)"
         ))
     })?;
+    if !patch.is_object() {
+        return Err(ApiStatus::bad_request(format!(
+            "error decoding patch: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+            if patch.is_array() { "array" } else { "a non-object value" }
+        )));
+    }
     if patch_type == PatchType::Apply && field_manager.is_none_or(str::is_empty) {
         return Err(ApiStatus::bad_request(
             "PATCH, application/apply-patch+yaml requests require a non-empty fieldManager",
@@ -539,6 +549,10 @@ pub fn patch(
     match patch_type {
         PatchType::Merge | PatchType::Apply => merge_patch(&mut patched, &patch),
         PatchType::Strategic => strategic_merge_patch(&mut patched, &patch),
+    }
+    shape::check(resource, &patched)?;
+    if !patched["metadata"].is_object() {
+        patched["metadata"] = json!({});
     }
     // A patch cannot move or rename the object.
     patched["metadata"]["name"] = old["metadata"]["name"].clone();

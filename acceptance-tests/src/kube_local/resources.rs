@@ -137,7 +137,7 @@ pub static RESOURCES: &[ResourceType] = &[
         status_subresource: false,
         create_on_update: true,
         delete_returns_object: false,
-        field_labels: &[("addressType", "/addressType")],
+        field_labels: &[],
         short_names: &[],
     },
     ResourceType {

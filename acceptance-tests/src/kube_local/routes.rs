@@ -12,6 +12,8 @@ use super::resources::{self, find, serves_group_version};
 pub enum Route {
     /// `/healthz`, `/livez`, `/readyz` (no authentication needed).
     Health,
+    /// `/metrics` (request counters).
+    Metrics,
     /// A discovery document (`/version`, `/api`, `/apis`, resource lists).
     Discovery(Value),
     /// Objects of a resource.
@@ -25,6 +27,7 @@ pub fn route(path: &str, server_address: &str) -> Route {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segments.as_slice() {
         ["healthz" | "livez" | "readyz"] => Route::Health,
+        ["metrics"] => Route::Metrics,
         ["version"] => Route::Discovery(resources::version_info()),
         ["api"] => Route::Discovery(resources::core_versions(server_address)),
         ["apis"] => Route::Discovery(resources::group_list()),

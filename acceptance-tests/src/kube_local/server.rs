@@ -3,7 +3,7 @@
 //! kubeconfig.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -17,125 +17,22 @@ use serde_json::json;
 
 use crate::background::BackgroundServer;
 
-use super::auth::{authenticate, Access, User};
+use super::auth::{authenticate, User};
+use super::config::KubeLocalConfig;
 use super::kubeconfig;
+use super::metrics::{RequestCounters, RequestLabels};
 use super::operations::{self, DeleteOptions, ListOptions, PatchType, Target};
+use super::request::{patch_type, verb, Query};
 use super::resources::by_kind;
 use super::routes::{route, Route};
-use super::selectors::{FieldSelector, LabelSelector, Selection};
 use super::status::{json_response, ApiStatus};
 use super::store::Store;
 use super::tls::{Identity, TlsListener};
+use super::verb::Verb;
 use super::watch::{self, WatchOptions};
 
 /// Namespaces present at start, as on a fresh cluster.
 const INITIAL_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
-
-/// How kube-local runs.
-#[derive(Debug, Clone)]
-pub struct KubeLocalConfig {
-    /// Address to listen on (port 0: any free port).
-    pub listen: SocketAddr,
-    /// Bearer token of the admin user (`kube-local-admin`); random when `None`.
-    pub token: Option<String>,
-    /// Token of a user allowed only get/list/watch (`kube-local-reader`).
-    pub read_only_token: Option<String>,
-    /// Token of an authenticated user allowed nothing (`kube-local-nobody`): every resource
-    /// request is 403 Forbidden.
-    pub no_access_token: Option<String>,
-    /// Where to write the kubeconfig.
-    pub kubeconfig_out: Option<PathBuf>,
-    /// How long a deleted namespace stays `Terminating` before it and its content are gone.
-    pub namespace_termination: Duration,
-    /// How often a watch with `allowWatchBookmarks=true` gets a `BOOKMARK`.
-    pub bookmark_interval: Duration,
-    /// How many change events are kept for watches and `continue` tokens.
-    pub history_limit: usize,
-}
-
-impl Default for KubeLocalConfig {
-    fn default() -> Self {
-        Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            token: None,
-            read_only_token: None,
-            no_access_token: None,
-            kubeconfig_out: None,
-            namespace_termination: Duration::from_millis(100),
-            bookmark_interval: Duration::from_secs(60),
-            history_limit: 100_000,
-        }
-    }
-}
-
-impl KubeLocalConfig {
-    /// Sets the listen address.
-    pub fn listen(mut self, listen: SocketAddr) -> Self {
-        self.listen = listen;
-        self
-    }
-
-    /// Sets the admin token.
-    pub fn token(mut self, token: impl Into<String>) -> Self {
-        self.token = Some(token.into());
-        self
-    }
-
-    /// Adds the read-only user.
-    pub fn read_only_token(mut self, token: impl Into<String>) -> Self {
-        self.read_only_token = Some(token.into());
-        self
-    }
-
-    /// Adds the user without permissions.
-    pub fn no_access_token(mut self, token: impl Into<String>) -> Self {
-        self.no_access_token = Some(token.into());
-        self
-    }
-
-    /// Writes the kubeconfig to `path` at start.
-    pub fn kubeconfig_out(mut self, path: impl Into<PathBuf>) -> Self {
-        self.kubeconfig_out = Some(path.into());
-        self
-    }
-
-    /// Sets the bookmark interval.
-    pub fn bookmark_interval(mut self, interval: Duration) -> Self {
-        self.bookmark_interval = interval;
-        self
-    }
-
-    /// Sets how many events the history keeps.
-    pub fn history_limit(mut self, events: usize) -> Self {
-        self.history_limit = events;
-        self
-    }
-
-    fn users(&self) -> Vec<User> {
-        let admin = self
-            .token
-            .clone()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-        let mut users = vec![User {
-            token: admin,
-            name: "kube-local-admin".into(),
-            access: Access::Admin,
-        }];
-        for (token, name, access) in [
-            (&self.read_only_token, "kube-local-reader", Access::ReadOnly),
-            (&self.no_access_token, "kube-local-nobody", Access::None),
-        ] {
-            if let Some(token) = token {
-                users.push(User {
-                    token: token.clone(),
-                    name: name.into(),
-                    access,
-                });
-            }
-        }
-        users
-    }
-}
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // No code panics while holding the lock; recover the data if one ever did.
@@ -150,99 +47,7 @@ struct Shared {
     server_address: String,
     bookmark_interval: Duration,
     namespace_termination: Duration,
-}
-
-/// Query parameters by name (the last value wins).
-struct Query(Vec<(String, String)>);
-
-impl Query {
-    fn parse(uri: &Uri) -> Self {
-        Self(
-            form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
-                .into_owned()
-                .collect(),
-        )
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn flag(&self, name: &str) -> bool {
-        matches!(self.get(name), Some("true" | "1"))
-    }
-
-    fn selection(&self, target: &Target) -> Result<Selection, ApiStatus> {
-        Ok(Selection {
-            labels: LabelSelector::parse(self.get("labelSelector").unwrap_or_default())?,
-            fields: FieldSelector::parse(
-                self.get("fieldSelector").unwrap_or_default(),
-                target.resource,
-            )?,
-        })
-    }
-
-    fn number(&self, name: &str) -> Result<Option<u64>, ApiStatus> {
-        self.get(name)
-            .filter(|v| !v.is_empty())
-            .map(|v| {
-                v.parse()
-                    .map_err(|_| ApiStatus::bad_request(format!("invalid value for {name}: {v}")))
-            })
-            .transpose()
-    }
-
-    fn dry_run(&self) -> bool {
-        self.get("dryRun").is_some_and(|v| v == "All")
-    }
-}
-
-fn patch_type(headers: &HeaderMap) -> Result<PatchType, ApiStatus> {
-    let content_type = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let media = content_type.split(';').next().unwrap_or_default().trim();
-    match media {
-        "application/merge-patch+json" => Ok(PatchType::Merge),
-        "application/strategic-merge-patch+json" => Ok(PatchType::Strategic),
-        "application/apply-patch+yaml" | "application/apply-patch+json" => Ok(PatchType::Apply),
-        other => Err(ApiStatus::unsupported_media_type(other)),
-    }
-}
-
-/// The verb of a request on `target`.
-fn verb(method: &Method, target: &Target, query: &Query) -> Result<&'static str, ApiStatus> {
-    let named = target.name.is_some();
-    let whole_cluster = target.resource.namespaced && target.namespace.is_none();
-    let verb = match (method.as_str(), named) {
-        ("GET", true) => "get",
-        ("GET", false) if query.flag("watch") => "watch",
-        ("GET", false) => "list",
-        ("POST", false) => "create",
-        ("PUT", true) => "update",
-        ("PATCH", true) => "patch",
-        ("DELETE", true) => "delete",
-        ("DELETE", false) => "deletecollection",
-        (m, _) => return Err(ApiStatus::method_not_allowed(m, target.resource)),
-    };
-    if whole_cluster && !matches!(verb, "list" | "watch") {
-        return Err(ApiStatus::method_not_allowed(
-            method.as_str(),
-            target.resource,
-        ));
-    }
-    if target.status && !matches!(verb, "get" | "update" | "patch") {
-        return Err(ApiStatus::method_not_allowed(
-            method.as_str(),
-            target.resource,
-        ));
-    }
-    Ok(verb)
+    counters: Mutex<RequestCounters>,
 }
 
 impl Shared {
@@ -259,29 +64,58 @@ impl Shared {
         }
         let user = authenticate(&self.users, headers)?;
         let target = match route {
-            Route::Health => unreachable!("answered above"),
             Route::Discovery(doc) => return Ok(json_response(200, &doc)),
-            Route::NotFound => return Err(ApiStatus::no_route()),
+            Route::Metrics if user.may(Verb::Get) => {
+                return Ok(lock(&self.counters).render().into_response())
+            }
+            Route::Metrics => {
+                return Err(ApiStatus::forbidden_non_resource(&user.name, uri.path()))
+            }
+            // Health was answered before authentication.
+            Route::Health | Route::NotFound => return Err(ApiStatus::no_route()),
             Route::Resource(target) => target,
         };
         let query = Query::parse(uri);
         let verb = verb(method, &target, &query)?;
+        let response = self
+            .execute(user, verb, &target, &query, headers, body)
+            .unwrap_or_else(IntoResponse::into_response);
+        let apply = verb == Verb::Patch && matches!(patch_type(headers), Ok(PatchType::Apply));
+        lock(&self.counters).record(RequestLabels::new(
+            verb,
+            apply,
+            &target,
+            response.status().as_u16(),
+        ));
+        Ok(response)
+    }
+
+    /// Runs an authenticated request's verb.
+    fn execute(
+        self: &Arc<Self>,
+        user: &User,
+        verb: Verb,
+        target: &Target,
+        query: &Query,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Response, ApiStatus> {
         if !user.may(verb) {
             return Err(ApiStatus::forbidden_user(
                 target.resource,
                 target.name.as_deref().unwrap_or_default(),
                 &user.name,
-                verb,
+                verb.name(),
                 target.namespace.as_deref(),
             ));
         }
         let dry_run = query.dry_run();
         let mut store = lock(&self.store);
         let (code, body) = match verb {
-            "get" => (200, operations::get(&store, &target)?),
-            "list" => {
+            Verb::Get => (200, operations::get(&store, target)?),
+            Verb::List => {
                 let options = ListOptions {
-                    selection: query.selection(&target)?,
+                    selection: query.selection(target)?,
                     limit: query.number("limit")?.unwrap_or(0) as usize,
                     continue_token: query
                         .get("continue")
@@ -290,48 +124,49 @@ impl Shared {
                     resource_version: query.get("resourceVersion").map(str::to_string),
                     resource_version_match: query.get("resourceVersionMatch").map(str::to_string),
                 };
-                (200, operations::list(&store, &target, &options)?)
+                (200, operations::list(&store, target, &options)?)
             }
-            "watch" => {
+            Verb::Watch => {
                 let options = WatchOptions {
-                    selection: query.selection(&target)?,
+                    selection: query.selection(target)?,
                     resource_version: query.get("resourceVersion").map(str::to_string),
                     bookmarks: query.flag("allowWatchBookmarks"),
                     send_initial_events: query.flag("sendInitialEvents"),
                     timeout: query.number("timeoutSeconds")?.map(Duration::from_secs),
                 };
-                return watch::serve(&store, target, options, self.bookmark_interval);
+                return watch::serve(&store, target.clone(), options, self.bookmark_interval);
             }
-            "create" => operations::create(&mut store, &target, body, dry_run)?,
-            "update" => operations::update(&mut store, &target, body, dry_run)?,
-            "patch" => operations::patch(
+            Verb::Create => operations::create(&mut store, target, body, dry_run)?,
+            Verb::Update => operations::update(&mut store, target, body, dry_run)?,
+            Verb::Patch => operations::patch(
                 &mut store,
-                &target,
+                target,
                 patch_type(headers)?,
                 body,
                 query.get("fieldManager"),
                 dry_run,
             )?,
-            "delete" => {
+            Verb::Delete => {
                 let mut options = DeleteOptions::parse(body)?;
                 options.dry_run |= dry_run;
-                let deletion = operations::delete(&mut store, &target, &options)?;
+                let deletion = operations::delete(&mut store, target, &options)?;
                 if let Some(namespace) = deletion.terminating_namespace {
                     self.finalize_later(namespace);
                 }
                 deletion.response
             }
-            "deletecollection" => {
+            Verb::DeleteCollection => {
                 let mut options = DeleteOptions::parse(body)?;
                 options.dry_run |= dry_run;
-                let selection = query.selection(&target)?;
+                let selection = query.selection(target)?;
                 (
                     200,
-                    operations::delete_collection(&mut store, &target, &selection, &options)?,
+                    operations::delete_collection(&mut store, target, &selection, &options)?,
                 )
             }
-            other => unreachable!("verb() returns no {other}"),
         };
+        // Serialize after the lock is released.
+        drop(store);
         Ok(json_response(code, &body))
     }
 
@@ -365,6 +200,7 @@ pub struct KubeLocal {
     addr: SocketAddr,
     ca_pem: String,
     users: Vec<User>,
+    shared: Arc<Shared>,
     _background: BackgroundServer,
 }
 
@@ -393,11 +229,12 @@ impl KubeLocal {
             server_address: addr.to_string(),
             bookmark_interval: config.bookmark_interval,
             namespace_termination: config.namespace_termination,
+            counters: Mutex::new(RequestCounters::default()),
         });
         let app = Router::new()
             .fallback(handler)
             .layer(DefaultBodyLimit::max(3 * 1024 * 1024))
-            .with_state(shared);
+            .with_state(shared.clone());
         let background = BackgroundServer::start(
             "kube-local",
             std_listener,
@@ -408,6 +245,7 @@ impl KubeLocal {
             addr,
             ca_pem: identity.ca_pem,
             users,
+            shared,
             _background: background,
         };
         if let Some(path) = &config.kubeconfig_out {
@@ -440,6 +278,13 @@ impl KubeLocal {
     /// PEM of the generated CA certificate.
     pub fn ca_pem(&self) -> &str {
         &self.ca_pem
+    }
+
+    /// How many requests with `verb` (`LIST`, `GET`, `WATCH`, `POST`, `PUT`, `PATCH`, `APPLY`,
+    /// `DELETE`) reached `resource` (`endpointslices`), whatever their answer — the sum of
+    /// `apiserver_request_total` on `/metrics`.
+    pub fn request_count(&self, verb: &str, resource: &str) -> u64 {
+        lock(&self.shared.counters).count(verb, resource)
     }
 
     /// The admin user's bearer token.

@@ -159,6 +159,16 @@ impl ApiStatus {
         .with_details(details(resource, name))
     }
 
+    /// 403 Forbidden for a non-resource URL (`/metrics`).
+    pub fn forbidden_non_resource(user: &str, path: &str) -> Self {
+        Self::new(
+            403,
+            "Forbidden",
+            format!("forbidden: User \"{user}\" cannot get path \"{path}\""),
+        )
+        .with_details(json!({}))
+    }
+
     /// 403 Forbidden for an admission rule (`namespaces "default" is forbidden: ...`).
     pub fn forbidden(resource: &ResourceType, name: &str, why: &str) -> Self {
         Self::new(

@@ -89,8 +89,11 @@ struct Start {
 
 fn start(store: &Store, target: &Target, options: &WatchOptions) -> Result<Start, ApiStatus> {
     let current = store.current_rv();
+    // With sendInitialEvents the stream starts from the current state whatever version is
+    // named (the request's resourceVersionMatch=NotOlderThan is met by the current state).
     let asked =
         match options.resource_version.as_deref() {
+            _ if options.send_initial_events => None,
             None | Some("") | Some("0") => None,
             Some(text) => Some(parse_rv(text).ok_or_else(|| {
                 ApiStatus::bad_request(format!("invalid resource version: {text}"))
