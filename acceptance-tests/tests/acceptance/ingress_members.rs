@@ -157,6 +157,25 @@ fn ingress_members_follow_endpoint_slices_and_nodes() {
             json!({"type": "NodePort", "ports": [{"name": "http", "port": 80}]}),
         )
         .await;
+        // Local policy: only the node with a ready endpoint (n2) is a member.
+        kube.service(
+            "shop",
+            "pinned",
+            json!({"type": "NodePort", "externalTrafficPolicy": "Local",
+                   "ports": [{"name": "http", "port": 80}]}),
+        )
+        .await;
+        kube.slice(
+            "shop",
+            "pinned",
+            "pinned-a",
+            web_ports(),
+            &[
+                ("10.0.1.1", "n2", Some(true), None),
+                ("10.0.1.2", "n1", Some(false), None),
+            ],
+        )
+        .await;
         kube.node("n1", "True", json!({}), "cn-hangzhou.i-n1").await;
         kube.node("n2", "True", json!({}), "cn-hangzhou.i-n2").await;
         kube.node("sick", "False", json!({}), "cn-hangzhou.i-sick")
@@ -181,7 +200,7 @@ fn ingress_members_follow_endpoint_slices_and_nodes() {
             20,
             "api.example.com",
             "nodeport",
-            &[("api", "http")]
+            &[("api", "http"), ("pinned", "80")]
         )
         .replace(
             "member_mode = \"nodeport\"",
@@ -203,6 +222,9 @@ fn ingress_members_follow_endpoint_slices_and_nodes() {
     assert!((30000..=32767).contains(&node_port), "{api:?}");
     assert_eq!(api, ips(&["i-n1", "i-n2"], node_port));
     assert_eq!(state_members(&wd, "nodes", "api:http")[0].2, "Ecs");
+    let pinned = mock_members(&mock, "pinned:80");
+    assert_eq!(pinned.len(), 1, "{pinned:?}");
+    assert_eq!(pinned[0].0, "i-n2");
     let weights: Vec<Value> = mock.state()["ServerGroups"]
         .as_array()
         .unwrap()
@@ -211,7 +233,7 @@ fn ingress_members_follow_endpoint_slices_and_nodes() {
         .filter(|s| s["ServerType"] == "Ecs")
         .map(|s| s["Weight"].clone())
         .collect();
-    assert_eq!(weights, vec![json!(50), json!(50)], "member_weight");
+    assert_eq!(weights, vec![json!(50); 3], "member_weight");
     wd.assert_plan_empty();
 
     // Scale out: two more endpoints in a second slice, one of them a duplicate of web-a's.
@@ -348,4 +370,42 @@ fn ingress_member_errors_point_at_the_backend_and_the_cluster() {
     assert!(text.contains("401 Unauthorized"), "{text}");
     assert!(text.contains(&kube.server.server_url()), "{text}");
     assert!(text.contains("`shop/web`"), "{text}");
+
+    // nodeport mode with an eligible node that is no ECS instance: an error naming the node.
+    rt.block_on(async {
+        kube.service(
+            "shop",
+            "np",
+            json!({"type": "NodePort", "ports": [{"name": "http", "port": 80}]}),
+        )
+        .await;
+        kube.node(
+            "kind-worker",
+            "True",
+            json!({}),
+            "kind://docker/kind/kind-worker",
+        )
+        .await;
+    });
+    let kubernetes = format!("    config_path = \"{}\"", kube.kubeconfig.display());
+    wd.write_config(&format!(
+        "{}{CONFIG}{}",
+        provider(&mock, &kubernetes),
+        ingress(
+            "storefront",
+            10,
+            "shop.example.com",
+            "nodeport",
+            &[("np", "80")]
+        ),
+    ));
+    let plan = wd.plan(&[]);
+    assert_eq!(plan.code, 1, "{}", plan.combined());
+    let text = flat(&plan.combined());
+    assert!(
+        text.contains("Error: Node without ECS instance id"),
+        "{text}"
+    );
+    assert!(text.contains("node `kind-worker`"), "{text}");
+    assert!(text.contains(r#"service = "np""#), "{text}");
 }
