@@ -119,6 +119,37 @@ fn mock_members(mock: &MockServer, key: &str) -> Vec<(String, i64)> {
     servers
 }
 
+/// Writes the configuration of the `storefront` ingress alone, `kubernetes` being the body of the
+/// provider's `kubernetes` block.
+fn write_storefront(
+    wd: &Workdir,
+    mock: &MockServer,
+    kubernetes: &str,
+    mode: &str,
+    backends: &[(&str, &str)],
+) {
+    wd.write_config(&format!(
+        "{}{CONFIG}{}",
+        provider(mock, kubernetes),
+        ingress("storefront", 10, "shop.example.com", mode, backends),
+    ));
+}
+
+/// A NodePort Service `shop/<name>` with port 80 named `http`.
+async fn node_port_service(kube: &KubeFixture, name: &str) {
+    kube.service(
+        "shop",
+        name,
+        json!({"type": "NodePort", "ports": [{"name": "http", "port": 80}]}),
+    )
+    .await;
+}
+
+/// The `kubernetes` block's body reaching kube-local through its kubeconfig.
+fn config_path(kube: &KubeFixture) -> String {
+    format!("    config_path = \"{}\"", kube.kubeconfig.display())
+}
+
 /// Terraform wraps diagnostic text: compare with single spaces.
 fn flat(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -151,12 +182,7 @@ fn ingress_members_follow_endpoint_slices_and_nodes() {
             ],
         )
         .await;
-        kube.service(
-            "shop",
-            "api",
-            json!({"type": "NodePort", "ports": [{"name": "http", "port": 80}]}),
-        )
-        .await;
+        node_port_service(&kube, "api").await;
         // Local policy: only the node with a ready endpoint (n2) is a member.
         kube.service(
             "shop",
@@ -190,7 +216,7 @@ fn ingress_members_follow_endpoint_slices_and_nodes() {
     });
     let mock = mock_with(30, 41);
     let wd = Workdir::new();
-    let kubernetes = format!("    config_path = \"{}\"", kube.kubeconfig.display());
+    let kubernetes = config_path(&kube);
     wd.write_config(&format!(
         "{}{CONFIG}{}{}",
         provider(&mock, &kubernetes),
@@ -309,18 +335,14 @@ fn ingress_member_errors_point_at_the_backend_and_the_cluster() {
     });
     let mock = mock_with(0, 42);
     let wd = Workdir::new();
-    let kubernetes = format!("    config_path = \"{}\"", kube.kubeconfig.display());
-    wd.write_config(&format!(
-        "{}{CONFIG}{}",
-        provider(&mock, &kubernetes),
-        ingress(
-            "storefront",
-            10,
-            "shop.example.com",
-            "ip",
-            &[("web", "80"), ("gone", "80"), ("web", "8443")]
-        ),
-    ));
+    let kubernetes = config_path(&kube);
+    write_storefront(
+        &wd,
+        &mock,
+        &kubernetes,
+        "ip",
+        &[("web", "80"), ("gone", "80"), ("web", "8443")],
+    );
     let plan = wd.plan(&[]);
     assert_eq!(plan.code, 1, "{}", plan.combined());
     let text = flat(&plan.combined());
@@ -352,11 +374,7 @@ fn ingress_member_errors_point_at_the_backend_and_the_cluster() {
         kube.server.server_url(),
         ca.display()
     );
-    wd.write_config(&format!(
-        "{}{CONFIG}{}",
-        provider(&mock, &kubernetes),
-        ingress("storefront", 10, "shop.example.com", "ip", &[("web", "80")]),
-    ));
+    write_storefront(&wd, &mock, &kubernetes, "ip", &[("web", "80")]);
     let started = std::time::Instant::now();
     let plan = wd.plan(&[]);
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
@@ -373,12 +391,7 @@ fn ingress_member_errors_point_at_the_backend_and_the_cluster() {
 
     // nodeport mode with an eligible node that is no ECS instance: an error naming the node.
     rt.block_on(async {
-        kube.service(
-            "shop",
-            "np",
-            json!({"type": "NodePort", "ports": [{"name": "http", "port": 80}]}),
-        )
-        .await;
+        node_port_service(&kube, "np").await;
         kube.node(
             "kind-worker",
             "True",
@@ -387,18 +400,8 @@ fn ingress_member_errors_point_at_the_backend_and_the_cluster() {
         )
         .await;
     });
-    let kubernetes = format!("    config_path = \"{}\"", kube.kubeconfig.display());
-    wd.write_config(&format!(
-        "{}{CONFIG}{}",
-        provider(&mock, &kubernetes),
-        ingress(
-            "storefront",
-            10,
-            "shop.example.com",
-            "nodeport",
-            &[("np", "80")]
-        ),
-    ));
+    let kubernetes = config_path(&kube);
+    write_storefront(&wd, &mock, &kubernetes, "nodeport", &[("np", "80")]);
     let plan = wd.plan(&[]);
     assert_eq!(plan.code, 1, "{}", plan.combined());
     let text = flat(&plan.combined());
