@@ -9,6 +9,7 @@ mod config_acl;
 mod config_lifecycle;
 mod foundation;
 mod ingress_lifecycle;
+mod plan_report;
 mod smoke;
 mod validation;
 

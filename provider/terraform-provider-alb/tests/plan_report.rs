@@ -471,3 +471,24 @@ fn bad_input_is_an_error_with_a_reason() {
         "{err}"
     );
 }
+
+#[test]
+fn server_groups_differing_only_in_ids_are_not_shown() {
+    let mut recreated = group(2);
+    recreated["id"] = Value::Null;
+    let r = run(vec![
+        unchanged_lb(),
+        resource(
+            "alb_ingress",
+            "shop",
+            &["delete", "create"],
+            ingress(json!({}), json!({"api:80": group(2)})),
+            ingress(json!({}), json!({"api:80": recreated})),
+        ),
+    ]);
+    assert!(!r.markdown.contains("#### Server groups"), "{}", r.markdown);
+    assert_eq!(
+        r.attention,
+        ["ingress `shop/storefront` (`alb_ingress.shop`) is **replaced**"]
+    );
+}

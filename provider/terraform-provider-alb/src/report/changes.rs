@@ -656,7 +656,6 @@ fn group_change(
     (before, after): (Option<PlacedGroup>, Option<PlacedGroup>),
 ) -> Option<GroupChange> {
     let diff = match (&before, &after) {
-        (Some(b), Some(a)) if b.values == a.values => return None,
         (Some(_), Some(_)) => Diff::Changed,
         (Some(_), None) => Diff::Removed,
         (None, _) => Diff::Added,
@@ -683,6 +682,11 @@ fn group_change(
         ),
         _ => Vec::new(),
     };
+    let members_same = old_members.as_ref().map(Vec::len) == new_members.as_ref().map(Vec::len)
+        && members_added == 0;
+    if diff == Diff::Changed && settings.is_empty() && members_same {
+        return None;
+    }
     let side = after.as_ref().or(before.as_ref())?;
     Some(GroupChange {
         diff,
