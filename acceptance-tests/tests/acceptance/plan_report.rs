@@ -193,7 +193,8 @@ fn check_scenario(
     let expected = std::fs::read_to_string(&golden)
         .unwrap_or_else(|e| panic!("read {} ({e}); UPDATE_GOLDEN=1 writes it", golden.display()));
     assert_eq!(
-        run.stdout, expected,
+        run.stdout,
+        expected,
         "{scenario}: report differs from {} (UPDATE_GOLDEN=1 rewrites it)",
         golden.display()
     );
@@ -282,14 +283,18 @@ fn plan_report_goldens_from_real_plans() {
     assert_eq!(wrong.code, Some(1));
     assert!(wrong.stdout.is_empty(), "{}", wrong.stdout);
     assert!(
-        wrong.stderr.contains("this is a Terraform state, not a plan"),
+        wrong
+            .stderr
+            .contains("this is a Terraform state, not a plan"),
         "{}",
         wrong.stderr
     );
     let missing = plan_report(&["/nonexistent/plan.json"], None);
     assert_eq!(missing.code, Some(1));
     assert!(
-        missing.stderr.contains("cannot read /nonexistent/plan.json"),
+        missing
+            .stderr
+            .contains("cannot read /nonexistent/plan.json"),
         "{}",
         missing.stderr
     );

@@ -492,3 +492,24 @@ fn server_groups_differing_only_in_ids_are_not_shown() {
         ["ingress `shop/storefront` (`alb_ingress.shop`) is **replaced**"]
     );
 }
+
+#[test]
+fn sensitive_and_unknown_attributes_are_not_printed() {
+    let before = lb(vec![listener("HTTPS", 443)]);
+    let mut after = before.clone();
+    after["tags"] = json!({"owner": "secret-team"});
+    after["name"] = Value::Null;
+    let mut change = resource("alb_config", "main", &["update"], before, after);
+    change["change"]["after_sensitive"] = json!({"tags": true});
+    change["change"]["after_unknown"] = json!({"name": true});
+    let md = run(vec![change]).markdown;
+    assert!(!md.contains("secret-team"), "{md}");
+    assert!(
+        md.contains("| `tags.owner` | `(unset)` | `(sensitive)` |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| `name` | `web` | `(known after apply)` |"),
+        "{md}"
+    );
+}

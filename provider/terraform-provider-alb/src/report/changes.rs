@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 use serde_json::{Number, Value};
 
-use super::plan_json::{address_without_keys, ChangeKind, Plan, ResourceChange};
+use super::plan_json::{address_without_keys, Change, ChangeKind, Plan, ResourceChange};
 use super::values::{
     AclValues, IngressValues, LoadBalancerValues, RuleValues, ServerGroupValues, LISTENER_HIDDEN,
     LOAD_BALANCER_HIDDEN, SERVER_GROUP_HIDDEN,
@@ -16,6 +16,9 @@ use super::values::{
 
 /// Shown for values Terraform knows only after apply.
 pub const UNKNOWN: &str = "(known after apply)";
+
+/// Shown instead of sensitive values.
+pub const SENSITIVE: &str = "(sensitive)";
 
 /// Everything the plan changes on ALB resources, sorted for stable output.
 #[derive(Debug, Default)]
@@ -393,8 +396,10 @@ fn load_balancer_changes(
 ) -> LoadBalancerChanges {
     let kind = entry.map_or(ChangeKind::NoOp, |e| e.change.change.kind());
     let label = entry
-        .and_then(|e| e.after.as_ref().or(e.before.as_ref()))
-        .and_then(|v| v.name.clone())
+        .and_then(|e| {
+            let name = |v: &Option<LoadBalancerValues>| v.as_ref().and_then(|v| v.name.clone());
+            name(&e.after).or_else(|| name(&e.before))
+        })
         .unwrap_or_else(|| match slot {
             Slot::Address(address) => address.clone(),
             Slot::Id(id) => id.clone(),
@@ -404,7 +409,7 @@ fn load_balancer_changes(
         (Some(e), ChangeKind::Update | ChangeKind::Replace) => attribute_changes(
             &e.change.change.before,
             &e.change.change.after,
-            &e.change.change.after_unknown,
+            &Marks::of(&e.change.change),
             LOAD_BALANCER_HIDDEN,
         ),
         _ => Vec::new(),
@@ -549,7 +554,7 @@ fn listener_diffs(before: Vec<(String, Value)>, after: Vec<(String, Value)>) -> 
         match after.remove(&key) {
             None => out.push((key, Diff::Removed, Vec::new(), None)),
             Some(new) => {
-                let attributes = attribute_changes(&old, &new, &Value::Null, LISTENER_HIDDEN);
+                let attributes = attribute_changes(&old, &new, &Marks::NONE, LISTENER_HIDDEN);
                 let acl_after = AclValues::of_listener(&new);
                 let acl = (acl_before != acl_after).then_some((acl_before, acl_after));
                 if !attributes.is_empty() || acl.is_some() {
@@ -677,7 +682,7 @@ fn group_change(
         (Some(b), Some(a)) => attribute_changes(
             &Value::Object(b.values.other.clone().into_iter().collect()),
             &Value::Object(a.values.other.clone().into_iter().collect()),
-            &Value::Null,
+            &Marks::NONE,
             SERVER_GROUP_HIDDEN,
         ),
         _ => Vec::new(),
@@ -700,12 +705,58 @@ fn group_change(
     })
 }
 
+/// Terraform's marks on a resource's values: unknown after-values and sensitive values, each a
+/// value of the same shape with `true` where marked.
+struct Marks<'a> {
+    unknown: &'a Value,
+    before_sensitive: &'a Value,
+    after_sensitive: &'a Value,
+}
+
+impl<'a> Marks<'a> {
+    /// No marks (nested values whose marks the report does not follow).
+    const NONE: Marks<'static> = Marks {
+        unknown: &Value::Null,
+        before_sensitive: &Value::Null,
+        after_sensitive: &Value::Null,
+    };
+
+    fn of(change: &'a Change) -> Self {
+        Self {
+            unknown: &change.after_unknown,
+            before_sensitive: &change.before_sensitive,
+            after_sensitive: &change.after_sensitive,
+        }
+    }
+}
+
+/// The dotted paths marked `true` in a marks value.
+fn marked_paths(marks: &Value) -> Vec<String> {
+    let mut leaves = BTreeMap::new();
+    flatten("", marks, &mut leaves);
+    leaves
+        .into_iter()
+        .filter(|(_, v)| *v == Value::Bool(true))
+        .map(|(path, _)| path)
+        .collect()
+}
+
+/// Whether `path` or an attribute containing it is among `marked`.
+fn is_marked(marked: &[String], path: &str) -> bool {
+    marked.iter().any(|m| {
+        path == m
+            || path
+                .strip_prefix(m.as_str())
+                .is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
 /// The changed leaves of two objects (nested objects flattened to dotted paths), except the
-/// top-level attributes in `hidden`; `unknown` marks after-values known only after apply.
+/// top-level attributes in `hidden`; unknown after-values and sensitive values are shown as such.
 fn attribute_changes(
     before: &Value,
     after: &Value,
-    unknown: &Value,
+    marks: &Marks,
     hidden: &[&str],
 ) -> Vec<AttributeChange> {
     let visible = |v: &Value| -> BTreeMap<String, Value> {
@@ -717,8 +768,9 @@ fn attribute_changes(
         }
         leaves
     };
-    let mut unknown_leaves = BTreeMap::new();
-    flatten("", unknown, &mut unknown_leaves);
+    let unknown = marked_paths(marks.unknown);
+    let before_sensitive = marked_paths(marks.before_sensitive);
+    let after_sensitive = marked_paths(marks.after_sensitive);
     let (before, after) = (visible(before), visible(after));
     let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
     names.sort();
@@ -728,18 +780,28 @@ fn attribute_changes(
         .filter_map(|name| {
             let old = before.get(name).unwrap_or(&Value::Null);
             let new = after.get(name).unwrap_or(&Value::Null);
-            let is_unknown = unknown_leaves.get(name) == Some(&Value::Bool(true));
-            (old != new || is_unknown).then(|| AttributeChange {
+            let is_unknown = is_marked(&unknown, name);
+            if old == new && !is_unknown {
+                return None;
+            }
+            let shown = |value: &Value, sensitive: &[String]| {
+                if is_marked(sensitive, name) {
+                    SENSITIVE.to_owned()
+                } else {
+                    show(value)
+                }
+            };
+            Some(AttributeChange {
                 name: name.clone(),
-                before: show(old),
+                before: shown(old, &before_sensitive),
                 after: if is_unknown {
                     UNKNOWN.to_owned()
                 } else {
-                    show(new)
+                    shown(new, &after_sensitive)
                 },
             })
         })
-        .filter(|c| c.before != c.after)
+        .filter(|c| c.before != c.after || c.before == SENSITIVE)
         .collect()
 }
 

@@ -88,6 +88,12 @@ pub struct Change {
     /// Which parts of `after` are unknown until apply (`true` leaves, same shape as `after`).
     #[serde(default)]
     pub after_unknown: Value,
+    /// Which parts of `before` are sensitive (`true` leaves, same shape as `before`).
+    #[serde(default)]
+    pub before_sensitive: Value,
+    /// Which parts of `after` are sensitive.
+    #[serde(default)]
+    pub after_sensitive: Value,
     /// Paths whose change forces the replacement, e.g. `[["vpc_id"]]`.
     #[serde(default)]
     pub replace_paths: Vec<Vec<Value>>,
@@ -256,6 +262,8 @@ mod tests {
             before: Value::Null,
             after: Value::Null,
             after_unknown: Value::Null,
+            before_sensitive: Value::Null,
+            after_sensitive: Value::Null,
             replace_paths: Vec::new(),
         };
         assert_eq!(change(&["create"]).kind(), ChangeKind::Create);
