@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use acceptance_tests::harness::hcl::TWO_ZONE_MAPPINGS;
 use acceptance_tests::harness::{provider_binary, provider_block, Workdir};
 use acceptance_tests::mock::{MockConfig, MockServer};
 
@@ -84,15 +85,7 @@ resource "alb_ingress" "admin" {
 resource "alb_config" "main" {{
   name   = "web"
   vpc_id = "{vpc}"
-  zone_mapping {{
-    zone_id    = "cn-hangzhou-h"
-    vswitch_id = "vsw-1"
-  }}
-  zone_mapping {{
-    zone_id    = "cn-hangzhou-i"
-    vswitch_id = "vsw-2"
-  }}
-  listener {{
+{TWO_ZONE_MAPPINGS}  listener {{
     port     = 80
     protocol = "HTTP"
   }}

@@ -89,23 +89,26 @@ fn unchanged_lb() -> Value {
     )
 }
 
+/// The report of a change of `alb_ingress.shop` on the unchanged load balancer.
+fn shop_change(actions: &[&str], before: Value, after: Value) -> Report {
+    run(vec![
+        unchanged_lb(),
+        resource("alb_ingress", "shop", actions, before, after),
+    ])
+}
+
 #[test]
 fn an_added_rule_is_one_row_and_needs_no_attention() {
     let api = rule("HTTPS:443", 101, "/api", &[("api:80", 100)]);
     let admin = rule("HTTPS:443", 100, "/admin", &[("api:80", 100)]);
-    let r = run(vec![
-        unchanged_lb(),
-        resource(
-            "alb_ingress",
-            "shop",
-            &["update"],
-            ingress(json!({"k-api": api}), json!({"api:80": group(2)})),
-            ingress(
-                json!({"k-api": api, "k-admin": admin}),
-                json!({"api:80": group(2)}),
-            ),
+    let r = shop_change(
+        &["update"],
+        ingress(json!({"k-api": api}), json!({"api:80": group(2)})),
+        ingress(
+            json!({"k-api": api, "k-admin": admin}),
+            json!({"api:80": group(2)}),
         ),
-    ]);
+    );
     assert!(r.attention.is_empty(), "{:?}", r.attention);
     let md = &r.markdown;
     assert!(md.contains("Rules: 1 added, 0 changed, 0 removed"), "{md}");
@@ -125,16 +128,11 @@ fn an_added_rule_is_one_row_and_needs_no_attention() {
 fn priority_moves_and_weight_shifts_need_attention() {
     let before = rule("HTTPS:443", 101, "/", &[("web:80", 90), ("canary:80", 10)]);
     let after = rule("HTTPS:443", 102, "/", &[("web:80", 50), ("canary:80", 50)]);
-    let r = run(vec![
-        unchanged_lb(),
-        resource(
-            "alb_ingress",
-            "shop",
-            &["update"],
-            ingress(json!({"k": before}), json!({})),
-            ingress(json!({"k": after}), json!({})),
-        ),
-    ]);
+    let r = shop_change(
+        &["update"],
+        ingress(json!({"k": before}), json!({})),
+        ingress(json!({"k": after}), json!({})),
+    );
     assert_eq!(
         r.attention,
         [
@@ -153,31 +151,21 @@ fn priority_moves_and_weight_shifts_need_attention() {
 fn a_removed_rule_needs_attention_a_removed_ingress_once() {
     let api = rule("HTTPS:443", 101, "/api", &[("api:80", 100)]);
     let old = rule("HTTPS:443", 102, "/old", &[("api:80", 100)]);
-    let r = run(vec![
-        unchanged_lb(),
-        resource(
-            "alb_ingress",
-            "shop",
-            &["update"],
-            ingress(json!({"a": api, "o": old}), json!({})),
-            ingress(json!({"a": api}), json!({})),
-        ),
-    ]);
+    let r = shop_change(
+        &["update"],
+        ingress(json!({"a": api, "o": old}), json!({})),
+        ingress(json!({"a": api}), json!({})),
+    );
     assert_eq!(
         r.attention,
         ["rule `HTTPS:443` `host=shop.example.com path=/old` of `shop/storefront` is **removed** (was `forward api:80`)"]
     );
 
-    let r = run(vec![
-        unchanged_lb(),
-        resource(
-            "alb_ingress",
-            "shop",
-            &["delete"],
-            ingress(json!({"a": api, "o": old}), json!({"api:80": group(3)})),
-            Value::Null,
-        ),
-    ]);
+    let r = shop_change(
+        &["delete"],
+        ingress(json!({"a": api, "o": old}), json!({"api:80": group(3)})),
+        Value::Null,
+    );
     assert_eq!(
         r.attention,
         ["ingress `shop/storefront` (`alb_ingress.shop`) is **destroyed**, with its rules"]
@@ -194,16 +182,11 @@ fn a_removed_rule_needs_attention_a_removed_ingress_once() {
 fn a_rule_under_a_new_key_serving_the_same_requests_is_a_change() {
     let before = rule("HTTPS:443", 101, "/api", &[("api:80", 100)]);
     let after = rule("HTTPS:443", 101, "/api", &[("api-v2:80", 100)]);
-    let r = run(vec![
-        unchanged_lb(),
-        resource(
-            "alb_ingress",
-            "shop",
-            &["update"],
-            ingress(json!({"old-key": before}), json!({})),
-            ingress(json!({"new-key": after}), json!({})),
-        ),
-    ]);
+    let r = shop_change(
+        &["update"],
+        ingress(json!({"old-key": before}), json!({})),
+        ingress(json!({"new-key": after}), json!({})),
+    );
     assert!(
         r.markdown.contains("Rules: 0 added, 1 changed, 0 removed"),
         "{}",
@@ -362,16 +345,11 @@ fn list_shaped_rules_of_older_states_are_read_by_their_key_attribute() {
     let mut moved = api.clone();
     moved["priority"] = json!(105);
     moved["summary"] = json!("HTTPS:443 #105 host=shop.example.com path=/api → forward api:80");
-    let r = run(vec![
-        unchanged_lb(),
-        resource(
-            "alb_ingress",
-            "shop",
-            &["update"],
-            ingress(json!([api]), json!([])),
-            ingress(json!([moved]), json!([])),
-        ),
-    ]);
+    let r = shop_change(
+        &["update"],
+        ingress(json!([api]), json!([])),
+        ingress(json!([moved]), json!([])),
+    );
     assert!(
         r.markdown
             .contains("| ~ | 101 → 105 | `host=shop.example.com path=/api` | `forward api:80` |"),
@@ -384,16 +362,11 @@ fn list_shaped_rules_of_older_states_are_read_by_their_key_attribute() {
 fn pipes_in_matches_are_escaped_in_tables() {
     let mut r1 = rule("HTTPS:443", 101, "/api", &[("api:80", 100)]);
     r1["summary"] = json!("HTTPS:443 #101 header x-env=a|b → forward api:80");
-    let r = run(vec![
-        unchanged_lb(),
-        resource(
-            "alb_ingress",
-            "shop",
-            &["update"],
-            ingress(json!({}), json!({})),
-            ingress(json!({"k": r1}), json!({})),
-        ),
-    ]);
+    let r = shop_change(
+        &["update"],
+        ingress(json!({}), json!({})),
+        ingress(json!({"k": r1}), json!({})),
+    );
     assert!(
         r.markdown.contains("`header x-env=a\\|b`"),
         "{}",
@@ -476,16 +449,11 @@ fn bad_input_is_an_error_with_a_reason() {
 fn server_groups_differing_only_in_ids_are_not_shown() {
     let mut recreated = group(2);
     recreated["id"] = Value::Null;
-    let r = run(vec![
-        unchanged_lb(),
-        resource(
-            "alb_ingress",
-            "shop",
-            &["delete", "create"],
-            ingress(json!({}), json!({"api:80": group(2)})),
-            ingress(json!({}), json!({"api:80": recreated})),
-        ),
-    ]);
+    let r = shop_change(
+        &["delete", "create"],
+        ingress(json!({}), json!({"api:80": group(2)})),
+        ingress(json!({}), json!({"api:80": recreated})),
+    );
     assert!(!r.markdown.contains("#### Server groups"), "{}", r.markdown);
     assert_eq!(
         r.attention,
