@@ -1,13 +1,17 @@
 //! `alb_ingress.rules` and `server_groups` as maps keyed by identity, with real Terraform: a
-//! state written by release 0.1.0 (lists, schema version 0) is upgraded with an empty plan, and a
-//! rule whose only drift is its priority plans as exactly one changed entry with the same id.
+//! state written by release 0.1.0 (lists, schema version 0) is upgraded with an empty plan, a
+//! rule whose only drift is its priority plans as exactly one changed entry with the same id, and
+//! a console copy of a rule (with its tags) shows as its own entry that apply deletes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use acceptance_tests::harness::Workdir;
+use acceptance_tests::harness::{Output, Workdir};
 use acceptance_tests::mock::{MockConfig, MockServer};
-use alb_api::rule::UpdateRuleAttributeRequest;
+use alb_api::common::Tag;
+use alb_api::rule::{
+    CreateRuleRequest, FixedResponseConfig, RuleAction, RuleCondition, UpdateRuleAttributeRequest,
+};
 use serde_json::Value;
 
 use crate::ingress_lifecycle::{block_on, client, mock_with, resource_values, settle};
@@ -59,6 +63,16 @@ fn ids_of_map(map: &Value) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, e)| (k.clone(), text(&e["id"])))
         .collect()
+}
+
+/// A plan with changes saved to `tfplan`: its human output and `terraform show -json tfplan`.
+fn planned_changes(wd: &Workdir, var: &str) -> (Output, Value) {
+    let plan = wd.plan(&["-out", "tfplan", "-var", var]);
+    assert_eq!(plan.code, 2, "{}", plan.combined());
+    let show = wd.run(&["show", "-json", "tfplan"]);
+    show.assert_success("show -json tfplan");
+    let json = serde_json::from_str(&show.stdout).expect("plan JSON");
+    (plan, json)
 }
 
 fn text(v: &Value) -> String {
@@ -125,7 +139,7 @@ fn ingress_state_of_release_0_1_upgrades_to_maps_with_an_empty_plan() {
 }
 
 #[test]
-fn ingress_priority_drift_plans_one_changed_rule_with_the_same_id() {
+fn ingress_priority_drift_and_a_console_copy_plan_as_single_rule_entries() {
     let mock = mock_with(30, 21);
     let wd = Workdir::new();
     copy_fixture("main.tf", wd.path());
@@ -133,15 +147,22 @@ fn ingress_priority_drift_plans_one_changed_rule_with_the_same_id() {
     wd.apply(&["-var", &var]).assert_success("create");
     let rules = resource_values(&wd, "alb_ingress.shop")["rules"].clone();
     let rules = rules.as_object().expect("rules map");
-    // The drifting rule: the last one on HTTPS:443 (the default backend), moved on the console
-    // to a free priority.
-    let (key, rule) = rules
+    // The drifting rule: the first one on HTTPS:443, moved on the console behind the last one.
+    // Sorted by priority, as the list of release 0.1.0 was, every rule of the listener shifts
+    // (243 plan lines, 42 of them `+`/`-`, measured with 0.1.0); keyed, one entry changes.
+    let https: Vec<(&String, &Value)> = rules
         .iter()
         .filter(|(_, r)| r["listener"] == "HTTPS:443")
-        .max_by_key(|(_, r)| r["priority"].as_i64())
+        .collect();
+    let priority_of = |r: &Value| r["priority"].as_i64().expect("priority");
+    let (key, rule) = *https
+        .iter()
+        .min_by_key(|(_, r)| priority_of(r))
         .expect("an HTTPS rule");
-    let (id, priority) = (text(&rule["id"]), rule["priority"].as_i64().unwrap());
-    let moved = priority + 40;
+    let last = https.iter().map(|(_, r)| priority_of(r)).max().unwrap();
+    let (id, priority) = (text(&rule["id"]), priority_of(rule));
+    let moved = last + 40;
+    assert!(https.len() >= 3, "{rules:#?}");
     assert!(rules.values().all(|r| r["priority"] != moved));
     block_on(async {
         client(&mock)
@@ -158,11 +179,7 @@ fn ingress_priority_drift_plans_one_changed_rule_with_the_same_id() {
     });
     settle(&mock);
 
-    let plan = wd.plan(&["-out", "tfplan", "-var", &var]);
-    assert_eq!(plan.code, 2, "{}", plan.combined());
-    let show = wd.run(&["show", "-json", "tfplan"]);
-    show.assert_success("show -json tfplan");
-    let json: Value = serde_json::from_str(&show.stdout).expect("plan JSON");
+    let (plan, json) = planned_changes(&wd, &var);
     let changes = json["resource_changes"]
         .as_array()
         .expect("resource_changes");
@@ -209,8 +226,8 @@ fn ingress_priority_drift_plans_one_changed_rule_with_the_same_id() {
 
     // The human plan: one changed entry, no added or removed ones (lines with their alignment
     // collapsed to single spaces).
-    let text = &plan.stdout;
-    let lines: Vec<String> = text
+    let human = &plan.stdout;
+    let lines: Vec<String> = human
         .lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
         .collect();
@@ -221,23 +238,104 @@ fn ingress_priority_drift_plans_one_changed_rule_with_the_same_id() {
     assert_eq!(
         entry_lines,
         [&format!("~ \"{key}\" = {{")],
-        "one changed map entry:\n{text}"
+        "one changed map entry:\n{human}"
     );
     assert!(
         !lines
             .iter()
             .any(|l| l.starts_with("+ \"") || l.starts_with("- \"")),
-        "{text}"
+        "{human}"
     );
     assert!(
         lines.contains(&format!("~ priority = {moved} -> {priority}")),
-        "{text}"
+        "{human}"
     );
 
     wd.apply(&["-var", &var]).assert_success("revert the drift");
     let values = resource_values(&wd, "alb_ingress.shop");
     assert_eq!(values["rules"][key.as_str()]["id"], id.as_str());
     assert_eq!(values["rules"][key.as_str()]["priority"], priority);
+    let plan = wd.plan(&["-var", &var]);
+    assert_eq!(plan.code, 0, "{}", plan.combined());
+
+    // A console copy of that rule with all its tags, in front of it: two objects with one key.
+    // The copy comes first by priority, so it is listed under the key and the original under
+    // `<key> (<id>)`; the plan keeps the original (at the planned priority) and removes the copy.
+    let original = mock.state()["Rules"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["RuleId"] == id.as_str()))
+        .cloned()
+        .expect("the rule in the mock");
+    let tags: Vec<Tag> = original["Tags"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .map(|t| Tag::new(text(&t["Key"]), text(&t["Value"])))
+        .collect();
+    let copy = block_on(async {
+        client(&mock)
+            .create_rule(
+                &CreateRuleRequest {
+                    listener_id: text(&original["ListenerId"]),
+                    rule_name: "console-copy".into(),
+                    priority: priority - 40,
+                    rule_conditions: vec![RuleCondition::path(["/*"])],
+                    rule_actions: vec![RuleAction::fixed_response(
+                        1,
+                        FixedResponseConfig {
+                            http_code: Some("503".into()),
+                            content: None,
+                            content_type: None,
+                        },
+                    )],
+                    tag: tags,
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .expect("console copy")
+            .rule_id
+    });
+    settle(&mock);
+    let (plan, json) = planned_changes(&wd, &var);
+    let change = &json["resource_changes"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["address"] == "alb_ingress.shop"))
+        .expect("alb_ingress.shop change")["change"];
+    let (before, after) = (&change["before"]["rules"], &change["after"]["rules"]);
+    let listed_original = format!("{key} ({id})");
+    assert_eq!(before[key]["id"], copy.as_str(), "{before:#}");
+    assert_eq!(before[listed_original.as_str()]["id"], id.as_str());
+    assert_eq!(after[key]["id"], id.as_str(), "the original is kept");
+    assert_eq!(
+        keys(before).difference(&keys(after)).collect::<Vec<_>>(),
+        [&listed_original]
+    );
+    let removed = format!("- \"{listed_original}\" = {{");
+    assert!(
+        plan.stdout
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>().join(" ") == removed),
+        "{}",
+        plan.stdout
+    );
+    wd.run(&["apply", "-no-color", "-input=false", "tfplan"])
+        .assert_success("apply the plan that deletes the copy");
+    let rules = mock.state()["Rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        rules.iter().all(|r| r["RuleId"] != copy.as_str()),
+        "copy deleted"
+    );
+    assert!(rules
+        .iter()
+        .any(|r| r["RuleId"] == id.as_str() && r["Priority"] == priority));
+    let values = resource_values(&wd, "alb_ingress.shop");
+    assert_eq!(values["rules"][key.as_str()]["id"], id.as_str());
+    assert!(values["rules"].get(&listed_original).is_none());
     let plan = wd.plan(&["-var", &var]);
     assert_eq!(plan.code, 0, "{}", plan.combined());
 }

@@ -54,27 +54,26 @@ impl Computed {
 /// The planned maps: `desired` with listener ids from `lb` (unknown while it is not known)
 /// and the ids of rules and groups that already exist from `prior` (unknown for new ones, and
 /// for groups whose protocol changes, since they are replaced).
+///
+/// The prior id is the one of the object apply keeps, chosen as the diff ([`model::diff`])
+/// chooses among objects with the same key: a rule's only object on its listener or the one
+/// already at the planned priority, a group's object with the planned protocol. When that is
+/// ambiguous (duplicates nothing tells apart) the id stays unknown.
 pub(crate) fn planned(
     desired: &DesiredIngress,
     lb: Option<&LoadBalancer>,
     prior: &Value,
 ) -> Computed {
-    let prior_rules: BTreeMap<&str, &Value> = entries(prior.get("rules"))
-        .map(|(key, r)| (key, r.get("id")))
-        .collect();
-    let prior_groups: BTreeMap<(&str, &str), &Value> = entries(prior.get("server_groups"))
-        .filter_map(|(key, g)| Some(((key, g.get("protocol").as_str()?), g.get("id"))))
-        .collect();
-    let known = |v: Option<&&Value>| match v {
-        Some(Value::String(s)) => Value::from(s.as_str()),
-        _ => Value::Unknown,
-    };
+    let prior_rules = by_key(prior.get("rules"));
+    let prior_groups = by_key(prior.get("server_groups"));
     let group_ids: BTreeMap<&str, Value> = desired
         .server_groups
         .iter()
         .map(|g| {
-            let id = prior_groups.get(&(g.key.as_str(), g.attributes.protocol.as_str()));
-            (g.key.as_str(), known(id))
+            let protocol = Value::from(g.attributes.protocol.as_str());
+            let same_protocol = |e: &Value| e.get("protocol") == &protocol;
+            let id = kept_id(prior_groups.get(g.key.as_str()), same_protocol);
+            (g.key.as_str(), id)
         })
         .collect();
     let listener_id = |l: ListenerKey| {
@@ -84,7 +83,19 @@ pub(crate) fn planned(
     Computed {
         rules: keyed(desired.rules.iter().enumerate().map(|(i, r)| {
             let view = r.view();
-            let id = known(prior_rules.get(view.key.as_str()));
+            let listener = Value::from(r.listener.to_string());
+            let priority = Value::from(i64::from(r.priority));
+            let on_listener: Vec<&Value> = prior_rules
+                .get(view.key.as_str())
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|e| e.get("listener") == &listener)
+                .collect();
+            let id = match on_listener.as_slice() {
+                [only] => known_id(only),
+                _ => kept_id(Some(&on_listener), |e| e.get("priority") == &priority),
+            };
             let value = rule_value(&view, listener_id(r.listener), id, &|key| {
                 group_ids.get(key).cloned().unwrap_or(Value::Unknown)
             });
@@ -94,6 +105,38 @@ pub(crate) fn planned(
             let value = group_value(&g.view(), group_ids[g.key.as_str()].clone());
             (g.key.clone(), i.to_string(), value)
         })),
+    }
+}
+
+/// The entries of a computed map by the key of the object they show: a duplicate's
+/// `<key> (<id>)` ([`keyed_entries`]) counts under `<key>`.
+fn by_key(map: &Value) -> BTreeMap<&str, Vec<&Value>> {
+    let mut out: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
+    for (key, entry) in entries(map) {
+        let key = entry
+            .get("id")
+            .as_str()
+            .and_then(|id| key.strip_suffix(format!(" ({id})").as_str()))
+            .unwrap_or(key);
+        out.entry(key).or_default().push(entry);
+    }
+    out
+}
+
+/// The id of the one candidate that `fits`; unknown when none or several do.
+fn kept_id(candidates: Option<&Vec<&Value>>, fits: impl Fn(&Value) -> bool) -> Value {
+    let mut fitting = candidates.into_iter().flatten().filter(|e| fits(e));
+    match (fitting.next(), fitting.next()) {
+        (Some(one), None) => known_id(one),
+        _ => Value::Unknown,
+    }
+}
+
+/// An entry's id when it is a known string.
+fn known_id(entry: &Value) -> Value {
+    match entry.get("id") {
+        Value::String(s) => Value::from(s.as_str()),
+        _ => Value::Unknown,
     }
 }
 
@@ -328,7 +371,10 @@ mod tests {
 
     /// A prior state holding the `/api` rule (`rule-1`) and group `api:80` (`sgp-1`) of `d`.
     fn prior(d: &DesiredIngress) -> Value {
-        let rule = Value::object([("id", Value::from("rule-1"))]);
+        let rule = Value::object([
+            ("id", Value::from("rule-1")),
+            ("listener", Value::from("HTTP:80")),
+        ]);
         let group = Value::object([
             ("protocol", Value::from("HTTP")),
             ("id", Value::from("sgp-1")),
@@ -387,6 +433,51 @@ mod tests {
             .get("listener_id")
             .is_unknown());
         assert_eq!(c, planned(&d, None, &prior(&d)), "deterministic");
+    }
+
+    #[test]
+    fn planned_ids_follow_the_object_apply_keeps() {
+        let d = desired("HTTP");
+        let (api_key, _) = keys(&d);
+        let priority = d
+            .rules
+            .iter()
+            .find(|r| r.identity == api_key)
+            .unwrap()
+            .priority;
+        let entry = |id: &str, listener: &str, priority: u32| {
+            Value::object([
+                ("id", Value::from(id)),
+                ("listener", Value::from(listener)),
+                ("priority", Value::from(i64::from(priority))),
+            ])
+        };
+        let planned_id = |rules: Vec<(String, Value)>| {
+            let prior = Value::object([("rules", Value::Map(rules.into_iter().collect()))]);
+            let c = planned(&d, None, &prior);
+            c.rules.as_map().unwrap()[&api_key].get("id").clone()
+        };
+        // Its only object keeps its id whatever its priority (a drift is an update).
+        assert_eq!(
+            planned_id(vec![(api_key.clone(), entry("rule-1", "HTTP:80", 150))]),
+            Value::from("rule-1")
+        );
+        // Of duplicates, the one at the planned priority is kept, listed under either key.
+        let duplicates = |second_priority| {
+            vec![
+                (api_key.clone(), entry("rule-1", "HTTP:80", 150)),
+                (
+                    format!("{api_key} (rule-2)"),
+                    entry("rule-2", "HTTP:80", second_priority),
+                ),
+            ]
+        };
+        assert_eq!(planned_id(duplicates(priority)), Value::from("rule-2"));
+        assert!(planned_id(duplicates(160)).is_unknown(), "ambiguous");
+        // An entry on another listener is another rule.
+        assert!(
+            planned_id(vec![(api_key.clone(), entry("rule-1", "HTTPS:443", 150))]).is_unknown()
+        );
     }
 
     #[test]
