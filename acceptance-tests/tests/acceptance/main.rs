@@ -4,6 +4,7 @@
 //! acceptance-tests/terraform --test acceptance` after the provider is built.
 //! `TF_ACC_TERRAFORM_PATH` picks the CLI.
 
+mod adoption;
 mod cli;
 mod config_acl;
 mod config_lifecycle;

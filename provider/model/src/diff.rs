@@ -940,7 +940,11 @@ pub fn plan_config_ops(
             tags,
         }));
         for l in &desired.listeners {
-            ops.extend(create_listener(l, cluster_id, config).into_iter().map(op));
+            ops.extend(
+                create_listener(l, None, cluster_id, config)
+                    .into_iter()
+                    .map(op),
+            );
         }
         let acls = plan_acls(desired, None, cluster_id, config);
         ops.extend(acls.create.into_iter().chain(acls.bind).map(op));
@@ -976,11 +980,13 @@ pub fn plan_config_ops(
             .listeners
             .iter()
             .find(|a| a.key == l.key && mine(&a.tags));
+        let placeholder = placeholders.get(l.default_server_group.key.as_str());
         let Some(a) = existing else {
-            creates.extend(create_listener(l, cluster_id, config));
+            // A placeholder an interrupted create left becomes the new listener's default group.
+            let made = placeholder.map(|p| p.id.clone());
+            creates.extend(create_listener(l, made, cluster_id, config));
             continue;
         };
-        let placeholder = placeholders.get(l.default_server_group.key.as_str());
         if placeholder.is_none() {
             creates.push(create_placeholder(l, cluster_id, config));
         }
@@ -1062,21 +1068,30 @@ fn create_placeholder(l: &DesiredListener, cluster_id: &str, config: &str) -> Op
     }
 }
 
-fn create_listener(l: &DesiredListener, cluster_id: &str, config: &str) -> Vec<OpKind> {
-    vec![
-        create_placeholder(l, cluster_id, config),
-        OpKind::CreateListener {
-            listener: l.clone(),
-            default_group: GroupRef {
-                key: l.default_server_group.key.clone(),
-                id: None,
-            },
-            tags: config_tags(
-                cluster_id,
-                config,
-                ResourceKind::Listener,
-                Some(&l.key.to_string()),
-            ),
+/// The ops creating listener `l`: its placeholder group unless `placeholder` names an existing
+/// one, then the listener forwarding to it.
+fn create_listener(
+    l: &DesiredListener,
+    placeholder: Option<String>,
+    cluster_id: &str,
+    config: &str,
+) -> Vec<OpKind> {
+    let mut ops = Vec::with_capacity(2);
+    if placeholder.is_none() {
+        ops.push(create_placeholder(l, cluster_id, config));
+    }
+    ops.push(OpKind::CreateListener {
+        listener: l.clone(),
+        default_group: GroupRef {
+            key: l.default_server_group.key.clone(),
+            id: placeholder,
         },
-    ]
+        tags: config_tags(
+            cluster_id,
+            config,
+            ResourceKind::Listener,
+            Some(&l.key.to_string()),
+        ),
+    });
+    ops
 }

@@ -200,6 +200,46 @@ fn create_then_converge() {
     assert!(plan_config_ops(&d, Some(&actual), "c1").is_empty());
 }
 
+/// A create interrupted after any of its operations: the re-plan against what exists creates
+/// only what is missing (no second placeholder group for a listener whose placeholder exists)
+/// and then converges.
+#[test]
+fn an_interrupted_create_resumes_without_duplicates_at_every_step() {
+    let d = expand_config(&spec(json!([{"port": 80, "protocol": "HTTP"}, {"port": 443, "protocol": "HTTPS", "certificate_ids": ["c"]}]))).unwrap();
+    let ops = plan_config_ops(&d, None, "c1");
+    for done in 1..ops.len() {
+        let mut actual = applied(&ops[..done]);
+        let resume = plan_config_ops(&d, Some(&actual), "c1");
+        apply(&mut actual, &resume, 100);
+        assert_eq!(
+            actual.placeholders.len(),
+            2,
+            "after {done} ops: {:?}",
+            names(&resume)
+        );
+        assert_eq!(actual.listeners.len(), 2, "after {done} ops");
+        for l in &actual.listeners {
+            let group = l.default_server_group_id.as_deref();
+            assert!(
+                actual
+                    .placeholders
+                    .iter()
+                    .any(|p| Some(p.id.as_str()) == group),
+                "listener {} forwards to its placeholder",
+                l.key
+            );
+        }
+        assert!(plan_config_ops(&d, Some(&actual), "c1").is_empty());
+    }
+    // Stopped right after the second placeholder: only its listener is left to create.
+    let actual = applied(&ops[..4]);
+    let resume = plan_config_ops(&d, Some(&actual), "c1");
+    assert_eq!(names(&resume), ["CreateListener"]);
+    if let OpKind::CreateListener { default_group, .. } = &resume[0].kind {
+        assert_eq!(default_group.id.as_deref(), Some("sgp-3"));
+    }
+}
+
 #[test]
 fn listener_changes_and_foreign_listeners() {
     let d = expand_config(&spec(json!([{"port": 80, "protocol": "HTTP"}, {"port": 443, "protocol": "HTTPS", "certificate_ids": ["c"]}]))).unwrap();

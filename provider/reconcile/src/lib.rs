@@ -30,7 +30,8 @@ use std::time::Duration;
 use alb_api::{Client, WaitOptions};
 
 pub use error::{ConvertError, ReconcileError};
-pub use execute::{ExecFailure, ExecReport};
+pub use execute::{CreationMarks, ExecFailure, ExecReport};
+pub use observe::FoundLoadBalancer;
 
 /// Observes and changes one region's load balancers for one cluster id (the ownership tags'
 /// `alb.terraform/cluster`). Cheap to clone.

@@ -119,6 +119,11 @@ pub fn is_known(name: &str) -> bool {
     ACTIONS.iter().any(|a| a.name == name)
 }
 
+/// True when `name` is an action that changes something.
+pub fn is_mutating(name: &str) -> bool {
+    ACTIONS.iter().any(|a| a.name == name && a.mutating)
+}
+
 /// One API call, already authenticated.
 pub struct Call<'a> {
     /// Action name.

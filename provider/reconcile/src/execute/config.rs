@@ -14,15 +14,13 @@ use model::diff::GroupRef;
 use model::ownership::Tags;
 use model::spec::{BackendProtocol, ListenerProtocol};
 
+use super::marks::LB_RESOURCE;
 use super::run::{derived_token, Run};
 use crate::convert::{
     create_group_request, create_listener_request, create_load_balancer_request, tags_from_api,
     tags_to_api, update_listener_request, user_tags, NewGroup,
 };
 use crate::ReconcileError;
-
-/// Tag resource type of load balancers.
-const LB_RESOURCE: &str = "loadbalancer";
 
 impl Run<'_> {
     /// `CreateLoadBalancer`, wait `Active`, then the access log.
@@ -32,7 +30,7 @@ impl Run<'_> {
         tags: &Tags,
         token: &str,
     ) -> Result<(), ReconcileError> {
-        let request = create_load_balancer_request(lb, tags);
+        let request = create_load_balancer_request(lb, &self.marked(tags));
         let id = self
             .client()
             .create_load_balancer(&request, Some(token))

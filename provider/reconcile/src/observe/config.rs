@@ -8,7 +8,7 @@ use alb_api::NotFoundExt;
 use model::acl::listener_acl;
 use model::desired::AccessLog;
 use model::diff::{ActualListener, ActualLoadBalancer, ActualPlaceholder};
-use model::ownership::{config_tags, owns_config_object, ResourceKind};
+use model::ownership::{config_tags, in_creation, owns_config_object, ResourceKind};
 use model::spec::ListenerProtocol;
 
 use super::tag_filter;
@@ -107,10 +107,13 @@ impl Reconciler {
         }))
     }
 
-    /// The load balancer created for `config` by this cluster (ownership tags cluster, config
-    /// and `load-balancer`), for adoption after a crash or for import. With several matches
-    /// the oldest is returned (and the others logged).
-    pub async fn find_config(&self, config: &str) -> Result<Option<String>, ReconcileError> {
+    /// The load balancers that carry the ownership tags of `config` in this cluster (cluster,
+    /// config and `load-balancer`), oldest first, those being deleted left out: what a create
+    /// adopts (marked as in creation) or refuses (finished), see `model::ownership`.
+    pub async fn find_config(
+        &self,
+        config: &str,
+    ) -> Result<Vec<FoundLoadBalancer>, ReconcileError> {
         let filter = config_tags(&self.cluster_id, config, ResourceKind::LoadBalancer, None);
         let mut found = self
             .client
@@ -123,14 +126,24 @@ impl Reconciler {
         found.sort_by(|a, b| {
             (&a.create_time, &a.load_balancer_id).cmp(&(&b.create_time, &b.load_balancer_id))
         });
-        if found.len() > 1 {
-            let ids: Vec<&str> = found.iter().map(|l| l.load_balancer_id.as_str()).collect();
-            tracing::warn!(
-                config,
-                ?ids,
-                "several load balancers carry this config's tags"
-            );
-        }
-        Ok(found.into_iter().next().map(|lb| lb.load_balancer_id))
+        Ok(found
+            .into_iter()
+            .map(|lb| FoundLoadBalancer {
+                in_creation: in_creation(&tags_from_api(&lb.tags)),
+                name: lb.load_balancer_name.unwrap_or_default(),
+                id: lb.load_balancer_id,
+            })
+            .collect())
     }
+}
+
+/// A load balancer found by a config's ownership tags.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundLoadBalancer {
+    /// Load balancer id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Whether it carries a creation mark (an unfinished create made it).
+    pub in_creation: bool,
 }

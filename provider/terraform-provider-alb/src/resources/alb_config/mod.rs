@@ -21,6 +21,7 @@ use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
 use crate::config::SharedSettings;
+use crate::resources::adoption;
 use crate::validate;
 
 /// Terraform type name.
@@ -54,7 +55,16 @@ impl Resource for AlbConfig {
     }
 
     async fn plan(&self, _ctx: &Ctx, req: PlanRequest) -> PlanResponse {
-        plan::plan(req)
+        let check = !req.proposed_new_state.is_null()
+            && adoption::checks_leftovers(req.prior_state.is_null(), &req.prior_private);
+        let config = req.config.clone();
+        let mut response = plan::plan(req);
+        if check && !response.diagnostics.has_errors() {
+            if let Err(d) = apply::leftovers_at_plan(&self.settings, &config).await {
+                response.diagnostics.push(d);
+            }
+        }
+        response
     }
 
     async fn apply(&self, ctx: &Ctx, req: ApplyRequest) -> ApplyResponse {

@@ -7,6 +7,8 @@
 //! * Replacement when an attribute the API cannot change in place changes
 //!   ([`schema::REPLACE_ON_CHANGE`]).
 //! * Destroy: refused while the prior state has deletion protection on.
+//! * A create (not the create half of a replacement) is checked against the load balancers that
+//!   carry its ownership tags (`apply::leftovers_at_plan`, see [`crate::resources::adoption`]).
 //!
 //! A wholly known configuration is also expanded, so model errors surface at plan time.
 
@@ -18,6 +20,7 @@ use tfplugin::value::Value;
 use super::desired::desired;
 use super::schema;
 use super::state::listener_key;
+use crate::resources::adoption;
 use crate::validate;
 
 /// Plans `req`.
@@ -55,10 +58,11 @@ pub(crate) fn plan(req: PlanRequest) -> PlanResponse {
     } else {
         update(&prior_state, proposed_new_state)
     };
+    let planned_private = adoption::planned_private(!requires_replace.is_empty());
     PlanResponse {
         planned_state,
         requires_replace,
-        planned_private: prior_private,
+        planned_private,
         diagnostics,
     }
 }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use model::desired::{DesiredIngress, IngressId, ListenerKey};
 use model::diff::{ActualIngress, ActualRule};
-use model::ownership::TAG_KEY;
+use model::ownership::{Leftovers, TAG_KEY};
 use model::priority::ExistingRule;
 use model::spec::{Edition, IngressSpec};
 use model::{check_clashes, expand_ingress, ConfigListeners, ExpandError, Members};
@@ -20,8 +20,8 @@ use super::observe;
 use super::render::{self, Computed};
 use super::schema::REPLACE_ON_CHANGE;
 use super::AlbIngress;
-use crate::resources::api;
 use crate::resources::diagnostics::{attribute_path, expand_diagnostic};
+use crate::resources::{adoption, api};
 use crate::validate;
 
 /// Plans `req`: validation, replacement of the identity attributes, and the computed lists.
@@ -38,6 +38,7 @@ pub(crate) async fn plan(resource: &AlbIngress, req: PlanRequest) -> PlanRespons
             ..PlanResponse::default()
         };
     }
+    let check_leftovers = adoption::checks_leftovers(prior_state.is_null(), &prior_private);
     let mut diagnostics = validate::alb_ingress::validate(&config);
     let requires_replace: Vec<AttributePath> = if prior_state.is_null() {
         Vec::new()
@@ -63,7 +64,9 @@ pub(crate) async fn plan(resource: &AlbIngress, req: PlanRequest) -> PlanRespons
                 Computed::unknown()
             }
             Ok(None) => Computed::unknown(),
-            Ok(Some(spec)) => expand(resource, &spec, &prior, &mut diagnostics).await,
+            Ok(Some(spec)) => {
+                expand(resource, &spec, &prior, check_leftovers, &mut diagnostics).await
+            }
         }
     };
     let id = IngressRef::from_value(&proposed_new_state)
@@ -72,21 +75,25 @@ pub(crate) async fn plan(resource: &AlbIngress, req: PlanRequest) -> PlanRespons
     if let Value::Map(m) = &mut planned_state {
         m.insert("id".to_owned(), id);
     }
+    let planned_private = adoption::planned_private(!requires_replace.is_empty());
     PlanResponse {
         planned_state,
         requires_replace,
-        planned_private: prior_private,
+        planned_private,
         diagnostics,
     }
 }
 
 /// The planned lists for a known spec. With a known, existing load balancer the expansion uses
-/// its listeners and edition and is checked for priority clashes ([`clashes`]); otherwise it
-/// uses every listener the ingress could need and the listener ids stay unknown.
+/// its listeners and edition and is checked for priority clashes ([`clashes`]) and, when
+/// `check_leftovers` (a create), for finished objects of the same identity
+/// ([`adoption::ingress_leftovers`]); otherwise it uses every listener the ingress could need
+/// and the listener ids stay unknown.
 async fn expand(
     resource: &AlbIngress,
     spec: &IngressSpec,
     prior: &Value,
+    check_leftovers: bool,
     diagnostics: &mut Diagnostics,
 ) -> Computed {
     // Members come from Kubernetes (the next issue); until the member source exists every
@@ -138,6 +145,17 @@ async fn expand(
             .await
         {
             Ok(actual) => {
+                if check_leftovers
+                    && adoption::ingress_leftovers(&actual, cluster_id, &desired.id)
+                        == Leftovers::Finished
+                {
+                    diagnostics.push(adoption::finished_ingress(
+                        &actual,
+                        cluster_id,
+                        &desired.id,
+                        lb_id,
+                    ));
+                }
                 if let Some(d) = clashes(&desired, &actual, cluster_id) {
                     diagnostics.push(d);
                 }
