@@ -182,6 +182,10 @@ fn ingress_members_follow_endpoint_slices_and_nodes() {
             "api.example.com",
             "nodeport",
             &[("api", "http")]
+        )
+        .replace(
+            "member_mode = \"nodeport\"",
+            "member_mode = \"nodeport\"\n    member_weight = 50"
         ),
     ));
     wd.apply(&[]).assert_success("create");
@@ -199,6 +203,15 @@ fn ingress_members_follow_endpoint_slices_and_nodes() {
     assert!((30000..=32767).contains(&node_port), "{api:?}");
     assert_eq!(api, ips(&["i-n1", "i-n2"], node_port));
     assert_eq!(state_members(&wd, "nodes", "api:http")[0].2, "Ecs");
+    let weights: Vec<Value> = mock.state()["ServerGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["Servers"].as_array().cloned().unwrap_or_default())
+        .filter(|s| s["ServerType"] == "Ecs")
+        .map(|s| s["Weight"].clone())
+        .collect();
+    assert_eq!(weights, vec![json!(50), json!(50)], "member_weight");
     wd.assert_plan_empty();
 
     // Scale out: two more endpoints in a second slice, one of them a duplicate of web-a's.
