@@ -12,6 +12,10 @@ mod config_lifecycle;
 mod foundation;
 mod ingress_keyed;
 mod ingress_lifecycle;
+mod ingress_members;
+#[path = "../kube_support/mod.rs"]
+mod kube_support;
+mod plan_report;
 mod smoke;
 mod validation;
 
