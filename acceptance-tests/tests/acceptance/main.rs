@@ -7,6 +7,7 @@
 mod adoption;
 mod cli;
 mod config_acl;
+mod config_in_place;
 mod config_lifecycle;
 mod foundation;
 mod ingress_keyed;
@@ -15,6 +16,7 @@ mod ingress_members;
 #[path = "../kube_support/mod.rs"]
 mod kube_support;
 mod plan_checks;
+mod plan_report;
 mod smoke;
 mod unreachable;
 mod validation;
