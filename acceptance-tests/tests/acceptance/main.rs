@@ -11,6 +11,9 @@ mod config_lifecycle;
 mod foundation;
 mod ingress_keyed;
 mod ingress_lifecycle;
+mod ingress_members;
+#[path = "../kube_support/mod.rs"]
+mod kube_support;
 mod smoke;
 mod validation;
 
