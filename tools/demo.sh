@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make demo`: start the local ALB mock, apply examples/complete with real Terraform, show what the
-# load balancer now holds, then destroy it again. Needs `make build` first (the Makefile does it).
+# `make demo`: start the local ALB mock, plan examples/complete with real Terraform and show the
+# plan-report of that plan, apply it, show what the load balancer now holds, then destroy it again.
+# Needs `make build` first (the Makefile does it).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 terraform="${TF_ACC_TERRAFORM_PATH:-terraform}"
@@ -39,9 +40,13 @@ cd "$work"
 tf() { "$terraform" "$@" -no-color -var "endpoint=http://127.0.0.1:$port"; }
 
 echo "== terraform plan"
-tf plan -input=false
+tf plan -input=false -out=demo.tfplan
+echo "== terraform-provider-alb plan-report (the pull-request comment for this plan)"
+"$terraform" show -json demo.tfplan >plan.json
+# Exit 2 means "something needs attention"; the demo only shows the report.
+"$root/target/debug/terraform-provider-alb" plan-report --no-attention-exit plan.json
 echo "== terraform apply"
-tf apply -input=false -auto-approve
+"$terraform" apply -no-color -input=false demo.tfplan   # a saved plan carries its variables
 echo "== what the local ALB now holds"
 python3 - "$state_url" <<'PY'
 import json, sys, urllib.request

@@ -7,6 +7,7 @@
 mod adoption;
 mod cli;
 mod config_acl;
+mod config_in_place;
 mod config_lifecycle;
 mod foundation;
 mod ingress_keyed;
@@ -14,6 +15,7 @@ mod ingress_lifecycle;
 mod ingress_members;
 #[path = "../kube_support/mod.rs"]
 mod kube_support;
+mod plan_report;
 mod smoke;
 mod validation;
 
