@@ -294,3 +294,24 @@ fn plan_report_goldens_from_real_plans() {
 
     wd.destroy().assert_success("destroy");
 }
+
+#[test]
+fn help_lists_and_describes_plan_report() {
+    let top = Command::new(provider_binary())
+        .arg("--help")
+        .output()
+        .expect("run --help");
+    let top = String::from_utf8_lossy(&top.stdout);
+    assert!(
+        top.contains("plan-report  Print a Markdown review of a Terraform JSON plan's ALB changes"),
+        "{top}"
+    );
+    let run = plan_report(&["--help"], None);
+    assert_eq!(run.code, Some(0));
+    assert!(
+        run.stdout.contains("2 when something needs"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("--no-attention-exit"), "{}", run.stdout);
+}

@@ -23,17 +23,16 @@ pub struct PlanReportArgs {
 /// The subcommand for the provider binary's CLI.
 pub fn subcommand() -> tfplugin::server::Subcommand {
     tfplugin::server::Subcommand {
-        command: PlanReportArgs::augment_args(
-            clap::Command::new("plan-report")
-                .about("Print a Markdown review of a Terraform JSON plan's ALB changes")
-                .long_about(
-                    "Reads `terraform show -json PLANFILE` (a path, or standard input) and prints \
-                     Markdown for a pull-request comment: per load balancer and listener the rules \
-                     added, changed and removed, server groups and member counts, listener and ACL \
-                     changes, and a \"needs attention\" list. Exit code 0, 2 when something needs \
-                     attention (unless --no-attention-exit), 1 on bad input.",
-                ),
-        ),
+        // `about` after `augment_args`, which would put the struct's doc comment there.
+        command: PlanReportArgs::augment_args(clap::Command::new("plan-report"))
+            .about("Print a Markdown review of a Terraform JSON plan's ALB changes")
+            .long_about(
+                "Reads `terraform show -json PLANFILE` (a path, or standard input) and prints \
+                 Markdown for a pull-request comment: per load balancer and listener the rules \
+                 added, changed and removed, server groups and member counts, listener and ACL \
+                 changes, and a \"needs attention\" list. Exit code 0, 2 when something needs \
+                 attention (unless --no-attention-exit), 1 on bad input.",
+            ),
         run,
     }
 }
