@@ -8,6 +8,7 @@ mod adoption;
 mod cli;
 mod config_acl;
 mod config_lifecycle;
+mod demo;
 mod foundation;
 mod ingress_keyed;
 mod ingress_lifecycle;
