@@ -46,7 +46,8 @@ impl Default for Cfg {
     }
 }
 
-const CONFIG: &str = r#"
+/// The alb_config both ingresses use: HTTP:80 and HTTPS:443.
+pub(crate) const CONFIG: &str = r#"
 resource "alb_config" "main" {
   name   = "web"
   vpc_id = "vpc-1"

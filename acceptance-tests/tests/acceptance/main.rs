@@ -12,6 +12,9 @@ mod demo;
 mod foundation;
 mod ingress_keyed;
 mod ingress_lifecycle;
+mod ingress_members;
+#[path = "../kube_support/mod.rs"]
+mod kube_support;
 mod smoke;
 mod validation;
 

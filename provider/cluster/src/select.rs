@@ -258,6 +258,7 @@ mod tests {
             service: service.into(),
             port: port.into(),
             mode,
+            paths: Vec::new(),
         }
     }
 

@@ -26,6 +26,12 @@
 //! listener keys to the listener created in the run, else to the load balancer's listener
 //! (one `ListListeners` per run); the VPC of new groups is the load balancer's. ACL keys without
 //! an id resolve to the ACL created earlier in the run (the plan names existing ones by id).
+//!
+//! A create run ([`Reconciler::execute_marked`] with a token) marks the load balancer and server
+//! groups it creates (`alb.terraform/creating` in the create call) and names its rules
+//! `creating-…`; after the last op it renames the rules (`UpdateRulesAttribute` + job), then
+//! untags the groups and the load balancer (`UnTagResources`), adopted marked objects included
+//! (see `marks`).
 
 mod acl;
 mod config;

@@ -16,6 +16,7 @@ use tfplugin::provider::{PlanRequest, PlanResponse};
 use tfplugin::value::Value;
 
 use super::decode::{self, IngressRef};
+use super::members::{self, Discovery};
 use super::observe;
 use super::render::{self, Computed};
 use super::schema::REPLACE_ON_CHANGE;
@@ -96,10 +97,14 @@ async fn expand(
     check_leftovers: bool,
     diagnostics: &mut Diagnostics,
 ) -> Computed {
-    // Members come from Kubernetes (the next issue); until the member source exists every
-    // group is planned without members, never with invented ones.
-    let members = Members::new();
     let settings = resource.settings.get().ok();
+    let discovery =
+        members::discover(&resource.cluster, settings.as_deref(), spec, diagnostics).await;
+    let (members, members_known) = match discovery {
+        Discovery::Known(members) => (members, true),
+        Discovery::Unknowable => (Members::new(), false),
+        Discovery::Failed => return Computed::unknown(),
+    };
     let cluster_id = settings.as_ref().map_or("", |s| s.cluster_id.as_str());
     let lb_id = spec.alb_config_id.as_str();
     let what = format!("planning alb_ingress \"{}/{}\"", spec.namespace, spec.name);
@@ -163,7 +168,12 @@ async fn expand(
             Err(e) => diagnostics.push(api::diagnostic_from(&e, &what)),
         }
     }
-    render::planned(&desired, lb.as_ref(), prior)
+    let computed = render::planned(&desired, lb.as_ref(), prior);
+    if members_known {
+        computed
+    } else {
+        computed.with_unknown_members()
+    }
 }
 
 /// The priority clashes of `desired` with rules it does not own, as one error at `order`.
