@@ -115,7 +115,7 @@ export TF_CLI_CONFIG_FILE="$work/cli.tfrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION
 cp "$root/examples/quickstart/main.tf" "$work/main.tf"
 cd "$work"
 tf() {
-  "$terraform" "$@" -input=false -no-color \
+  "$terraform" "$@" -input=false -no-color -compact-warnings \
     -var "endpoint=http://127.0.0.1:$port" -var "kubeconfig=$kubeconfig"
 }
 tables() { python3 "$root/tools/demo_tables.py" "$state_url"; }
@@ -146,5 +146,6 @@ tables
 step "terraform plan -detailed-exitcode (expected: no changes, exit code 0)"
 tf plan -detailed-exitcode
 step "terraform destroy"
-tf destroy -auto-approve
+# The destroy plan repeats the state printed above: show only the progress lines.
+tf destroy -auto-approve | grep -E '^(alb_|Plan:|Destroy complete)'
 step "done: stopping alb-mock and kube-local"

@@ -43,7 +43,10 @@ fn make_demo_shows_members_follows_the_cluster_and_cleans_up() {
         .output()
         .expect("run tools/demo.sh");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let all = format!("{stdout}\n--- stderr ---\n{}", String::from_utf8_lossy(&out.stderr));
+    let all = format!(
+        "{stdout}\n--- stderr ---\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "demo failed:\n{all}");
 
     let first = section(&stdout, "what the local ALB now holds");
@@ -59,18 +62,27 @@ fn make_demo_shows_members_follows_the_cluster_and_cleans_up() {
         "i-demo000a:30080 w100",
         "i-demo000c:30080 w100",
     ] {
-        assert!(first.contains(expected), "{expected:?} not in the tables:\n{all}");
+        assert!(
+            first.contains(expected),
+            "{expected:?} not in the tables:\n{all}"
+        );
     }
     assert!(!first.contains("10.0.1.12"), "web scaled too early:\n{all}");
 
     let drift = section(&stdout, "terraform plan: the member drift");
     for expected in ["10.0.1.12", "10.0.1.13", "1 to change"] {
-        assert!(drift.contains(expected), "{expected:?} not in the drift plan:\n{all}");
+        assert!(
+            drift.contains(expected),
+            "{expected:?} not in the drift plan:\n{all}"
+        );
     }
     let scaled = section(&stdout, "terraform apply: add the new members");
     let tables = &stdout[stdout.find(scaled).unwrap() + scaled.len()..];
     let tables = section(tables, "what the local ALB now holds");
-    assert!(tables.contains("10.0.1.13:8080 w100"), "scaled members missing:\n{all}");
+    assert!(
+        tables.contains("10.0.1.13:8080 w100"),
+        "scaled members missing:\n{all}"
+    );
     assert!(
         section(&stdout, "expected: no changes").contains("No changes."),
         "re-plan not empty:\n{all}"
