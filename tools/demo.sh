@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: start the local ALB mock and the local Kubernetes API server (kube-local), create a
-# sample workload through the Kubernetes API, apply examples/quickstart with real Terraform, show
-# what the load balancer holds, scale a workload and follow it with plan and apply, re-plan empty,
-# destroy. Needs `make build` first (the Makefile does it). Whatever it started is stopped on exit,
+# sample workload through the Kubernetes API, plan examples/quickstart with real Terraform, show
+# the plan-report of that plan, apply it, show what the load balancer holds, scale a workload and
+# follow it with plan (and its report) and apply, re-plan empty, destroy. Needs `make build` first (the Makefile does it). Whatever it started is stopped on exit,
 # on failure and on Ctrl-C.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -120,8 +120,21 @@ tf() {
 }
 tables() { python3 "$root/tools/demo_tables.py" "$state_url"; }
 
-step "terraform apply examples/quickstart (members planned from the cluster)"
-tf apply -auto-approve
+# report PLANFILE: the plan-report (the pull-request comment) of a saved plan. Its exit code 2
+# means "something needs attention"; the demo only shows the report.
+report() {
+  "$terraform" show -json "$1" >"$1.json"
+  "$provider" plan-report --no-attention-exit "$1.json"
+}
+# apply_saved PLANFILE: applies exactly that plan (a saved plan carries its variables).
+apply_saved() { "$terraform" apply -input=false -no-color -compact-warnings "$1"; }
+
+step "terraform plan examples/quickstart (members planned from the cluster)"
+tf plan -out=create.tfplan
+step "terraform-provider-alb plan-report of that plan (the pull-request comment)"
+report create.tfplan
+step "terraform apply of that plan"
+apply_saved create.tfplan
 step "what the local ALB now holds"
 tables
 
@@ -132,14 +145,16 @@ kube PATCH $slices/web-demo \
 
 step "terraform plan: the member drift (expected: exit code 2, two members added to web)"
 code=0
-tf plan -detailed-exitcode || code=$?
+tf plan -detailed-exitcode -out=scale.tfplan || code=$?
 if [[ $code -ne 2 ]]; then
   echo "demo: expected the plan to show changes (exit code 2), got $code" >&2
   exit 1
 fi
+step "terraform-provider-alb plan-report of the drift"
+report scale.tfplan
 
 step "terraform apply: add the new members"
-tf apply -auto-approve
+apply_saved scale.tfplan
 step "what the local ALB now holds"
 tables
 

@@ -44,6 +44,7 @@ fn request(namespace: &str, service: &str, port: &str, mode: MemberMode) -> Memb
         service: service.into(),
         port: port.into(),
         mode,
+        weight: 100,
         paths: Vec::new(),
     }
 }

@@ -1,6 +1,6 @@
 //! `make demo` end to end: `tools/demo.sh` with real Terraform, alb-mock and kube-local must
-//! finish green, print the member tables, show the member drift after scaling, re-plan empty and
-//! leave nothing running.
+//! finish green, print the member tables, show the member drift after scaling (in the plan and
+//! its plan-report), re-plan empty and leave nothing running.
 
 use acceptance_tests::harness::{provider_binary, terraform_binary};
 use std::net::{TcpListener, TcpStream};
@@ -76,6 +76,10 @@ fn make_demo_shows_members_follows_the_cluster_and_cleans_up() {
             "{expected:?} not in the drift plan:\n{all}"
         );
     }
+    assert!(
+        section(&stdout, "plan-report of the drift").contains("2 → 4 (+2 −0)"),
+        "the drift's plan-report lacks the member counts:\n{all}"
+    );
     let scaled = section(&stdout, "terraform apply: add the new members");
     let tables = &stdout[stdout.find(scaled).unwrap() + scaled.len()..];
     let tables = section(tables, "what the local ALB now holds");

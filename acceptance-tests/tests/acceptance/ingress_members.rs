@@ -119,6 +119,37 @@ fn mock_members(mock: &MockServer, key: &str) -> Vec<(String, i64)> {
     servers
 }
 
+/// Writes the configuration of the `storefront` ingress alone, `kubernetes` being the body of the
+/// provider's `kubernetes` block.
+fn write_storefront(
+    wd: &Workdir,
+    mock: &MockServer,
+    kubernetes: &str,
+    mode: &str,
+    backends: &[(&str, &str)],
+) {
+    wd.write_config(&format!(
+        "{}{CONFIG}{}",
+        provider(mock, kubernetes),
+        ingress("storefront", 10, "shop.example.com", mode, backends),
+    ));
+}
+
+/// A NodePort Service `shop/<name>` with port 80 named `http`.
+async fn node_port_service(kube: &KubeFixture, name: &str) {
+    kube.service(
+        "shop",
+        name,
+        json!({"type": "NodePort", "ports": [{"name": "http", "port": 80}]}),
+    )
+    .await;
+}
+
+/// The `kubernetes` block's body reaching kube-local through its kubeconfig.
+fn config_path(kube: &KubeFixture) -> String {
+    format!("    config_path = \"{}\"", kube.kubeconfig.display())
+}
+
 /// Terraform wraps diagnostic text: compare with single spaces.
 fn flat(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -151,10 +182,24 @@ fn ingress_members_follow_endpoint_slices_and_nodes() {
             ],
         )
         .await;
+        node_port_service(&kube, "api").await;
+        // Local policy: only the node with a ready endpoint (n2) is a member.
         kube.service(
             "shop",
-            "api",
-            json!({"type": "NodePort", "ports": [{"name": "http", "port": 80}]}),
+            "pinned",
+            json!({"type": "NodePort", "externalTrafficPolicy": "Local",
+                   "ports": [{"name": "http", "port": 80}]}),
+        )
+        .await;
+        kube.slice(
+            "shop",
+            "pinned",
+            "pinned-a",
+            web_ports(),
+            &[
+                ("10.0.1.1", "n2", Some(true), None),
+                ("10.0.1.2", "n1", Some(false), None),
+            ],
         )
         .await;
         kube.node("n1", "True", json!({}), "cn-hangzhou.i-n1").await;
@@ -171,7 +216,7 @@ fn ingress_members_follow_endpoint_slices_and_nodes() {
     });
     let mock = mock_with(30, 41);
     let wd = Workdir::new();
-    let kubernetes = format!("    config_path = \"{}\"", kube.kubeconfig.display());
+    let kubernetes = config_path(&kube);
     wd.write_config(&format!(
         "{}{CONFIG}{}{}",
         provider(&mock, &kubernetes),
@@ -181,7 +226,11 @@ fn ingress_members_follow_endpoint_slices_and_nodes() {
             20,
             "api.example.com",
             "nodeport",
-            &[("api", "http")]
+            &[("api", "http"), ("pinned", "80")]
+        )
+        .replace(
+            "member_mode = \"nodeport\"",
+            "member_mode = \"nodeport\"\n    member_weight = 50"
         ),
     ));
     wd.apply(&[]).assert_success("create");
@@ -199,6 +248,18 @@ fn ingress_members_follow_endpoint_slices_and_nodes() {
     assert!((30000..=32767).contains(&node_port), "{api:?}");
     assert_eq!(api, ips(&["i-n1", "i-n2"], node_port));
     assert_eq!(state_members(&wd, "nodes", "api:http")[0].2, "Ecs");
+    let pinned = mock_members(&mock, "pinned:80");
+    assert_eq!(pinned.len(), 1, "{pinned:?}");
+    assert_eq!(pinned[0].0, "i-n2");
+    let weights: Vec<Value> = mock.state()["ServerGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["Servers"].as_array().cloned().unwrap_or_default())
+        .filter(|s| s["ServerType"] == "Ecs")
+        .map(|s| s["Weight"].clone())
+        .collect();
+    assert_eq!(weights, vec![json!(50); 3], "member_weight");
     wd.assert_plan_empty();
 
     // Scale out: two more endpoints in a second slice, one of them a duplicate of web-a's.
@@ -274,18 +335,14 @@ fn ingress_member_errors_point_at_the_backend_and_the_cluster() {
     });
     let mock = mock_with(0, 42);
     let wd = Workdir::new();
-    let kubernetes = format!("    config_path = \"{}\"", kube.kubeconfig.display());
-    wd.write_config(&format!(
-        "{}{CONFIG}{}",
-        provider(&mock, &kubernetes),
-        ingress(
-            "storefront",
-            10,
-            "shop.example.com",
-            "ip",
-            &[("web", "80"), ("gone", "80"), ("web", "8443")]
-        ),
-    ));
+    let kubernetes = config_path(&kube);
+    write_storefront(
+        &wd,
+        &mock,
+        &kubernetes,
+        "ip",
+        &[("web", "80"), ("gone", "80"), ("web", "8443")],
+    );
     let plan = wd.plan(&[]);
     assert_eq!(plan.code, 1, "{}", plan.combined());
     let text = flat(&plan.combined());
@@ -317,11 +374,7 @@ fn ingress_member_errors_point_at_the_backend_and_the_cluster() {
         kube.server.server_url(),
         ca.display()
     );
-    wd.write_config(&format!(
-        "{}{CONFIG}{}",
-        provider(&mock, &kubernetes),
-        ingress("storefront", 10, "shop.example.com", "ip", &[("web", "80")]),
-    ));
+    write_storefront(&wd, &mock, &kubernetes, "ip", &[("web", "80")]);
     let started = std::time::Instant::now();
     let plan = wd.plan(&[]);
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
@@ -335,4 +388,27 @@ fn ingress_member_errors_point_at_the_backend_and_the_cluster() {
     assert!(text.contains("401 Unauthorized"), "{text}");
     assert!(text.contains(&kube.server.server_url()), "{text}");
     assert!(text.contains("`shop/web`"), "{text}");
+
+    // nodeport mode with an eligible node that is no ECS instance: an error naming the node.
+    rt.block_on(async {
+        node_port_service(&kube, "np").await;
+        kube.node(
+            "kind-worker",
+            "True",
+            json!({}),
+            "kind://docker/kind/kind-worker",
+        )
+        .await;
+    });
+    let kubernetes = config_path(&kube);
+    write_storefront(&wd, &mock, &kubernetes, "nodeport", &[("np", "80")]);
+    let plan = wd.plan(&[]);
+    assert_eq!(plan.code, 1, "{}", plan.combined());
+    let text = flat(&plan.combined());
+    assert!(
+        text.contains("Error: Node without ECS instance id"),
+        "{text}"
+    );
+    assert!(text.contains("node `kind-worker`"), "{text}");
+    assert!(text.contains(r#"service = "np""#), "{text}");
 }

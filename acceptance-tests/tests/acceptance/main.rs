@@ -15,6 +15,7 @@ mod ingress_lifecycle;
 mod ingress_members;
 #[path = "../kube_support/mod.rs"]
 mod kube_support;
+mod plan_report;
 mod smoke;
 mod validation;
 

@@ -75,6 +75,8 @@ pub struct MemberRequest {
     pub port: String,
     /// Member mode.
     pub mode: MemberMode,
+    /// Weight of every member.
+    pub weight: u32,
     /// The `service` attributes of the backends naming this server group, in configuration order
     /// (where a discovery error about it is reported).
     pub paths: Vec<AttrPath>,
@@ -83,11 +85,8 @@ pub struct MemberRequest {
 /// The server groups an ingress may need (a superset of the expansion's), so the member source
 /// can fetch their members before [`expand_ingress`].
 pub fn member_requests(spec: &IngressSpec) -> Vec<MemberRequest> {
-    let mode = spec
-        .backend_defaults
-        .clone()
-        .unwrap_or_default()
-        .member_mode();
+    let defaults = spec.backend_defaults.clone().unwrap_or_default();
+    let (mode, weight) = (defaults.member_mode(), defaults.member_weight());
     group_refs(spec)
         .into_iter()
         .map(|(key, group)| MemberRequest {
@@ -96,6 +95,7 @@ pub fn member_requests(spec: &IngressSpec) -> Vec<MemberRequest> {
             service: group.service,
             port: group.port,
             mode,
+            weight,
             paths: group.paths,
         })
         .collect()
@@ -1035,7 +1035,7 @@ mod tests {
     fn member_requests_name_every_backend_of_a_server_group() {
         let spec: IngressSpec = serde_json::from_value(serde_json::json!({
             "alb_config_id": "alb-1", "namespace": "shop", "name": "web",
-            "backend_defaults": {"member_mode": "nodeport"},
+            "backend_defaults": {"member_mode": "nodeport", "member_weight": 40},
             "rule": [
                 {"path": [{"backend": [{"service": "api", "port": 80}]}]},
                 {"path": [
@@ -1052,6 +1052,7 @@ mod tests {
             .into_iter()
             .map(|r| {
                 assert_eq!(r.key, group_key(&r.service, &r.port));
+                assert_eq!(r.weight, 40);
                 (
                     r.key,
                     r.namespace,
