@@ -384,7 +384,10 @@ fn config_import_into_a_fresh_workdir_plans_nothing() {
     assert_eq!(imported["name"], "web");
     assert_eq!(imported["vpc_id"], "vpc-1");
     assert_eq!(imported["zone_mapping"][1]["vswitch_id"], "vsw-2");
-    assert!(imported["address_type"].is_null(), "default kept null");
+    assert_eq!(
+        imported["address_type"], "Internet",
+        "the effective default"
+    );
     assert_eq!(state_listeners(&imported), state_listeners(&values));
     fresh.assert_plan_empty();
 

@@ -96,6 +96,21 @@ wire_enum!(
     /// Load balancer edition.
     Edition { Basic = "Basic", Standard = "Standard", StandardWithWaf = "StandardWithWaf" }
 );
+impl Edition {
+    /// Whether `UpdateLoadBalancerEdition` changes this edition to `to` in place. The API
+    /// reference allows Basic → Standard, Basic → StandardWithWaf and StandardWithWaf →
+    /// Standard; nothing goes back to Basic, and Standard → StandardWithWaf is not offered, so
+    /// those need a new load balancer. An unchanged edition is trivially in place.
+    pub fn changes_in_place_to(self, to: Edition) -> bool {
+        use Edition::{Basic, Standard, StandardWithWaf};
+        self == to
+            || matches!(
+                (self, to),
+                (Basic, Standard) | (Basic, StandardWithWaf) | (StandardWithWaf, Standard)
+            )
+    }
+}
+
 wire_enum!(
     /// Load balancer IP version.
     AddressIpVersion { IPv4 = "IPv4", DualStack = "DualStack" }

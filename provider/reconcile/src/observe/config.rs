@@ -12,7 +12,10 @@ use model::ownership::{config_tags, in_creation, owns_config_object, ResourceKin
 use model::spec::ListenerProtocol;
 
 use super::tag_filter;
-use crate::convert::{default_server_group, listener_attributes_from_api, tags_from_api};
+use crate::convert::{
+    default_server_group, listener_attributes_from_api, parse_enum, tags_from_api,
+    zone_mapping_from_api,
+};
 use crate::{ReconcileError, Reconciler};
 
 impl Reconciler {
@@ -101,6 +104,17 @@ impl Reconciler {
             deletion_protection: lb.deletion_protection_config.is_some_and(|d| d.enabled),
             access_log,
             tags: tags_from_api(&lb.tags),
+            // Tolerant: a spelling the model does not know is reported as unknown (`None`).
+            edition: lb
+                .load_balancer_edition
+                .as_deref()
+                .and_then(|e| parse_enum("edition", e).ok()),
+            address_type: lb
+                .address_type
+                .as_deref()
+                .and_then(|t| parse_enum("address type", t).ok()),
+            zone_mappings: lb.zone_mappings.iter().map(zone_mapping_from_api).collect(),
+            resource_group_id: lb.resource_group_id.filter(|rg| !rg.is_empty()),
             listeners,
             placeholders,
             acls,

@@ -2,7 +2,7 @@
 //!
 //! Modules: [`schema`]; `desired` (value → model), `plan` (no API calls), `observe` (what exists
 //! and the operations to converge it), `state` (rendering state), `apply` (create, update,
-//! delete), `read` (refresh, import).
+//! delete), `read` (refresh, import), `upgrade` (states of older schema versions).
 
 mod apply;
 mod desired;
@@ -11,6 +11,7 @@ mod plan;
 mod read;
 pub mod schema;
 mod state;
+mod upgrade;
 
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::{
@@ -77,5 +78,14 @@ impl Resource for AlbConfig {
 
     async fn import(&self, _ctx: &Ctx, id: &str) -> ImportResponse {
         read::import(id)
+    }
+
+    async fn upgrade(
+        &self,
+        _ctx: &Ctx,
+        version: i64,
+        raw_json: &[u8],
+    ) -> Result<Value, Diagnostics> {
+        upgrade::upgrade(version, raw_json)
     }
 }
