@@ -73,10 +73,11 @@ def main(url):
     for g in sorted(state["ServerGroups"], key=lambda g: g["ServerGroupName"]):
         servers = sorted(g.get("Servers") or [], key=lambda s: (s["ServerId"], s.get("Port", 0)))
         cells = [member(s) for s in servers] or ["(no members)"]
-        head = [g["ServerGroupName"], g.get("ServerGroupType", ""), len(servers)]
+        serving = sum(1 for s in servers if s.get("Status") != "Removing")
+        head = [g["ServerGroupName"], g.get("ServerGroupType", ""), serving]
         rows.append(head + [cells[0]])
         rows.extend(["", "", "", cell] for cell in cells[1:])
-    table("server groups", ["SERVER GROUP", "TYPE", "MEMBERS", ""], rows)
+    table("server groups", ["SERVER GROUP", "TYPE", "SERVING", "MEMBERS"], rows)
 
 
 if __name__ == "__main__":
