@@ -397,3 +397,49 @@ async fn no_configuration_is_a_clear_error() {
         "{error}"
     );
 }
+
+/// 200 backends with 100 endpoints each (20,000 members) in one namespace: one list of Services
+/// and one of EndpointSlices serve them all. Prints the discovery time.
+#[tokio::test]
+async fn two_hundred_backends_cost_one_list_per_kind() {
+    let f = start().await;
+    f.namespace("bench").await;
+    let ports = json!([{"name": "http", "port": 8080}]);
+    let addresses: Vec<String> = (0..100)
+        .map(|i| format!("10.1.{}.{}", i / 250, i % 250 + 1))
+        .collect();
+    let endpoints: Vec<(&str, &str, Option<bool>, Option<bool>)> = addresses
+        .iter()
+        .map(|ip| (ip.as_str(), "n1", None, None))
+        .collect();
+    let mut requests = Vec::new();
+    for i in 0..200 {
+        let name = format!("svc-{i}");
+        f.service(
+            "bench",
+            &name,
+            json!({"ports": [{"name": "http", "port": 80}]}),
+        )
+        .await;
+        f.slice(
+            "bench",
+            &name,
+            &format!("{name}-a"),
+            ports.clone(),
+            &endpoints,
+        )
+        .await;
+        requests.push(request("bench", &name, "80", MemberMode::Ip));
+    }
+    let cluster = Cluster::connect(&kubeconfig_settings(&f)).await.unwrap();
+    let started = Instant::now();
+    let found = cluster.discover(&requests).await.unwrap();
+    let elapsed = started.elapsed();
+    assert!(found.failures.is_empty(), "{:?}", found.failures);
+    assert_eq!(found.members.len(), 200);
+    assert!(found.members.values().all(|m| m.len() == 100));
+    assert_eq!(f.server.request_count("LIST", "services"), 1);
+    assert_eq!(f.server.request_count("LIST", "endpointslices"), 1);
+    assert_eq!(f.server.request_count("LIST", "nodes"), 0);
+    eprintln!("discovery of 200 backends / 20,000 endpoints: {elapsed:?}, 2 list calls");
+}
