@@ -3,6 +3,7 @@
 
 mod mock_support;
 
+use acceptance_tests::mock::MockServer;
 use mock_support::*;
 
 #[tokio::test]
@@ -315,4 +316,51 @@ async fn server_call_limits_and_quotas() {
         .send(&server)
         .await
         .err(400, "QuotaExceeded.LoadBalancerServersNum");
+}
+
+/// `MinServingServers` of group `sg` in the mock's state dump.
+fn min_serving(server: &MockServer, sg: &str) -> serde_json::Value {
+    server.state()["ServerGroups"]
+        .as_array()
+        .expect("server groups")
+        .iter()
+        .find(|g| g["ServerGroupId"] == sg)
+        .expect("group in the state dump")["MinServingServers"]
+        .clone()
+}
+
+#[tokio::test]
+async fn state_dump_records_the_fewest_serving_servers() {
+    let server = start();
+    let sg = create_sg(&server).await;
+    assert_eq!(min_serving(&server, &sg), serde_json::Value::Null);
+    servers("AddServersToServerGroup", &sg, "Servers", 1..=5)
+        .send(&server)
+        .await
+        .ok();
+    settle(&server);
+    assert_eq!(min_serving(&server, &sg), 5);
+    // Removing counts at once (the servers are Removing), not when they are gone.
+    servers("RemoveServersFromServerGroup", &sg, "Servers", 1..=3)
+        .send(&server)
+        .await
+        .ok();
+    assert_eq!(min_serving(&server, &sg), 2);
+    settle(&server);
+    servers("ReplaceServersInServerGroup", &sg, "AddedServers", 6..=8)
+        .p("RemovedServers.1.ServerId", "i-000004")
+        .p("RemovedServers.1.ServerType", "Ecs")
+        .p("RemovedServers.1.Port", 8080)
+        .send(&server)
+        .await
+        .ok();
+    settle(&server);
+    // 2 − 1 + 3 = 4 serving: the minimum stays at 2.
+    assert_eq!(min_serving(&server, &sg), 2);
+    assert_eq!(
+        server.state()["ServerGroups"][0]["ServerCount"],
+        4,
+        "{:#}",
+        server.state()
+    );
 }

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | GET | `/__mock/faults` | the current [`Faults`] |
 //! | PUT | `/__mock/faults` | a [`Faults`] object (missing fields = 0/empty) replaces the faults; answers the new faults, or 400 `{"error": "…"}` |
-//! | GET | `/__mock/state` | every object in API shape with its current status, ordered by id |
+//! | GET | `/__mock/state` | every object in API shape with its current status, ordered by id; each server group also carries `Servers` and `MinServingServers` (the fewest servers not `Removing` seen after any membership change, `null` before the first) |
 //! | GET | `/__mock/counters` | [`Counters`](super::faults::Counters) |
 //! | GET | `/__mock/clock` | `{"now_ms": …, "frozen": bool}`: the clock of transitional states and jobs |
 //! | POST | `/__mock/clock` | `{"advance_ms": N}` moves that clock forward; answers like GET |

@@ -235,6 +235,27 @@ pub struct ServerGroup {
     pub tags: BTreeMap<String, String>,
     /// Transitional status.
     pub phase: Phase,
+    /// Fewest serving servers (not `Removing`) seen after any membership change; mock-only,
+    /// for tests that check a group keeps serving while its members change.
+    #[serde(default)]
+    pub min_serving: Option<usize>,
+}
+
+impl ServerGroup {
+    /// Servers that are not being removed.
+    pub fn serving(&self) -> usize {
+        self.servers
+            .iter()
+            .filter(|s| !s.phase.removing_now())
+            .count()
+    }
+
+    /// Records the current serving count into [`Self::min_serving`]; call after every
+    /// membership change.
+    pub fn note_serving(&mut self) {
+        let now = self.serving();
+        self.min_serving = Some(self.min_serving.map_or(now, |min| min.min(now)));
+    }
 }
 
 /// An entry of an ACL.

@@ -89,10 +89,9 @@ fn state_members(wd: &Workdir, ingress: &str, key: &str) -> Vec<(String, i64, St
         .collect()
 }
 
-/// `(server id, port)` of the live servers of the mock's group with key tag `key`, sorted.
-fn mock_members(mock: &MockServer, key: &str) -> Vec<(String, i64)> {
-    let state = mock.state();
-    let group = state["ServerGroups"]
+/// The mock's server group with key tag `key`, as its state dump shows it.
+fn mock_group(mock: &MockServer, key: &str) -> Value {
+    mock.state()["ServerGroups"]
         .as_array()
         .unwrap()
         .iter()
@@ -102,7 +101,13 @@ fn mock_members(mock: &MockServer, key: &str) -> Vec<(String, i64)> {
                     .any(|t| t["Key"] == "alb.terraform/key" && t["Value"] == key)
             })
         })
-        .unwrap_or_else(|| panic!("no server group {key}"));
+        .cloned()
+        .unwrap_or_else(|| panic!("no server group {key}"))
+}
+
+/// `(server id, port)` of the live servers of the mock's group with key tag `key`, sorted.
+fn mock_members(mock: &MockServer, key: &str) -> Vec<(String, i64)> {
+    let group = mock_group(mock, key);
     let mut servers: Vec<(String, i64)> = group["Servers"]
         .as_array()
         .unwrap()
@@ -318,6 +323,99 @@ fn ingress_members_follow_endpoint_slices_and_nodes() {
         mock_members(&mock, "api:http"),
         ips(&["i-n1", "i-n2"], node_port)
     );
+    wd.assert_plan_empty();
+    wd.destroy().assert_success("destroy");
+}
+
+/// Endpoint slices per Service in [`set_web_endpoints`], each with at most
+/// [`ENDPOINTS_PER_SLICE`] endpoints (the EndpointSlice controller's default).
+const WEB_SLICES: u32 = 5;
+const ENDPOINTS_PER_SLICE: u32 = 100;
+
+/// Makes Service `shop/web` have `count` ready endpoints (10.1.x.y:8080), spread over
+/// [`WEB_SLICES`] slices like the EndpointSlice controller does.
+async fn set_web_endpoints(kube: &KubeFixture, count: u32) {
+    let addresses: Vec<String> = (0..count)
+        .map(|i| format!("10.1.{}.{}", i / 250, i % 250 + 1))
+        .collect();
+    for slice in 0..WEB_SLICES {
+        let start = (slice * ENDPOINTS_PER_SLICE).min(count) as usize;
+        let end = ((slice + 1) * ENDPOINTS_PER_SLICE).min(count) as usize;
+        let endpoints: Vec<_> = addresses[start..end]
+            .iter()
+            .map(|ip| (ip.as_str(), "n1", Some(true), None))
+            .collect();
+        kube.slice(
+            "shop",
+            "web",
+            &format!("web-{slice}"),
+            web_ports(),
+            &endpoints,
+        )
+        .await;
+    }
+}
+
+/// `(AddServersToServerGroup, RemoveServersFromServerGroup)` calls the mock has seen so far.
+fn member_calls(mock: &MockServer) -> (u64, u64) {
+    let counters = mock.counters();
+    let calls = |action: &str| counters.actions.get(action).map_or(0, |c| c.calls);
+    (
+        calls("AddServersToServerGroup"),
+        calls("RemoveServersFromServerGroup"),
+    )
+}
+
+/// The fewest serving (not `Removing`) servers the mock saw in group `key` after any
+/// membership change.
+fn min_serving(mock: &MockServer, key: &str) -> u64 {
+    let group = mock_group(mock, key);
+    group["MinServingServers"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("MinServingServers of {key}: {group:#}"))
+}
+
+#[test]
+fn ingress_members_apply_in_batches_of_200_and_keep_serving() {
+    let (rt, kube) = cluster_with_shop();
+    rt.block_on(async {
+        kube.service(
+            "shop",
+            "web",
+            json!({"ports": [{"name": "http", "port": 80, "targetPort": 8080}]}),
+        )
+        .await;
+        set_web_endpoints(&kube, 450).await;
+    });
+    let mock = mock_with(20, 43);
+    let wd = Workdir::new();
+    write_storefront(&wd, &mock, &config_path(&kube), "ip", &[("web", "80")]);
+    wd.apply(&[]).assert_success("450 endpoints");
+    assert_eq!(mock_members(&mock, "web:80").len(), 450);
+    assert_eq!(state_members(&wd, "storefront", "web:80").len(), 450);
+    // The mock refuses more than 200 servers per call, so 3 calls is the fewest possible.
+    assert_eq!(member_calls(&mock), (3, 0), "calls for 0 → 450");
+    wd.assert_plan_empty();
+
+    // 450 → 10: no add, 440 removes in 3 calls, never fewer than 10 serving.
+    rt.block_on(set_web_endpoints(&kube, 10));
+    wd.apply(&[]).assert_success("shrink to 10");
+    assert_eq!(
+        mock_members(&mock, "web:80").len(),
+        10,
+        "{:?}",
+        mock_members(&mock, "web:80")
+    );
+    assert_eq!(member_calls(&mock), (3, 3), "calls for 450 → 10");
+    assert_eq!(min_serving(&mock, "web:80"), 10, "min(before, after) = 10");
+    wd.assert_plan_empty();
+
+    // 10 → 450: 440 adds in 3 calls; the minimum seen stays at 10.
+    rt.block_on(set_web_endpoints(&kube, 450));
+    wd.apply(&[]).assert_success("grow to 450");
+    assert_eq!(mock_members(&mock, "web:80").len(), 450);
+    assert_eq!(member_calls(&mock), (6, 3), "calls for 10 → 450");
+    assert_eq!(min_serving(&mock, "web:80"), 10, "never below 10 serving");
     wd.assert_plan_empty();
     wd.destroy().assert_success("destroy");
 }

@@ -2,7 +2,7 @@
 //!
 //! Ingress op order ([`plan_ingress_ops`]):
 //! 1. `CreateServerGroup` (new keys, and replacements when the immutable protocol changed)
-//! 2. `AddMembers` (≤40 per op), then `UpdateMembers` (weight changes)
+//! 2. `AddMembers` (≤200 per op), then `UpdateMembers` (weight changes)
 //! 3. `UpdateServerGroup` (name / attributes)
 //! 4. rule rounds: `CreateRules` (per listener, ≤10) and `UpdateRules` (≤10). Every priority a
 //!    round writes is free when the round starts, so no two rules ever hold one priority: a chain
@@ -41,8 +41,10 @@ use crate::spec::{AclType, AddressType, Edition, MemberMode};
 
 /// Rules per CreateRules / UpdateRulesAttribute / DeleteRules call.
 pub const RULE_BATCH: usize = 10;
-/// Servers per member call.
-pub const MEMBER_BATCH: usize = 40;
+/// Servers per member op: the API's limit per `AddServersToServerGroup` /
+/// `RemoveServersFromServerGroup` call (the client splits weight updates further, at the
+/// API's 40 per `UpdateServerGroupServersAttribute`).
+pub const MEMBER_BATCH: usize = 200;
 
 // ------------------------------------------------------------------------------------------------
 // Actual state (converted from API responses by the provider)

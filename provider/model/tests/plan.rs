@@ -368,6 +368,70 @@ fn rule_batches_hold_at_most_ten() {
     );
 }
 
+/// `(op name, member count)` of the member ops in `ops`.
+fn member_batches(ops: &[Op]) -> Vec<(&'static str, usize)> {
+    ops.iter()
+        .filter_map(|op| match &op.kind {
+            OpKind::AddMembers { members, .. } | OpKind::RemoveMembers { members, .. } => {
+                Some((op.kind.name(), members.len()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn member_ops_hold_at_most_the_api_limit_of_200_and_adds_come_first() {
+    let many = |n: u32| -> Members {
+        let members = (0..n)
+            .map(|i| Member {
+                server_id: format!("10.1.{}.{}", i / 250, i % 250 + 1),
+                ip: format!("10.1.{}.{}", i / 250, i % 250 + 1),
+                port: 8080,
+                weight: 100,
+                kind: ServerType::Ip,
+            })
+            .collect();
+        [("web:80".to_owned(), members)].into()
+    };
+    let spec = ingress("web", 10, &["/a"]);
+    let full = expand(&spec, &many(450));
+    let ops = plan_ingress_ops(&full, &ActualIngress::default());
+    assert_eq!(
+        member_batches(&ops),
+        [("AddMembers", 200), ("AddMembers", 200), ("AddMembers", 50)]
+    );
+    let mut sim = Sim::new(ActualIngress::default());
+    sim.apply_all(&ops);
+
+    // Shrinking to 10 keeps the first 10 and removes 440 (nothing to add).
+    let small = expand(&spec, &many(10));
+    let ops = plan_ingress_ops(&small, &sim.state);
+    assert_eq!(
+        member_batches(&ops),
+        [
+            ("RemoveMembers", 200),
+            ("RemoveMembers", 200),
+            ("RemoveMembers", 40)
+        ]
+    );
+    sim.apply_all(&ops);
+
+    // Swapping 10 for 10 others at the same time as growing: every add precedes every remove.
+    let mut moved = many(450);
+    moved.get_mut("web:80").unwrap().drain(..10);
+    let ops = plan_ingress_ops(&expand(&spec, &moved), &sim.state);
+    assert_eq!(
+        member_batches(&ops),
+        [
+            ("AddMembers", 200),
+            ("AddMembers", 200),
+            ("AddMembers", 40),
+            ("RemoveMembers", 10)
+        ]
+    );
+}
+
 #[test]
 fn changes_keep_rule_ids_and_order_make_before_break() {
     let members: Members = [("web:80".to_owned(), vec![member(1, 100), member(2, 100)])].into();

@@ -543,6 +543,7 @@ pub fn snapshot(state: &State, now: Millis) -> Value {
             let mut v = server_group::render(state, g, now);
             if let Value::Object(map) = &mut v {
                 map.insert("Servers".into(), Value::Array(g.servers.iter().map(|s| server_group::render_server(&g.id, s, now)).collect()));
+                map.insert("MinServingServers".into(), json!(g.min_serving));
             }
             v
         }).collect::<Vec<_>>(),

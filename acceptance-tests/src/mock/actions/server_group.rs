@@ -148,6 +148,7 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>>
         create_time: ctx.now_iso(),
         tags,
         phase: Phase::transition("Creating", ctx.busy_until()),
+        min_serving: None,
     };
     ctx.state.store.server_groups.insert(id.clone(), group);
     let job = ctx.job("servergroup", &id, "Create");
@@ -357,12 +358,7 @@ fn check_additions(
             ));
         }
     }
-    let live = group
-        .servers
-        .iter()
-        .filter(|x| !x.phase.removing_now())
-        .count();
-    if live + added.len() > limits::SERVERS_PER_SERVER_GROUP {
+    if group.serving() + added.len() > limits::SERVERS_PER_SERVER_GROUP {
         return Err(ApiError::quota(
             "ServerGroupServersNum",
             limits::SERVERS_PER_SERVER_GROUP,
@@ -394,6 +390,7 @@ pub fn add_servers(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Va
             g.servers.push(s);
         }
         g.phase = Phase::transition("Configuring", until);
+        g.note_serving();
     }
     Ok(job_response(ctx.job("servergroup", id, "Update")))
 }
@@ -418,6 +415,7 @@ pub fn remove_servers(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String,
             }
         }
         g.phase = Phase::transition("Configuring", busy);
+        g.note_serving();
     }
     Ok(job_response(ctx.job("servergroup", id, "Update")))
 }
@@ -467,6 +465,7 @@ pub fn replace_servers(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String
             g.servers.push(s);
         }
         g.phase = Phase::transition("Configuring", busy);
+        g.note_serving();
     }
     Ok(job_response(ctx.job("servergroup", id, "Update")))
 }
@@ -574,10 +573,7 @@ pub fn render(state: &State, g: &ServerGroup, now: Millis) -> Value {
         "RelatedLoadBalancerIds".into(),
         json!(related_load_balancers(state, &g.id)),
     );
-    out.insert(
-        "ServerCount".into(),
-        json!(g.servers.iter().filter(|s| !s.phase.removing_now()).count()),
-    );
+    out.insert("ServerCount".into(), json!(g.serving()));
     out.insert("ServerGroupId".into(), json!(g.id));
     out.insert("ServerGroupName".into(), json!(g.name));
     out.insert(
