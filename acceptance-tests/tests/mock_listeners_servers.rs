@@ -169,6 +169,14 @@ fn servers(action: &str, sg: &str, list: &str, range: std::ops::RangeInclusive<u
     req
 }
 
+/// `ReplaceServersInServerGroup` removing `removed` (port 8080) and adding `added`.
+fn replace_servers(sg: &str, removed: &str, added: std::ops::RangeInclusive<u32>) -> Req {
+    servers("ReplaceServersInServerGroup", sg, "AddedServers", added)
+        .p("RemovedServers.1.ServerId", removed)
+        .p("RemovedServers.1.ServerType", "Ecs")
+        .p("RemovedServers.1.Port", 8080)
+}
+
 #[tokio::test]
 async fn server_membership_changes() {
     let server = start();
@@ -212,10 +220,7 @@ async fn server_membership_changes() {
         .await
         .ok();
     settle(&server);
-    servers("ReplaceServersInServerGroup", &sg, "AddedServers", 4..=5)
-        .p("RemovedServers.1.ServerId", "i-000001")
-        .p("RemovedServers.1.ServerType", "Ecs")
-        .p("RemovedServers.1.Port", 8080)
+    replace_servers(&sg, "i-000001", 4..=5)
         .send(&server)
         .await
         .ok();
@@ -266,10 +271,7 @@ async fn server_call_limits_and_quotas() {
         .send(&server)
         .await
         .err(400, "InvalidParameter");
-    servers("ReplaceServersInServerGroup", &sg, "AddedServers", 1..=201)
-        .p("RemovedServers.1.ServerId", "i-000001")
-        .p("RemovedServers.1.ServerType", "Ecs")
-        .p("RemovedServers.1.Port", 8080)
+    replace_servers(&sg, "i-000001", 1..=201)
         .send(&server)
         .await
         .err(400, "InvalidParameter");
@@ -347,10 +349,7 @@ async fn state_dump_records_the_fewest_serving_servers() {
         .ok();
     assert_eq!(min_serving(&server, &sg), 2);
     settle(&server);
-    servers("ReplaceServersInServerGroup", &sg, "AddedServers", 6..=8)
-        .p("RemovedServers.1.ServerId", "i-000004")
-        .p("RemovedServers.1.ServerType", "Ecs")
-        .p("RemovedServers.1.Port", 8080)
+    replace_servers(&sg, "i-000004", 6..=8)
         .send(&server)
         .await
         .ok();
