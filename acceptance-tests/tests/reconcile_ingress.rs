@@ -15,6 +15,7 @@ use alb_api::{Client, ClientConfig, Credentials, RetryPolicy, WaitOptions};
 use model::desired::{DesiredIngress, DesiredLoadBalancer, IngressId};
 use model::diff::ActualIngress;
 use model::ownership::TAG_KEY;
+use model::priority::Held;
 use model::spec::{ConfigSpec, IngressSpec};
 use model::{
     check_clashes, expand_config, expand_ingress, plan_config_ops, plan_ingress_ops,
@@ -127,7 +128,7 @@ fn ingress(name: &str, order: i64, lb_id: &str, version: u8) -> DesiredIngress {
     }))
     .expect("members");
     let listeners = ConfigListeners::from_desired(CLUSTER, CONFIG, &config_desired());
-    expand_ingress(&spec, &listeners, &members).expect("expand ingress")
+    expand_ingress(&spec, &listeners, &members, &Held::default()).expect("expand ingress")
 }
 
 async fn observe(r: &Reconciler, lb_id: &str, d: &DesiredIngress) -> ActualIngress {

@@ -27,7 +27,8 @@ use crate::desired::{
 };
 use crate::error::{AttrPath, ExpandError};
 use crate::ownership::short_hash;
-use crate::priority::{self, RuleVariant, Specificity};
+use crate::priority::{self, Held, Numbered, RuleVariant, Specificity};
+use crate::render::canonical_conditions;
 use crate::spec::{
     BackendDefaults, BackendProtocol, ConfigSpec, Edition, HealthCheckMethod, HealthCheckProtocol,
     HealthCheckSpec, HttpVersion, IngressSpec, ListenerProtocol, ListenerSpec, MemberMode,
@@ -190,10 +191,14 @@ fn listener_attributes(l: &ListenerSpec) -> ListenerAttributes {
 }
 
 /// Expands an `alb_ingress` onto the listeners of its alb_config.
+///
+/// Rule priorities stay where `held` has them while that keeps the rules in order
+/// ([`priority::allocate`]); pass [`Held::default`] for a new ingress.
 pub fn expand_ingress(
     spec: &IngressSpec,
     config: &ConfigListeners,
     members: &Members,
+    held: &Held,
 ) -> Result<DesiredIngress, ExpandError> {
     let id = IngressId::new(&spec.namespace, &spec.name);
     let order = num(spec.order());
@@ -211,8 +216,16 @@ pub fn expand_ingress(
     let mut rules = Vec::new();
     for landing in &landings {
         let mut drafts = drafts_for(spec, landing, &limits)?;
+        disambiguate(&mut drafts);
         drafts.sort_by(|a, b| a.specificity.cmp(&b.specificity));
-        let priorities = priority::assign(&id, order, landing.key, drafts.len())?;
+        let numbered: Vec<Numbered<'_>> = drafts
+            .iter()
+            .map(|d| Numbered {
+                identity: &d.identity,
+                conditions: &d.conditions,
+            })
+            .collect();
+        let priorities = priority::allocate(&id, order, landing.key, &numbered, held)?;
         for (draft, priority) in drafts.into_iter().zip(priorities) {
             rules.push(DesiredRule {
                 listener: landing.key,
@@ -224,7 +237,7 @@ pub fn expand_ingress(
                     landing.key.protocol.as_str().to_lowercase(),
                     landing.key.port
                 )),
-                identity: crate::ownership::bounded(&draft.identity, 128),
+                identity: draft.identity,
                 conditions: draft.conditions,
                 actions: draft
                     .actions
@@ -687,44 +700,73 @@ fn check_canaries_match(spec: &IngressSpec) -> Result<(), ExpandError> {
     Ok(())
 }
 
-/// A rule's identity (the `alb.terraform/key` tag, `rules[*].key`):
-/// `<listener>[ host=<h>] path=<PathType>#<slot>[ canary=header|cookie[#i]]`, or
-/// `<listener> default` for the default backend.
+/// A rule's identity (the `alb.terraform/key` tag, `rules[*].key`): its content,
+/// `<listener>[ host=<h>] path=<PathType>:<path>[ regex][ match=<hash>][ canary=header|cookie[#i]:<hash>]`,
+/// or `<listener> default` for the default backend; ` #n` (n ≥ 2) tells apart rules that would
+/// otherwise share one. `regex` marks a Prefix path matched as `~*` regex; `match` is a short hash
+/// of the path's conditions beyond host and path (its `match` block), the canary's hash that of
+/// its header or cookie condition. Longer than 128 characters, the end is replaced by a hash.
 ///
-/// The path string is deliberately not part of it (rules cannot be re-tagged): `slot` is the
-/// 0-based ordinal of the path among the ingress's path blocks with the same (host, path type),
-/// counted across all `rule` blocks in spec order; canary rules reuse their base path's slot.
-/// So editing a path's string keeps the rule (and its id), updated in place. Changing a path's
-/// type, or inserting a path before others of the same host and type, shifts content between
-/// the existing rules (each updated in place, no gaps; the last slot is created or deleted):
-/// ids follow slots, not path strings.
+/// So a rule's conditions follow from its identity: editing a path, host or match condition
+/// is a new rule (created before the old one is deleted), and inserting a path creates one rule
+/// and leaves the others alone. Only actions change in place.
 fn identity(
     key: ListenerKey,
     rule: &RuleSpec,
     p: &PathSpec,
-    slot: usize,
-    variant: RuleVariant,
+    conditions: &[Condition],
+    regex: bool,
+    canary: Option<(RuleVariant, &Condition)>,
 ) -> String {
+    let hash = |c: &[Condition]| {
+        short_hash(
+            &serde_json::to_vec(&canonical_conditions(c)).unwrap_or_default(),
+            8,
+        )
+    };
     let mut s = key.to_string();
     if let Some(h) = &rule.host {
         s.push_str(&format!(" host={h}"));
     }
-    s.push_str(&format!(" path={}#{slot}", p.path_type()));
-    match variant {
-        RuleVariant::CanaryHeader(i) | RuleVariant::CanaryCookie(i) => {
-            let kind = if matches!(variant, RuleVariant::CanaryHeader(_)) {
-                "header"
-            } else {
-                "cookie"
-            };
-            s.push_str(&format!(" canary={kind}"));
-            if i > 0 {
-                s.push_str(&format!("#{i}"));
-            }
+    s.push_str(&format!(" path={}:{}", p.path_type(), p.path()));
+    if regex && p.path_type() == PathType::Prefix {
+        s.push_str(" regex");
+    }
+    let extra: Vec<Condition> = conditions
+        .iter()
+        .filter(|c| !matches!(c, Condition::Host { .. } | Condition::Path { .. }))
+        .cloned()
+        .collect();
+    if !extra.is_empty() {
+        s.push_str(&format!(" match={}", hash(&extra)));
+    }
+    if let Some((variant, condition)) = canary {
+        let (kind, i) = match variant {
+            RuleVariant::CanaryHeader(i) => ("header", i),
+            RuleVariant::CanaryCookie(i) => ("cookie", i),
+            RuleVariant::Base | RuleVariant::DefaultBackend => ("", 0),
+        };
+        s.push_str(&format!(" canary={kind}"));
+        if i > 0 {
+            s.push_str(&format!("#{i}"));
         }
-        RuleVariant::Base | RuleVariant::DefaultBackend => {}
+        s.push_str(&format!(":{}", hash(std::slice::from_ref(condition))));
     }
     s
+}
+
+/// Rules with the same identity (the same path written twice) get ` #2`, ` #3` … in spec order;
+/// then every identity is bounded to a tag value's 128 characters.
+fn disambiguate(drafts: &mut [Draft]) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for d in drafts.iter_mut() {
+        let n = seen.entry(d.identity.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            d.identity = format!("{} #{n}", d.identity);
+        }
+        d.identity = crate::ownership::bounded(&d.identity, 128);
+    }
 }
 
 fn drafts_for(
@@ -735,29 +777,23 @@ fn drafts_for(
     let regex_all = spec.use_regex();
     let mut drafts = Vec::new();
     let mut seq = 0;
-    // Slots count every path block of the spec, landing here or not (see [`identity`]).
-    let mut slots: HashMap<(Option<&str>, PathType), usize> = HashMap::new();
     for (i, rule) in spec.rule.iter().enumerate() {
-        let lands = host_lands(landing.filter, spec.tls_hosts(), rule.host.as_deref());
+        if !host_lands(landing.filter, spec.tls_hosts(), rule.host.as_deref()) {
+            continue;
+        }
         for (j, p) in rule.path.iter().enumerate() {
-            let counter = slots
-                .entry((rule.host.as_deref(), p.path_type()))
-                .or_insert(0);
-            let slot = *counter;
-            *counter += 1;
-            if !lands {
-                continue;
-            }
             let at = AttrPath::root().attr("rule").index(i).attr("path").index(j);
-            let conditions = base_conditions(rule, p, regex_all || p.rewrite.is_some());
+            let regex = regex_all || p.rewrite.is_some();
+            let conditions = base_conditions(rule, p, regex);
             let extra = conditions.len() - 1 - usize::from(rule.host.is_some());
-            let spec_key = |variant, seq| {
+            let spec_key = |variant, identity: &str, seq| {
                 Specificity::new(
                     rule.host.as_deref(),
                     p.path_type(),
                     p.path(),
                     extra,
                     variant,
+                    identity,
                     seq,
                 )
             };
@@ -768,9 +804,10 @@ fn drafts_for(
             } else {
                 final_action(spec, rule, p)
             });
+            let base_identity = identity(landing.key, rule, p, &conditions, regex, None);
             let base = Draft {
-                specificity: spec_key(RuleVariant::Base, seq),
-                identity: identity(landing.key, rule, p, slot, RuleVariant::Base),
+                specificity: spec_key(RuleVariant::Base, &base_identity, seq),
+                identity: base_identity,
                 conditions: conditions.clone(),
                 actions,
             };
@@ -803,6 +840,14 @@ fn drafts_for(
                     ),
                     (None, None) => continue,
                 };
+                let canary_identity = identity(
+                    landing.key,
+                    rule,
+                    p,
+                    &conditions,
+                    regex,
+                    Some((variant, &condition)),
+                );
                 let mut conditions = conditions.clone();
                 conditions.push(condition);
                 let mut actions = ext.clone();
@@ -814,8 +859,8 @@ fn drafts_for(
                     }],
                 ));
                 let draft = Draft {
-                    specificity: spec_key(variant, seq),
-                    identity: identity(landing.key, rule, p, slot, variant),
+                    specificity: spec_key(variant, &canary_identity, seq),
+                    identity: canary_identity,
                     conditions,
                     actions,
                 };
@@ -837,6 +882,7 @@ fn drafts_for(
                 }],
             )
         };
+        let identity = format!("{} default", landing.key);
         drafts.push(Draft {
             specificity: Specificity::new(
                 None,
@@ -844,9 +890,10 @@ fn drafts_for(
                 "/",
                 0,
                 RuleVariant::DefaultBackend,
+                &identity,
                 seq,
             ),
-            identity: format!("{} default", landing.key),
+            identity,
             conditions: vec![Condition::Path {
                 values: vec!["/*".to_owned()],
             }],

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use model::desired::{DesiredIngress, IngressId, ListenerKey};
 use model::diff::{ActualIngress, ActualRule};
-use model::ownership::TAG_KEY;
-use model::priority::ExistingRule;
+use model::ownership::{owns, TAG_KEY};
+use model::priority::{ExistingRule, Held};
 use model::spec::{Edition, IngressSpec};
 use model::{check_clashes, expand_ingress, ConfigListeners, ExpandError, Members};
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
@@ -125,24 +125,38 @@ async fn expand(
             listeners: decode::possible_listeners(spec),
         },
     };
-    let desired = match expand_lenient(spec, listeners, &members, lb_id, diagnostics) {
+    // What exists: for the priority clash check, and so that rules keep the priorities they
+    // hold while their order still holds (an inserted path is one new rule).
+    let id = IngressId::new(&spec.namespace, &spec.name);
+    let actual = match (&reconciler, &lb) {
+        (Some(r), Some(lb)) => match r
+            .observe_ingress(lb_id, &lb.listeners, &id, &listeners.config)
+            .await
+        {
+            Ok(actual) => Some(actual),
+            Err(e) => {
+                diagnostics.push(api::diagnostic_from(&e, &what));
+                None
+            }
+        },
+        _ => None,
+    };
+    let held = actual.as_ref().map_or_else(Held::default, |a| {
+        Held::of_rules(
+            a.rules.iter().filter(|r| owns(&r.tags, cluster_id, &id)),
+            false,
+        )
+    });
+    let desired = match expand_lenient(spec, listeners, &members, &held, lb_id, diagnostics) {
         Ok(d) => d,
         Err(e) => {
             diagnostics.push(expand_diagnostic(&e));
             return Computed::unknown();
         }
     };
-    if let (Some(r), Some(lb)) = (&reconciler, &lb) {
-        match r
-            .observe_ingress(lb_id, &lb.listeners, &desired.id, &desired.config)
-            .await
-        {
-            Ok(actual) => {
-                if let Some(d) = clashes(&desired, &actual, cluster_id) {
-                    diagnostics.push(d);
-                }
-            }
-            Err(e) => diagnostics.push(api::diagnostic_from(&e, &what)),
+    if let Some(actual) = &actual {
+        if let Some(d) = clashes(&desired, actual, cluster_id) {
+            diagnostics.push(d);
         }
     }
     render::planned(&desired, lb.as_ref(), prior)
@@ -199,12 +213,13 @@ fn expand_lenient(
     spec: &IngressSpec,
     mut listeners: ConfigListeners,
     members: &Members,
+    held: &Held,
     lb_id: &str,
     diagnostics: &mut Diagnostics,
 ) -> Result<DesiredIngress, ExpandError> {
     let mut added: BTreeSet<ListenerKey> = BTreeSet::new();
     loop {
-        match expand_ingress(spec, &listeners, members) {
+        match expand_ingress(spec, &listeners, members, held) {
             Err(ExpandError::MissingListener { path, listener }) if added.insert(listener) => {
                 let at = attribute_path(&path);
                 let error = ExpandError::MissingListener { path, listener };
@@ -248,6 +263,7 @@ mod tests {
             &spec,
             lb.config_listeners("c"),
             &Members::new(),
+            &Held::default(),
             "alb-1",
             &mut d,
         )
@@ -277,7 +293,13 @@ mod tests {
             edition: Edition::Standard,
             listeners: [("HTTP:80".parse().unwrap(), "lsn-80".to_owned())].into(),
         };
-        expand_ingress(&spec, &lb.config_listeners("c"), &Members::new()).unwrap()
+        expand_ingress(
+            &spec,
+            &lb.config_listeners("c"),
+            &Members::new(),
+            &Held::default(),
+        )
+        .unwrap()
     }
 
     fn existing(d: &DesiredIngress, tags: model::ownership::Tags) -> ActualIngress {

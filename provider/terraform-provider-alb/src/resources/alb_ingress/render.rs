@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use model::desired::{DesiredIngress, ListenerKey, Member, ServerType};
+use model::priority::Held;
 use model::render::{GroupView, RuleView};
 use tfplugin::value::Value;
 
@@ -259,6 +260,23 @@ pub(crate) fn planned_members(planned: &Value) -> model::Members {
         .collect()
 }
 
+/// The rule priorities of the planned `rules` (apply keeps exactly these), whether the
+/// attribute is a list or a map of rule objects.
+pub(crate) fn planned_priorities(planned: &Value) -> Held {
+    let rules = planned.get("rules");
+    let values: Vec<&Value> = match (rules.as_list(), rules.as_map()) {
+        (Some(list), _) => list.iter().collect(),
+        (None, Some(map)) => map.values().collect(),
+        (None, None) => Vec::new(),
+    };
+    Held::planned(values.into_iter().filter_map(|r| {
+        let listener: ListenerKey = r.get("listener").as_str()?.parse().ok()?;
+        let key = r.get("key").as_str()?.to_owned();
+        let priority = u32::try_from(r.get("priority").as_i64()?).ok()?;
+        Some((listener, key, priority))
+    }))
+}
+
 fn member_from_value(v: &Value) -> Option<Member> {
     let kind = match v.get("type").as_str()? {
         "Ecs" => ServerType::Ecs,
@@ -298,7 +316,7 @@ mod tests {
             edition: model::spec::Edition::Standard,
             listeners: ["HTTP:80".parse().unwrap()].into(),
         };
-        expand_ingress(&spec, &listeners, &Members::new()).unwrap()
+        expand_ingress(&spec, &listeners, &Members::new(), &Held::default()).unwrap()
     }
 
     fn prior() -> Value {

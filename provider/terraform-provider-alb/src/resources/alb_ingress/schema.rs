@@ -73,11 +73,11 @@ fn block() -> Block {
             Attribute::computed("rules", Type::list(rule_type())).describe(
                 "The forwarding rules this ingress expands to, sorted by listener and priority: \
                  conditions, actions and the server groups they forward to. `key` is the rule's \
-                 identity (listener, host, path type and the path's slot: its 0-based position among \
-                 the ingress's paths with that host and path type, e.g. `HTTPS:443 \
-                 host=shop.example.com path=Prefix#0`), by which plans match rules to existing ones: \
-                 a rule keeps its id while its key stays, so editing a path's string updates its rule \
-                 in place. Shown in the plan.",
+                 identity, its content (listener, host, path type and path, e.g. `HTTPS:443 \
+                 host=shop.example.com path=Prefix:/api`, plus markers for regex, match conditions \
+                 and canaries), by which plans match rules to existing ones: a rule keeps its id while \
+                 its key stays; inserting a path adds one rule and leaves the others alone. Shown in \
+                 the plan.",
             ),
         )
         .attr(
