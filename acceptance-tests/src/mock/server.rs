@@ -3,7 +3,6 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -14,7 +13,6 @@ use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
 use serde_json::Value;
-use tokio::sync::oneshot;
 
 use super::actions::{self, Call};
 use super::admin;
@@ -25,6 +23,7 @@ use super::faults::{Counters, FaultEngine, Faults, Outcome};
 use super::params::Params;
 use super::state::{now_ms, Clock, State};
 use super::wire::{self, Incoming};
+use crate::background::BackgroundServer;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // No code panics while holding these locks; recover the data if one ever did.
@@ -183,8 +182,7 @@ async fn not_found(AxumState(shared): AxumState<Arc<Shared>>, uri: Uri) -> Respo
 pub struct MockServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    _server: BackgroundServer,
 }
 
 impl MockServer {
@@ -216,49 +214,13 @@ impl MockServer {
 
         let std_listener = std::net::TcpListener::bind(config.listen)
             .with_context(|| format!("binding {}", config.listen))?;
-        std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("alb-mock")
-            .enable_all()
-            .build()
-            .context("building the mock's runtime")?;
-        let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<anyhow::Result<()>>();
-        let thread = std::thread::Builder::new()
-            .name("alb-mock".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    let listener = match tokio::net::TcpListener::from_std(std_listener) {
-                        Ok(l) => l,
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e.into()));
-                            return;
-                        }
-                    };
-                    let _ = ready_tx.send(Ok(()));
-                    tokio::select! {
-                        result = axum::serve(listener, app) => {
-                            if let Err(e) = result {
-                                tracing::error!(error = %e, "alb-mock server stopped");
-                            }
-                        }
-                        _ = shutdown_rx => {}
-                    }
-                });
-                runtime.shutdown_timeout(Duration::from_secs(1));
-            })
-            .context("spawning the mock's thread")?;
-        ready_rx
-            .recv()
-            .context("the mock's thread ended before listening")??;
+        let server = BackgroundServer::start("alb-mock", std_listener, Ok, app)?;
         tracing::info!(%addr, "alb-mock listening");
         Ok(Self {
             addr,
             shared,
-            shutdown: Some(shutdown_tx),
-            thread: Some(thread),
+            _server: server,
         })
     }
 
@@ -313,16 +275,5 @@ impl MockServer {
     /// Forgets all objects, nonces and counters (same as `POST /__mock/reset`).
     pub fn reset(&self) -> anyhow::Result<()> {
         self.shared.reset().map_err(|e| anyhow::anyhow!(e))
-    }
-}
-
-impl Drop for MockServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }

@@ -181,7 +181,7 @@ fn hcl(endpoint: &str, c: &Cfg) -> String {
     )
 }
 
-fn mock_with(async_delay_ms: u64, seed: u64) -> MockServer {
+pub(crate) fn mock_with(async_delay_ms: u64, seed: u64) -> MockServer {
     MockServer::start(MockConfig {
         async_delay_ms,
         seed: Some(seed),
@@ -272,7 +272,7 @@ fn rule_by_key<'a>(state: &'a Value, key: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no rule {key}"))
 }
 
-fn resource_values(wd: &Workdir, address: &str) -> Value {
+pub(crate) fn resource_values(wd: &Workdir, address: &str) -> Value {
     wd.state_json()["values"]["root_module"]["resources"]
         .as_array()
         .and_then(|r| r.iter().find(|r| r["address"] == address))
@@ -280,7 +280,7 @@ fn resource_values(wd: &Workdir, address: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
-fn client(mock: &MockServer) -> Client {
+pub(crate) fn client(mock: &MockServer) -> Client {
     Client::new(
         ClientConfig::new(
             "cn-hangzhou",
@@ -291,7 +291,7 @@ fn client(mock: &MockServer) -> Client {
     .expect("client")
 }
 
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
+pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -300,7 +300,7 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
 }
 
 /// Waits until the mock's jobs and transitional statuses settle (foreign writes are async).
-fn settle(mock: &MockServer) {
+pub(crate) fn settle(mock: &MockServer) {
     std::thread::sleep(Duration::from_millis(150));
     let _ = mock.state();
 }
@@ -422,12 +422,8 @@ fn ingress_two_ingresses_create_update_replace() {
         .unwrap()
         .to_string();
     assert_eq!(values["id"], format!("{lb_id}/shop/storefront").as_str());
-    let state_api = values["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["key"] == API_KEY)
-        .expect("api rule in state");
+    let state_api = &values["rules"][API_KEY];
+    assert!(state_api.is_object(), "api rule in state: {values:#}");
     assert_eq!(state_api["id"], shop_rules[API_KEY].0.as_str());
     assert_eq!(state_api["listener_id"], https.as_str());
     assert_eq!(
@@ -475,12 +471,8 @@ fn ingress_two_ingresses_create_update_replace() {
         "production"
     );
     let values = resource_values(&wd, "alb_ingress.shop");
-    let state_api = values["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["key"] == API_KEY)
-        .expect("api rule in state");
+    let state_api = &values["rules"][API_KEY];
+    assert!(state_api.is_object(), "api rule in state: {values:#}");
     assert_eq!(
         state_api["id"],
         shop_rules[API_KEY].0.as_str(),

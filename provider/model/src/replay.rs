@@ -287,12 +287,14 @@ impl Replay {
     }
 
     /// Applies every call; the plan's created groups are then ordinary existing ones.
-    pub fn apply_all(&mut self, ops: &[Op]) -> Result<(), Violation> {
+    pub fn apply_all(&mut self, ops: &[Op]) -> Result<(), Box<Violation>> {
         for (step, op) in ops.iter().enumerate() {
-            self.apply(op).map_err(|refused| Violation::Refused {
-                step,
-                op: op.kind.name(),
-                refused,
+            self.apply(op).map_err(|refused| {
+                Box::new(Violation::Refused {
+                    step,
+                    op: op.kind.name(),
+                    refused,
+                })
             })?;
         }
         self.created.clear();
@@ -350,7 +352,7 @@ pub fn check_plan(
     before: &ActualIngress,
     ops: &[Op],
     samples: &[(ListenerKey, Request)],
-) -> Result<ActualIngress, Violation> {
+) -> Result<ActualIngress, Box<Violation>> {
     let mut end = Replay::new(before.clone());
     end.apply_all(ops)?;
     let start = Replay::new(before.clone());
@@ -361,16 +363,18 @@ pub fn check_plan(
     let mut replay = Replay::new(before.clone());
     for (step, op) in ops.iter().enumerate() {
         let name = op.kind.name();
-        replay.apply(op).map_err(|refused| Violation::Refused {
-            step,
-            op: name,
-            refused,
+        replay.apply(op).map_err(|refused| {
+            Box::new(Violation::Refused {
+                step,
+                op: name,
+                refused,
+            })
         })?;
         let groups = replay.group_keys();
         for ((listener, request), (old, new)) in samples.iter().zip(&expected) {
             let routed = replay.route(*listener, request);
             if routed.target != *old && routed.target != *new {
-                return Err(Violation::Misrouted {
+                return Err(Box::new(Violation::Misrouted {
                     step,
                     op: name,
                     listener: *listener,
@@ -379,7 +383,7 @@ pub fn check_plan(
                     after: new.clone(),
                     got: routed.target,
                     rule: routed.rule,
-                });
+                }));
             }
             let missing = routed
                 .target
@@ -387,13 +391,13 @@ pub fn check_plan(
                 .find(|g| !g.starts_with("id:") && !groups.contains(g))
                 .map(str::to_owned);
             if let Some(group) = missing {
-                return Err(Violation::MissingGroup {
+                return Err(Box::new(Violation::MissingGroup {
                     step,
                     op: name,
                     listener: *listener,
                     request: request.clone(),
                     group,
-                });
+                }));
             }
         }
     }

@@ -375,7 +375,7 @@ fn inserting_a_path_is_one_create_and_no_request_loses_its_rule() {
     ];
     let err = check_plan(&sim.state, &bad, &samples).unwrap_err();
     assert!(
-        matches!(&err, model::replay::Violation::Misrouted { request, got: model::routing::Target::Default, .. } if request.path.starts_with("/keep")),
+        matches!(&*err, model::replay::Violation::Misrouted { request, got: model::routing::Target::Default, .. } if request.path.starts_with("/keep")),
         "{err}"
     );
 }

@@ -26,13 +26,13 @@ fn create(config: Value) -> PlanRequest {
 }
 
 #[tokio::test]
-async fn provider_serves_both_resources_with_version_0() {
+async fn provider_serves_both_resources_with_their_schema_versions() {
     let names: Vec<_> = AlbProvider::new()
         .resources()
         .iter()
         .map(|r| (r.type_name(), r.schema().version))
         .collect();
-    assert_eq!(names, vec![("alb_config", 0), ("alb_ingress", 0)]);
+    assert_eq!(names, vec![("alb_config", 0), ("alb_ingress", 1)]);
 }
 
 #[tokio::test]
@@ -79,16 +79,16 @@ async fn plan_on_create_leaves_computed_attributes_unknown() {
         .await;
     let planned = &response.planned_state;
     assert_eq!(planned.get("id").as_str(), Some("alb-123/shop/web.v1"));
-    let rules = planned.get("rules").as_list().unwrap_or_default();
+    let rules = planned.get("rules").as_map().expect("rules is a map");
     assert!(!rules.is_empty());
-    for rule in rules {
+    for rule in rules.values() {
         assert!(rule.get("id").is_unknown() && rule.get("listener_id").is_unknown());
         assert!(rule.get("summary").as_str().is_some());
         assert!(rule.get("priority").as_i64().is_some());
     }
-    let groups = planned.get("server_groups").as_list().unwrap_or_default();
+    let groups = planned.get("server_groups").as_map().expect("a map");
     assert!(!groups.is_empty());
-    assert!(groups.iter().all(|g| g.get("id").is_unknown()));
+    assert!(groups.values().all(|g| g.get("id").is_unknown()));
 }
 
 #[tokio::test]
@@ -124,10 +124,9 @@ async fn plan_reports_validation_errors_and_replacements() {
         response.planned_state.get("id").as_str(),
         Some("alb-123/shop2/web.v1")
     );
-    let rules = response.planned_state.get("rules");
-    assert!(rules.as_list().unwrap_or_default()[0]
-        .get("id")
-        .is_unknown());
+    let rules = response.planned_state.get("rules").as_map().expect("a map");
+    assert!(!rules.is_empty());
+    assert!(rules.values().all(|r| r.get("id").is_unknown()));
 }
 
 #[tokio::test]
@@ -252,9 +251,9 @@ async fn configured_provider_plans_an_unknown_load_balancer_without_calls() {
     assert!(response.planned_state.get("id").is_unknown());
     let rules = response.planned_state.get("rules");
     let listeners: Vec<&str> = rules
-        .as_list()
-        .unwrap_or_default()
-        .iter()
+        .as_map()
+        .into_iter()
+        .flat_map(|m| m.values())
         .filter_map(|r| r.get("listener").as_str())
         .collect();
     assert!(listeners.contains(&"HTTP:80") && listeners.contains(&"HTTPS:443"));

@@ -137,7 +137,8 @@ pub trait Resource: Send + Sync + 'static {
     /// Raw stored JSON of an older schema version → current state. The
     /// default decodes with the current schema when versions match
     /// (missing attributes null, missing block collections empty) and
-    /// errors otherwise.
+    /// errors otherwise; a resource with older versions overrides it and
+    /// finishes with [`decode_stored_state`].
     async fn upgrade(
         &self,
         _ctx: &Ctx,
@@ -146,20 +147,36 @@ pub trait Resource: Send + Sync + 'static {
     ) -> Result<Value, Diagnostics> {
         let schema = self.schema();
         if version != schema.version {
-            return Err(Diagnostic::error(
-                "Unsupported state version",
-                format!(
-                    "{} has schema version {} and cannot upgrade state of version {version}.",
-                    self.type_name(),
-                    schema.version
-                ),
-            )
-            .into());
+            return Err(unsupported_state_version(
+                self.type_name(),
+                &schema,
+                version,
+            ));
         }
-        json::decode_block_state(raw_json, &schema.block).map_err(|e| {
-            Diagnostic::error("Invalid stored state", format!("{}: {e}", self.type_name())).into()
-        })
+        decode_stored_state(self.type_name(), &schema, raw_json)
     }
+}
+
+/// Decodes stored JSON already in the shape of `schema` (see [`Resource::upgrade`]).
+pub fn decode_stored_state(
+    type_name: &str,
+    schema: &Schema,
+    raw_json: &[u8],
+) -> Result<Value, Diagnostics> {
+    json::decode_block_state(raw_json, &schema.block)
+        .map_err(|e| Diagnostic::error("Invalid stored state", format!("{type_name}: {e}")).into())
+}
+
+/// The error for a stored state of a schema `version` the resource cannot upgrade.
+pub fn unsupported_state_version(type_name: &str, schema: &Schema, version: i64) -> Diagnostics {
+    Diagnostic::error(
+        "Unsupported state version",
+        format!(
+            "{type_name} has schema version {} and cannot upgrade state of version {version}.",
+            schema.version
+        ),
+    )
+    .into()
 }
 
 /// A provider: its configuration schema and its resources.

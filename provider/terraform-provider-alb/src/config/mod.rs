@@ -5,8 +5,7 @@ mod schema;
 mod settings;
 mod state;
 
+pub use cluster::KubernetesSettings;
 pub use schema::schema;
-pub use settings::{
-    env, resolve, KubernetesSettings, ProviderSettings, Resolution, Secret, DEFAULT_CLUSTER_ID,
-};
+pub use settings::{env, resolve, ProviderSettings, Resolution, Secret, DEFAULT_CLUSTER_ID};
 pub use state::SharedSettings;

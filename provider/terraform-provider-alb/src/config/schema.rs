@@ -1,8 +1,9 @@
 //! Schema of the `provider "alb"` configuration block.
 
-use tfplugin::schema::{Block, NestedBlock, Schema};
+use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
+use tfplugin::types::Type;
 
-use crate::schema_kit::{opt_bool, opt_str};
+use crate::schema_kit::{opt_bool, opt_str, opt_str_list, req_str};
 
 /// The provider configuration schema.
 pub fn schema() -> Schema {
@@ -55,12 +56,20 @@ fn kubernetes() -> Block {
     Block::new()
         .describe(
             "How to reach the Kubernetes cluster whose Services, EndpointSlices and Nodes provide the \
-             backend members, as in the kubernetes and helm providers: a kubeconfig file (and context) or \
-             `host` with `token` and `cluster_ca_certificate`.",
+             backend members, as in the kubernetes and helm providers. In order: `host` (with `token`, \
+             `exec` and `cluster_ca_certificate`); else the kubeconfig files (`config_path` or \
+             `config_paths`, with `config_context`), whose users may use tokens, client certificates or \
+             `exec` credential plugins; else, when the provider runs in a pod, its service account. The \
+             cluster is read only when an `alb_ingress` is planned.",
         )
         .attr(opt_str(
             "config_path",
-            "Path to a kubeconfig file. Default: `KUBE_CONFIG_PATH`, then `KUBECONFIG`.",
+            "Path to a kubeconfig file. Default: `KUBE_CONFIG_PATH`, then the `KUBECONFIG` path list.",
+        ))
+        .attr(opt_str_list(
+            "config_paths",
+            "Kubeconfig files merged in order (the first file's values win), like a `KUBECONFIG` path \
+             list. Conflicts with `config_path`.",
         ))
         .attr(opt_str(
             "config_context",
@@ -68,15 +77,36 @@ fn kubernetes() -> Block {
         ))
         .attr(opt_str(
             "host",
-            "URL of the Kubernetes API server, e.g. `https://10.0.0.1:6443`.",
+            "URL of the Kubernetes API server, e.g. `https://10.0.0.1:6443`. When set, the kubeconfig \
+             files are not read.",
         ))
         .attr(opt_str("token", "Bearer token for `host`.").sensitive())
         .attr(opt_str(
             "cluster_ca_certificate",
-            "PEM-encoded CA certificate of the API server.",
+            "PEM-encoded CA certificate of the API server at `host`. Default: the system's roots.",
         ))
         .attr(opt_bool(
             "insecure",
             "Skip verification of the API server's certificate. Default `false`.",
         ))
+        .block(NestedBlock::single("exec", exec()))
+}
+
+fn exec() -> Block {
+    Block::new()
+        .describe(
+            "Credential plugin for `host`: a command printing an `ExecCredential` with a token, as in a \
+             kubeconfig user's `exec` (e.g. `aliyun cs GET /k8s/<cluster>/user_config` helpers, \
+             `kubelogin`).",
+        )
+        .attr(req_str(
+            "api_version",
+            "`client.authentication.k8s.io/v1` or `client.authentication.k8s.io/v1beta1`.",
+        ))
+        .attr(req_str("command", "The command to run."))
+        .attr(opt_str_list("args", "Its arguments."))
+        .attr(
+            Attribute::optional("env", Type::map(Type::String))
+                .describe("Environment variables for the command."),
+        )
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use cluster::{ExecSettings, KubernetesSettings};
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::value::Value;
 
@@ -66,23 +67,6 @@ pub struct ProviderSettings {
     pub kubernetes: KubernetesSettings,
 }
 
-/// The resolved `kubernetes` block.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct KubernetesSettings {
-    /// Kubeconfig files, in merge order (`config_path`, else `KUBE_CONFIG_PATH`, else `KUBECONFIG`).
-    pub config_paths: Vec<PathBuf>,
-    /// Kubeconfig context.
-    pub config_context: Option<String>,
-    /// API server URL.
-    pub host: Option<String>,
-    /// Bearer token for `host`.
-    pub token: Option<Secret>,
-    /// PEM CA certificate of the API server.
-    pub cluster_ca_certificate: Option<String>,
-    /// Skip TLS verification of the API server.
-    pub insecure: bool,
-}
-
 /// Outcome of resolving a configuration.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Resolution {
@@ -143,9 +127,16 @@ pub fn resolve(
     })))
 }
 
+/// The `kubernetes` block; `config_path`/`config_paths` fall back to `KUBE_CONFIG_PATH`, then the
+/// `KUBECONFIG` path list.
 fn kubernetes(block: &Value, env: &dyn Fn(&str) -> Option<String>) -> KubernetesSettings {
+    let listed: Vec<PathBuf> = strings(block.get("config_paths"))
+        .into_iter()
+        .map(PathBuf::from)
+        .collect();
     let config_paths = match text(block.get("config_path")) {
         Some(path) => vec![PathBuf::from(path)],
+        None if !listed.is_empty() => listed,
         None => match non_empty(env(env::KUBE_CONFIG_PATH)) {
             Some(path) => vec![PathBuf::from(path)],
             None => non_empty(env(env::KUBECONFIG))
@@ -153,14 +144,37 @@ fn kubernetes(block: &Value, env: &dyn Fn(&str) -> Option<String>) -> Kubernetes
                 .unwrap_or_default(),
         },
     };
+    let exec = block.get("exec");
     KubernetesSettings {
         config_paths,
         config_context: text(block.get("config_context")),
         host: text(block.get("host")),
-        token: text(block.get("token")).map(Secret::new),
+        token: text(block.get("token")),
         cluster_ca_certificate: text(block.get("cluster_ca_certificate")),
         insecure: block.get("insecure").as_bool().unwrap_or(false),
+        exec: text(exec.get("command")).map(|command| ExecSettings {
+            api_version: text(exec.get("api_version")).unwrap_or_default(),
+            command,
+            args: strings(exec.get("args")),
+            env: exec
+                .get("env")
+                .as_map()
+                .into_iter()
+                .flatten()
+                .filter_map(|(name, value)| Some((name.clone(), value.as_str()?.to_string())))
+                .collect(),
+        }),
     }
+}
+
+/// The known strings of a `list(string)` attribute.
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_list()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(text)
+        .collect()
 }
 
 /// Paths (as text) of the attributes in `config` that are unknown.
@@ -257,6 +271,65 @@ mod tests {
         assert_eq!(
             settings.kubernetes.config_paths,
             vec![PathBuf::from("/a"), PathBuf::from("/b")]
+        );
+    }
+
+    #[test]
+    fn kubeconfig_path_list_host_and_exec_plugin() {
+        let base = [
+            ("region", Value::from("cn-hangzhou")),
+            ("access_key", Value::from("AK")),
+            ("secret_key", Value::from("SK")),
+        ];
+        let with = |kubernetes: Value| {
+            let mut fields: Vec<(&str, Value)> = base.to_vec();
+            fields.push(("kubernetes", kubernetes));
+            ready(
+                &Value::object(fields),
+                &env_of(&[(env::KUBECONFIG, "/env")]),
+            )
+        };
+        let listed = with(Value::object([(
+            "config_paths",
+            Value::List(vec![Value::from("/one"), Value::from("/two")]),
+        )]));
+        assert_eq!(
+            listed.kubernetes.config_paths,
+            vec![PathBuf::from("/one"), PathBuf::from("/two")]
+        );
+        let plugin = with(Value::object([
+            ("host", Value::from("https://10.0.0.1:6443")),
+            (
+                "exec",
+                Value::object([
+                    (
+                        "api_version",
+                        Value::from("client.authentication.k8s.io/v1"),
+                    ),
+                    ("command", Value::from("get-token")),
+                    (
+                        "args",
+                        Value::List(vec![Value::from("--cluster"), Value::from("c1")]),
+                    ),
+                    (
+                        "env",
+                        Value::Map([("REGION".to_string(), Value::from("cn-hangzhou"))].into()),
+                    ),
+                ]),
+            ),
+        ]));
+        assert_eq!(
+            plugin.kubernetes.host.as_deref(),
+            Some("https://10.0.0.1:6443")
+        );
+        assert_eq!(
+            plugin.kubernetes.exec,
+            Some(ExecSettings {
+                api_version: "client.authentication.k8s.io/v1".into(),
+                command: "get-token".into(),
+                args: vec!["--cluster".into(), "c1".into()],
+                env: [("REGION".to_string(), "cn-hangzhou".to_string())].into(),
+            })
         );
     }
 

@@ -62,7 +62,8 @@ impl SharedSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::settings::{KubernetesSettings, Secret};
+    use crate::config::settings::Secret;
+    use crate::config::KubernetesSettings;
 
     #[test]
     fn deferred_settings_fail_with_the_unknown_attributes() {

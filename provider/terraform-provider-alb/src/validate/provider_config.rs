@@ -3,7 +3,7 @@
 use tfplugin::diag::Diagnostics;
 use tfplugin::value::Value;
 
-use super::check::{format, Node};
+use super::check::{format, only_when, Node};
 
 /// Checks the formats of the provider block (credentials are checked at configure time, when the
 /// environment fallbacks are resolved). Unknown values pass.
@@ -24,6 +24,14 @@ pub fn validate(config: &Value) -> Diagnostics {
         is_http_url,
         "an `http://` or `https://` URL such as `https://10.0.0.1:6443`",
     );
+    let kubernetes = root.attr("kubernetes");
+    only_when(
+        &mut d,
+        &kubernetes.attr("config_paths"),
+        Some(kubernetes.attr("config_path").presence().is_absent()),
+        "Conflicting kubeconfig paths",
+        "Set either `config_path` or `config_paths` in the `kubernetes` block, not both.",
+    );
     d
 }
 
@@ -33,4 +41,38 @@ fn is_http_url(s: &str) -> bool {
         .strip_prefix("https://")
         .or_else(|| s.strip_prefix("http://"));
     rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_path_and_config_paths_conflict() {
+        let config = |paths: Value| {
+            Value::object([(
+                "kubernetes",
+                Value::object([("config_path", Value::from("/a")), ("config_paths", paths)]),
+            )])
+        };
+        let conflict = validate(&config(Value::List(vec![Value::from("/b")])));
+        let found: Vec<String> = conflict
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}|{}",
+                    d.summary,
+                    d.attribute
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            vec!["Conflicting kubeconfig paths|kubernetes.config_paths"]
+        );
+        assert!(validate(&config(Value::Null)).iter().next().is_none());
+    }
 }

@@ -1,7 +1,7 @@
 //! The `alb_ingress` resource: Ingress-style routing on an `alb_config`.
 //!
 //! Modules: [`decode`] (values → spec, identity), [`observe`] (what exists), [`render`] (the
-//! computed lists), [`plan`], [`apply`], [`read`] (read and import).
+//! computed maps), [`plan`], [`apply`], [`read`] (read and import), [`upgrade`] (older states).
 
 mod apply;
 mod decode;
@@ -10,6 +10,7 @@ mod plan;
 mod read;
 mod render;
 pub mod schema;
+mod upgrade;
 
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::{
@@ -66,5 +67,14 @@ impl Resource for AlbIngress {
 
     async fn import(&self, _ctx: &Ctx, id: &str) -> ImportResponse {
         read::import(self, id).await
+    }
+
+    async fn upgrade(
+        &self,
+        _ctx: &Ctx,
+        version: i64,
+        raw_json: &[u8],
+    ) -> Result<Value, Diagnostics> {
+        upgrade::upgrade(version, raw_json)
     }
 }

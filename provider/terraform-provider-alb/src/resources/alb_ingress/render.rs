@@ -2,6 +2,10 @@
 //! expansion (ids of existing objects copied from the prior state) and observed from what
 //! exists. Both go through the model's one renderer ([`model::render`]), so they are equal when
 //! nothing drifted.
+//!
+//! Both are maps keyed by identity (a rule's `alb.terraform/key`, a group's `<service>:<port>`),
+//! never lists: Terraform pairs old and new entries by key, so a plan shows exactly the entries
+//! that are added, removed or changed, whatever their order.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +16,7 @@ use tfplugin::value::Value;
 
 use super::observe::{LoadBalancer, Observation};
 
-/// The computed lists of one state.
+/// The computed maps of one state.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Computed {
     /// `rules`.
@@ -22,7 +26,7 @@ pub(crate) struct Computed {
 }
 
 impl Computed {
-    /// Both lists unknown (the configuration is not known yet).
+    /// Both maps unknown (the configuration is not known yet).
     pub(crate) fn unknown() -> Self {
         Self {
             rules: Value::Unknown,
@@ -30,15 +34,15 @@ impl Computed {
         }
     }
 
-    /// Both lists empty (nothing exists).
+    /// Both maps empty (nothing exists).
     pub(crate) fn empty() -> Self {
         Self {
-            rules: Value::List(Vec::new()),
-            server_groups: Value::List(Vec::new()),
+            rules: Value::Map(BTreeMap::new()),
+            server_groups: Value::Map(BTreeMap::new()),
         }
     }
 
-    /// `state` with these lists.
+    /// `state` with these maps.
     pub(crate) fn into_state(self, mut state: Value) -> Value {
         if let Value::Map(m) = &mut state {
             m.insert("rules".to_owned(), self.rules);
@@ -48,35 +52,29 @@ impl Computed {
     }
 }
 
-/// The planned lists: `desired` with listener ids from `lb` (unknown while it is not known)
+/// The planned maps: `desired` with listener ids from `lb` (unknown while it is not known)
 /// and the ids of rules and groups that already exist from `prior` (unknown for new ones, and
 /// for groups whose protocol changes, since they are replaced).
+///
+/// The prior id is the one of the object apply keeps, chosen as the diff ([`model::diff`])
+/// chooses among objects with the same key: a rule's only object on its listener or the one
+/// already at the planned priority, a group's object with the planned protocol. When that is
+/// ambiguous (duplicates nothing tells apart) the id stays unknown.
 pub(crate) fn planned(
     desired: &DesiredIngress,
     lb: Option<&LoadBalancer>,
     prior: &Value,
 ) -> Computed {
-    let prior_rules: BTreeMap<&str, &Value> = entries(prior.get("rules"))
-        .filter_map(|r| Some((r.get("key").as_str()?, r.get("id"))))
-        .collect();
-    let prior_groups: BTreeMap<(&str, &str), &Value> = entries(prior.get("server_groups"))
-        .filter_map(|g| {
-            Some((
-                (g.get("key").as_str()?, g.get("protocol").as_str()?),
-                g.get("id"),
-            ))
-        })
-        .collect();
-    let known = |v: Option<&&Value>| match v {
-        Some(Value::String(s)) => Value::from(s.as_str()),
-        _ => Value::Unknown,
-    };
+    let prior_rules = by_key(prior.get("rules"));
+    let prior_groups = by_key(prior.get("server_groups"));
     let group_ids: BTreeMap<&str, Value> = desired
         .server_groups
         .iter()
         .map(|g| {
-            let id = prior_groups.get(&(g.key.as_str(), g.attributes.protocol.as_str()));
-            (g.key.as_str(), known(id))
+            let protocol = Value::from(g.attributes.protocol.as_str());
+            let same_protocol = |e: &Value| e.get("protocol") == &protocol;
+            let id = kept_id(prior_groups.get(g.key.as_str()), same_protocol);
+            (g.key.as_str(), id)
         })
         .collect();
     let listener_id = |l: ListenerKey| {
@@ -84,30 +82,66 @@ pub(crate) fn planned(
             .map_or(Value::Unknown, |id| Value::from(id.as_str()))
     };
     Computed {
-        rules: Value::List(
-            desired
-                .rules
-                .iter()
-                .map(|r| {
-                    let view = r.view();
-                    let id = known(prior_rules.get(view.key.as_str()));
-                    rule_value(&view, listener_id(r.listener), id, &|key| {
-                        group_ids.get(key).cloned().unwrap_or(Value::Unknown)
-                    })
-                })
-                .collect(),
-        ),
-        server_groups: Value::List(
-            desired
-                .server_groups
-                .iter()
-                .map(|g| group_value(&g.view(), group_ids[g.key.as_str()].clone()))
-                .collect(),
-        ),
+        rules: keyed(desired.rules.iter().enumerate().map(|(i, r)| {
+            let view = r.view();
+            let listener = Value::from(r.listener.to_string());
+            let priority = Value::from(i64::from(r.priority));
+            let on_listener: Vec<&Value> = prior_rules
+                .get(view.key.as_str())
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|e| e.get("listener") == &listener)
+                .collect();
+            let id = match on_listener.as_slice() {
+                [only] => known_id(only),
+                _ => kept_id(Some(&on_listener), |e| e.get("priority") == &priority),
+            };
+            let value = rule_value(&view, listener_id(r.listener), id, &|key| {
+                group_ids.get(key).cloned().unwrap_or(Value::Unknown)
+            });
+            (view.key, i.to_string(), value)
+        })),
+        server_groups: keyed(desired.server_groups.iter().enumerate().map(|(i, g)| {
+            let value = group_value(&g.view(), group_ids[g.key.as_str()].clone());
+            (g.key.clone(), i.to_string(), value)
+        })),
     }
 }
 
-/// The lists of what exists: the ingress's own rules and server groups.
+/// The entries of a computed map by the key of the object they show: a duplicate's
+/// `<key> (<id>)` ([`keyed_entries`]) counts under `<key>`.
+fn by_key(map: &Value) -> BTreeMap<&str, Vec<&Value>> {
+    let mut out: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
+    for (key, entry) in entries(map) {
+        let key = entry
+            .get("id")
+            .as_str()
+            .and_then(|id| key.strip_suffix(format!(" ({id})").as_str()))
+            .unwrap_or(key);
+        out.entry(key).or_default().push(entry);
+    }
+    out
+}
+
+/// The id of the one candidate that `fits`; unknown when none or several do.
+fn kept_id(candidates: Option<&Vec<&Value>>, fits: impl Fn(&Value) -> bool) -> Value {
+    let mut fitting = candidates.into_iter().flatten().filter(|e| fits(e));
+    match (fitting.next(), fitting.next()) {
+        (Some(one), None) => known_id(one),
+        _ => Value::Unknown,
+    }
+}
+
+/// An entry's id when it is a known string.
+fn known_id(entry: &Value) -> Value {
+    match entry.get("id") {
+        Value::String(s) => Value::from(s.as_str()),
+        _ => Value::Unknown,
+    }
+}
+
+/// The maps of what exists: the ingress's own rules and server groups.
 pub(crate) fn observed(o: &Observation) -> Computed {
     let groups = o.owned_groups();
     let group_ids: BTreeMap<&str, &str> = groups.iter().map(|g| (g.key(), g.id.as_str())).collect();
@@ -120,30 +154,57 @@ pub(crate) fn observed(o: &Observation) -> Computed {
         Value::from(id)
     };
     Computed {
-        rules: Value::List(
-            o.owned_rules()
-                .into_iter()
-                .map(|r| {
-                    let listener_id = o.lb.listeners.get(&r.listener).map_or("", String::as_str);
-                    rule_value(
-                        &r.view(),
-                        Value::from(listener_id),
-                        Value::from(r.id.as_str()),
-                        &group_id,
-                    )
-                })
-                .collect(),
-        ),
-        server_groups: Value::List(
-            groups
-                .into_iter()
-                .map(|g| group_value(&g.view(), Value::from(g.id.as_str())))
-                .collect(),
-        ),
+        rules: keyed(o.owned_rules().into_iter().map(|r| {
+            let listener_id = o.lb.listeners.get(&r.listener).map_or("", String::as_str);
+            let view = r.view();
+            let value = rule_value(
+                &view,
+                Value::from(listener_id),
+                Value::from(r.id.as_str()),
+                &group_id,
+            );
+            (view.key, r.id.clone(), value)
+        })),
+        server_groups: keyed(groups.into_iter().map(|g| {
+            let value = group_value(&g.view(), Value::from(g.id.as_str()));
+            (g.key().to_owned(), g.id.clone(), value)
+        })),
     }
 }
 
-fn entries(list: &Value) -> impl Iterator<Item = &Value> {
+/// Entries by key, as a map value ([`keyed_entries`]).
+fn keyed(entries: impl IntoIterator<Item = (String, String, Value)>) -> Value {
+    Value::Map(keyed_entries(entries))
+}
+
+/// `(key, tiebreak, value)` entries by key. Keys are unique in a plan (the expansion makes them
+/// so); what exists may hold a duplicate (an interrupted run, a console copy) or an object
+/// without a key tag: it is listed under `<key> (<tiebreak>)`, its object id, so that the plan
+/// shows it (apply deletes it) instead of one entry hiding the other.
+pub(crate) fn keyed_entries<T>(
+    entries: impl IntoIterator<Item = (String, String, T)>,
+) -> BTreeMap<String, T> {
+    let mut out = BTreeMap::new();
+    for (key, tiebreak, value) in entries {
+        let key = if key.is_empty() || out.contains_key(&key) {
+            format!("{key} ({tiebreak})").trim_start().to_owned()
+        } else {
+            key
+        };
+        out.insert(key, value);
+    }
+    out
+}
+
+/// The `(key, entry)` pairs of a computed map (none while it is unknown or null).
+fn entries(map: &Value) -> impl Iterator<Item = (&str, &Value)> {
+    map.as_map()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.as_str(), v))
+}
+
+fn list(list: &Value) -> impl Iterator<Item = &Value> {
     list.as_list().unwrap_or_default().iter()
 }
 
@@ -159,7 +220,7 @@ fn string_map(m: &BTreeMap<String, String>) -> Value {
     )
 }
 
-/// One `rules` element.
+/// One `rules` entry.
 fn rule_value(
     v: &RuleView,
     listener_id: Value,
@@ -206,17 +267,15 @@ fn rule_value(
         ("priority", Value::from(i64::from(v.priority))),
         ("name", Value::from(v.name.as_str())),
         ("id", id),
-        ("key", Value::from(v.key.as_str())),
         ("summary", Value::from(v.summary.as_str())),
         ("conditions", Value::List(conditions)),
         ("actions", Value::List(actions)),
     ])
 }
 
-/// One `server_groups` element.
+/// One `server_groups` entry.
 fn group_value(v: &GroupView, id: Value) -> Value {
     Value::object([
-        ("key", Value::from(v.key.as_str())),
         ("service", Value::from(v.service.as_str())),
         ("port", Value::from(v.port.as_str())),
         ("id", id),
@@ -251,11 +310,11 @@ fn member_value(m: &Member) -> Value {
 /// Members of each server group in the planned `server_groups` (apply forwards exactly these).
 pub(crate) fn planned_members(planned: &Value) -> model::Members {
     entries(planned.get("server_groups"))
-        .filter_map(|g| {
-            let members = entries(g.get("members"))
+        .map(|(key, g)| {
+            let members = list(g.get("members"))
                 .filter_map(member_from_value)
                 .collect();
-            Some((g.get("key").as_str()?.to_owned(), members))
+            (key.to_owned(), members)
         })
         .collect()
 }
@@ -319,26 +378,31 @@ mod tests {
         expand_ingress(&spec, &listeners, &Members::new(), &Held::default()).unwrap()
     }
 
-    fn prior() -> Value {
-        let rule = |key: &str, id: &str| {
-            Value::object([("key", Value::from(key)), ("id", Value::from(id))])
+    /// The identities of the `/api` and the `/new` rules of `d`.
+    fn keys(d: &DesiredIngress) -> (String, String) {
+        let key = |path: &str| {
+            let rule = d.rules.iter().find(|r| r.view().summary.contains(path));
+            rule.map(|r| r.identity.clone()).expect(path)
         };
-        let group = |key: &str, id: &str| {
-            Value::object([
-                ("key", Value::from(key)),
-                ("protocol", Value::from("HTTP")),
-                ("id", Value::from(id)),
-            ])
-        };
+        (key("path=/api"), key("path=/new"))
+    }
+
+    /// A prior state holding the `/api` rule (`rule-1`) and group `api:80` (`sgp-1`) of `d`.
+    fn prior(d: &DesiredIngress) -> Value {
+        let rule = Value::object([
+            ("id", Value::from("rule-1")),
+            ("listener", Value::from("HTTP:80")),
+        ]);
+        let group = Value::object([
+            ("protocol", Value::from("HTTP")),
+            ("id", Value::from("sgp-1")),
+        ]);
         Value::object([
+            ("rules", Value::Map([(keys(d).0, rule)].into())),
             (
-                "rules",
-                Value::List(vec![rule(
-                    "HTTP:80 host=a.example.com path=Prefix#0",
-                    "rule-1",
-                )]),
+                "server_groups",
+                Value::Map([("api:80".to_owned(), group)].into()),
             ),
-            ("server_groups", Value::List(vec![group("api:80", "sgp-1")])),
         ])
     }
 
@@ -349,14 +413,16 @@ mod tests {
             edition: model::spec::Edition::Standard,
             listeners: [("HTTP:80".parse().unwrap(), "lsn-1".to_owned())].into(),
         };
-        let c = planned(&desired("HTTP"), Some(&lb), &prior());
-        let rules = c.rules.as_list().unwrap();
-        let api = rules
-            .iter()
-            .find(|r| r.get("key").as_str() == Some("HTTP:80 host=a.example.com path=Prefix#0"))
-            .unwrap();
+        let d = desired("HTTP");
+        let (api_key, new_key) = keys(&d);
+        let c = planned(&d, Some(&lb), &prior(&d));
+        let rules = c.rules.as_map().unwrap();
+        assert_eq!(rules.len(), 2);
+        let api = &rules[&api_key];
         assert_eq!(api.get("id").as_str(), Some("rule-1"));
         assert_eq!(api.get("listener_id").as_str(), Some("lsn-1"));
+        assert_eq!(api.get("listener").as_str(), Some("HTTP:80"));
+        assert!(api.get("key").is_null(), "the map key is not repeated");
         let forward = &api.get("actions").as_list().unwrap()[0];
         assert_eq!(
             forward.get("server_groups").as_list().unwrap()[0]
@@ -364,27 +430,148 @@ mod tests {
                 .as_str(),
             Some("sgp-1")
         );
-        let new = rules
-            .iter()
-            .find(|r| r.get("key").as_str() == Some("HTTP:80 host=a.example.com path=Exact#0"))
-            .unwrap();
+        let new = &rules[&new_key];
         assert!(new.get("id").is_unknown());
-        let groups = c.server_groups.as_list().unwrap();
-        assert_eq!(groups[0].get("id").as_str(), Some("sgp-1"));
-        assert!(groups[1].get("id").is_unknown());
-        assert_eq!(groups[0].get("members"), &Value::List(Vec::new()));
+        let groups = c.server_groups.as_map().unwrap();
+        assert_eq!(
+            groups.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["api:80", "new:80"]
+        );
+        assert_eq!(groups["api:80"].get("id").as_str(), Some("sgp-1"));
+        assert_eq!(groups["api:80"].get("service").as_str(), Some("api"));
+        assert!(groups["new:80"].get("id").is_unknown());
+        assert_eq!(groups["api:80"].get("members"), &Value::List(Vec::new()));
 
         // A protocol change replaces the group: its id is not known any more.
-        let c = planned(&desired("HTTPS"), None, &prior());
-        let groups = c.server_groups.as_list().unwrap();
-        assert!(groups[0].get("id").is_unknown());
-        assert!(c.rules.as_list().unwrap()[0]
+        let d = desired("HTTPS");
+        let c = planned(&d, None, &prior(&d));
+        let groups = c.server_groups.as_map().unwrap();
+        assert!(groups["api:80"].get("id").is_unknown());
+        assert!(c.rules.as_map().unwrap()[&keys(&d).0]
             .get("listener_id")
             .is_unknown());
+        assert_eq!(c, planned(&d, None, &prior(&d)), "deterministic");
+    }
+
+    #[test]
+    fn planned_ids_follow_the_object_apply_keeps() {
+        let d = desired("HTTP");
+        let (api_key, _) = keys(&d);
+        let priority = d
+            .rules
+            .iter()
+            .find(|r| r.identity == api_key)
+            .unwrap()
+            .priority;
+        let entry = |id: &str, listener: &str, priority: u32| {
+            Value::object([
+                ("id", Value::from(id)),
+                ("listener", Value::from(listener)),
+                ("priority", Value::from(i64::from(priority))),
+            ])
+        };
+        let planned_id = |rules: Vec<(String, Value)>| {
+            let prior = Value::object([("rules", Value::Map(rules.into_iter().collect()))]);
+            let c = planned(&d, None, &prior);
+            c.rules.as_map().unwrap()[&api_key].get("id").clone()
+        };
+        // Its only object keeps its id whatever its priority (a drift is an update).
         assert_eq!(
-            c,
-            planned(&desired("HTTPS"), None, &prior()),
-            "deterministic"
+            planned_id(vec![(api_key.clone(), entry("rule-1", "HTTP:80", 150))]),
+            Value::from("rule-1")
+        );
+        // Of duplicates, the one at the planned priority is kept, listed under either key.
+        let duplicates = |second_priority| {
+            vec![
+                (api_key.clone(), entry("rule-1", "HTTP:80", 150)),
+                (
+                    format!("{api_key} (rule-2)"),
+                    entry("rule-2", "HTTP:80", second_priority),
+                ),
+            ]
+        };
+        assert_eq!(planned_id(duplicates(priority)), Value::from("rule-2"));
+        assert!(planned_id(duplicates(160)).is_unknown(), "ambiguous");
+        // An entry on another listener is another rule.
+        assert!(
+            planned_id(vec![(api_key.clone(), entry("rule-1", "HTTPS:443", 150))]).is_unknown()
+        );
+    }
+
+    #[test]
+    fn every_rule_and_group_of_an_ingress_has_its_own_key() {
+        // Two listeners, an SSL redirect (the same paths on HTTP:80 and HTTPS:443), header and
+        // cookie canaries, a mirror, a default backend and a service port given twice, by
+        // number and by name.
+        let spec: IngressSpec = serde_json::from_value(serde_json::json!({
+            "alb_config_id": "alb-1", "namespace": "shop", "name": "web",
+            "tls_hosts": ["a.example.com"], "ssl_redirect": true,
+            "rule": [
+                {"host": "a.example.com", "path": [
+                    {"path": "/api", "path_type": "Prefix", "backend": [{"service": "api", "port": "80"}]},
+                    {"path": "/api", "path_type": "Exact", "backend": [{"service": "api", "port": "http"}]},
+                    {"path": "/v2", "path_type": "Prefix", "backend": [{"service": "api", "port": "80"}],
+                     "mirror": {"service": "shadow", "port": "80"}}
+                ]},
+                {"host": "b.example.com", "path": [
+                    {"path": "/api", "path_type": "Prefix", "backend": [{"service": "b", "port": "80"}]}
+                ]},
+                {"path": [{"path": "/api", "path_type": "Prefix", "backend": [{"service": "any", "port": "80"}]}]}
+            ],
+            "canary": [{"header": {"name": "x-canary"}, "backend": {"service": "api-next", "port": "80"}}],
+            "default_backend": {"service": "web", "port": "80"}
+        }))
+        .unwrap();
+        let listeners = ConfigListeners {
+            cluster_id: "c".into(),
+            config: "alb-1".into(),
+            edition: model::spec::Edition::Standard,
+            listeners: ["HTTP:80".parse().unwrap(), "HTTPS:443".parse().unwrap()].into(),
+        };
+        let d = expand_ingress(&spec, &listeners, &Members::new()).unwrap();
+        let c = planned(&d, None, &Value::Null);
+        let rules = c.rules.as_map().unwrap();
+        assert!(d.rules.len() >= 12, "{:#?}", d.rules);
+        assert_eq!(rules.len(), d.rules.len(), "one entry per rule");
+        for r in &d.rules {
+            let entry = &rules[r.identity.as_str()];
+            assert_eq!(entry.get("priority").as_i64(), Some(i64::from(r.priority)));
+            assert_eq!(
+                entry.get("listener").as_str(),
+                Some(&*r.listener.to_string())
+            );
+        }
+        let groups = c.server_groups.as_map().unwrap();
+        assert_eq!(
+            groups.keys().map(String::as_str).collect::<Vec<_>>(),
+            [
+                "any:80",
+                "api-next:80",
+                "api:80",
+                "api:http",
+                "b:80",
+                "shadow:80",
+                "web:80"
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicates_and_untagged_objects_keep_their_own_entries() {
+        let entries = keyed_entries([
+            ("a".to_owned(), "rule-1".to_owned(), 1),
+            ("b".to_owned(), "rule-2".to_owned(), 2),
+            ("a".to_owned(), "rule-3".to_owned(), 3),
+            (String::new(), "rule-4".to_owned(), 4),
+        ]);
+        assert_eq!(
+            entries.into_iter().collect::<Vec<_>>(),
+            [
+                ("(rule-4)".to_owned(), 4),
+                ("a".to_owned(), 1),
+                ("a (rule-3)".to_owned(), 3),
+                ("b".to_owned(), 2),
+            ]
         );
     }
 
@@ -399,10 +586,13 @@ mod tests {
         };
         let planned = Value::object([(
             "server_groups",
-            Value::List(vec![Value::object([
-                ("key", Value::from("api:80")),
-                ("members", Value::List(vec![member_value(&m)])),
-            ])]),
+            Value::Map(
+                [(
+                    "api:80".to_owned(),
+                    Value::object([("members", Value::List(vec![member_value(&m)]))]),
+                )]
+                .into(),
+            ),
         )]);
         assert_eq!(planned_members(&planned)["api:80"], vec![m]);
         assert!(planned_members(&Value::Unknown).is_empty());

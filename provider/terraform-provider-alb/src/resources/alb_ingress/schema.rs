@@ -9,8 +9,9 @@ use crate::schema_kit::{
     computed_str, object, opt_bool, opt_num, opt_str, opt_str_list, req_num, req_str, req_str_list,
 };
 
-/// Schema version of `alb_ingress`.
-pub const VERSION: i64 = 0;
+/// Schema version of `alb_ingress`: 1 since `rules` and `server_groups` are maps (version 0 had
+/// lists; see [`super::upgrade`]).
+pub const VERSION: i64 = 1;
 
 /// Top-level attributes whose change forces a new ingress.
 pub const REPLACE_ON_CHANGE: &[&str] = &["alb_config_id", "namespace", "name"];
@@ -70,20 +71,21 @@ fn block() -> Block {
              (annotation `alb.ingress.kubernetes.io/use-regex`).",
         ))
         .attr(
-            Attribute::computed("rules", Type::list(rule_type())).describe(
-                "The forwarding rules this ingress expands to, sorted by listener and priority: \
-                 conditions, actions and the server groups they forward to. `key` is the rule's \
-                 identity, its content (listener, host, path type and path, e.g. `HTTPS:443 \
-                 host=shop.example.com path=Prefix:/api`, plus markers for regex, match conditions \
-                 and canaries), by which plans match rules to existing ones: a rule keeps its id while \
-                 its key stays; inserting a path adds one rule and leaves the others alone. Shown in \
+            Attribute::computed("rules", Type::map(rule_type())).describe(
+                "The forwarding rules this ingress expands to, keyed by each rule's identity (its \
+                 `alb.terraform/key` tag): listener, priority, conditions, actions and the server groups they forward to. \
+                 The identity is the rule's content (listener, host, path type and path, e.g. \
+                 `HTTPS:443 host=shop.example.com path=Prefix:/api`, plus markers for regex, match \
+                 conditions and canaries). Plans match rules to existing ones by this key, so a plan \
+                 shows exactly the rules added, removed or changed; a rule keeps its `id` while its \
+                 key stays, and inserting a path adds one rule and leaves the others alone. Shown in \
                  the plan.",
             ),
         )
         .attr(
-            Attribute::computed("server_groups", Type::list(server_group_type())).describe(
-                "The server groups this ingress expands to (one per Service and port), sorted by key, \
-                 with their attributes and members. Shown in the plan.",
+            Attribute::computed("server_groups", Type::map(server_group_type())).describe(
+                "The server groups this ingress expands to (one per Service and port), keyed by \
+                 `<service>:<port>`, with their attributes and members. Shown in the plan.",
             ),
         )
         .block(NestedBlock::list("listen", listen()))
@@ -100,7 +102,7 @@ fn block() -> Block {
         .block(timeouts::block("20m"))
 }
 
-/// The object type of one element of the computed `rules`.
+/// The object type of one entry of the computed `rules` (its key is the rule's identity).
 pub fn rule_type() -> Type {
     let condition = object(&[
         ("type", Type::String),
@@ -124,14 +126,13 @@ pub fn rule_type() -> Type {
         ("priority", Type::Number),
         ("name", Type::String),
         ("id", Type::String),
-        ("key", Type::String),
         ("summary", Type::String),
         ("conditions", Type::list(condition)),
         ("actions", Type::list(action)),
     ])
 }
 
-/// The object type of one element of the computed `server_groups`.
+/// The object type of one entry of the computed `server_groups` (its key is `<service>:<port>`).
 pub fn server_group_type() -> Type {
     let member = object(&[
         ("server_id", Type::String),
@@ -141,7 +142,6 @@ pub fn server_group_type() -> Type {
         ("type", Type::String),
     ]);
     object(&[
-        ("key", Type::String),
         ("service", Type::String),
         ("port", Type::String),
         ("id", Type::String),
