@@ -347,8 +347,8 @@ async fn ingress_lifecycle_updates_in_place_removes_and_leaves_foreign_rules_alo
     );
     let actual = assert_converged(&r, &lb_id, &v3).await;
     let mut kept = ids_v1.clone();
-    // `/static` is the third Prefix path of its host: slot 2 (keys hold slots, not paths).
-    kept.retain(|identity, _| !identity.contains("host=shop.example.com path=Prefix#2"));
+    // Keys are the rules' content: `/static`'s rules (one per listener) are gone.
+    kept.retain(|identity, _| !identity.contains("host=shop.example.com path=Prefix:/static"));
     assert_eq!(
         rule_ids(&actual, &v3.id),
         kept,

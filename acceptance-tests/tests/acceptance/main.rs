@@ -8,6 +8,7 @@ mod cli;
 mod config_acl;
 mod config_lifecycle;
 mod foundation;
+mod ingress_gapless;
 mod ingress_keyed;
 mod ingress_lifecycle;
 mod smoke;

@@ -45,6 +45,7 @@ use crate::desired::{
     DesiredRule, DesiredServerGroup, ListenerAttributes, ListenerKey, Member,
     PlaceholderServerGroup, ServerGroupAttributes,
 };
+use crate::expand::rule_identity;
 use crate::ownership::{
     client_token, config_tags, content_hash, ingress_tags, owner_of, owns, owns_config_object,
     ResourceKind, Tags, TAG_KEY, TAG_PREFIX, TAG_RESOURCE,
@@ -748,13 +749,10 @@ fn plan_rules(
     replaced: &BTreeSet<String>,
 ) -> RulePlan {
     let owned: Vec<&ActualRule> = actual.rules.iter().filter(|r| mine(&r.tags)).collect();
-    let mut by_identity: BTreeMap<(ListenerKey, &str), Vec<&ActualRule>> = BTreeMap::new();
+    let mut by_identity: BTreeMap<(ListenerKey, String), Vec<&ActualRule>> = BTreeMap::new();
     for r in &owned {
-        if let Some(k) = r.tags.get(TAG_KEY) {
-            by_identity
-                .entry((r.listener, k.as_str()))
-                .or_default()
-                .push(r);
+        if let Some(k) = rule_identity(r) {
+            by_identity.entry((r.listener, k)).or_default().push(r);
         }
     }
     let mut matched: BTreeMap<&str, u32> = BTreeMap::new();
@@ -763,7 +761,7 @@ fn plan_rules(
     let mut moves: Vec<Move> = Vec::new();
     for d in &desired.rules {
         let candidates = by_identity
-            .get(&(d.listener, d.identity.as_str()))
+            .get(&(d.listener, d.identity.clone()))
             .cloned()
             .unwrap_or_default();
         let found = candidates

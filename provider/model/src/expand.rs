@@ -25,10 +25,10 @@ use crate::desired::{
     PlaceholderServerGroup, Quic, ServerGroupAttributes, SlowStart, StickySession, Uch,
     XForwardedFor, ZoneMapping,
 };
+use crate::diff::ActualRule;
 use crate::error::{AttrPath, ExpandError};
-use crate::ownership::short_hash;
+use crate::ownership::{short_hash, TAG_KEY};
 use crate::priority::{self, Held, Numbered, RuleVariant, Specificity};
-use crate::render::canonical_conditions;
 use crate::spec::{
     BackendDefaults, BackendProtocol, ConfigSpec, Edition, HealthCheckMethod, HealthCheckProtocol,
     HealthCheckSpec, HttpVersion, IngressSpec, ListenerProtocol, ListenerSpec, MemberMode,
@@ -700,59 +700,107 @@ fn check_canaries_match(spec: &IngressSpec) -> Result<(), ExpandError> {
     Ok(())
 }
 
-/// A rule's identity (the `alb.terraform/key` tag, `rules[*].key`): its content,
-/// `<listener>[ host=<h>] path=<PathType>:<path>[ regex][ match=<hash>][ canary=header|cookie[#i]:<hash>]`,
-/// or `<listener> default` for the default backend; ` #n` (n ≥ 2) tells apart rules that would
-/// otherwise share one. `regex` marks a Prefix path matched as `~*` regex; `match` is a short hash
-/// of the path's conditions beyond host and path (its `match` block), the canary's hash that of
-/// its header or cookie condition. Longer than 128 characters, the end is replaced by a hash.
+/// A rule's identity (the `alb.terraform/key` tag, the key of its `rules` entry): its content,
+/// `<listener>[ host=<h>] path=<PathType>:<path>[ canary=header|cookie[#i]]`, or
+/// `<listener> default` for the default backend; ` #n` (n ≥ 2) tells apart paths written twice
+/// (the same host, type and path, e.g. with different `match` blocks). Longer than 128
+/// characters, the end is replaced by a hash.
 ///
-/// So a rule's conditions follow from its identity: editing a path, host or match condition
-/// is a new rule (created before the old one is deleted), and inserting a path creates one rule
-/// and leaves the others alone. Only actions change in place.
-fn identity(
-    key: ListenerKey,
-    rule: &RuleSpec,
-    p: &PathSpec,
-    conditions: &[Condition],
-    regex: bool,
-    canary: Option<(RuleVariant, &Condition)>,
-) -> String {
-    let hash = |c: &[Condition]| {
-        short_hash(
-            &serde_json::to_vec(&canonical_conditions(c)).unwrap_or_default(),
-            8,
-        )
+/// So editing a path, its type or its host is a new rule (created before the old one is
+/// deleted), and inserting a path creates one rule and leaves the others alone. Actions,
+/// `match` conditions and regex matching change in place.
+fn identity(key: ListenerKey, rule: &RuleSpec, p: &PathSpec, variant: RuleVariant) -> String {
+    let canary = match variant {
+        RuleVariant::CanaryHeader(i) => Some(("header", i)),
+        RuleVariant::CanaryCookie(i) => Some(("cookie", i)),
+        RuleVariant::Base | RuleVariant::DefaultBackend => None,
     };
+    format_identity(key, rule.host.as_deref(), p.path_type(), p.path(), canary)
+}
+
+/// The identity text.
+fn format_identity(
+    key: ListenerKey,
+    host: Option<&str>,
+    path_type: PathType,
+    path: &str,
+    canary: Option<(&str, usize)>,
+) -> String {
     let mut s = key.to_string();
-    if let Some(h) = &rule.host {
+    if let Some(h) = host {
         s.push_str(&format!(" host={h}"));
     }
-    s.push_str(&format!(" path={}:{}", p.path_type(), p.path()));
-    if regex && p.path_type() == PathType::Prefix {
-        s.push_str(" regex");
-    }
-    let extra: Vec<Condition> = conditions
-        .iter()
-        .filter(|c| !matches!(c, Condition::Host { .. } | Condition::Path { .. }))
-        .cloned()
-        .collect();
-    if !extra.is_empty() {
-        s.push_str(&format!(" match={}", hash(&extra)));
-    }
-    if let Some((variant, condition)) = canary {
-        let (kind, i) = match variant {
-            RuleVariant::CanaryHeader(i) => ("header", i),
-            RuleVariant::CanaryCookie(i) => ("cookie", i),
-            RuleVariant::Base | RuleVariant::DefaultBackend => ("", 0),
-        };
+    s.push_str(&format!(" path={path_type}:{path}"));
+    if let Some((kind, i)) = canary {
         s.push_str(&format!(" canary={kind}"));
         if i > 0 {
             s.push_str(&format!("#{i}"));
         }
-        s.push_str(&format!(":{}", hash(std::slice::from_ref(condition))));
     }
     s
+}
+
+/// The identity of an existing rule: its `alb.terraform/key` tag, or, for a tag written by
+/// release 0.1 (`path=<PathType>#<slot>`, the path's position instead of the path), the
+/// identity the expansion gives the same content today, so upgraded ingresses keep their rules.
+/// The path then comes from the `Path` condition (a Prefix path's trailing `/` cannot be told
+/// apart).
+pub fn rule_identity(rule: &ActualRule) -> Option<String> {
+    let tag = rule.tags.get(TAG_KEY)?;
+    let legacy = || -> Option<String> {
+        let (head, rest) = tag.split_once(" path=")?;
+        let mut tokens = rest.split(' ');
+        let (ty, slot) = tokens.next()?.split_once('#')?;
+        if slot.is_empty() || !slot.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let path_type = match ty {
+            "Exact" => PathType::Exact,
+            "Prefix" => PathType::Prefix,
+            "ImplementationSpecific" => PathType::ImplementationSpecific,
+            _ => return None,
+        };
+        let canary = match tokens.next().map(|t| t.strip_prefix("canary=")) {
+            None => None,
+            Some(c) => {
+                let c = c?;
+                let (kind, i) = c.split_once('#').unwrap_or((c, "0"));
+                Some((kind, i.parse().ok()?))
+            }
+        };
+        let (listener, host) = match head.split_once(" host=") {
+            Some((l, h)) => (l, Some(h)),
+            None => (head, None),
+        };
+        let listener: ListenerKey = listener.parse().ok()?;
+        let patterns = rule.conditions.iter().find_map(|c| match c {
+            Condition::Path { values } => Some(values.as_slice()),
+            _ => None,
+        })?;
+        let path = path_of_patterns(patterns, path_type)?;
+        let identity = format_identity(listener, host, path_type, &path, canary);
+        Some(crate::ownership::bounded(&identity, 128))
+    };
+    Some(legacy().unwrap_or_else(|| tag.clone()))
+}
+
+/// The path string of a `Path` condition, inverting the expansion's patterns: Exact and
+/// ImplementationSpecific are literal (`/*` alone is the unset ImplementationSpecific path `/`);
+/// Prefix is `/*` for `/`, `<p>` and `<p>/*` otherwise, or `~*<p>` with regex. `None` when
+/// the values fit no pattern of the type.
+pub(crate) fn path_of_patterns(values: &[String], path_type: PathType) -> Option<String> {
+    match (path_type, values) {
+        (PathType::ImplementationSpecific, [v]) if v == "/*" => Some("/".to_owned()),
+        (PathType::Exact | PathType::ImplementationSpecific, [v]) => Some(v.clone()),
+        (PathType::Prefix, [v]) if v == "/*" => Some("/".to_owned()),
+        (PathType::Prefix, [v]) => v.strip_prefix("~*").map(str::to_owned),
+        (PathType::Prefix, [a, b]) | (PathType::Prefix, [b, a])
+            if b.strip_suffix("/*") == Some(a.as_str()) =>
+        {
+            Some(a.clone())
+        }
+        _ => None,
+    }
 }
 
 /// Rules with the same identity (the same path written twice) get ` #2`, ` #3` … in spec order;
@@ -783,8 +831,7 @@ fn drafts_for(
         }
         for (j, p) in rule.path.iter().enumerate() {
             let at = AttrPath::root().attr("rule").index(i).attr("path").index(j);
-            let regex = regex_all || p.rewrite.is_some();
-            let conditions = base_conditions(rule, p, regex);
+            let conditions = base_conditions(rule, p, regex_all || p.rewrite.is_some());
             let extra = conditions.len() - 1 - usize::from(rule.host.is_some());
             let spec_key = |variant, identity: &str, seq| {
                 Specificity::new(
@@ -804,7 +851,7 @@ fn drafts_for(
             } else {
                 final_action(spec, rule, p)
             });
-            let base_identity = identity(landing.key, rule, p, &conditions, regex, None);
+            let base_identity = identity(landing.key, rule, p, RuleVariant::Base);
             let base = Draft {
                 specificity: spec_key(RuleVariant::Base, &base_identity, seq),
                 identity: base_identity,
@@ -840,14 +887,7 @@ fn drafts_for(
                     ),
                     (None, None) => continue,
                 };
-                let canary_identity = identity(
-                    landing.key,
-                    rule,
-                    p,
-                    &conditions,
-                    regex,
-                    Some((variant, &condition)),
-                );
+                let canary_identity = identity(landing.key, rule, p, variant);
                 let mut conditions = conditions.clone();
                 conditions.push(condition);
                 let mut actions = ext.clone();

@@ -28,7 +28,7 @@ use std::fmt;
 use crate::desired::{Condition, DesiredIngress, IngressId, ListenerKey};
 use crate::diff::ActualRule;
 use crate::error::{AttrPath, ExpandError};
-use crate::ownership::TAG_KEY;
+use crate::expand::rule_identity;
 use crate::routing::may_overlap;
 use crate::spec::PathType;
 
@@ -130,7 +130,8 @@ pub struct HeldRule {
 }
 
 impl Held {
-    /// What `rules` hold, by their identity tags (rules without one are left out).
+    /// What `rules` hold, by their identities ([`rule_identity`]; rules without one are left
+    /// out).
     pub fn of_rules<'a>(rules: impl IntoIterator<Item = &'a ActualRule>, planned: bool) -> Self {
         Self {
             rules: rules
@@ -140,7 +141,7 @@ impl Held {
                         priority: r.priority,
                         conditions: r.conditions.clone(),
                     };
-                    Some(((r.listener, r.tags.get(TAG_KEY)?.clone()), held))
+                    Some(((r.listener, rule_identity(r)?), held))
                 })
                 .collect(),
             planned,

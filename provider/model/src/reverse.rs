@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::desired::{ActionKind, Condition, IngressId, ListenerKey};
 use crate::diff::{ActualIngress, ActualRule, ActualServerGroup};
-use crate::expand::{expand_ingress, ConfigListeners, Members};
+use crate::expand::{expand_ingress, path_of_patterns, ConfigListeners, Members};
 use crate::ownership::{owns, ResourceKind, TAG_RESOURCE};
 use crate::priority::{Held, BAND_WIDTH};
 use crate::render::canonical_conditions;
@@ -180,8 +180,6 @@ struct PathKey {
     host: Option<String>,
     path_type: PathType,
     path: String,
-    /// Hash of the conditions beyond host and path (`match=`), telling apart blocks of one path.
-    matching: Option<String>,
     /// 1 for the first block with this host, type and path, 2 for a second one (` #2`) …
     occurrence: usize,
 }
@@ -205,7 +203,7 @@ enum Ident {
     Path(PathKey, Variant),
 }
 
-/// Parses `<listener>[ host=<h>] path=<type>:<path>[ regex][ match=<hash>][ canary=<kind>[#i]:<hash>][ #n]`
+/// Parses `<listener>[ host=<h>] path=<type>:<path>[ canary=<kind>[#i]][ #n]`
 /// or `<listener> default` (see the expansion's identities).
 fn parse_identity(s: &str) -> Option<(ListenerKey, Ident)> {
     let mut tokens = s.split(' ');
@@ -215,7 +213,6 @@ fn parse_identity(s: &str) -> Option<(ListenerKey, Ident)> {
         return Some((listener, Ident::Default));
     }
     let (mut host, mut path, mut variant, mut occurrence) = (None, None, Variant::Base, 1);
-    let mut matching = None;
     for t in rest {
         if let Some(h) = t.strip_prefix("host=") {
             host = Some(h.to_owned());
@@ -229,15 +226,13 @@ fn parse_identity(s: &str) -> Option<(ListenerKey, Ident)> {
             };
             path = Some((path_type, p.to_owned()));
         } else if let Some(kind) = t.strip_prefix("canary=") {
-            if !matches!(kind.split(['#', ':']).next(), Some("header" | "cookie")) {
+            if !matches!(kind.split('#').next(), Some("header" | "cookie")) {
                 return None;
             }
             variant = Variant::Canary;
         } else if let Some(n) = t.strip_prefix('#') {
             occurrence = n.parse().ok().filter(|n| *n >= 2)?;
-        } else if let Some(hash) = t.strip_prefix("match=") {
-            matching = Some(hash.to_owned());
-        } else if t != "regex" {
+        } else {
             return None;
         }
     }
@@ -246,33 +241,19 @@ fn parse_identity(s: &str) -> Option<(ListenerKey, Ident)> {
         host,
         path_type,
         path,
-        matching,
         occurrence,
     };
     Some((listener, Ident::Path(key, variant)))
 }
 
-/// The path string of a rule's `Path` condition, inverting the expansion's patterns: Exact and
-/// ImplementationSpecific are literal (`/*` alone is the unset ImplementationSpecific path `/`);
-/// Prefix is `/*` for `/`, `<p>` and `<p>/*` otherwise, or `~*<p>` with regex. `None` when
-/// the condition is missing or fits no pattern of the type.
+/// The path string of a rule's `Path` condition ([`path_of_patterns`]); `None` when the
+/// condition is missing or fits no pattern of the type.
 fn path_from_conditions(r: &ActualRule, path_type: PathType) -> Option<String> {
     let values = r.conditions.iter().find_map(|c| match c {
         Condition::Path { values } => Some(values),
         _ => None,
     })?;
-    match (path_type, values.as_slice()) {
-        (PathType::ImplementationSpecific, [v]) if v == "/*" => Some("/".to_owned()),
-        (PathType::Exact | PathType::ImplementationSpecific, [v]) => Some(v.clone()),
-        (PathType::Prefix, [v]) if v == "/*" => Some("/".to_owned()),
-        (PathType::Prefix, [v]) => v.strip_prefix("~*").map(str::to_owned),
-        (PathType::Prefix, [a, b]) | (PathType::Prefix, [b, a])
-            if b.strip_suffix("/*") == Some(a.as_str()) =>
-        {
-            Some(a.clone())
-        }
-        _ => None,
-    }
+    path_of_patterns(values, path_type)
 }
 
 /// The rules of one path block, per listener.
@@ -894,10 +875,8 @@ mod tests {
             parse_identity("HTTP:80 default"),
             Some((http, Ident::Default))
         );
-        let (l, ident) = parse_identity(
-            "HTTPS:443 host=a.com path=Prefix:/api regex match=0123abcd canary=header#1:89ab #2",
-        )
-        .unwrap();
+        let (l, ident) =
+            parse_identity("HTTPS:443 host=a.com path=Prefix:/api canary=header#1 #2").unwrap();
         assert_eq!(l.to_string(), "HTTPS:443");
         assert_eq!(
             ident,
@@ -906,7 +885,6 @@ mod tests {
                     host: Some("a.com".into()),
                     path_type: PathType::Prefix,
                     path: "/api".into(),
-                    matching: Some("0123abcd".into()),
                     occurrence: 2,
                 },
                 Variant::Canary

@@ -555,3 +555,53 @@ fn client_tokens_are_stable_and_distinct() {
         .collect();
     assert!(t1.iter().all(|t| !t3.contains(t)));
 }
+
+/// Keys written by release 0.1 (`path=<PathType>#<slot>`, no path) stand for the content-keyed
+/// rules of today: an upgraded ingress keeps its rules and plans nothing.
+#[test]
+fn rules_tagged_by_release_0_1_keep_their_keys_and_ids() {
+    let spec: IngressSpec = serde_json::from_value(json!({
+        "alb_config_id": "alb-1", "namespace": "shop", "name": "web",
+        "rule": [{"host": "shop.example.com", "path": [
+            {"path": "/api", "path_type": "Prefix", "backend": [{"service": "api", "port": "80"}],
+             "match": {"header": [{"name": "x-env", "values": ["prod"]}]}},
+            {"path": "/old", "path_type": "Exact", "backend": [{"service": "web", "port": "80"}]}
+        ]}],
+        "canary": [{"header": {"name": "x-canary"}, "backend": {"service": "next", "port": "80"}}]
+    }))
+    .unwrap();
+    let d = expand(&spec, &Members::new());
+    let mut sim = Replay::new(ActualIngress::default());
+    sim.apply_all(&plan_ingress_ops(&d, &ActualIngress::default()))
+        .unwrap();
+    let legacy = |key: &str| -> String {
+        key.split(' ')
+            .filter(|t| !t.starts_with("match="))
+            .map(
+                |t| match (t.strip_prefix("path="), t.strip_prefix("canary=")) {
+                    (Some(p), _) => format!("path={}#0", p.split(':').next().unwrap()),
+                    (_, Some(c)) => format!("canary={}", c.split(':').next().unwrap()),
+                    _ => t.to_owned(),
+                },
+            )
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    for r in &mut sim.state.rules {
+        let old = legacy(&r.tags[TAG_KEY]);
+        r.tags.insert(TAG_KEY.to_owned(), old);
+    }
+    assert!(sim
+        .state
+        .rules
+        .iter()
+        .any(|r| r.tags[TAG_KEY] == "HTTP:80 host=shop.example.com path=Prefix#0 canary=header"));
+    let keys: std::collections::BTreeSet<String> =
+        sim.state.rules.iter().map(|r| r.view().key).collect();
+    let want: std::collections::BTreeSet<String> =
+        d.rules.iter().map(|r| r.identity.clone()).collect();
+    assert_eq!(keys, want);
+    let again = expand_held(&spec, &sim.state);
+    assert_eq!(again.rules, d.rules);
+    assert!(plan_ingress_ops(&again, &sim.state).is_empty());
+}

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use model::desired::{DesiredIngress, IngressId, ListenerKey};
 use model::diff::{ActualIngress, ActualRule};
-use model::ownership::{owns, TAG_KEY};
+use model::expand::rule_identity;
+use model::ownership::owns;
 use model::priority::{ExistingRule, Held};
 use model::spec::{Edition, IngressSpec};
 use model::{check_clashes, expand_ingress, ConfigListeners, ExpandError, Members};
@@ -174,11 +175,11 @@ fn clashes(
     cluster_id: &str,
 ) -> Option<Diagnostic> {
     let twin = |r: &ActualRule| {
-        r.tags.get(TAG_KEY).is_some_and(|key| {
+        rule_identity(r).is_some_and(|key| {
             desired
                 .rules
                 .iter()
-                .any(|d| d.listener == r.listener && d.priority == r.priority && &d.identity == key)
+                .any(|d| d.listener == r.listener && d.priority == r.priority && d.identity == key)
         })
     };
     let existing = actual.existing_rules(cluster_id);

@@ -319,20 +319,12 @@ pub(crate) fn planned_members(planned: &Value) -> model::Members {
         .collect()
 }
 
-/// The rule priorities of the planned `rules` (apply keeps exactly these), whether the
-/// attribute is a list or a map of rule objects.
+/// The rule priorities of the planned `rules` (apply keeps exactly these).
 pub(crate) fn planned_priorities(planned: &Value) -> Held {
-    let rules = planned.get("rules");
-    let values: Vec<&Value> = match (rules.as_list(), rules.as_map()) {
-        (Some(list), _) => list.iter().collect(),
-        (None, Some(map)) => map.values().collect(),
-        (None, None) => Vec::new(),
-    };
-    Held::planned(values.into_iter().filter_map(|r| {
+    Held::planned(entries(planned.get("rules")).filter_map(|(key, r)| {
         let listener: ListenerKey = r.get("listener").as_str()?.parse().ok()?;
-        let key = r.get("key").as_str()?.to_owned();
         let priority = u32::try_from(r.get("priority").as_i64()?).ok()?;
-        Some((listener, key, priority))
+        Some((listener, key.to_owned(), priority))
     }))
 }
 
@@ -528,7 +520,7 @@ mod tests {
             edition: model::spec::Edition::Standard,
             listeners: ["HTTP:80".parse().unwrap(), "HTTPS:443".parse().unwrap()].into(),
         };
-        let d = expand_ingress(&spec, &listeners, &Members::new()).unwrap();
+        let d = expand_ingress(&spec, &listeners, &Members::new(), &Held::default()).unwrap();
         let c = planned(&d, None, &Value::Null);
         let rules = c.rules.as_map().unwrap();
         assert!(d.rules.len() >= 12, "{:#?}", d.rules);

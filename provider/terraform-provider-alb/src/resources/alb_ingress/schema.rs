@@ -75,8 +75,7 @@ fn block() -> Block {
                 "The forwarding rules this ingress expands to, keyed by each rule's identity (its \
                  `alb.terraform/key` tag): listener, priority, conditions, actions and the server groups they forward to. \
                  The identity is the rule's content (listener, host, path type and path, e.g. \
-                 `HTTPS:443 host=shop.example.com path=Prefix:/api`, plus markers for regex, match \
-                 conditions and canaries). Plans match rules to existing ones by this key, so a plan \
+                 `HTTPS:443 host=shop.example.com path=Prefix:/api`, plus the canary variant). Plans match rules to existing ones by this key, so a plan \
                  shows exactly the rules added, removed or changed; a rule keeps its `id` while its \
                  key stays, and inserting a path adds one rule and leaves the others alone. Shown in \
                  the plan.",
