@@ -113,10 +113,9 @@ async fn route(
     };
     match shared.route(&listener, &req) {
         Some(answer) => Json(answer).into_response(),
-        None => (
-            StatusCode::NOT_FOUND,
-            Json(json!({"error": format!("no listener {listener}")})),
-        )
-            .into_response(),
+        None => {
+            let error = format!("no listener {listener}");
+            (StatusCode::NOT_FOUND, Json(json!({ "error": error }))).into_response()
+        }
     }
 }

@@ -11,9 +11,9 @@
 
 use std::collections::BTreeMap;
 
-use model::desired::{Action, ActionKind, Condition, GroupTarget, KeyValue};
-use model::routing::{route, Request, RuleRef};
-use model::spec::{ContentType, HttpMethod};
+use ::model::desired::{Action, ActionKind, Condition, GroupTarget, KeyValue};
+use ::model::routing::{route, Request, RuleRef};
+use ::model::spec::{ContentType, HttpMethod};
 use serde_json::{json, Value};
 
 use super::model::Rule;

@@ -77,7 +77,7 @@ impl Shared {
     }
 
     /// Where the current rules of `listener` send `req` (`None`: no such listener).
-    pub fn route(&self, listener: &str, req: &model::routing::Request) -> Option<Value> {
+    pub fn route(&self, listener: &str, req: &::model::routing::Request) -> Option<Value> {
         let now = self.now();
         let mut state = lock(&self.state);
         state.settle(now);

@@ -747,8 +747,18 @@ fn format_identity(
 /// apart).
 pub fn rule_identity(rule: &ActualRule) -> Option<String> {
     let tag = rule.tags.get(TAG_KEY)?;
+    let patterns = rule.conditions.iter().find_map(|c| match c {
+        Condition::Path { values } => Some(values.as_slice()),
+        _ => None,
+    });
+    Some(content_key(tag, patterns.unwrap_or_default()))
+}
+
+/// `key` itself, or, for a key of release 0.1, the key of today for a rule with the `Path`
+/// condition `patterns` (see [`rule_identity`]; `key` itself when that does not fit).
+pub fn content_key(key: &str, patterns: &[String]) -> String {
     let legacy = || -> Option<String> {
-        let (head, rest) = tag.split_once(" path=")?;
+        let (head, rest) = key.split_once(" path=")?;
         let mut tokens = rest.split(' ');
         let (ty, slot) = tokens.next()?.split_once('#')?;
         if slot.is_empty() || !slot.bytes().all(|b| b.is_ascii_digit()) {
@@ -773,15 +783,11 @@ pub fn rule_identity(rule: &ActualRule) -> Option<String> {
             None => (head, None),
         };
         let listener: ListenerKey = listener.parse().ok()?;
-        let patterns = rule.conditions.iter().find_map(|c| match c {
-            Condition::Path { values } => Some(values.as_slice()),
-            _ => None,
-        })?;
         let path = path_of_patterns(patterns, path_type)?;
         let identity = format_identity(listener, host, path_type, &path, canary);
         Some(crate::ownership::bounded(&identity, 128))
     };
-    Some(legacy().unwrap_or_else(|| tag.clone()))
+    legacy().unwrap_or_else(|| key.to_owned())
 }
 
 /// The path string of a `Path` condition, inverting the expansion's patterns: Exact and
