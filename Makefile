@@ -1,5 +1,5 @@
 # terraform-provider-alb — build, test and demo entry points.
-# `make test` is what CI runs (.ci/run); `make demo` applies the example against the local mock.
+# `make test` is what CI runs (.ci/run); `make demo` applies examples/quickstart against the local mock and kube-local.
 
 SHELL        := /bin/bash
 CARGO        ?= cargo
@@ -48,7 +48,7 @@ test: lint unit testacc ## Everything CI runs.
 bench: ## Benchmarks that print figures (expansion speed, API calls against the minimum).
 	$(CARGO) bench -p model --bench expansion
 
-demo: build $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## Apply examples/complete against the local ALB mock, show it, destroy it.
+demo: build $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## alb-mock + kube-local with a sample workload: apply examples/quickstart, show the ALB, scale, plan, apply, destroy.
 	TF_ACC_TERRAFORM_PATH=$(TERRAFORM) bash tools/demo.sh
 
 kube-local: ## Run the local Kubernetes API server; kubeconfig in .tools/kube-local.kubeconfig.

@@ -1,72 +1,166 @@
 #!/usr/bin/env bash
-# `make demo`: start the local ALB mock, apply examples/complete with real Terraform, show what the
-# load balancer now holds, then destroy it again. Needs `make build` first (the Makefile does it).
+# `make demo`: start the local ALB mock and the local Kubernetes API server (kube-local), create a
+# sample workload through the Kubernetes API, plan examples/quickstart with real Terraform, show
+# the plan-report of that plan, apply it, show what the load balancer holds, scale a workload and
+# follow it with plan (and its report) and apply, re-plan empty, destroy. Needs `make build` first (the Makefile does it). Whatever it started is stopped on exit,
+# on failure and on Ctrl-C.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+bin="${CARGO_TARGET_DIR:-$root/target}/debug"
 terraform="${TF_ACC_TERRAFORM_PATH:-terraform}"
+provider="${TF_ACC_PROVIDER_PATH:-$bin/terraform-provider-alb}"
 port="${ALB_MOCK_PORT:-18080}"
 work="$(mktemp -d)"
-trap 'kill "${mock_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+pids=()
+stop_all() {
+  for pid in ${pids[@]+"${pids[@]}"}; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap stop_all EXIT
+trap 'echo "demo: interrupted" >&2; exit 130' INT TERM
+trap 'echo "demo: FAILED at line $LINENO (logs above)" >&2' ERR
 
-"$root/target/debug/alb-mock" --listen "127.0.0.1:$port" --async-delay-ms 100 >"$work/mock.log" 2>&1 &
-mock_pid=$!
+step() { printf '\n==> [%3ss] %s\n' "$SECONDS" "$*"; }
+
+# Polls `test_command...` every 50 ms for up to 10 s.
+wait_until() {
+  local what="$1"
+  shift
+  for _ in $(seq 200); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.05
+  done
+  echo "demo: $what did not start" >&2
+  return 1
+}
+
+step "starting alb-mock on 127.0.0.1:$port and kube-local"
+"$bin/alb-mock" --listen "127.0.0.1:$port" --async-delay-ms 100 >"$work/mock.log" 2>&1 &
+pids+=($!)
 state_url="http://127.0.0.1:$port/__mock/state"
-# Wait until the mock answers (it binds within milliseconds; give up after 10 s).
-python3 - "$state_url" <<'PY'
-import sys, time, urllib.request
-deadline = time.time() + 10
-while True:
-    try:
-        urllib.request.urlopen(sys.argv[1], timeout=1).read()
+kubeconfig="$work/kubeconfig"
+token="demo-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+KUBE_LOCAL_TOKEN="$token" "$bin/kube-local" --listen 127.0.0.1:0 --kubeconfig-out "$kubeconfig" \
+  >"$work/kube.log" 2>&1 &
+pids+=($!)
+wait_until alb-mock curl -sf "$state_url"
+wait_until kube-local test -s "$kubeconfig"
+
+# The API server URL and CA from the kubeconfig kube-local wrote (its scalars are JSON strings).
+kube_field() { python3 - "$kubeconfig" "$1" <<'PY'
+import base64, json, sys
+for line in open(sys.argv[1]):
+    key, _, value = line.strip().partition(": ")
+    if key == sys.argv[2]:
+        value = json.loads(value)
+        print(base64.b64decode(value).decode() if key.endswith("-data") else value)
         break
-    except OSError:
-        if time.time() > deadline:
-            sys.exit("alb-mock did not start")
-        time.sleep(0.05)
 PY
+}
+server="$(kube_field server)"
+kube_field certificate-authority-data >"$work/ca.pem"
+wait_until kube-local curl -sf --cacert "$work/ca.pem" -H "Authorization: Bearer $token" "$server/version"
+
+# kube METHOD PATH BODY [CONTENT-TYPE]: one Kubernetes API call; fails with the API's Status.
+kube() {
+  local code
+  code="$(curl -sS -o "$work/kube.out" -w '%{http_code}' --cacert "$work/ca.pem" \
+    -H "Authorization: Bearer $token" -H "Content-Type: ${4:-application/json}" \
+    -X "$1" --data "$3" "$server$2")"
+  if [[ "$code" != 2* ]]; then
+    echo "demo: $1 $2 -> HTTP $code: $(cat "$work/kube.out")" >&2
+    return 1
+  fi
+}
+
+# The JSON of an EndpointSlice of SERVICE with one port (NAME, NUMBER) and ready endpoints
+# "IP@NODE ...", managed by this demo (no controller owns Services without a selector).
+slice_json() {
+  local service="$1" port_name="$2" port_number="$3" endpoints="" ip node
+  shift 3
+  for endpoint in "$@"; do
+    ip="${endpoint%@*}" node="${endpoint#*@}"
+    endpoints+="${endpoints:+,}{\"addresses\":[\"$ip\"],\"nodeName\":\"$node\",\"conditions\":{\"ready\":true}}"
+  done
+  printf '{"metadata":{"name":"%s-demo","labels":{"kubernetes.io/service-name":"%s","endpointslice.kubernetes.io/managed-by":"make-demo"}},"addressType":"IPv4","ports":[{"name":"%s","port":%s,"protocol":"TCP"}],"endpoints":[%s]}' \
+    "$service" "$service" "$port_name" "$port_number" "$endpoints"
+}
+
+step "creating the workload through the Kubernetes API: Services web and api (ip mode), legacy (NodePort) and three nodes"
+kube POST /api/v1/namespaces '{"metadata":{"name":"shop"}}'
+for node in a b c; do
+  kube POST /api/v1/nodes "{\"metadata\":{\"name\":\"node-$node\"},\"spec\":{\"providerID\":\"cn-hangzhou.i-demo000$node\"}}"
+  kube PATCH "/api/v1/nodes/node-$node/status" \
+    '{"status":{"conditions":[{"type":"Ready","status":"True"}]}}' application/merge-patch+json
+done
+services=/api/v1/namespaces/shop/services
+slices=/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices
+kube POST $services '{"metadata":{"name":"web"},"spec":{"ports":[{"name":"http","port":80,"targetPort":8080}]}}'
+kube POST $services '{"metadata":{"name":"api"},"spec":{"ports":[{"name":"http","port":80,"targetPort":"api"}]}}'
+kube POST $services '{"metadata":{"name":"legacy"},"spec":{"type":"NodePort","ports":[{"name":"http","port":80,"targetPort":8080,"nodePort":30080}]}}'
+kube POST $slices "$(slice_json web http 8080 10.0.1.10@node-a 10.0.1.11@node-b)"
+kube POST $slices "$(slice_json api http 9000 10.0.2.20@node-a 10.0.2.21@node-b 10.0.2.22@node-c)"
+kube POST $slices "$(slice_json legacy http 8080 10.0.3.30@node-c)"
 
 cat >"$work/cli.tfrc" <<CFG
 provider_installation {
   dev_overrides {
-    "example/alb" = "$root/target/debug"
+    "example/alb" = "$(dirname "$provider")"
   }
   direct {}
 }
 CFG
 export TF_CLI_CONFIG_FILE="$work/cli.tfrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
-cp "$root/examples/complete/main.tf" "$work/main.tf"
+cp "$root/examples/quickstart/main.tf" "$work/main.tf"
 cd "$work"
-tf() { "$terraform" "$@" -no-color -var "endpoint=http://127.0.0.1:$port"; }
+tf() {
+  "$terraform" "$@" -input=false -no-color -compact-warnings \
+    -var "endpoint=http://127.0.0.1:$port" -var "kubeconfig=$kubeconfig"
+}
+tables() { python3 "$root/tools/demo_tables.py" "$state_url"; }
 
-echo "== terraform plan"
-tf plan -input=false
-echo "== terraform apply"
-tf apply -input=false -auto-approve
-echo "== what the local ALB now holds"
-python3 - "$state_url" <<'PY'
-import json, sys, urllib.request
-state = json.load(urllib.request.urlopen(sys.argv[1]))
-for kind, items in state.items():
-    if isinstance(items, list):
-        print(f"{kind}: {len(items)}")
-ports = {l["ListenerId"]: f'{l["ListenerProtocol"]}:{l["ListenerPort"]}' for l in state["Listeners"]}
-groups = {g["ServerGroupId"]: g["ServerGroupName"] for g in state["ServerGroups"]}
-def values(c):
-    config = next((v for k, v in c.items() if k.endswith("Config")), {})
-    vals = config.get("Values") or [f'{kv.get("Key")}={kv.get("Value")}' for kv in config.get("Values", [])]
-    key = config.get("Key")
-    return f'{c["Type"]}{"[" + key + "]" if key else ""}={",".join(map(str, vals))}'
-def action(a):
-    tuples = (a.get("ForwardGroupConfig") or {}).get("ServerGroupTuples") or []
-    targets = ",".join(f'{groups.get(t["ServerGroupId"], t["ServerGroupId"])}({t.get("Weight")})' for t in tuples)
-    return a["Type"] + (f" {targets}" if targets else "")
-print("rules:")
-for r in sorted(state["Rules"], key=lambda r: (ports.get(r["ListenerId"], ""), r["Priority"])):
-    conditions = " ".join(values(c) for c in r["RuleConditions"])
-    actions = " + ".join(action(a) for a in sorted(r["RuleActions"], key=lambda a: a["Order"]))
-    print(f'  {ports.get(r["ListenerId"])} #{r["Priority"]} {conditions} -> {actions}')
-PY
-echo "== terraform plan (expected: no changes)"
-tf plan -input=false -detailed-exitcode
-echo "== terraform destroy"
-tf destroy -input=false -auto-approve
+# report PLANFILE: the plan-report (the pull-request comment) of a saved plan. Its exit code 2
+# means "something needs attention"; the demo only shows the report.
+report() {
+  "$terraform" show -json "$1" >"$1.json"
+  "$provider" plan-report --no-attention-exit "$1.json"
+}
+# apply_saved PLANFILE: applies exactly that plan (a saved plan carries its variables).
+apply_saved() { "$terraform" apply -input=false -no-color -compact-warnings "$1"; }
+
+step "terraform plan examples/quickstart (members planned from the cluster)"
+tf plan -out=create.tfplan
+step "terraform-provider-alb plan-report of that plan (the pull-request comment)"
+report create.tfplan
+step "terraform apply of that plan"
+apply_saved create.tfplan
+step "what the local ALB now holds"
+tables
+
+step "scaling web from 2 to 4 pods: its EndpointSlice changes through the Kubernetes API"
+kube PATCH $slices/web-demo \
+  "$(slice_json web http 8080 10.0.1.10@node-a 10.0.1.11@node-b 10.0.1.12@node-c 10.0.1.13@node-a)" \
+  application/merge-patch+json
+
+step "terraform plan: the member drift (expected: exit code 2, two members added to web)"
+code=0
+tf plan -detailed-exitcode -out=scale.tfplan || code=$?
+if [[ $code -ne 2 ]]; then
+  echo "demo: expected the plan to show changes (exit code 2), got $code" >&2
+  exit 1
+fi
+step "terraform-provider-alb plan-report of the drift"
+report scale.tfplan
+
+step "terraform apply: add the new members"
+apply_saved scale.tfplan
+step "what the local ALB now holds"
+tables
+
+step "terraform plan -detailed-exitcode (expected: no changes, exit code 0)"
+tf plan -detailed-exitcode
+step "terraform destroy"
+# The destroy plan repeats the state printed above: show only the progress lines.
+tf destroy -auto-approve | grep -E '^(alb_|Plan:|Destroy complete)'
+step "done: stopping alb-mock and kube-local"

@@ -399,3 +399,217 @@ async fn access_log_can_be_enabled_once() {
     let got = get_lb(&lb).send(&server).await.ok();
     assert_eq!(got.get("AccessLogConfig"), None::<&Value>);
 }
+
+#[tokio::test]
+async fn edition_changes_only_as_the_api_allows_and_configures_without_job() {
+    let server = start();
+    let lb = create_lb(&server, "Basic").await;
+    let edition = |e: &str| {
+        Req::new("UpdateLoadBalancerEdition")
+            .p("LoadBalancerId", &lb)
+            .p("LoadBalancerEdition", e)
+    };
+    let body = edition("Standard").send(&server).await.ok();
+    assert!(body.get("JobId").is_none(), "RequestId only: {body}");
+    let got = get_lb(&lb).send(&server).await.ok();
+    assert_eq!(got["LoadBalancerStatus"], "Configuring");
+    assert_eq!(got["LoadBalancerEdition"], "Standard");
+    // Busy while configuring.
+    edition("StandardWithWaf")
+        .send(&server)
+        .await
+        .err(400, "IncorrectStatus.LoadBalancer");
+    settle(&server);
+    assert_eq!(
+        get_lb(&lb).send(&server).await.ok()["LoadBalancerStatus"],
+        "Active"
+    );
+    // Back to Basic and Standard → StandardWithWaf are refused; WAF → Standard is allowed.
+    edition("Basic")
+        .send(&server)
+        .await
+        .err(400, "OperationDenied.LoadBalancerEdition");
+    edition("StandardWithWaf")
+        .send(&server)
+        .await
+        .err(400, "OperationDenied.LoadBalancerEdition");
+    edition("Premium")
+        .send(&server)
+        .await
+        .err(400, "InvalidParameter");
+    let waf = create_lb(&server, "StandardWithWaf").await;
+    Req::new("UpdateLoadBalancerEdition")
+        .p("LoadBalancerId", &waf)
+        .p("LoadBalancerEdition", "Standard")
+        .send(&server)
+        .await
+        .ok();
+    Req::new("UpdateLoadBalancerEdition")
+        .p("LoadBalancerId", "alb-missing")
+        .p("LoadBalancerEdition", "Standard")
+        .send(&server)
+        .await
+        .err(404, "ResourceNotFound.LoadBalancer");
+}
+
+#[tokio::test]
+async fn zones_change_as_a_job_and_keep_the_addresses_of_kept_zones() {
+    let server = start();
+    let lb = create_lb(&server, "Standard").await;
+    let before = get_lb(&lb).send(&server).await.ok();
+    let kept_address = before["ZoneMappings"][0]["LoadBalancerAddresses"][0]["Address"].clone();
+    let zones = |pairs: &[(&str, &str)]| {
+        let mut r = Req::new("UpdateLoadBalancerZones").p("LoadBalancerId", &lb);
+        for (i, (z, v)) in pairs.iter().enumerate() {
+            r = r
+                .p(&format!("ZoneMappings.{}.ZoneId", i + 1), z)
+                .p(&format!("ZoneMappings.{}.VSwitchId", i + 1), v);
+        }
+        r
+    };
+    zones(&[("cn-hangzhou-h", "vsw-h")])
+        .send(&server)
+        .await
+        .err(400, "InvalidParameter");
+    zones(&[("cn-hangzhou-h", "vsw-h"), ("cn-hangzhou-h", "vsw-x")])
+        .send(&server)
+        .await
+        .err(400, "InvalidParameter");
+    let body = zones(&[("cn-hangzhou-h", "vsw-h"), ("cn-hangzhou-j", "vsw-j")])
+        .send(&server)
+        .await
+        .ok();
+    let job = body["JobId"].as_str().expect("JobId").to_string();
+    let listed = jobs(&job).send(&server).await.ok();
+    assert_eq!(listed["Jobs"][0]["ApiName"], "UpdateLoadBalancerZones");
+    assert_eq!(listed["Jobs"][0]["Status"], "Processing");
+    let got = get_lb(&lb).send(&server).await.ok();
+    assert_eq!(got["LoadBalancerStatus"], "Configuring");
+    let ids: Vec<&str> = got["ZoneMappings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|z| z["ZoneId"].as_str())
+        .collect();
+    assert_eq!(ids, ["cn-hangzhou-h", "cn-hangzhou-j"]);
+    assert_eq!(
+        got["ZoneMappings"][0]["LoadBalancerAddresses"][0]["Address"],
+        kept_address
+    );
+    settle(&server);
+    assert_eq!(
+        jobs(&job).send(&server).await.ok()["Jobs"][0]["Status"],
+        "Succeeded"
+    );
+}
+
+#[tokio::test]
+async fn address_type_change_needs_an_eip_per_zone_to_go_internet() {
+    let server = start();
+    let body = lb_req("Standard")
+        .p("AddressType", "Intranet")
+        .send(&server)
+        .await;
+    let lb = body.ok()["LoadBalancerId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    settle(&server);
+    let to = |t: &str| {
+        Req::new("UpdateLoadBalancerAddressTypeConfig")
+            .p("LoadBalancerId", &lb)
+            .p("AddressType", t)
+    };
+    to("Intranet")
+        .send(&server)
+        .await
+        .err(400, "IllegalParam.AddressType");
+    to("Internet")
+        .send(&server)
+        .await
+        .err(400, "MissingParameter");
+    let with_zones = |eip_i: Option<&str>| {
+        let mut r = to("Internet").ps(&[
+            ("ZoneMappings.1.ZoneId", "cn-hangzhou-h"),
+            ("ZoneMappings.1.VSwitchId", "vsw-h"),
+            ("ZoneMappings.1.AllocationId", "eip-h"),
+            ("ZoneMappings.2.ZoneId", "cn-hangzhou-i"),
+            ("ZoneMappings.2.VSwitchId", "vsw-i"),
+        ]);
+        if let Some(eip) = eip_i {
+            r = r.p("ZoneMappings.2.AllocationId", eip);
+        }
+        r
+    };
+    with_zones(None)
+        .send(&server)
+        .await
+        .err(400, "MissingParameter");
+    to("Internet")
+        .ps(&[
+            ("ZoneMappings.1.ZoneId", "cn-hangzhou-h"),
+            ("ZoneMappings.1.VSwitchId", "vsw-other"),
+            ("ZoneMappings.1.AllocationId", "eip-h"),
+            ("ZoneMappings.2.ZoneId", "cn-hangzhou-i"),
+            ("ZoneMappings.2.VSwitchId", "vsw-i"),
+            ("ZoneMappings.2.AllocationId", "eip-i"),
+        ])
+        .send(&server)
+        .await
+        .err(400, "IllegalParam.ZoneMappings");
+    let job = with_zones(Some("eip-i")).send(&server).await.ok()["JobId"]
+        .as_str()
+        .expect("JobId")
+        .to_string();
+    let got = get_lb(&lb).send(&server).await.ok();
+    assert_eq!(got["AddressType"], "Internet");
+    assert_eq!(got["LoadBalancerStatus"], "Configuring");
+    assert_eq!(
+        got["ZoneMappings"][1]["LoadBalancerAddresses"][0]["AllocationId"],
+        "eip-i"
+    );
+    settle(&server);
+    assert_eq!(
+        jobs(&job).send(&server).await.ok()["Jobs"][0]["Status"],
+        "Succeeded"
+    );
+    // Back to Intranet needs nothing more, and drops the EIPs.
+    to("Intranet").send(&server).await.ok();
+    let got = get_lb(&lb).send(&server).await.ok();
+    assert!(got["ZoneMappings"][1]["LoadBalancerAddresses"][0]
+        .get("AllocationId")
+        .is_none());
+}
+
+#[tokio::test]
+async fn move_resource_group_is_synchronous_and_checks_the_group() {
+    let server = start();
+    let lb = create_lb(&server, "Standard").await;
+    let mv = |kind: &str, group: &str| {
+        Req::new("MoveResourceGroup")
+            .p("ResourceId", &lb)
+            .p("ResourceType", kind)
+            .p("NewResourceGroupId", group)
+    };
+    mv("loadbalancer", "team-a")
+        .send(&server)
+        .await
+        .err(400, "NotExist.ResourceGroup");
+    mv("instance", "rg-a")
+        .send(&server)
+        .await
+        .err(400, "InvalidParameter");
+    let body = mv("loadbalancer", "rg-team-a").send(&server).await.ok();
+    assert!(body.get("JobId").is_none(), "{body}");
+    let got = get_lb(&lb).send(&server).await.ok();
+    assert_eq!(got["ResourceGroupId"], "rg-team-a");
+    assert_eq!(got["LoadBalancerStatus"], "Active");
+    Req::new("ListLoadBalancers")
+        .p("ResourceGroupId", "rg-team-a")
+        .send(&server)
+        .await
+        .ok()["LoadBalancers"][0]["LoadBalancerId"]
+        .as_str()
+        .map(|id| assert_eq!(id, lb))
+        .expect("listed in the new group");
+}

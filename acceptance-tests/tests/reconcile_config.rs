@@ -116,11 +116,14 @@ async fn config_lifecycle_converges_updates_in_place_and_deletes() {
         "create: {} calls ({} mutating)",
         report.calls, report.mutating_calls
     );
-    assert_eq!(
-        r.find_config(CONFIG).await.expect("find"),
-        Some(lb_id.clone())
+    let found = r.find_config(CONFIG).await.expect("find");
+    let ids: Vec<&str> = found.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, [lb_id.as_str()]);
+    assert!(
+        !found[0].in_creation,
+        "a plain execute sets no creation mark"
     );
-    assert_eq!(r.find_config("other").await.expect("find"), None);
+    assert!(r.find_config("other").await.expect("find").is_empty());
 
     // Converged: the second certificate came back as an additional one, in order.
     let actual = observe(&r, &lb_id).await;
@@ -225,7 +228,7 @@ async fn config_lifecycle_converges_updates_in_place_and_deletes() {
         .await
         .expect("observe")
         .is_none());
-    assert_eq!(r.find_config(CONFIG).await.expect("find"), None);
+    assert!(r.find_config(CONFIG).await.expect("find").is_empty());
     for list in ["LoadBalancers", "Listeners", "ServerGroups", "Rules"] {
         assert_eq!(owned(&server, list), 0, "{list} left behind");
     }

@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use acceptance_tests::mock::{Faults, MockConfig, MockServer};
+use alb_api::common::Tag;
+use alb_api::job::TagResourcesRequest;
 use alb_api::listener::ListListenersRequest;
 use alb_api::rule::{
     CreateRuleRequest, ForwardGroupConfig, ListRulesRequest, Rule, RuleAction, RuleCondition,
@@ -14,14 +16,14 @@ use alb_api::server_group::{CreateServerGroupRequest, HealthCheckConfig};
 use alb_api::{Client, ClientConfig, Credentials, RetryPolicy, WaitOptions};
 use model::desired::{DesiredIngress, DesiredLoadBalancer, IngressId};
 use model::diff::ActualIngress;
-use model::ownership::TAG_KEY;
+use model::ownership::{TAG_CREATING, TAG_KEY};
 use model::priority::Held;
 use model::spec::{ConfigSpec, IngressSpec};
 use model::{
     check_clashes, expand_config, expand_ingress, plan_config_ops, plan_ingress_ops,
     ConfigListeners, Members, Op,
 };
-use reconcile::{ExecReport, Reconciler};
+use reconcile::{CreationMarks, ExecReport, Reconciler};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
@@ -442,17 +444,42 @@ async fn rerun_after_a_crash_adopts_what_exists() {
     let r = reconciler(&server);
     let cancel = CancellationToken::new();
 
-    // Config: the process dies right after CreateLoadBalancer; the next run finds the load
-    // balancer by its tags and completes it.
+    // Config: the process dies right after CreateLoadBalancer (a create run marks it); the next
+    // run finds the load balancer by its tags, still marked, completes it and removes the mark.
     let desired = config_desired();
     let ops = plan_config_ops(&desired, None, CLUSTER);
-    let report = r.execute(None, &ops[..1], &cancel).await.expect("first op");
+    let create = CreationMarks::create();
+    let report = r
+        .execute_marked(None, &ops[..1], &create, &cancel)
+        .await
+        .expect("first op");
     let created = report.created_load_balancer.expect("lb");
-    let lb_id = r.find_config(CONFIG).await.expect("find").expect("adopted");
+    assert!(
+        !r.find_config(CONFIG).await.expect("find")[0].in_creation,
+        "a finished run removes its marks"
+    );
+    // The crash came before that removal: the mark stays.
+    let mark = TagResourcesRequest {
+        resource_type: "loadbalancer".into(),
+        resource_id: vec![created.clone()],
+        tag: vec![Tag::new(TAG_CREATING, "alb-run-1")],
+    };
+    r.client().tag_resources(&mark, None).await.expect("mark");
+    let found = r.find_config(CONFIG).await.expect("find");
+    assert_eq!(found.len(), 1);
+    assert!(found[0].in_creation, "{found:?}");
+    let lb_id = found[0].id.clone();
     assert_eq!(lb_id, created);
     let actual = r.observe_config(&lb_id, CONFIG).await.expect("observe");
     let ops = plan_config_ops(&desired, actual.as_ref(), CLUSTER);
-    r.execute(Some(&lb_id), &ops, &cancel).await.expect("rest");
+    let adopt = CreationMarks {
+        load_balancer: Some(lb_id.clone()),
+        ..CreationMarks::create()
+    };
+    r.execute_marked(Some(&lb_id), &ops, &adopt, &cancel)
+        .await
+        .expect("rest");
+    assert!(!r.find_config(CONFIG).await.expect("find")[0].in_creation);
     let actual = r.observe_config(&lb_id, CONFIG).await.expect("observe");
     assert!(plan_config_ops(&desired, actual.as_ref(), CLUSTER).is_empty());
     assert_eq!(

@@ -19,3 +19,14 @@ pub fn provider_block(endpoint: &str) -> String {
 "#
     )
 }
+
+/// Two `zone_mapping` blocks (zones h and i of cn-hangzhou), for inside an `alb_config`.
+pub const TWO_ZONE_MAPPINGS: &str = r#"  zone_mapping {
+    zone_id    = "cn-hangzhou-h"
+    vswitch_id = "vsw-1"
+  }
+  zone_mapping {
+    zone_id    = "cn-hangzhou-i"
+    vswitch_id = "vsw-2"
+  }
+"#;

@@ -7,11 +7,13 @@
 pub mod binaries;
 pub mod diagnostics;
 pub mod hcl;
+pub mod interrupt;
 pub mod terraform;
 pub mod workdir;
 
 pub use binaries::{provider_binary, terraform_binary, TERRAFORM_ENV};
 pub use diagnostics::{Diagnostic, ValidateReport};
 pub use hcl::provider_block;
+pub use interrupt::Interrupted;
 pub use terraform::{Output, Terraform};
 pub use workdir::Workdir;

@@ -164,6 +164,24 @@ impl Workdir {
         }
     }
 
+    /// Saves a plan (`terraform plan -out=<name>.tfplan`, asserting it succeeds) and writes its
+    /// `terraform show -json` into `<name>.json` here; returns the JSON file's path.
+    pub fn plan_json(&self, name: &str) -> PathBuf {
+        let plan_file = format!("{name}.tfplan");
+        let out = format!("-out={plan_file}");
+        let planned = self.plan(&[out.as_str()]);
+        assert!(
+            planned.code == 0 || planned.code == 2,
+            "plan {name} failed:\n{}",
+            planned.combined()
+        );
+        let shown = self.run(&["show", "-json", &plan_file]);
+        shown.assert_success("terraform show -json PLANFILE");
+        let path = self.dir.path().join(format!("{name}.json"));
+        std::fs::write(&path, shown.stdout).expect("write plan JSON");
+        path
+    }
+
     /// `terraform show -json` parsed.
     pub fn state_json(&self) -> serde_json::Value {
         let out = self.run(&["show", "-json"]);

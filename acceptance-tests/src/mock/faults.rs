@@ -13,7 +13,7 @@ use super::error::ApiError;
 /// Faults to inject into API calls (never into the admin API).
 ///
 /// JSON form (`/__mock/faults`), every field optional:
-/// `{"throttle_rate":0.1,"error_rate":0.0,"drop_rate":0.0,"latency_ms":0,"busy_window_ms":0,"actions":[]}`.
+/// `{"throttle_rate":0.1,"error_rate":0.0,"drop_rate":0.0,"latency_ms":0,"busy_window_ms":0,"actions":[],"hang_at_write":null}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Faults {
@@ -33,6 +33,11 @@ pub struct Faults {
     pub busy_window_ms: u64,
     /// Restricts the rate-based faults and latency to these actions; empty means all actions.
     pub actions: Vec<String>,
+    /// The Nth (1-based) write that succeeds after these faults are set is applied, then its
+    /// response is withheld until the faults are replaced (the connection is then closed without
+    /// an answer): a client stopped at a known point, for crash tests (`hung` in the counters
+    /// says it happened).
+    pub hang_at_write: Option<u64>,
 }
 
 impl Faults {
@@ -71,6 +76,12 @@ impl Faults {
         self
     }
 
+    /// Sets [`Faults::hang_at_write`].
+    pub fn hang_at_write(mut self, n: u64) -> Self {
+        self.hang_at_write = Some(n);
+        self
+    }
+
     /// Sets [`Faults::actions`].
     pub fn actions<I, S>(mut self, actions: I) -> Self
     where
@@ -91,6 +102,9 @@ impl Faults {
             if !(0.0..=1.0).contains(&rate) {
                 return Err(format!("{name} must be between 0 and 1, got {rate}"));
             }
+        }
+        if self.hang_at_write == Some(0) {
+            return Err("hang_at_write counts from 1".to_owned());
         }
         Ok(())
     }
@@ -116,6 +130,8 @@ pub struct ActionCounters {
     pub server_errors: u64,
     /// Calls applied whose response was dropped.
     pub dropped: u64,
+    /// Calls applied whose response was withheld (`hang_at_write`).
+    pub hung: u64,
 }
 
 /// Totals of injected faults.
@@ -130,6 +146,8 @@ pub struct FaultCounters {
     pub dropped: u64,
     /// Calls delayed by `latency_ms`.
     pub delayed: u64,
+    /// Writes whose response was withheld by `hang_at_write`.
+    pub hung: u64,
 }
 
 /// Call counters, as returned by `/__mock/counters`.
@@ -170,6 +188,10 @@ pub struct FaultEngine {
     faults: Faults,
     rng: StdRng,
     counters: Counters,
+    /// Writes that succeeded since the faults were set.
+    writes: u64,
+    /// Bumped whenever the faults are replaced (releases a hung write).
+    generation: u64,
 }
 
 impl FaultEngine {
@@ -183,6 +205,8 @@ impl FaultEngine {
             faults,
             rng,
             counters: Counters::default(),
+            writes: 0,
+            generation: 0,
         }
     }
 
@@ -194,6 +218,25 @@ impl FaultEngine {
     /// Replaces the faults.
     pub fn set_faults(&mut self, faults: Faults) {
         self.faults = faults;
+        self.writes = 0;
+        self.generation += 1;
+    }
+
+    /// Counts a write that succeeded; `Some(generation)` when its response is to be withheld
+    /// (`hang_at_write`) until [`Self::generation`] moves on.
+    pub fn count_write(&mut self, action: &str) -> Option<u64> {
+        self.writes += 1;
+        if self.faults.hang_at_write != Some(self.writes) {
+            return None;
+        }
+        self.counters.faults.hung += 1;
+        self.entry(action).hung += 1;
+        Some(self.generation)
+    }
+
+    /// Changes whenever the faults are replaced.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Current counters.
@@ -298,6 +341,25 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(run(), run());
+    }
+
+    #[test]
+    fn the_nth_write_hangs_until_the_faults_change() {
+        let mut engine = FaultEngine::new(Faults::none().hang_at_write(2), Some(1));
+        assert_eq!(engine.count_write("CreateRules"), None);
+        let generation = engine
+            .count_write("DeleteRules")
+            .expect("second write hangs");
+        assert_eq!(engine.count_write("CreateRules"), None, "only the second");
+        assert_eq!(engine.counters().faults.hung, 1);
+        assert_eq!(engine.counters().actions["DeleteRules"].hung, 1);
+        engine.set_faults(Faults::none());
+        assert_ne!(
+            engine.generation(),
+            generation,
+            "replacing the faults releases it"
+        );
+        assert!(Faults::none().hang_at_write(0).validate().is_err());
     }
 
     #[test]

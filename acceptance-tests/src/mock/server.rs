@@ -25,6 +25,9 @@ use super::state::{now_ms, Clock, State};
 use super::wire::{self, Incoming};
 use crate::background::BackgroundServer;
 
+/// How often a withheld response checks whether the faults were replaced.
+const HANG_POLL: Duration = Duration::from_millis(20);
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // No code panics while holding these locks; recover the data if one ever did.
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -131,6 +134,16 @@ impl Shared {
         lock(&self.faults).record(counted, outcome, decision.drop);
         if let Err(e) = &result {
             tracing::debug!(%action, code = %e.code, status = e.status, "api error");
+        }
+        if result.is_ok() && actions::is_mutating(&action) {
+            let hang = lock(&self.faults).count_write(&action);
+            if let Some(generation) = hang {
+                tracing::debug!(%action, "withholding the response (hang_at_write)");
+                while lock(&self.faults).generation() == generation {
+                    tokio::time::sleep(HANG_POLL).await;
+                }
+                return wire::dropped();
+            }
         }
         if decision.drop {
             tracing::debug!(%action, "dropping response");

@@ -384,7 +384,10 @@ fn config_import_into_a_fresh_workdir_plans_nothing() {
     assert_eq!(imported["name"], "web");
     assert_eq!(imported["vpc_id"], "vpc-1");
     assert_eq!(imported["zone_mapping"][1]["vswitch_id"], "vsw-2");
-    assert!(imported["address_type"].is_null(), "default kept null");
+    assert_eq!(
+        imported["address_type"], "Internet",
+        "the effective default"
+    );
     assert_eq!(state_listeners(&imported), state_listeners(&values));
     fresh.assert_plan_empty();
 
@@ -434,7 +437,8 @@ fn config_deletion_protection_blocks_destroy_until_disabled() {
 #[test]
 fn config_create_adopts_the_load_balancer_an_interrupted_apply_left() {
     let (mock, wd) = setup(&Cfg::default());
-    // What a crash right after CreateLoadBalancer leaves: an owned load balancer, no listeners.
+    // What a crash right after CreateLoadBalancer leaves: an owned load balancer still marked
+    // as in creation, no listeners.
     let api = client(&mock, MOCK_SECRET_KEY);
     let orphan = block_on(async {
         let mut tags: Vec<_> = OWNER_TAGS
@@ -444,6 +448,10 @@ fn config_create_adopts_the_load_balancer_an_interrupted_apply_left() {
         tags.push(alb_api::common::Tag::new(
             "alb.terraform/resource",
             "load-balancer",
+        ));
+        tags.push(alb_api::common::Tag::new(
+            "alb.terraform/creating",
+            "alb-run-1",
         ));
         api.create_load_balancer(
             &CreateLoadBalancerRequest {
@@ -479,6 +487,11 @@ fn config_create_adopts_the_load_balancer_an_interrupted_apply_left() {
     assert_eq!(lbs.len(), 1, "adopted instead of duplicated: {state:#}");
     assert_eq!(resource_values(&wd)["id"], orphan.as_str());
     assert_eq!(tag(&lbs[0], "team"), Some("web"));
+    assert_eq!(
+        tag(&lbs[0], "alb.terraform/creating"),
+        None,
+        "create finished"
+    );
     assert_eq!(list(&state, "Listeners").len(), 2);
     wd.assert_plan_empty();
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use acceptance_tests::harness::hcl::{MOCK_ACCESS_KEY, MOCK_SECRET_KEY};
-use acceptance_tests::harness::{provider_block, Workdir};
+use acceptance_tests::harness::{provider_block, Interrupted, Workdir};
 use acceptance_tests::mock::{Faults, MockConfig, MockServer};
 use alb_api::common::Tag;
 use alb_api::rule::{
@@ -46,7 +46,8 @@ impl Default for Cfg {
     }
 }
 
-const CONFIG: &str = r#"
+/// The alb_config both ingresses use: HTTP:80 and HTTPS:443.
+pub(crate) const CONFIG: &str = r#"
 resource "alb_config" "main" {
   name   = "web"
   vpc_id = "vpc-1"
@@ -793,19 +794,11 @@ fn ingress_apply_under_faults_converges() {
 /// completes without duplicates.
 #[test]
 fn ingress_apply_killed_midway_completes_without_duplicates() {
-    use std::os::unix::process::{CommandExt, ExitStatusExt};
     let cfg = Cfg::default();
     let mock = mock_with(400, 11);
     let wd = Workdir::new();
     wd.write_config(&hcl(&mock.endpoint(), &cfg));
-    let mut command = wd.command(&["apply", "-no-color", "-input=false", "-auto-approve"]);
-    command
-        .process_group(0)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    let mut child = command.spawn().expect("spawn terraform apply");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
+    let reached_ingresses = || {
         let counters = mock.counters();
         let started = ["CreateServerGroup", "CreateRules"]
             .iter()
@@ -813,38 +806,11 @@ fn ingress_apply_killed_midway_completes_without_duplicates() {
             .map(|c| c.calls)
             .sum::<u64>();
         // The placeholders are 2 CreateServerGroup calls; wait for the ingresses' own.
-        if started >= 4 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "apply never reached the ingresses"
-        );
-        assert!(
-            child.try_wait().expect("wait").is_none(),
-            "apply ended too early"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    // Terraform runs in its own process group (process_group(0) above), and the provider it
-    // launched inherits it: signal that exact group, never a pid parsed by an external `kill`.
-    let pgid = i32::try_from(child.id()).expect("pid fits in i32");
-    assert!(pgid > 1, "terraform's process group {pgid}");
-    let group = processes_in_group(pgid);
-    assert!(
-        group.len() >= 2,
-        "terraform and its provider share group {pgid}: {group:?}"
-    );
-    nix::sys::signal::killpg(
-        nix::unistd::Pid::from_raw(pgid),
-        nix::sys::signal::Signal::SIGKILL,
-    )
-    .expect("kill terraform's process group");
-    let status = child.wait().expect("wait for the killed apply");
+        started >= 4
+    };
     assert_eq!(
-        status.signal(),
-        Some(9),
-        "apply was killed, not finished: {status}"
+        wd.apply_killed_when(reached_ingresses, Duration::from_secs(120)),
+        Interrupted::Killed
     );
     let partial = mock.state();
     eprintln!(
@@ -863,26 +829,6 @@ fn ingress_apply_killed_midway_completes_without_duplicates() {
     wd.assert_plan_empty();
     wd.destroy().assert_success("destroy");
     assert!(list(&mock.state(), "ServerGroups").is_empty());
-}
-
-/// Pids of the live processes whose process group is `pgid` (from /proc/<pid>/stat).
-fn processes_in_group(pgid: i32) -> Vec<i32> {
-    let mut pids = Vec::new();
-    for entry in std::fs::read_dir("/proc").expect("read /proc").flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        // Fields after the parenthesised command name: state, ppid, pgrp, ...
-        let after_name = &stat[stat.rfind(')').map_or(0, |i| i + 1)..];
-        let fields: Vec<&str> = after_name.split_whitespace().collect();
-        if fields.get(2).and_then(|f| f.parse::<i32>().ok()) == Some(pgid) && fields[0] != "Z" {
-            pids.push(pid);
-        }
-    }
-    pids
 }
 
 /// examples/complete against the mock: apply, empty plan, destroy.

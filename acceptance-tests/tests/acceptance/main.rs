@@ -4,13 +4,20 @@
 //! acceptance-tests/terraform --test acceptance` after the provider is built.
 //! `TF_ACC_TERRAFORM_PATH` picks the CLI.
 
+mod adoption;
 mod cli;
 mod config_acl;
+mod config_in_place;
 mod config_lifecycle;
+mod demo;
 mod foundation;
 mod ingress_gapless;
 mod ingress_keyed;
 mod ingress_lifecycle;
+mod ingress_members;
+#[path = "../kube_support/mod.rs"]
+mod kube_support;
+mod plan_report;
 mod smoke;
 mod validation;
 

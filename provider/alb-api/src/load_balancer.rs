@@ -316,6 +316,58 @@ pub struct EnableAccessLogRequest {
     pub dry_run: Option<bool>,
 }
 
+/// `UpdateLoadBalancerEdition` request. The API upgrades `Basic` to `Standard` or
+/// `StandardWithWaf` and changes `StandardWithWaf` to `Standard`; nothing goes back to `Basic`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateLoadBalancerEditionRequest {
+    /// Load balancer id.
+    pub load_balancer_id: String,
+    /// `Basic`, `Standard` or `StandardWithWaf`.
+    pub load_balancer_edition: String,
+    /// Validate only.
+    pub dry_run: Option<bool>,
+}
+
+/// `UpdateLoadBalancerZones` request: the complete new set of zones (2–10).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateLoadBalancerZonesRequest {
+    /// Load balancer id.
+    pub load_balancer_id: String,
+    /// Every zone the load balancer serves from after the change.
+    pub zone_mappings: Vec<ZoneMapping>,
+    /// Validate only.
+    pub dry_run: Option<bool>,
+}
+
+/// `UpdateLoadBalancerAddressTypeConfig` request. Going from `Intranet` to `Internet` takes an
+/// Elastic IP per zone (`ZoneMappings.N.AllocationId`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateAddressTypeRequest {
+    /// Load balancer id.
+    pub load_balancer_id: String,
+    /// `Internet` or `Intranet`.
+    pub address_type: String,
+    /// The zones with their Elastic IPs (at least two when given).
+    pub zone_mappings: Vec<ZoneMapping>,
+    /// Validate only.
+    pub dry_run: Option<bool>,
+}
+
+/// `MoveResourceGroup` request (synchronous).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MoveResourceGroupRequest {
+    /// The resource id.
+    pub resource_id: String,
+    /// `loadbalancer`, `acl`, `securitypolicy` or `servergroup`.
+    pub resource_type: String,
+    /// Target resource group (`rg-…`).
+    pub new_resource_group_id: String,
+}
+
 read_actions! {
     /// `GetLoadBalancerAttribute`: full attributes of one load balancer.
     get_load_balancer_attribute => "GetLoadBalancerAttribute", LoadBalancerIdRequest, GetLoadBalancerAttributeResponse;
@@ -336,6 +388,14 @@ write_actions! {
     enable_load_balancer_access_log => "EnableLoadBalancerAccessLog", EnableAccessLogRequest, JobResponse;
     /// `DisableLoadBalancerAccessLog` (synchronous per the SDK; a `JobId` is used if present).
     disable_load_balancer_access_log => "DisableLoadBalancerAccessLog", LoadBalancerIdRequest, JobResponse;
+    /// `UpdateLoadBalancerEdition` (no job: the load balancer is `Configuring` until done).
+    update_load_balancer_edition => "UpdateLoadBalancerEdition", UpdateLoadBalancerEditionRequest, RequestIdResponse;
+    /// `UpdateLoadBalancerZones` (async job).
+    update_load_balancer_zones => "UpdateLoadBalancerZones", UpdateLoadBalancerZonesRequest, JobResponse;
+    /// `UpdateLoadBalancerAddressTypeConfig` (async job).
+    update_load_balancer_address_type => "UpdateLoadBalancerAddressTypeConfig", UpdateAddressTypeRequest, JobResponse;
+    /// `MoveResourceGroup` (synchronous).
+    move_resource_group => "MoveResourceGroup", MoveResourceGroupRequest, RequestIdResponse;
     /// `DeleteLoadBalancer` (async job; `ResourceNotFound` means already gone).
     delete_load_balancer => "DeleteLoadBalancer", LoadBalancerIdRequest, JobResponse;
 }
@@ -392,6 +452,41 @@ mod tests {
             ]
         );
         assert!(p.contains(&("DeletionProtectionEnabled".into(), "false".into())));
+    }
+
+    #[test]
+    fn in_place_update_requests_flatten() {
+        let zones = UpdateLoadBalancerZonesRequest {
+            load_balancer_id: "alb-1".into(),
+            zone_mappings: vec![ZoneMapping {
+                zone_id: "z".into(),
+                v_switch_id: "v".into(),
+                allocation_id: Some("eip-1".into()),
+                ..Default::default()
+            }],
+            dry_run: None,
+        };
+        let p = flatten(&zones).unwrap_or_default();
+        assert_eq!(
+            p,
+            [
+                ("LoadBalancerId".to_string(), "alb-1".to_string()),
+                ("ZoneMappings.1.ZoneId".into(), "z".into()),
+                ("ZoneMappings.1.VSwitchId".into(), "v".into()),
+                ("ZoneMappings.1.AllocationId".into(), "eip-1".into()),
+            ]
+        );
+        let moved = MoveResourceGroupRequest {
+            resource_id: "alb-1".into(),
+            resource_type: "loadbalancer".into(),
+            new_resource_group_id: "rg-2".into(),
+        };
+        let keys: Vec<String> = flatten(&moved)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(keys, ["ResourceId", "ResourceType", "NewResourceGroupId"]);
     }
 
     #[test]

@@ -11,9 +11,6 @@ use model::spec::MemberMode;
 
 use crate::error::BackendError;
 
-/// Weight of every discovered member.
-pub const DEFAULT_WEIGHT: u32 = 100;
-
 /// Node labels that keep a node out of load balancer backends, as ACK's controllers honour them
 /// (the label's presence excludes, whatever its value).
 pub const EXCLUSION_LABELS: [&str; 4] = [
@@ -49,7 +46,7 @@ pub fn members(
     })?;
     let port = service_port(request, service)?;
     let mut members = match request.mode {
-        MemberMode::Ip => ip_members(port, slices),
+        MemberMode::Ip => ip_members(port, slices, request.weight),
         MemberMode::NodePort => node_members(request, service, port, slices, nodes)?,
     };
     members.sort();
@@ -93,7 +90,7 @@ fn describe_port(port: &ServicePort) -> String {
 /// Service port's name (so named and renumbered target ports resolve). Slices without that port,
 /// and IPv6/FQDN slices (a dual-stack Service lists the same pods in both families; the Ip server
 /// group takes one), are skipped.
-pub fn ip_members(port: &ServicePort, slices: &[&EndpointSlice]) -> Vec<Member> {
+pub fn ip_members(port: &ServicePort, slices: &[&EndpointSlice], weight: u32) -> Vec<Member> {
     let mut members = Vec::new();
     for slice in slices.iter().filter(|s| s.address_type == "IPv4") {
         let Some(target) = slice_port(slice, port) else {
@@ -104,7 +101,7 @@ pub fn ip_members(port: &ServicePort, slices: &[&EndpointSlice]) -> Vec<Member> 
                 server_id: address.clone(),
                 ip: String::new(),
                 port: target,
-                weight: DEFAULT_WEIGHT,
+                weight,
                 kind: ServerType::Ip,
             }));
         }
@@ -186,7 +183,7 @@ pub fn node_members(
                 server_id: ecs_instance_id(request, node)?,
                 ip: String::new(),
                 port: node_port,
-                weight: DEFAULT_WEIGHT,
+                weight: request.weight,
                 kind: ServerType::Ecs,
             })
         })
@@ -258,6 +255,8 @@ mod tests {
             service: service.into(),
             port: port.into(),
             mode,
+            weight: 100,
+            paths: Vec::new(),
         }
     }
 
@@ -361,7 +360,7 @@ mod tests {
         );
         assert!(got
             .iter()
-            .all(|m| m.kind == ServerType::Ip && m.weight == DEFAULT_WEIGHT && m.ip.is_empty()));
+            .all(|m| m.kind == ServerType::Ip && m.weight == 100 && m.ip.is_empty()));
         // The same backend named by its port name.
         let by_name = of_web("http", MemberMode::Ip, &web(), &slices, &[]).unwrap();
         assert_eq!(by_name, got);
@@ -412,6 +411,27 @@ mod tests {
             ids(&got),
             vec![("10.0.0.1".into(), 8080), ("10.0.0.4".into(), 8080)]
         );
+    }
+
+    #[test]
+    fn members_carry_the_requested_weight() {
+        let slices = [slice(
+            "web-a",
+            "IPv4",
+            http_ports(),
+            vec![endpoint("10.0.0.1", "n1", None, None)],
+        )];
+        let refs: Vec<&EndpointSlice> = slices.iter().collect();
+        let nodes = [ready_node("n1", "i-1")];
+        for mode in [MemberMode::Ip, MemberMode::NodePort] {
+            let light = MemberRequest {
+                weight: 30,
+                ..request("web", "80", mode)
+            };
+            let got = members(&light, Some(&web()), &refs, &nodes).unwrap();
+            assert_eq!(got.len(), 1);
+            assert_eq!(got[0].weight, 30, "{mode:?}");
+        }
     }
 
     #[test]
@@ -482,7 +502,7 @@ mod tests {
         );
         assert!(got
             .iter()
-            .all(|m| m.kind == ServerType::Ecs && m.ip.is_empty() && m.weight == DEFAULT_WEIGHT));
+            .all(|m| m.kind == ServerType::Ecs && m.ip.is_empty() && m.weight == 100));
     }
 
     #[test]

@@ -43,7 +43,7 @@ use crate::acl::plan_acls;
 use crate::desired::{
     AccessLog, Action, ActionKind, Condition, DesiredIngress, DesiredListener, DesiredLoadBalancer,
     DesiredRule, DesiredServerGroup, ListenerAttributes, ListenerKey, Member,
-    PlaceholderServerGroup, ServerGroupAttributes,
+    PlaceholderServerGroup, ServerGroupAttributes, ZoneMapping,
 };
 use crate::expand::rule_identity;
 use crate::ownership::{
@@ -53,7 +53,7 @@ use crate::ownership::{
 use crate::priority::{ExistingRule, MAX_PRIORITY};
 use crate::render::{canonical_actions, canonical_conditions};
 use crate::routing::may_overlap;
-use crate::spec::{AclType, MemberMode};
+use crate::spec::{AclType, AddressType, Edition, MemberMode};
 
 /// Rules per CreateRules / UpdateRulesAttribute / DeleteRules call.
 pub const RULE_BATCH: usize = 10;
@@ -191,6 +191,18 @@ pub struct ActualLoadBalancer {
     pub access_log: Option<AccessLog>,
     /// All tags (user and ownership).
     pub tags: Tags,
+    /// Edition (`None` when the API did not say).
+    #[serde(default)]
+    pub edition: Option<Edition>,
+    /// Network type (`None` when the API did not say).
+    #[serde(default)]
+    pub address_type: Option<AddressType>,
+    /// Zones with the values the API reports (EIPs and addresses it assigned included).
+    #[serde(default)]
+    pub zone_mappings: Vec<ZoneMapping>,
+    /// Resource group.
+    #[serde(default)]
+    pub resource_group_id: Option<String>,
     /// All listeners of the load balancer.
     pub listeners: Vec<ActualListener>,
     /// Placeholder server groups found by the config's ownership tags.
@@ -269,7 +281,10 @@ pub enum OpKind {
         /// Tags (user + ownership).
         tags: Tags,
     },
-    /// Update name, deletion protection, access log or user tags.
+    /// Update in place what differs among edition (an allowed change, see
+    /// [`Edition::changes_in_place_to`]), zones, network type, resource group, name, deletion
+    /// protection, access log and user tags; the executor re-reads the load balancer and calls
+    /// only the actions whose attribute differs, in that order.
     UpdateLoadBalancer {
         /// Load balancer id.
         id: String,
@@ -1084,7 +1099,11 @@ pub fn plan_config_ops(
             tags,
         }));
         for l in &desired.listeners {
-            ops.extend(create_listener(l, cluster_id, config).into_iter().map(op));
+            ops.extend(
+                create_listener(l, None, cluster_id, config)
+                    .into_iter()
+                    .map(op),
+            );
         }
         let acls = plan_acls(desired, None, cluster_id, config);
         ops.extend(acls.create.into_iter().chain(acls.bind).map(op));
@@ -1109,6 +1128,15 @@ pub fn plan_config_ops(
         || actual.deletion_protection != desired.deletion_protection
         || actual.access_log != desired.access_log
         || user_tags != desired.tags
+        || actual.edition.is_some_and(|e| e != desired.edition)
+        || actual
+            .address_type
+            .is_some_and(|t| t != desired.address_type)
+        || zones_need_update(&desired.zone_mappings, &actual.zone_mappings)
+        || desired
+            .resource_group_id
+            .as_ref()
+            .is_some_and(|rg| actual.resource_group_id.as_ref() != Some(rg))
     {
         updates.push(OpKind::UpdateLoadBalancer {
             id: actual.id.clone(),
@@ -1120,11 +1148,13 @@ pub fn plan_config_ops(
             .listeners
             .iter()
             .find(|a| a.key == l.key && mine(&a.tags));
+        let placeholder = placeholders.get(l.default_server_group.key.as_str());
         let Some(a) = existing else {
-            creates.extend(create_listener(l, cluster_id, config));
+            // A placeholder an interrupted create left becomes the new listener's default group.
+            let made = placeholder.map(|p| p.id.clone());
+            creates.extend(create_listener(l, made, cluster_id, config));
             continue;
         };
-        let placeholder = placeholders.get(l.default_server_group.key.as_str());
         if placeholder.is_none() {
             creates.push(create_placeholder(l, cluster_id, config));
         }
@@ -1185,6 +1215,27 @@ pub fn plan_config_ops(
     ops
 }
 
+/// Whether the zones of `actual` differ from `desired`, compared as a set by zone: a zone added
+/// or removed, another vSwitch, or an EIP, EIP type or fixed address that `desired` sets and
+/// `actual` lacks. What `desired` leaves unset (an EIP the API allocated) is no difference.
+pub fn zones_need_update(desired: &[ZoneMapping], actual: &[ZoneMapping]) -> bool {
+    let actual: BTreeMap<&str, &ZoneMapping> =
+        actual.iter().map(|z| (z.zone_id.as_str(), z)).collect();
+    let wanted: BTreeSet<&str> = desired.iter().map(|z| z.zone_id.as_str()).collect();
+    let set_and_differs = |want: &Option<String>, have: &Option<String>| {
+        want.as_ref().is_some_and(|w| have.as_ref() != Some(w))
+    };
+    wanted.len() != actual.len()
+        || desired.iter().any(|d| {
+            actual.get(d.zone_id.as_str()).is_none_or(|a| {
+                a.vswitch_id != d.vswitch_id
+                    || set_and_differs(&d.allocation_id, &a.allocation_id)
+                    || d.eip_type.is_some_and(|t| a.eip_type != Some(t))
+                    || set_and_differs(&d.intranet_address, &a.intranet_address)
+            })
+        })
+}
+
 /// Listener attributes as `UpdateListenerAttribute` sets them (ACLs have their own operations).
 fn without_acl(a: &ListenerAttributes) -> ListenerAttributes {
     ListenerAttributes {
@@ -1206,21 +1257,30 @@ fn create_placeholder(l: &DesiredListener, cluster_id: &str, config: &str) -> Op
     }
 }
 
-fn create_listener(l: &DesiredListener, cluster_id: &str, config: &str) -> Vec<OpKind> {
-    vec![
-        create_placeholder(l, cluster_id, config),
-        OpKind::CreateListener {
-            listener: l.clone(),
-            default_group: GroupRef {
-                key: l.default_server_group.key.clone(),
-                id: None,
-            },
-            tags: config_tags(
-                cluster_id,
-                config,
-                ResourceKind::Listener,
-                Some(&l.key.to_string()),
-            ),
+/// The ops creating listener `l`: its placeholder group unless `placeholder` names an existing
+/// one, then the listener forwarding to it.
+fn create_listener(
+    l: &DesiredListener,
+    placeholder: Option<String>,
+    cluster_id: &str,
+    config: &str,
+) -> Vec<OpKind> {
+    let mut ops = Vec::with_capacity(2);
+    if placeholder.is_none() {
+        ops.push(create_placeholder(l, cluster_id, config));
+    }
+    ops.push(OpKind::CreateListener {
+        listener: l.clone(),
+        default_group: GroupRef {
+            key: l.default_server_group.key.clone(),
+            id: placeholder,
         },
-    ]
+        tags: config_tags(
+            cluster_id,
+            config,
+            ResourceKind::Listener,
+            Some(&l.key.to_string()),
+        ),
+    });
+    ops
 }

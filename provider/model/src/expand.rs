@@ -76,24 +76,28 @@ pub struct MemberRequest {
     pub port: String,
     /// Member mode.
     pub mode: MemberMode,
+    /// Weight of every member.
+    pub weight: u32,
+    /// The `service` attributes of the backends naming this server group, in configuration order
+    /// (where a discovery error about it is reported).
+    pub paths: Vec<AttrPath>,
 }
 
 /// The server groups an ingress may need (a superset of the expansion's), so the member source
 /// can fetch their members before [`expand_ingress`].
 pub fn member_requests(spec: &IngressSpec) -> Vec<MemberRequest> {
-    let mode = spec
-        .backend_defaults
-        .clone()
-        .unwrap_or_default()
-        .member_mode();
+    let defaults = spec.backend_defaults.clone().unwrap_or_default();
+    let (mode, weight) = (defaults.member_mode(), defaults.member_weight());
     group_refs(spec)
         .into_iter()
-        .map(|(key, (service, port))| MemberRequest {
+        .map(|(key, group)| MemberRequest {
             key,
             namespace: spec.namespace.clone(),
-            service,
-            port,
+            service: group.service,
+            port: group.port,
             mode,
+            weight,
+            paths: group.paths,
         })
         .collect()
 }
@@ -954,33 +958,51 @@ fn drafts_for(
 // ------------------------------------------------------------------------------------------------
 
 /// Every (service, port) the ingress references, by key.
-fn group_refs(spec: &IngressSpec) -> BTreeMap<String, (String, String)> {
-    let mut refs = BTreeMap::new();
-    let mut add = |service: &str, port: &str| {
-        refs.insert(
-            group_key(service, port),
-            (service.to_owned(), port.to_owned()),
-        );
+fn group_refs(spec: &IngressSpec) -> BTreeMap<String, BackendRef> {
+    let mut refs: BTreeMap<String, BackendRef> = BTreeMap::new();
+    let mut add = |service: &str, port: &str, at: AttrPath| {
+        refs.entry(group_key(service, port))
+            .or_insert_with(|| BackendRef {
+                service: service.to_owned(),
+                port: port.to_owned(),
+                paths: Vec::new(),
+            })
+            .paths
+            .push(at.attr("service"));
     };
-    for r in &spec.rule {
-        for p in &r.path {
-            for b in &p.backend {
-                add(&b.service, &b.port);
+    for (i, r) in spec.rule.iter().enumerate() {
+        for (j, p) in r.path.iter().enumerate() {
+            let at = AttrPath::root().attr("rule").index(i).attr("path").index(j);
+            for (k, b) in p.backend.iter().enumerate() {
+                add(&b.service, &b.port, at.clone().attr("backend").index(k));
             }
             if let Some(m) = &p.mirror {
-                add(&m.service, &m.port);
+                add(&m.service, &m.port, at.clone().attr("mirror"));
             }
         }
     }
-    for c in &spec.canary {
+    for (i, c) in spec.canary.iter().enumerate() {
         if let Some(b) = &c.backend {
-            add(&b.service, &b.port);
+            let at = AttrPath::root().attr("canary").index(i).attr("backend");
+            add(&b.service, &b.port, at);
         }
     }
     if let Some(d) = &spec.default_backend {
-        add(&d.service, &d.port);
+        add(
+            &d.service,
+            &d.port,
+            AttrPath::root().attr("default_backend"),
+        );
     }
     refs
+}
+
+/// A (service, port) the ingress names, and where.
+struct BackendRef {
+    service: String,
+    port: String,
+    /// The `service` attributes of the backends naming it, in configuration order.
+    paths: Vec<AttrPath>,
 }
 
 /// The server groups the rules reference (a backend fully replaced by a weight-100 canary gets none).
@@ -999,7 +1021,7 @@ fn server_groups(
     group_refs(spec)
         .into_iter()
         .filter(|(key, _)| used.contains(key.as_str()))
-        .map(|(key, (service, port))| {
+        .map(|(key, BackendRef { service, port, .. })| {
             let mut list: Vec<Member> = members.get(&key).cloned().unwrap_or_default();
             list.sort();
             list.dedup_by(|a, b| a.identity() == b.identity());
@@ -1100,6 +1122,73 @@ mod tests {
             key: key.into(),
             weight,
         }
+    }
+
+    #[test]
+    fn member_requests_name_every_backend_of_a_server_group() {
+        let spec: IngressSpec = serde_json::from_value(serde_json::json!({
+            "alb_config_id": "alb-1", "namespace": "shop", "name": "web",
+            "backend_defaults": {"member_mode": "nodeport", "member_weight": 40},
+            "rule": [
+                {"path": [{"backend": [{"service": "api", "port": 80}]}]},
+                {"path": [
+                    {"path": "/a", "backend": [{"service": "web", "port": "http"}]},
+                    {"path": "/b", "backend": [{"service": "api", "port": 80}],
+                     "mirror": {"service": "shadow", "port": 80}}
+                ]}
+            ],
+            "canary": [{"backend": {"service": "web-v2", "port": "http"}}],
+            "default_backend": {"service": "api", "port": 80}
+        }))
+        .unwrap();
+        let found: Vec<(String, String, MemberMode, Vec<String>)> = member_requests(&spec)
+            .into_iter()
+            .map(|r| {
+                assert_eq!(r.key, group_key(&r.service, &r.port));
+                assert_eq!(r.weight, 40);
+                (
+                    r.key,
+                    r.namespace,
+                    r.mode,
+                    r.paths.iter().map(|p| p.0.join(".")).collect(),
+                )
+            })
+            .collect();
+        let nodeport = MemberMode::NodePort;
+        let shop = || "shop".to_string();
+        assert_eq!(
+            found,
+            vec![
+                (
+                    "api:80".into(),
+                    shop(),
+                    nodeport,
+                    vec![
+                        "rule.0.path.0.backend.0.service".into(),
+                        "rule.1.path.1.backend.0.service".into(),
+                        "default_backend.service".into()
+                    ]
+                ),
+                (
+                    "shadow:80".into(),
+                    shop(),
+                    nodeport,
+                    vec!["rule.1.path.1.mirror.service".into()]
+                ),
+                (
+                    "web-v2:http".into(),
+                    shop(),
+                    nodeport,
+                    vec!["canary.0.backend.service".into()]
+                ),
+                (
+                    "web:http".into(),
+                    shop(),
+                    nodeport,
+                    vec!["rule.1.path.0.backend.0.service".into()]
+                ),
+            ]
+        );
     }
 
     #[test]

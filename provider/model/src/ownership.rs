@@ -8,6 +8,18 @@
 //! | `alb.terraform/ingress` | `<namespace>/<name>` (rules and server groups only) |
 //! | `alb.terraform/resource` | object kind: `load-balancer`, `listener`, `placeholder`, `rule`, `server-group`, `acl` |
 //! | `alb.terraform/key` | identity inside the owner: server-group key, rule identity, listener key, `acl:<listener key>` |
+//! | `alb.terraform/creating` | token of the create run that made the object, until that create finishes |
+//!
+//! **Creation marks.** A create marks what it makes as unfinished in the create call itself: the
+//! load balancer of an `alb_config` and the server groups of an `alb_ingress` get the
+//! `alb.terraform/creating` tag, the ingress's rules (which the API cannot re-tag) a RuleName
+//! starting with [`CREATING_RULE_PREFIX`]. When the create has made everything, it removes the
+//! marks (rules renamed first, groups untagged, the load balancer last). A later create adopts
+//! only what still carries a mark ([`Leftovers::Unfinished`]): what an interrupted create of the
+//! same identity left behind. Finished objects with the same identity belong to a finished
+//! resource, perhaps of another Terraform state: the create refuses them
+//! ([`Leftovers::Finished`]) and the user imports them instead. Listeners, placeholder groups
+//! and ACLs belong to their load balancer and follow its mark.
 //!
 //! Values obey the ALB tag rules (≤128 characters, not starting with `acs:` or `aliyun`, no
 //! `http://` / `https://`); a value that does not is replaced by a readable prefix plus a hash.
@@ -32,8 +44,14 @@ pub const TAG_INGRESS: &str = "alb.terraform/ingress";
 pub const TAG_RESOURCE: &str = "alb.terraform/resource";
 /// Object identity tag key.
 pub const TAG_KEY: &str = "alb.terraform/key";
+/// Creation-mark tag key (see the module documentation).
+pub const TAG_CREATING: &str = "alb.terraform/creating";
 /// Prefix reserved for the provider's tags (rejected in user tags).
 pub const TAG_PREFIX: &str = "alb.terraform/";
+/// RuleName prefix of a rule whose create has not finished (rules cannot be re-tagged).
+pub const CREATING_RULE_PREFIX: &str = "creating-";
+/// Longest RuleName.
+const MAX_RULE_NAME: usize = 128;
 
 /// Kind of an owned object (`alb.terraform/resource`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,6 +169,57 @@ pub fn owner_of(tags: &Tags, cluster_id: &str) -> Option<IngressId> {
     tags.get(TAG_INGRESS)?.parse().ok()
 }
 
+/// `tags` plus the creation mark of the create run `token`.
+pub fn with_creation_mark(tags: &Tags, token: &str) -> Tags {
+    let mut marked = tags.clone();
+    marked.insert(TAG_CREATING.to_owned(), bounded(token, 128));
+    marked
+}
+
+/// Whether `tags` carry a creation mark.
+pub fn in_creation(tags: &Tags) -> bool {
+    tags.contains_key(TAG_CREATING)
+}
+
+/// The RuleName a create gives a rule named `name` until the create finishes.
+pub fn creating_rule_name(name: &str) -> String {
+    format!("{CREATING_RULE_PREFIX}{name}")
+        .chars()
+        .take(MAX_RULE_NAME)
+        .collect()
+}
+
+/// Whether a rule named `name` was made by a create that has not finished.
+pub fn rule_in_creation(name: &str) -> bool {
+    name.starts_with(CREATING_RULE_PREFIX)
+}
+
+/// What a create finds with its own identity, judged by the objects' creation marks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Leftovers {
+    /// Nothing: the create makes everything.
+    None,
+    /// Objects of which at least one still carries a creation mark: an interrupted create left
+    /// them, and this create adopts and finishes them.
+    Unfinished,
+    /// Objects without any creation mark: a finished resource owns them. The create refuses.
+    Finished,
+}
+
+impl Leftovers {
+    /// Judges the objects whose marks are `marks` (`true` = carries a creation mark).
+    pub fn judge(marks: impl IntoIterator<Item = bool>) -> Self {
+        let mut found = Self::None;
+        for marked in marks {
+            if marked {
+                return Self::Unfinished;
+            }
+            found = Self::Finished;
+        }
+        found
+    }
+}
+
 /// SHA-256 (16 hex digits) of the JSON rendering of `content`: what a mutating call sends.
 pub fn content_hash<T: Serialize>(content: &T) -> String {
     let json = serde_json::to_vec(content).unwrap_or_default();
@@ -192,6 +261,24 @@ mod tests {
         let lt = config_tags("c1", "main", ResourceKind::Listener, Some("HTTP:80"));
         assert!(owns_config_object(&lt, "c1", "main"));
         assert!(!owns_config_object(&lt, "c1", "other"));
+    }
+
+    #[test]
+    fn creation_marks_are_told_from_finished_objects() {
+        let tags = config_tags("c1", "main", ResourceKind::LoadBalancer, None);
+        let marked = with_creation_mark(&tags, "run-1");
+        assert!(in_creation(&marked) && !in_creation(&tags));
+        assert_eq!(marked.get(TAG_CREATING).map(String::as_str), Some("run-1"));
+        assert!(owns_config_object(&marked, "c1", "main"), "still owned");
+
+        let name = creating_rule_name("k8s-shop-web-http-80-10");
+        assert!(rule_in_creation(&name) && !rule_in_creation("k8s-shop-web-http-80-10"));
+        assert_eq!(creating_rule_name(&"r".repeat(128)).len(), 128);
+
+        assert_eq!(Leftovers::judge([]), Leftovers::None);
+        assert_eq!(Leftovers::judge([false, false]), Leftovers::Finished);
+        assert_eq!(Leftovers::judge([false, true]), Leftovers::Unfinished);
+        assert_eq!(Leftovers::judge([true]), Leftovers::Unfinished);
     }
 
     #[test]

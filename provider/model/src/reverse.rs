@@ -24,7 +24,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::desired::{ActionKind, Condition, IngressId, ListenerKey};
+use crate::desired::{ActionKind, Condition, IngressId, ListenerKey, Member};
 use crate::diff::{ActualIngress, ActualRule, ActualServerGroup};
 use crate::expand::{expand_ingress, path_of_patterns, ConfigListeners, Members};
 use crate::ownership::{owns, ResourceKind, TAG_RESOURCE};
@@ -37,7 +37,7 @@ use crate::spec::{
     IngressSpec, InsertHeaderSpec, KeyValueSpec, ListenSpec, ListenerProtocol, MatchSpec,
     MemberMode, PathSpec, PathType, RedirectProtocol, RedirectSpec, RemoveHeaderSpec, RewriteSpec,
     RuleSpec, Scheduler, ServiceRef, SlowStartSpec, StickySessionSpec, StickyType,
-    TrafficLimitSpec,
+    TrafficLimitSpec, DEFAULT_MEMBER_WEIGHT,
 };
 
 /// What exists for one ingress, as import sees it.
@@ -741,6 +741,12 @@ fn canary_spec(canary: &ActualRule, base: &ActualRule) -> CanarySpec {
     }
 }
 
+/// The weight every member has, if they agree.
+fn common_weight(members: &[Member]) -> Option<u32> {
+    let first = members.first()?.weight;
+    members.iter().all(|m| m.weight == first).then_some(first)
+}
+
 /// `backend_defaults` from a server group's attributes, `None` when everything is default.
 fn backend_defaults(g: &ActualServerGroup) -> Option<BackendDefaults> {
     let a = &g.attributes;
@@ -750,6 +756,7 @@ fn backend_defaults(g: &ActualServerGroup) -> Option<BackendDefaults> {
         scheduler: (a.scheduler != Scheduler::Wrr).then_some(a.scheduler),
         uch_query_key: a.uch.as_ref().map(|u| u.query_key.clone()),
         member_mode: (mode != MemberMode::Ip).then_some(mode),
+        member_weight: common_weight(&g.members).filter(|w| *w != DEFAULT_MEMBER_WEIGHT),
         keepalive: a.keepalive.then_some(true),
         cross_zone: (!a.cross_zone).then_some(false),
         health_check: a.health_check.as_ref().map(|h| {

@@ -96,6 +96,21 @@ wire_enum!(
     /// Load balancer edition.
     Edition { Basic = "Basic", Standard = "Standard", StandardWithWaf = "StandardWithWaf" }
 );
+impl Edition {
+    /// Whether `UpdateLoadBalancerEdition` changes this edition to `to` in place. The API
+    /// reference allows Basic → Standard, Basic → StandardWithWaf and StandardWithWaf →
+    /// Standard; nothing goes back to Basic, and Standard → StandardWithWaf is not offered, so
+    /// those need a new load balancer. An unchanged edition is trivially in place.
+    pub fn changes_in_place_to(self, to: Edition) -> bool {
+        use Edition::{Basic, Standard, StandardWithWaf};
+        self == to
+            || matches!(
+                (self, to),
+                (Basic, Standard) | (Basic, StandardWithWaf) | (StandardWithWaf, Standard)
+            )
+    }
+}
+
 wire_enum!(
     /// Load balancer IP version.
     AddressIpVersion { IPv4 = "IPv4", DualStack = "DualStack" }
@@ -846,6 +861,9 @@ impl CanaryHeaderSpec {
     }
 }
 
+/// Weight of a member unless `backend_defaults.member_weight` says otherwise.
+pub const DEFAULT_MEMBER_WEIGHT: u32 = 100;
+
 /// `backend_defaults` block: server group attributes of every backend of the ingress.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -858,6 +876,8 @@ pub struct BackendDefaults {
     pub uch_query_key: Option<String>,
     /// Member mode, default `ip`.
     pub member_mode: Option<MemberMode>,
+    /// Weight of every member, default [`DEFAULT_MEMBER_WEIGHT`].
+    pub member_weight: Option<u32>,
     /// Upstream keepalive, default false.
     pub keepalive: Option<bool>,
     /// Cross-zone balancing, default true.
@@ -884,6 +904,10 @@ impl BackendDefaults {
     /// Member mode, default `ip`.
     pub fn member_mode(&self) -> MemberMode {
         self.member_mode.unwrap_or(MemberMode::Ip)
+    }
+    /// Member weight, default [`DEFAULT_MEMBER_WEIGHT`].
+    pub fn member_weight(&self) -> u32 {
+        self.member_weight.unwrap_or(DEFAULT_MEMBER_WEIGHT)
     }
     /// Keepalive, default false.
     pub fn keepalive(&self) -> bool {

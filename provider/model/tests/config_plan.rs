@@ -32,6 +32,10 @@ fn applied(ops: &[Op]) -> ActualLoadBalancer {
         deletion_protection: false,
         access_log: None,
         tags: Default::default(),
+        edition: None,
+        address_type: None,
+        zone_mappings: vec![],
+        resource_group_id: None,
         listeners: vec![],
         placeholders: vec![],
         acls: vec![],
@@ -59,6 +63,7 @@ fn apply(lb: &mut ActualLoadBalancer, ops: &[Op], seq: usize) {
             OpKind::CreateLoadBalancer { lb: d, tags } => {
                 lb.name = d.name.clone();
                 lb.tags = tags.clone();
+                lb.zone_mappings = d.zone_mappings.clone();
             }
             OpKind::CreatePlaceholderGroup { tags, .. } => {
                 lb.placeholders.push(ActualPlaceholder {
@@ -198,6 +203,46 @@ fn create_then_converge() {
     }
     let actual = applied(&ops);
     assert!(plan_config_ops(&d, Some(&actual), "c1").is_empty());
+}
+
+/// A create interrupted after any of its operations: the re-plan against what exists creates
+/// only what is missing (no second placeholder group for a listener whose placeholder exists)
+/// and then converges.
+#[test]
+fn an_interrupted_create_resumes_without_duplicates_at_every_step() {
+    let d = expand_config(&spec(json!([{"port": 80, "protocol": "HTTP"}, {"port": 443, "protocol": "HTTPS", "certificate_ids": ["c"]}]))).unwrap();
+    let ops = plan_config_ops(&d, None, "c1");
+    for done in 1..ops.len() {
+        let mut actual = applied(&ops[..done]);
+        let resume = plan_config_ops(&d, Some(&actual), "c1");
+        apply(&mut actual, &resume, 100);
+        assert_eq!(
+            actual.placeholders.len(),
+            2,
+            "after {done} ops: {:?}",
+            names(&resume)
+        );
+        assert_eq!(actual.listeners.len(), 2, "after {done} ops");
+        for l in &actual.listeners {
+            let group = l.default_server_group_id.as_deref();
+            assert!(
+                actual
+                    .placeholders
+                    .iter()
+                    .any(|p| Some(p.id.as_str()) == group),
+                "listener {} forwards to its placeholder",
+                l.key
+            );
+        }
+        assert!(plan_config_ops(&d, Some(&actual), "c1").is_empty());
+    }
+    // Stopped right after the second placeholder: only its listener is left to create.
+    let actual = applied(&ops[..4]);
+    let resume = plan_config_ops(&d, Some(&actual), "c1");
+    assert_eq!(names(&resume), ["CreateListener"]);
+    if let OpKind::CreateListener { default_group, .. } = &resume[0].kind {
+        assert_eq!(default_group.id.as_deref(), Some("sgp-3"));
+    }
 }
 
 #[test]
@@ -537,4 +582,91 @@ fn interrupted_creates_are_adopted_and_foreign_acls_left_alone() {
     actual.acls.push(other);
     let ops = converge(&d, &mut actual, &["AssociateAcls", "AssociateAcls"]);
     assert!(!serde_json::to_string(&ops).unwrap().contains("acl-other"));
+}
+
+#[test]
+fn edition_zones_network_and_group_differences_update_the_load_balancer_in_place() {
+    use model::desired::ZoneMapping;
+    use model::diff::zones_need_update;
+    use model::spec::{AddressType, Edition};
+
+    let d = expand_config(&spec(json!([{"port": 80, "protocol": "HTTP"}]))).unwrap();
+    let mut actual = applied(&plan_config_ops(&d, None, "c1"));
+    actual.name = d.name.clone();
+    actual.edition = Some(Edition::Standard);
+    actual.address_type = Some(AddressType::Internet);
+    actual.resource_group_id = Some("rg-default".into());
+    // What the API reports: the zones in another order, with EIPs it allocated.
+    actual.zone_mappings = d
+        .zone_mappings
+        .iter()
+        .rev()
+        .map(|z| ZoneMapping {
+            allocation_id: Some(format!("eip-{}", z.zone_id)),
+            ..z.clone()
+        })
+        .collect();
+    assert!(plan_config_ops(&d, Some(&actual), "c1").is_empty());
+
+    let update = |change: &dyn Fn(&mut model::desired::DesiredLoadBalancer)| {
+        let mut wanted = d.clone();
+        change(&mut wanted);
+        names(&plan_config_ops(&wanted, Some(&actual), "c1"))
+    };
+    assert_eq!(
+        update(&|w| w.edition = Edition::StandardWithWaf),
+        ["UpdateLoadBalancer"]
+    );
+    assert_eq!(
+        update(&|w| w.address_type = AddressType::Intranet),
+        ["UpdateLoadBalancer"]
+    );
+    assert_eq!(
+        update(&|w| w.resource_group_id = Some("rg-2".into())),
+        ["UpdateLoadBalancer"]
+    );
+    assert!(update(&|w| w.resource_group_id = Some("rg-default".into())).is_empty());
+    assert_eq!(
+        update(&|w| w.zone_mappings[1].vswitch_id = "vsw-x".into()),
+        ["UpdateLoadBalancer"]
+    );
+    assert_eq!(
+        update(&|w| {
+            w.zone_mappings.pop();
+        }),
+        ["UpdateLoadBalancer"]
+    );
+
+    // Zones compare as a set by zone; only what the configuration sets is compared.
+    let mut wanted = d.zone_mappings.clone();
+    assert!(!zones_need_update(&wanted, &actual.zone_mappings));
+    wanted[0].allocation_id = Some(format!("eip-{}", wanted[0].zone_id));
+    assert!(!zones_need_update(&wanted, &actual.zone_mappings));
+    wanted[0].allocation_id = Some("eip-other".into());
+    assert!(zones_need_update(&wanted, &actual.zone_mappings));
+    let mut more = actual.zone_mappings.clone();
+    more.push(ZoneMapping {
+        zone_id: "c".into(),
+        ..more[0].clone()
+    });
+    assert!(
+        zones_need_update(&d.zone_mappings, &more),
+        "a zone to remove"
+    );
+}
+
+#[test]
+fn editions_change_in_place_only_as_the_api_allows() {
+    use model::spec::Edition::{Basic, Standard, StandardWithWaf};
+    for (from, to, in_place) in [
+        (Basic, Standard, true),
+        (Basic, StandardWithWaf, true),
+        (StandardWithWaf, Standard, true),
+        (Standard, Standard, true),
+        (Standard, Basic, false),
+        (StandardWithWaf, Basic, false),
+        (Standard, StandardWithWaf, false),
+    ] {
+        assert_eq!(from.changes_in_place_to(to), in_place, "{from} -> {to}");
+    }
 }

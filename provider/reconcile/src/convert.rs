@@ -931,18 +931,7 @@ pub(crate) fn create_load_balancer_request(
             pay_type: Some("PostPay".to_owned()),
             bandwidth_package_id: lb.bandwidth_package_id.clone(),
         },
-        zone_mappings: lb
-            .zone_mappings
-            .iter()
-            .map(|z| ZoneMapping {
-                zone_id: z.zone_id.clone(),
-                v_switch_id: z.vswitch_id.clone(),
-                allocation_id: z.allocation_id.clone(),
-                eip_type: z.eip_type.map(|e| e.as_str().to_owned()),
-                intranet_address: z.intranet_address.clone(),
-                ..Default::default()
-            })
-            .collect(),
+        zone_mappings: lb.zone_mappings.iter().map(zone_mapping_to_api).collect(),
         load_balancer_name: Some(lb.name.clone()),
         address_ip_version: Some(lb.address_ip_version.as_str().to_owned()),
         address_allocated_mode: Some(lb.address_allocated_mode.as_str().to_owned()),
@@ -950,6 +939,38 @@ pub(crate) fn create_load_balancer_request(
         resource_group_id: lb.resource_group_id.clone(),
         tag: tags_to_api(tags),
         ..Default::default()
+    }
+}
+
+/// A zone as the API's `ZoneMappings.N` takes it.
+pub(crate) fn zone_mapping_to_api(z: &model::desired::ZoneMapping) -> ZoneMapping {
+    ZoneMapping {
+        zone_id: z.zone_id.clone(),
+        v_switch_id: z.vswitch_id.clone(),
+        allocation_id: z.allocation_id.clone(),
+        eip_type: z.eip_type.map(|e| e.as_str().to_owned()),
+        intranet_address: z.intranet_address.clone(),
+        ..Default::default()
+    }
+}
+
+/// A zone as the API reports it: the EIP, its type and the fixed address from the zone itself
+/// or else from its first address (where `GetLoadBalancerAttribute` puts them); an EIP type the
+/// model does not know is left out.
+pub(crate) fn zone_mapping_from_api(z: &ZoneMapping) -> model::desired::ZoneMapping {
+    let address = z.load_balancer_addresses.first();
+    let pick = |own: &Option<String>, from_address: Option<&Option<String>>| {
+        own.clone()
+            .or_else(|| from_address.cloned().flatten())
+            .filter(|s| !s.is_empty())
+    };
+    model::desired::ZoneMapping {
+        zone_id: z.zone_id.clone(),
+        vswitch_id: z.v_switch_id.clone(),
+        allocation_id: pick(&z.allocation_id, address.map(|a| &a.allocation_id)),
+        eip_type: pick(&z.eip_type, address.map(|a| &a.eip_type))
+            .and_then(|t| parse_enum("EIP type", &t).ok()),
+        intranet_address: pick(&z.intranet_address, address.map(|a| &a.intranet_address)),
     }
 }
 

@@ -4,13 +4,14 @@
 //!   [`Reconciler::observe_ingress`]): reads what exists and converts it into the model's
 //!   actual-state types, which `model::plan_config_ops` / `model::plan_ingress_ops` diff against
 //!   the desired state;
-//! * **execute** ([`Reconciler::execute`], [`Reconciler::delete_config`]): runs the model's
+//! * **execute** ([`Reconciler::execute`], [`Reconciler::execute_marked`] with creation marks,
+//!   [`Reconciler::delete_config`]): runs the model's
 //!   ordered operations through the client, waiting for asynchronous jobs, resolving the ids of
 //!   objects created earlier in the same run, and reporting what was done even when it fails
 //!   midway ([`ExecFailure`]).
 //!
 //! Modules: `convert` (API ⇄ model conversions), `observe/{config,acl,ingress}` (reads),
-//! `execute/{mod,run,config,acl,ingress,delete}` (writes), `error`.
+//! `execute/{mod,run,config,acl,ingress,delete,marks}` (writes), `error`.
 //!
 //! Idempotency: the main call of every operation carries the op's deterministic
 //! `client_token`; the extra calls an operation needs (access log, additional certificates, a
@@ -30,7 +31,8 @@ use std::time::Duration;
 use alb_api::{Client, WaitOptions};
 
 pub use error::{ConvertError, ReconcileError};
-pub use execute::{ExecFailure, ExecReport};
+pub use execute::{CreationMarks, ExecFailure, ExecReport};
+pub use observe::FoundLoadBalancer;
 
 /// Observes and changes one region's load balancers for one cluster id (the ownership tags'
 /// `alb.terraform/cluster`). Cheap to clone.

@@ -1,13 +1,14 @@
-//! `terraform-provider-alb`: serves the provider over Terraform plugin protocol 6.
+//! `terraform-provider-alb`: serves the provider over Terraform plugin protocol 6; the
+//! `plan-report` subcommand turns a JSON plan into a pull-request comment.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use terraform_provider_alb::{AlbProvider, ABOUT, REGISTRY_ADDRESS};
-use tfplugin::server::{serve, ServeOpts};
+use terraform_provider_alb::{report, AlbProvider, ABOUT, REGISTRY_ADDRESS};
+use tfplugin::server::{serve_with_subcommands, ServeOpts};
 
 fn main() -> ExitCode {
-    serve(
+    serve_with_subcommands(
         ServeOpts {
             name: "terraform-provider-alb",
             version: env!("CARGO_PKG_VERSION"),
@@ -15,5 +16,6 @@ fn main() -> ExitCode {
             about: ABOUT,
         },
         Arc::new(AlbProvider::new()),
+        vec![report::cli::subcommand()],
     )
 }

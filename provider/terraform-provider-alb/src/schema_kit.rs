@@ -38,6 +38,16 @@ pub(crate) fn req_str_list(name: &str, description: &str) -> Attribute {
     Attribute::required(name, Type::list(Type::String)).describe(description)
 }
 
+/// An optional string attribute the provider fills in when unset (its default, or what exists).
+pub(crate) fn opt_computed_str(name: &str, description: &str) -> Attribute {
+    Attribute::optional_computed(name, Type::String).describe(description)
+}
+
+/// An optional bool attribute the provider fills in with its default when unset.
+pub(crate) fn opt_computed_bool(name: &str, description: &str) -> Attribute {
+    Attribute::optional_computed(name, Type::Bool).describe(description)
+}
+
 /// A computed string attribute.
 pub(crate) fn computed_str(name: &str, description: &str) -> Attribute {
     Attribute::computed(name, Type::String).describe(description)

@@ -32,7 +32,7 @@ async fn provider_serves_both_resources_with_their_schema_versions() {
         .iter()
         .map(|r| (r.type_name(), r.schema().version))
         .collect();
-    assert_eq!(names, vec![("alb_config", 0), ("alb_ingress", 1)]);
+    assert_eq!(names, vec![("alb_config", 1), ("alb_ingress", 1)]);
 }
 
 #[tokio::test]
@@ -89,6 +89,8 @@ async fn plan_on_create_leaves_computed_attributes_unknown() {
     let groups = planned.get("server_groups").as_map().expect("a map");
     assert!(!groups.is_empty());
     assert!(groups.values().all(|g| g.get("id").is_unknown()));
+    // Without provider settings the cluster cannot be read: members are unknown, never empty.
+    assert!(groups.values().all(|g| g.get("members").is_unknown()));
 }
 
 #[tokio::test]
@@ -243,11 +245,20 @@ async fn configured_provider_plans_an_unknown_load_balancer_without_calls() {
     let resource = provider.resources().remove(1);
     let ingress = with(alb_ingress(2), "alb_config_id", Value::Unknown);
     let response = resource.plan(&ctx, create(ingress)).await;
-    assert!(
-        response.diagnostics.is_empty(),
-        "{:?}",
-        response.diagnostics
+    // No Kubernetes cluster configured (none in this environment either): groups without members.
+    assert_eq!(
+        found(&response.diagnostics),
+        vec![(
+            "Server groups planned without members".to_string(),
+            String::new()
+        )],
     );
+    let groups = response.planned_state.get("server_groups");
+    let groups = groups.as_map().expect("server groups");
+    assert!(!groups.is_empty());
+    for group in groups.values() {
+        assert_eq!(group.get("members"), &Value::List(Vec::new()));
+    }
     assert!(response.planned_state.get("id").is_unknown());
     let rules = response.planned_state.get("rules");
     let listeners: Vec<&str> = rules

@@ -412,6 +412,12 @@ fn cases() -> Vec<Case> {
             "backend_defaults.member_mode",
         ),
         case(
+            "backend_defaults.member_weight",
+            n(101),
+            "Invalid member weight",
+            "backend_defaults.member_weight",
+        ),
+        case(
             "backend_defaults.cross_zone",
             Value::from(false),
             "Sticky sessions need cross-zone balancing",

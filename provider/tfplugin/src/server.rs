@@ -507,22 +507,43 @@ To use it:
 To debug it, run it with --debug: it then serves on a unix socket and prints a
 TF_REATTACH_PROVIDERS value to export before running Terraform.";
 
+/// A command the binary runs instead of serving, e.g. `terraform-provider-x plan-report`.
+pub struct Subcommand {
+    /// Its clap definition (name, arguments, help).
+    pub command: clap::Command,
+    /// Runs it with its parsed arguments; the process exits with the code returned.
+    pub run: fn(&clap::ArgMatches) -> ExitCode,
+}
+
 /// Everything `main()` needs: parses CLI flags (`--help`, `--version`,
 /// `--debug`), checks the magic cookie, sets up hclog logging and a panic
 /// hook, and serves until Shutdown. Builds its own tokio runtime.
 pub fn serve(opts: ServeOpts, provider: Arc<dyn Provider>) -> ExitCode {
-    let cli = clap::Command::new(opts.name)
-        .version(opts.version)
-        .about(opts.about)
-        .after_help(USAGE)
-        .arg(
-            clap::Arg::new("debug")
-                .long("debug")
-                .action(clap::ArgAction::SetTrue)
-                .help(
-                    "Serve without Terraform launching the plugin and print TF_REATTACH_PROVIDERS",
-                ),
-        );
+    serve_with_subcommands(opts, provider, Vec::new())
+}
+
+/// [`serve`], with subcommands the binary offers besides serving: a named
+/// subcommand runs instead of the server; without one, the binary serves.
+pub fn serve_with_subcommands(
+    opts: ServeOpts,
+    provider: Arc<dyn Provider>,
+    subcommands: Vec<Subcommand>,
+) -> ExitCode {
+    let cli = subcommands.iter().fold(
+        clap::Command::new(opts.name)
+            .version(opts.version)
+            .about(opts.about)
+            .after_help(USAGE)
+            .arg(
+                clap::Arg::new("debug")
+                    .long("debug")
+                    .action(clap::ArgAction::SetTrue)
+                    .help(
+                        "Serve without Terraform launching the plugin and print TF_REATTACH_PROVIDERS",
+                    ),
+            ),
+        |cli, sub| cli.subcommand(sub.command.clone()),
+    );
     let matches = match cli.try_get_matches() {
         Ok(m) => m,
         Err(e) => {
@@ -535,6 +556,11 @@ pub fn serve(opts: ServeOpts, provider: Arc<dyn Provider>) -> ExitCode {
             };
         }
     };
+    if let Some((name, args)) = matches.subcommand() {
+        if let Some(sub) = subcommands.iter().find(|s| s.command.get_name() == name) {
+            return (sub.run)(args);
+        }
+    }
     let debug = matches.get_flag("debug");
     let env = ServerEnv::from_env();
     if !debug && env.magic_cookie.as_deref() != Some(MAGIC_COOKIE_VALUE) {

@@ -26,6 +26,69 @@ const ZONE_EXTRA: &[Field] = &[
     f("IntranetAddress", Kind::Str),
 ];
 
+/// A zone of a request (`ZoneMappings.N`), not yet deployed.
+struct ZoneRequest {
+    zone_id: String,
+    v_switch_id: String,
+    extra: Map<String, Value>,
+}
+
+impl ZoneRequest {
+    /// The zone with a new address of `address_type`.
+    fn deploy(self, state: &mut State, address_type: &str) -> Zone {
+        Zone {
+            address: new_address(state, address_type),
+            zone_id: self.zone_id,
+            v_switch_id: self.v_switch_id,
+            extra: self.extra,
+        }
+    }
+}
+
+/// A made-up public or private IPv4 address.
+fn new_address(state: &mut State, address_type: &str) -> String {
+    let (a, b) = (state.random_octet(), state.random_octet());
+    if address_type == "Internet" {
+        format!("47.98.{a}.{b}")
+    } else {
+        format!("172.16.{a}.{b}")
+    }
+}
+
+/// `ZoneMappings.N` of CreateLoadBalancer and UpdateLoadBalancerZones: 2–10 distinct zones, each
+/// with a vSwitch.
+fn zone_requests(p: &Scope<'_>) -> ApiResult<Vec<ZoneRequest>> {
+    let zone_items = p.obj_list("ZoneMappings")?;
+    // The SDK says 2–10 zones "where the region has at least two"; every region the mock
+    // pretends to serve has, so at least two are required.
+    if zone_items.is_empty() {
+        return Err(ApiError::missing("ZoneMappings.1.ZoneId"));
+    }
+    if zone_items.len() < 2 || zone_items.len() > 10 {
+        return Err(ApiError::invalid(
+            "ZoneMappings",
+            "between 2 and 10 zone mappings are required",
+        ));
+    }
+    let mut zones: Vec<ZoneRequest> = Vec::new();
+    for z in &zone_items {
+        let zone_id = z.req_str("ZoneId")?;
+        let v_switch_id = z.req_str("VSwitchId")?;
+        if zones.iter().any(|x| x.zone_id == zone_id) {
+            return Err(ApiError::invalid(
+                &z.path("ZoneId"),
+                "zones must be distinct",
+            ));
+        }
+        zones.push(ZoneRequest {
+            zone_id: zone_id.to_string(),
+            v_switch_id: v_switch_id.to_string(),
+            extra: validate::convert(z, ZONE_EXTRA)?,
+        });
+    }
+    Ok(zones)
+}
+
 /// CreateLoadBalancer: no JobId; the instance is Provisioning until the async delay passes.
 pub fn create(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>> {
     let vpc_id = p.req_str("VpcId")?;
@@ -63,37 +126,7 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>>
         .to_string();
     let tags = validate::tags(p)?;
 
-    let zone_items = p.obj_list("ZoneMappings")?;
-    // The SDK says 2–10 zones "where the region has at least two"; every region the mock
-    // pretends to serve has, so at least two are required.
-    if zone_items.is_empty() {
-        return Err(ApiError::missing("ZoneMappings.1.ZoneId"));
-    }
-    if zone_items.len() < 2 || zone_items.len() > 10 {
-        return Err(ApiError::invalid(
-            "ZoneMappings",
-            "between 2 and 10 zone mappings are required",
-        ));
-    }
-    let mut zones = Vec::new();
-    for z in &zone_items {
-        let zone_id = z.req_str("ZoneId")?;
-        let v_switch_id = z.req_str("VSwitchId")?;
-        if zones
-            .iter()
-            .any(|x: &(String, String, Map<String, Value>)| x.0 == zone_id)
-        {
-            return Err(ApiError::invalid(
-                &z.path("ZoneId"),
-                "zones must be distinct",
-            ));
-        }
-        zones.push((
-            zone_id.to_string(),
-            v_switch_id.to_string(),
-            validate::convert(z, ZONE_EXTRA)?,
-        ));
-    }
+    let zones = zone_requests(p)?;
     if ctx.state.store.load_balancers.len() >= limits::LOAD_BALANCERS_PER_REGION {
         return Err(ApiError::quota(
             "LoadBalancersNum",
@@ -106,20 +139,7 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>>
     let dns_name = format!("{id}.{}.alb.aliyuncs.com", ctx.state.region);
     let zones = zones
         .into_iter()
-        .map(|(zone_id, v_switch_id, extra)| {
-            let (a, b) = (ctx.state.random_octet(), ctx.state.random_octet());
-            let address = if address_type == "Internet" {
-                format!("47.98.{a}.{b}")
-            } else {
-                format!("172.16.{a}.{b}")
-            };
-            Zone {
-                zone_id,
-                v_switch_id,
-                address,
-                extra,
-            }
-        })
+        .map(|z| z.deploy(ctx.state, address_type))
         .collect();
     let mut attrs = Map::new();
     attrs.insert("AddressIpVersion".into(), json!(ip_version));
@@ -278,6 +298,173 @@ pub fn disable_access_log(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<Str
     ctx.commit()?;
     if let Some(lb) = ctx.state.store.load_balancers.get_mut(id) {
         lb.access_log = None;
+    }
+    Ok(Map::new())
+}
+
+/// The edition changes `UpdateLoadBalancerEdition` makes: Basic → Standard, Basic →
+/// StandardWithWaf, StandardWithWaf → Standard (the API reference); nothing goes back to Basic,
+/// and Standard → StandardWithWaf is not listed, so the mock refuses it too.
+pub fn edition_change_allowed(from: &str, to: &str) -> bool {
+    matches!(
+        (from, to),
+        ("Basic", "Standard") | ("Basic", "StandardWithWaf") | ("StandardWithWaf", "Standard")
+    )
+}
+
+/// UpdateLoadBalancerEdition: RequestId only; the load balancer is Configuring until done.
+pub fn update_edition(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>> {
+    let id = p.req_str("LoadBalancerId")?;
+    let edition = p.req_str("LoadBalancerEdition")?;
+    p.enumeration("LoadBalancerEdition", EDITIONS)?;
+    writable_load_balancer(ctx, id)?;
+    let current = load_balancer(ctx.state, id)?.edition.clone();
+    if !edition_change_allowed(&current, edition) {
+        // [INF] the code of a refused edition change is not documented; strict here.
+        return Err(ApiError::denied(
+            "LoadBalancerEdition",
+            format!("the edition of LoadBalancer [{id}] cannot change from {current} to {edition}"),
+        ));
+    }
+    ctx.commit()?;
+    let until = ctx.busy_until();
+    if let Some(lb) = ctx.state.store.load_balancers.get_mut(id) {
+        lb.edition = edition.to_string();
+        lb.phase = Phase::transition("Configuring", until);
+    }
+    Ok(Map::new())
+}
+
+/// UpdateLoadBalancerZones: the complete new zone set; zones that stay keep their address.
+pub fn update_zones(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>> {
+    let id = p.req_str("LoadBalancerId")?;
+    let wanted = zone_requests(p)?;
+    writable_load_balancer(ctx, id)?;
+    let lb = load_balancer(ctx.state, id)?;
+    let (address_type, old) = (lb.address_type.clone(), lb.zones.clone());
+    ctx.commit()?;
+    let zones: Vec<Zone> = wanted
+        .into_iter()
+        .map(|z| {
+            match old
+                .iter()
+                .find(|o| o.zone_id == z.zone_id && o.v_switch_id == z.v_switch_id)
+            {
+                Some(kept) => Zone {
+                    extra: z.extra,
+                    ..kept.clone()
+                },
+                None => z.deploy(ctx.state, &address_type),
+            }
+        })
+        .collect();
+    let until = ctx.busy_until();
+    if let Some(lb) = ctx.state.store.load_balancers.get_mut(id) {
+        lb.zones = zones;
+        lb.phase = Phase::transition("Configuring", until);
+    }
+    Ok(job_response(ctx.job("loadbalancer", id, "Update")))
+}
+
+/// UpdateLoadBalancerAddressTypeConfig: Internet ⇄ Intranet. `ZoneMappings`, when given, must
+/// name the load balancer's zones and vSwitches. Going to Internet needs an Elastic IP per zone
+/// (the API reference: "you must first create an EIP"); the mock requires `AllocationId` for
+/// every zone [INF], and refuses a change to the current type [INF].
+pub fn update_address_type(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>> {
+    let id = p.req_str("LoadBalancerId")?;
+    let address_type = p.req_str("AddressType")?;
+    p.enumeration("AddressType", &["Internet", "Intranet"])?;
+    let given = p.obj_list("ZoneMappings")?;
+    writable_load_balancer(ctx, id)?;
+    let lb = load_balancer(ctx.state, id)?.clone();
+    if lb.address_type == address_type {
+        return Err(ApiError::illegal(
+            "AddressType",
+            format!("LoadBalancer [{id}] is already {address_type}"),
+        ));
+    }
+    if !given.is_empty() && given.len() < 2 {
+        return Err(ApiError::invalid(
+            "ZoneMappings",
+            "at least two zone mappings are required",
+        ));
+    }
+    let mut eips = Map::new();
+    for z in &given {
+        let zone_id = z.req_str("ZoneId")?;
+        let v_switch_id = z.req_str("VSwitchId")?;
+        if !lb
+            .zones
+            .iter()
+            .any(|o| o.zone_id == zone_id && o.v_switch_id == v_switch_id)
+        {
+            return Err(ApiError::illegal(
+                "ZoneMappings",
+                format!("zone {zone_id} with vSwitch {v_switch_id} is not a zone of LoadBalancer [{id}]"),
+            ));
+        }
+        if let Some(eip) = z.str("AllocationId")?.filter(|s| !s.is_empty()) {
+            eips.insert(zone_id.to_string(), json!(eip));
+        }
+    }
+    if address_type == "Internet" {
+        if let Some(missing) = lb.zones.iter().find(|z| !eips.contains_key(&z.zone_id)) {
+            return Err(ApiError::missing(&format!(
+                "ZoneMappings.AllocationId (zone {})",
+                missing.zone_id
+            )));
+        }
+    }
+    ctx.commit()?;
+    let until = ctx.busy_until();
+    let mut zones = lb.zones.clone();
+    for z in &mut zones {
+        z.address = new_address(ctx.state, address_type);
+        match eips.get(&z.zone_id) {
+            Some(eip) => {
+                z.extra.insert("AllocationId".into(), eip.clone());
+            }
+            None => {
+                z.extra.remove("AllocationId");
+                z.extra.remove("EipType");
+            }
+        }
+    }
+    if let Some(lb) = ctx.state.store.load_balancers.get_mut(id) {
+        lb.address_type = address_type.to_string();
+        lb.zones = zones;
+        lb.phase = Phase::transition("Configuring", until);
+    }
+    Ok(job_response(ctx.job("loadbalancer", id, "Update")))
+}
+
+/// MoveResourceGroup (synchronous). The mock keeps resource groups of load balancers only;
+/// a group id must look like `rg-…` [INF], else `NotExist.ResourceGroup` (seen by Terraform).
+pub fn move_resource_group(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>> {
+    let id = p.req_str("ResourceId")?;
+    let kind = p.req_str("ResourceType")?;
+    p.enumeration(
+        "ResourceType",
+        &["loadbalancer", "acl", "securitypolicy", "servergroup"],
+    )?;
+    let group = p.req_str("NewResourceGroupId")?;
+    if kind != "loadbalancer" {
+        return Err(ApiError::invalid(
+            "ResourceType",
+            format!("the mock moves only load balancers, not {kind}"),
+        ));
+    }
+    if !group.starts_with("rg-") || group.len() < 4 {
+        return Err(ApiError::new(
+            400,
+            "NotExist.ResourceGroup",
+            format!("The resource group [{group}] does not exist."),
+        ));
+    }
+    writable_load_balancer(ctx, id)?;
+    ctx.commit()?;
+    if let Some(lb) = ctx.state.store.load_balancers.get_mut(id) {
+        lb.attrs.insert("ResourceGroupId".into(), json!(group));
     }
     Ok(Map::new())
 }

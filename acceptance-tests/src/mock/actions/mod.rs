@@ -66,6 +66,13 @@ const ACTIONS: &[Action] = &[
         "DisableLoadBalancerAccessLog",
         load_balancer::disable_access_log,
     ),
+    write("UpdateLoadBalancerEdition", load_balancer::update_edition),
+    write("UpdateLoadBalancerZones", load_balancer::update_zones),
+    write(
+        "UpdateLoadBalancerAddressTypeConfig",
+        load_balancer::update_address_type,
+    ),
+    write("MoveResourceGroup", load_balancer::move_resource_group),
     write("DeleteLoadBalancer", load_balancer::delete),
     write("CreateListener", listener::create),
     read("GetListenerAttribute", listener::get),
@@ -117,6 +124,11 @@ const ACTIONS: &[Action] = &[
 /// True when `name` is an action the mock implements.
 pub fn is_known(name: &str) -> bool {
     ACTIONS.iter().any(|a| a.name == name)
+}
+
+/// True when `name` is an action that changes something.
+pub fn is_mutating(name: &str) -> bool {
+    ACTIONS.iter().any(|a| a.name == name && a.mutating)
 }
 
 /// One API call, already authenticated.

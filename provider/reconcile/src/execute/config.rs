@@ -5,24 +5,24 @@ use alb_api::job::{TagResourcesRequest, UnTagResourcesRequest};
 use alb_api::listener::{ListListenerCertificatesRequest, ListenerCertificatesRequest};
 use alb_api::load_balancer::{
     DeletionProtectionRequest, EnableAccessLogRequest, LoadBalancerIdRequest,
-    UpdateLoadBalancerAttributeRequest,
+    MoveResourceGroupRequest, UpdateAddressTypeRequest, UpdateLoadBalancerAttributeRequest,
+    UpdateLoadBalancerEditionRequest, UpdateLoadBalancerZonesRequest,
 };
 use model::desired::{
     AccessLog, DesiredListener, DesiredLoadBalancer, ListenerKey, PlaceholderServerGroup,
 };
-use model::diff::GroupRef;
+use model::diff::{zones_need_update, GroupRef};
 use model::ownership::Tags;
 use model::spec::{BackendProtocol, ListenerProtocol};
 
+use super::marks::LB_RESOURCE;
 use super::run::{derived_token, Run};
 use crate::convert::{
     create_group_request, create_listener_request, create_load_balancer_request, tags_from_api,
-    tags_to_api, update_listener_request, user_tags, NewGroup,
+    tags_to_api, update_listener_request, user_tags, zone_mapping_from_api, zone_mapping_to_api,
+    NewGroup,
 };
 use crate::ReconcileError;
-
-/// Tag resource type of load balancers.
-const LB_RESOURCE: &str = "loadbalancer";
 
 impl Run<'_> {
     /// `CreateLoadBalancer`, wait `Active`, then the access log.
@@ -32,7 +32,7 @@ impl Run<'_> {
         tags: &Tags,
         token: &str,
     ) -> Result<(), ReconcileError> {
-        let request = create_load_balancer_request(lb, tags);
+        let request = create_load_balancer_request(lb, &self.marked(tags));
         let id = self
             .client()
             .create_load_balancer(&request, Some(token))
@@ -49,14 +49,17 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Applies what differs between the load balancer and `lb`: name, deletion protection,
-    /// access log, user tags (ownership tags are left alone).
+    /// Applies what differs between the load balancer and `lb`, in this order: edition, zones,
+    /// network type (on the new zones), resource group, name, deletion protection, access log,
+    /// user tags (ownership tags are left alone). Each asynchronous change is awaited before the
+    /// next one starts.
     pub(super) async fn update_load_balancer(
         &mut self,
         id: &str,
         lb: &DesiredLoadBalancer,
         token: &str,
     ) -> Result<(), ReconcileError> {
+        self.update_network(id, lb, token).await?;
         let client = self.client();
         let actual = client
             .get_load_balancer_attribute(&LoadBalancerIdRequest::new(id))
@@ -145,6 +148,80 @@ impl Run<'_> {
             };
             let t = derived_token(token, "UnTagResources", &request);
             client.un_tag_resources(&request, Some(&t)).await?;
+        }
+        Ok(())
+    }
+
+    /// Edition, zones, network type and resource group: the attributes the API changes in
+    /// place on its own actions.
+    async fn update_network(
+        &mut self,
+        id: &str,
+        lb: &DesiredLoadBalancer,
+        token: &str,
+    ) -> Result<(), ReconcileError> {
+        let client = self.client();
+        let actual = client
+            .get_load_balancer_attribute(&LoadBalancerIdRequest::new(id))
+            .await?
+            .load_balancer;
+        if actual.load_balancer_edition.as_deref() != Some(lb.edition.as_str()) {
+            let request = UpdateLoadBalancerEditionRequest {
+                load_balancer_id: id.to_owned(),
+                load_balancer_edition: lb.edition.as_str().to_owned(),
+                dry_run: None,
+            };
+            let t = derived_token(token, "UpdateLoadBalancerEdition", &request);
+            client
+                .update_load_balancer_edition(&request, Some(&t))
+                .await?;
+            // No job: the load balancer is Configuring until the edition is in place.
+            client.wait_load_balancer_active(id, self.wait()).await?;
+        }
+        let zones: Vec<_> = actual
+            .zone_mappings
+            .iter()
+            .map(zone_mapping_from_api)
+            .collect();
+        if zones_need_update(&lb.zone_mappings, &zones) {
+            let request = UpdateLoadBalancerZonesRequest {
+                load_balancer_id: id.to_owned(),
+                zone_mappings: lb.zone_mappings.iter().map(zone_mapping_to_api).collect(),
+                dry_run: None,
+            };
+            let t = derived_token(token, "UpdateLoadBalancerZones", &request);
+            let job = client
+                .update_load_balancer_zones(&request, Some(&t))
+                .await?
+                .job_id;
+            self.job_done(job).await?;
+        }
+        if actual.address_type.as_deref() != Some(lb.address_type.as_str()) {
+            let request = UpdateAddressTypeRequest {
+                load_balancer_id: id.to_owned(),
+                address_type: lb.address_type.as_str().to_owned(),
+                zone_mappings: lb.zone_mappings.iter().map(zone_mapping_to_api).collect(),
+                dry_run: None,
+            };
+            let t = derived_token(token, "UpdateLoadBalancerAddressTypeConfig", &request);
+            let job = client
+                .update_load_balancer_address_type(&request, Some(&t))
+                .await?
+                .job_id;
+            self.job_done(job).await?;
+        }
+        if let Some(group) = lb
+            .resource_group_id
+            .as_ref()
+            .filter(|rg| actual.resource_group_id.as_ref() != Some(*rg))
+        {
+            let request = MoveResourceGroupRequest {
+                resource_id: id.to_owned(),
+                resource_type: LB_RESOURCE.to_owned(),
+                new_resource_group_id: group.clone(),
+            };
+            let t = derived_token(token, "MoveResourceGroup", &request);
+            client.move_resource_group(&request, Some(&t)).await?;
         }
         Ok(())
     }

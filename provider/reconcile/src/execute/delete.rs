@@ -8,6 +8,7 @@ use model::ownership::{client_token, content_hash, owns_config_object, TAG_CONFI
 use model::{Op, OpKind};
 use tokio_util::sync::CancellationToken;
 
+use super::marks::CreationMarks;
 use super::run::Run;
 use super::{describe, ExecFailure, ExecReport};
 use crate::{ReconcileError, Reconciler};
@@ -149,7 +150,8 @@ impl Reconciler {
                 })
             }))
             .collect();
-        let mut run = Run::new(self, Some(&actual.id), &[]);
+        let no_marks = CreationMarks::default();
+        let mut run = Run::new(self, Some(&actual.id), &[], &no_marks);
         let lb_step = format!("DeleteLoadBalancer {}", actual.id);
         if actual.deletion_protection {
             return Err(run.fail(

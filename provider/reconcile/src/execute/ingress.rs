@@ -4,7 +4,7 @@ use alb_api::rule::{NewRule as ApiNewRule, RuleUpdate as ApiRuleUpdate};
 use alb_api::server_group::{BackendServer, ListServerGroupServersRequest};
 use model::desired::{DesiredServerGroup, ListenerKey, Member, ServerGroupAttributes};
 use model::diff::{GroupRef, NewRule, RuleUpdate};
-use model::ownership::Tags;
+use model::ownership::{creating_rule_name, Tags};
 
 use super::run::{derived_token, Run};
 use crate::convert::{
@@ -22,6 +22,7 @@ impl Run<'_> {
         tags: &Tags,
         token: &str,
     ) -> Result<(), ReconcileError> {
+        let tags = &self.marked(tags);
         let new = |vpc_id: &str| {
             create_group_request(
                 &NewGroup {
@@ -35,6 +36,9 @@ impl Run<'_> {
             )
         };
         let id = self.create_group(&group.key, new, token).await?;
+        if self.creating() {
+            self.pending_marks.server_groups.push(id.clone());
+        }
         tracing::info!(key = %group.key, server_group_id = %id, "server group ready");
         Ok(())
     }
@@ -153,11 +157,16 @@ impl Run<'_> {
             .flat_map(|r| r.rule.actions.iter().flat_map(|a| a.kind.group_keys()))
             .collect();
         self.resolve_keys(keys, None).await?;
+        let creating = self.creating();
         let request: Vec<ApiNewRule> = rules
             .iter()
             .map(|r| {
                 Ok(ApiNewRule {
-                    rule_name: r.rule.name.clone(),
+                    rule_name: if creating {
+                        creating_rule_name(&r.rule.name)
+                    } else {
+                        r.rule.name.clone()
+                    },
                     priority: i64::from(r.rule.priority),
                     rule_conditions: r.rule.conditions.iter().map(condition_to_api).collect(),
                     rule_actions: r
@@ -181,6 +190,10 @@ impl Run<'_> {
                 .find(|c| c.priority == i64::from(r.rule.priority))
             {
                 self.created_rule(&r.rule.identity, &c.rule_id);
+                if creating {
+                    let name = (c.rule_id.clone(), c.priority, r.rule.name.clone());
+                    self.pending_marks.rules.push(name);
+                }
             }
         }
         Ok(())

@@ -26,11 +26,18 @@
 //! listener keys to the listener created in the run, else to the load balancer's listener
 //! (one `ListListeners` per run); the VPC of new groups is the load balancer's. ACL keys without
 //! an id resolve to the ACL created earlier in the run (the plan names existing ones by id).
+//!
+//! A create run ([`Reconciler::execute_marked`] with a token) marks the load balancer and server
+//! groups it creates (`alb.terraform/creating` in the create call) and names its rules
+//! `creating-…`; after the last op it renames the rules (`UpdateRulesAttribute` + job), then
+//! untags the groups and the load balancer (`UnTagResources`), adopted marked objects included
+//! (see `marks`).
 
 mod acl;
 mod config;
 mod delete;
 mod ingress;
+mod marks;
 mod run;
 
 use std::collections::BTreeMap;
@@ -41,6 +48,7 @@ use model::{Op, OpKind};
 use tokio_util::sync::CancellationToken;
 
 use crate::{ReconcileError, Reconciler};
+pub use marks::CreationMarks;
 use run::Run;
 
 /// What a run did.
@@ -96,7 +104,21 @@ impl Reconciler {
         ops: &[Op],
         cancel: &CancellationToken,
     ) -> Result<ExecReport, ExecFailure> {
-        let mut run = Run::new(self, lb_id, ops);
+        self.execute_marked(lb_id, ops, &CreationMarks::default(), cancel)
+            .await
+    }
+
+    /// [`Self::execute`] with creation marks (see `model::ownership`): a create run
+    /// (`marks.token`) marks the load balancer, server groups and rules it creates; once every op
+    /// is done, the run removes those marks and the marks of the objects it adopted.
+    pub async fn execute_marked(
+        &self,
+        lb_id: Option<&str>,
+        ops: &[Op],
+        marks: &CreationMarks,
+        cancel: &CancellationToken,
+    ) -> Result<ExecReport, ExecFailure> {
+        let mut run = Run::new(self, lb_id, ops, marks);
         for op in ops {
             if cancel.is_cancelled() {
                 return Err(run.fail(describe(op), ReconcileError::Cancelled));
@@ -104,6 +126,13 @@ impl Reconciler {
             if let Err(error) = self.apply(&mut run, op).await {
                 return Err(run.fail(describe(op), error));
             }
+        }
+        const FINISH: &str = "FinishCreation (creation marks)";
+        if cancel.is_cancelled() {
+            return Err(run.fail(FINISH.to_owned(), ReconcileError::Cancelled));
+        }
+        if let Err(error) = run.finish_creation().await {
+            return Err(run.fail(FINISH.to_owned(), error));
         }
         Ok(run.finish())
     }

@@ -14,6 +14,7 @@ use model::ownership::{Tags, TAG_INGRESS, TAG_KEY};
 use model::{Op, OpKind};
 use serde::Serialize;
 
+use super::marks::{CreationMarks, PendingMarks};
 use super::{ExecFailure, ExecReport};
 use crate::convert::{tags_from_api, tags_to_api};
 use crate::error::ConvertError;
@@ -39,10 +40,19 @@ pub(super) struct Run<'a> {
     before: MetricsSnapshot,
     /// Unique to this run; salts every ClientToken (see [`Run::token_for`]).
     nonce: String,
+    /// Creation marks of the run.
+    marks: &'a CreationMarks,
+    /// Marks to remove once every op is done.
+    pub(super) pending_marks: PendingMarks,
 }
 
 impl<'a> Run<'a> {
-    pub(super) fn new(rec: &'a Reconciler, lb_id: Option<&str>, ops: &[Op]) -> Self {
+    pub(super) fn new(
+        rec: &'a Reconciler,
+        lb_id: Option<&str>,
+        ops: &[Op],
+        marks: &'a CreationMarks,
+    ) -> Self {
         let owner = ops
             .iter()
             .filter_map(|op| match &op.kind {
@@ -64,7 +74,19 @@ impl<'a> Run<'a> {
             report: ExecReport::default(),
             before: rec.client.metrics(),
             nonce: new_client_token(),
+            marks,
+            pending_marks: PendingMarks::adopted(marks),
         }
+    }
+
+    /// `tags` with the run's creation mark when it creates its resource.
+    pub(super) fn marked(&self, tags: &Tags) -> Tags {
+        self.marks.mark(tags)
+    }
+
+    /// Whether the run creates its resource (and marks what it creates).
+    pub(super) fn creating(&self) -> bool {
+        self.marks.token.is_some()
     }
 
     /// The ClientToken of an op's main call in this run: the op's stable token salted with the
@@ -209,6 +231,9 @@ impl<'a> Run<'a> {
         self.lb_id = Some(id.to_owned());
         self.vpc_id = Some(vpc_id.to_owned());
         self.report.created_load_balancer = Some(id.to_owned());
+        if self.creating() {
+            self.pending_marks.load_balancer = Some(id.to_owned());
+        }
     }
 
     pub(super) fn created_listener(&mut self, key: ListenerKey, id: &str) {

@@ -8,11 +8,14 @@ use alb_api::NotFoundExt;
 use model::acl::listener_acl;
 use model::desired::AccessLog;
 use model::diff::{ActualListener, ActualLoadBalancer, ActualPlaceholder};
-use model::ownership::{config_tags, owns_config_object, ResourceKind};
+use model::ownership::{config_tags, in_creation, owns_config_object, ResourceKind};
 use model::spec::ListenerProtocol;
 
 use super::tag_filter;
-use crate::convert::{default_server_group, listener_attributes_from_api, tags_from_api};
+use crate::convert::{
+    default_server_group, listener_attributes_from_api, parse_enum, tags_from_api,
+    zone_mapping_from_api,
+};
 use crate::{ReconcileError, Reconciler};
 
 impl Reconciler {
@@ -101,16 +104,30 @@ impl Reconciler {
             deletion_protection: lb.deletion_protection_config.is_some_and(|d| d.enabled),
             access_log,
             tags: tags_from_api(&lb.tags),
+            // Tolerant: a spelling the model does not know is reported as unknown (`None`).
+            edition: lb
+                .load_balancer_edition
+                .as_deref()
+                .and_then(|e| parse_enum("edition", e).ok()),
+            address_type: lb
+                .address_type
+                .as_deref()
+                .and_then(|t| parse_enum("address type", t).ok()),
+            zone_mappings: lb.zone_mappings.iter().map(zone_mapping_from_api).collect(),
+            resource_group_id: lb.resource_group_id.filter(|rg| !rg.is_empty()),
             listeners,
             placeholders,
             acls,
         }))
     }
 
-    /// The load balancer created for `config` by this cluster (ownership tags cluster, config
-    /// and `load-balancer`), for adoption after a crash or for import. With several matches
-    /// the oldest is returned (and the others logged).
-    pub async fn find_config(&self, config: &str) -> Result<Option<String>, ReconcileError> {
+    /// The load balancers that carry the ownership tags of `config` in this cluster (cluster,
+    /// config and `load-balancer`), oldest first, those being deleted left out: what a create
+    /// adopts (marked as in creation) or refuses (finished), see `model::ownership`.
+    pub async fn find_config(
+        &self,
+        config: &str,
+    ) -> Result<Vec<FoundLoadBalancer>, ReconcileError> {
         let filter = config_tags(&self.cluster_id, config, ResourceKind::LoadBalancer, None);
         let mut found = self
             .client
@@ -123,14 +140,24 @@ impl Reconciler {
         found.sort_by(|a, b| {
             (&a.create_time, &a.load_balancer_id).cmp(&(&b.create_time, &b.load_balancer_id))
         });
-        if found.len() > 1 {
-            let ids: Vec<&str> = found.iter().map(|l| l.load_balancer_id.as_str()).collect();
-            tracing::warn!(
-                config,
-                ?ids,
-                "several load balancers carry this config's tags"
-            );
-        }
-        Ok(found.into_iter().next().map(|lb| lb.load_balancer_id))
+        Ok(found
+            .into_iter()
+            .map(|lb| FoundLoadBalancer {
+                in_creation: in_creation(&tags_from_api(&lb.tags)),
+                name: lb.load_balancer_name.unwrap_or_default(),
+                id: lb.load_balancer_id,
+            })
+            .collect())
     }
+}
+
+/// A load balancer found by a config's ownership tags.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundLoadBalancer {
+    /// Load balancer id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Whether it carries a creation mark (an unfinished create made it).
+    pub in_creation: bool,
 }

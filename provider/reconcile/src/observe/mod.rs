@@ -2,6 +2,8 @@
 
 mod acl;
 mod config;
+
+pub use config::FoundLoadBalancer;
 pub(crate) mod ingress;
 
 use std::collections::BTreeMap;

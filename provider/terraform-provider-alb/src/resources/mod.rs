@@ -1,5 +1,6 @@
 //! The managed resources: `alb_config` and `alb_ingress`.
 
+pub(crate) mod adoption;
 pub mod alb_config;
 pub mod alb_ingress;
 pub mod api;

@@ -418,6 +418,7 @@ pub fn alb_ingress(variant: u8) -> Value {
                 ("scheduler", s("Uch")),
                 ("uch_query_key", s("uid")),
                 ("member_mode", s("ip")),
+                ("member_weight", n(80)),
                 ("keepalive", Value::from(true)),
                 ("cross_zone", Value::from(true)),
                 (

@@ -1,11 +1,12 @@
-//! Applying an `alb_config`: create (adopting a load balancer an earlier, interrupted create
-//! made), update and delete, each bounded by its `timeouts` entry and Terraform's stop signal.
+//! Applying an `alb_config`: create (adopting a load balancer an interrupted create left, still
+//! carrying its creation mark; refusing a finished one, see [`adoption`]), update and delete, each bounded by its `timeouts` entry and Terraform's stop signal.
 //!
 //! Every path returns the best known state with its error: a create that fails after the load
 //! balancer exists returns a state with its id (Terraform keeps it, tainted); a failed update
 //! returns what exists; a failed delete keeps the prior state.
 
-use reconcile::Reconciler;
+use model::ownership::in_creation;
+use reconcile::{CreationMarks, Reconciler};
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::provider::{ApplyRequest, ApplyResponse, Ctx};
 use tfplugin::value::Value;
@@ -14,6 +15,7 @@ use super::desired::{desired, DesiredLoadBalancer};
 use super::observe::{observe, plan_ops};
 use super::state::{applied, refreshed};
 use crate::config::{ProviderSettings, SharedSettings};
+use crate::resources::adoption;
 use crate::resources::api::{self, Deadline};
 
 /// Applies `req`.
@@ -76,12 +78,17 @@ async fn create(
     };
     let deadline = Deadline::start(&ctx.cancel, limit);
     let adopted = match reconciler.find_config(&desired.name).await {
-        Ok(found) => found,
+        Ok(found) => {
+            match adoption::config_leftovers(&found, &desired.name, &settings.cluster_id) {
+                Ok(adopted) => adopted,
+                Err(d) => return (Value::Null, d.into()),
+            }
+        }
         Err(e) => return (Value::Null, deadline.diagnostic(&e, &what).into()),
     };
     let observed = match &adopted {
         Some(id) => {
-            tracing::info!(lb_id = %id, config = %desired.name, "adopting the load balancer an earlier apply created");
+            tracing::info!(lb_id = %id, config = %desired.name, "adopting the load balancer an interrupted create left");
             match observe(&reconciler, id).await {
                 Ok(o) => o,
                 Err(e) => return (Value::Null, deadline.diagnostic(&e, &what).into()),
@@ -91,8 +98,12 @@ async fn create(
     };
     let ops = plan_ops(&desired, observed.as_ref(), &settings.cluster_id);
     let lb_id = observed.as_ref().map(|o| o.actual.id.clone());
+    let marks = CreationMarks {
+        load_balancer: lb_id.clone(),
+        ..CreationMarks::create()
+    };
     let (id, diagnostics) = match reconciler
-        .execute(lb_id.as_deref(), &ops, deadline.token())
+        .execute_marked(lb_id.as_deref(), &ops, &marks, deadline.token())
         .await
     {
         Ok(report) => {
@@ -126,6 +137,24 @@ async fn create(
     }
 }
 
+/// The plan-time check of a create: the error naming a finished load balancer that carries
+/// this config's ownership tags (see [`adoption`]). Skipped while the provider settings or the
+/// name are not known.
+pub(crate) async fn leftovers_at_plan(
+    settings: &SharedSettings,
+    config: &Value,
+) -> Result<(), Diagnostic> {
+    let (Ok(settings), Some(name)) = (settings.get(), config.get("name").as_str()) else {
+        return Ok(());
+    };
+    let reconciler = api::reconciler(&settings, api::DEFAULT_TIME_LIMIT)?;
+    let found = reconciler
+        .find_config(name)
+        .await
+        .map_err(|e| api::diagnostic_from(&e, &describe("planning", config)))?;
+    adoption::config_leftovers(&found, name, &settings.cluster_id).map(|_| ())
+}
+
 async fn update(
     settings: &ProviderSettings,
     ctx: &Ctx,
@@ -149,7 +178,15 @@ async fn update(
         Err(e) => return (prior.clone(), deadline.diagnostic(&e, &what).into()),
     };
     let ops = plan_ops(&desired, Some(&observed), &settings.cluster_id);
-    match reconciler.execute(Some(id), &ops, deadline.token()).await {
+    // A load balancer imported before its create finished still carries its creation mark.
+    let marks = CreationMarks {
+        load_balancer: in_creation(&observed.actual.tags).then(|| id.to_owned()),
+        ..CreationMarks::default()
+    };
+    match reconciler
+        .execute_marked(Some(id), &ops, &marks, deadline.token())
+        .await
+    {
         Ok(report) => {
             tracing::info!(lb_id = %id, calls = report.calls, mutating = report.mutating_calls, ops = report.ops_done, "alb_config updated");
             settle(

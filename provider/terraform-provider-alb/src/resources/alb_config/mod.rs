@@ -2,7 +2,7 @@
 //!
 //! Modules: [`schema`]; `desired` (value → model), `plan` (no API calls), `observe` (what exists
 //! and the operations to converge it), `state` (rendering state), `apply` (create, update,
-//! delete), `read` (refresh, import).
+//! delete), `read` (refresh, import), `upgrade` (states of older schema versions).
 
 mod apply;
 mod desired;
@@ -11,6 +11,7 @@ mod plan;
 mod read;
 pub mod schema;
 mod state;
+mod upgrade;
 
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::{
@@ -21,6 +22,7 @@ use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
 use crate::config::SharedSettings;
+use crate::resources::adoption;
 use crate::validate;
 
 /// Terraform type name.
@@ -54,7 +56,16 @@ impl Resource for AlbConfig {
     }
 
     async fn plan(&self, _ctx: &Ctx, req: PlanRequest) -> PlanResponse {
-        plan::plan(req)
+        let check = !req.proposed_new_state.is_null()
+            && adoption::checks_leftovers(req.prior_state.is_null(), &req.prior_private);
+        let config = req.config.clone();
+        let mut response = plan::plan(req);
+        if check && !response.diagnostics.has_errors() {
+            if let Err(d) = apply::leftovers_at_plan(&self.settings, &config).await {
+                response.diagnostics.push(d);
+            }
+        }
+        response
     }
 
     async fn apply(&self, ctx: &Ctx, req: ApplyRequest) -> ApplyResponse {
@@ -67,5 +78,14 @@ impl Resource for AlbConfig {
 
     async fn import(&self, _ctx: &Ctx, id: &str) -> ImportResponse {
         read::import(id)
+    }
+
+    async fn upgrade(
+        &self,
+        _ctx: &Ctx,
+        version: i64,
+        raw_json: &[u8],
+    ) -> Result<Value, Diagnostics> {
+        upgrade::upgrade(version, raw_json)
     }
 }

@@ -148,6 +148,10 @@ mod tests {
                 deletion_protection: false,
                 access_log: None,
                 tags,
+                edition: None,
+                address_type: None,
+                zone_mappings: Vec::new(),
+                resource_group_id: None,
                 listeners: vec![ActualListener {
                     id: "lsn-1".into(),
                     key,

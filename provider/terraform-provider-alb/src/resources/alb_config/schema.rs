@@ -4,22 +4,43 @@ use tfplugin::schema::{Block, NestedBlock, Schema};
 use tfplugin::types::Type;
 
 use crate::resources::timeouts;
-use crate::schema_kit::{computed_str, opt_bool, opt_num, opt_str, opt_str_list, req_num, req_str};
+use crate::schema_kit::{
+    computed_str, opt_bool, opt_computed_bool, opt_computed_str, opt_num, opt_str, opt_str_list,
+    req_num, req_str,
+};
 
-/// Schema version of `alb_config`.
-pub const VERSION: i64 = 0;
+/// Schema version of `alb_config`. Version 1: `address_type`, `edition`, `address_ip_version`,
+/// `address_allocated_mode` and `deletion_protection` hold their effective value (the default
+/// when unset) and `resource_group_id` the load balancer's group; version 0 kept them null when
+/// they equalled the default (see `upgrade`).
+pub const VERSION: i64 = 1;
 
-/// Top-level attributes whose change forces a new load balancer.
+/// Top-level attributes whose change forces a new load balancer, each because the API has no
+/// action that changes it: the VPC, the IP version and the address mode are fixed at creation,
+/// and a shared bandwidth package cannot be detached. (`edition` forces one only for the
+/// changes `UpdateLoadBalancerEdition` refuses: see `plan`.)
 pub const REPLACE_ON_CHANGE: &[&str] = &[
     "vpc_id",
-    "address_type",
-    "edition",
     "address_ip_version",
     "address_allocated_mode",
-    "resource_group_id",
     "bandwidth_package_id",
-    "zone_mapping",
 ];
+
+/// Attributes with a fixed default and that default: unset in the configuration means this
+/// value, so removing an attribute that equals its default plans no change.
+pub fn defaults() -> [(&'static str, tfplugin::value::Value); 5] {
+    let d = model::spec::ConfigSpec::default();
+    [
+        ("address_type", d.address_type().as_str().into()),
+        ("edition", d.edition().as_str().into()),
+        ("address_ip_version", d.address_ip_version().as_str().into()),
+        (
+            "address_allocated_mode",
+            d.address_allocated_mode().as_str().into(),
+        ),
+        ("deletion_protection", d.deletion_protection().into()),
+    ]
+}
 
 /// The full `alb_config` schema.
 pub fn schema() -> Schema {
@@ -45,37 +66,42 @@ fn block() -> Block {
             "VPC of the load balancer; the same VPC as the Kubernetes cluster. Changing this forces \
              a new load balancer.",
         ))
-        .attr(opt_str(
+        .attr(opt_computed_str(
             "address_type",
-            "Network type: `Internet` (default) or `Intranet` (AlbConfig `addressType`). Changing \
-             this forces a new load balancer.",
+            "Network type: `Internet` (default) or `Intranet` (AlbConfig `addressType`). Changed \
+             in place (`UpdateLoadBalancerAddressTypeConfig`); going to `Internet` needs an \
+             `allocation_id` (Elastic IP) in every `zone_mapping`.",
         ))
-        .attr(opt_str(
+        .attr(opt_computed_str(
             "edition",
             "Edition: `Basic`, `Standard` (default) or `StandardWithWaf` (AlbConfig `edition`). \
-             Changing this forces a new load balancer.",
+             `Basic` → `Standard`, `Basic` → `StandardWithWaf` and `StandardWithWaf` → `Standard` \
+             change in place (`UpdateLoadBalancerEdition`); the API refuses the others (back to \
+             `Basic`, `Standard` → `StandardWithWaf`), so they force a new load balancer and the \
+             plan warns why.",
         ))
-        .attr(opt_str(
+        .attr(opt_computed_str(
             "address_ip_version",
             "IP version: `IPv4` (default) or `DualStack` (AlbConfig `addressIpVersion`). Changing \
              this forces a new load balancer.",
         ))
-        .attr(opt_str(
+        .attr(opt_computed_str(
             "address_allocated_mode",
             "Address mode: `Dynamic` (default) or `Fixed` (AlbConfig `addressAllocatedMode`). \
              Changing this forces a new load balancer.",
         ))
-        .attr(opt_str(
+        .attr(opt_computed_str(
             "resource_group_id",
             "Resource group of the load balancer (AlbConfig `resourceGroupId`); default: the \
-             account's default resource group. Changing this forces a new load balancer.",
+             account's default resource group. Changed in place (`MoveResourceGroup`); unset \
+             leaves the load balancer in its current group.",
         ))
         .attr(opt_str(
             "bandwidth_package_id",
             "Internet Shared Bandwidth package to attach (AlbConfig `billingConfig.bandWidthPackageId`); \
              it cannot be detached. Changing this forces a new load balancer.",
         ))
-        .attr(opt_bool(
+        .attr(opt_computed_bool(
             "deletion_protection",
             "Deletion protection (default `false`). While `true`, destroying the load balancer fails \
              with a clear error: set it to `false` and apply first.",
@@ -102,7 +128,9 @@ fn zone_mapping() -> Block {
     Block::new()
         .describe(
             "A zone and vSwitch the load balancer serves from (AlbConfig `zoneMappings`): at least 2, \
-             in different zones, at most 10. Changing the zones forces a new load balancer.",
+             in different zones, at most 10. Zone mappings compare as a set by zone (their order \
+             does not matter); adding, removing or changing one is an in-place update \
+             (`UpdateLoadBalancerZones`).",
         )
         .attr(req_str("zone_id", "Zone id, e.g. `cn-hangzhou-h`."))
         .attr(req_str(

@@ -3,17 +3,19 @@
 //! * [`applied`] (apply): the planned state with its unknown computed values (ids, DNS name,
 //!   status) filled from the observation; every known planned value is kept, as Terraform requires.
 //! * [`refreshed`] (read, import): what exists, rendered so that console edits show up as diffs.
-//!   Optional attributes follow one rule: when the prior value is null and what exists equals the
-//!   model's default, the attribute stays null, so an unset attribute never shows a diff and an
-//!   import does not force a replacement. Values the API assigns itself (resource group, zone
+//!   Attributes with a default (`address_type`, `edition`, …) and the resource group always show
+//!   what exists: the plan fills unset ones with the default (or keeps the prior group). Other
+//!   optional attributes follow one rule: when the prior value is null and what exists equals
+//!   the model's default, the attribute stays null, so an unset attribute never shows a diff and
+//!   an import does not force a replacement. Values the API assigns itself (zone EIPs and
 //!   addresses) stay null unless the prior state sets them. A listener's `acl` comes from what is
 //!   bound to it (the managed ACL's entries, other ACLs as `acl_ids`), entries and ids in the
 //!   prior order; listeners the provider did not create are ignored.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use alb_api::load_balancer::{LoadBalancer, ZoneMapping};
 use model::acl::canonical_entry;
+use model::desired::ZoneMapping;
 use model::desired::{Acl, ListenerAttributes, ListenerKey, Quic, XForwardedFor};
 use model::diff::ActualListener;
 use model::ownership::TAG_PREFIX;
@@ -52,6 +54,11 @@ pub(crate) fn applied(
             &mut state,
             "status",
             Value::from(o.lb.load_balancer_status.clone()),
+        );
+        fill(
+            &mut state,
+            "resource_group_id",
+            Value::from(o.actual.resource_group_id.clone()),
         );
         if let Value::Map(m) = &mut state {
             if let Some(Value::List(listeners)) = m.get_mut("listener") {
@@ -101,7 +108,6 @@ pub(crate) fn known(value: Value) -> Value {
 pub(crate) fn refreshed(prior: &Value, o: &Observed, cluster_id: &str) -> Value {
     let lb = &o.lb;
     let p = |name: &str| prior.get(name);
-    let defaults = ConfigSpec::default();
     let user_tags: BTreeMap<String, Value> = o
         .actual
         .tags
@@ -130,48 +136,25 @@ pub(crate) fn refreshed(prior: &Value, o: &Observed, cluster_id: &str) -> Value 
         ("vpc_id", Value::from(lb.vpc_id.clone())),
         (
             "address_type",
-            keep_null(
-                p("address_type"),
-                Value::from(lb.address_type.clone()),
-                defaults.address_type().as_str(),
-            ),
+            Value::from(o.actual.address_type.map(|t| t.as_str())),
         ),
-        (
-            "edition",
-            keep_null(
-                p("edition"),
-                Value::from(lb.load_balancer_edition.clone()),
-                defaults.edition().as_str(),
-            ),
-        ),
+        ("edition", Value::from(o.actual.edition.map(|e| e.as_str()))),
         (
             "address_ip_version",
-            keep_null(
-                p("address_ip_version"),
-                Value::from(lb.address_ip_version.clone()),
-                defaults.address_ip_version().as_str(),
-            ),
+            Value::from(lb.address_ip_version.clone()),
         ),
         (
             "address_allocated_mode",
-            keep_null(
-                p("address_allocated_mode"),
-                Value::from(lb.address_allocated_mode.clone()),
-                defaults.address_allocated_mode().as_str(),
-            ),
+            Value::from(lb.address_allocated_mode.clone()),
         ),
         (
             "resource_group_id",
-            assigned(p("resource_group_id"), lb.resource_group_id.clone()),
+            Value::from(o.actual.resource_group_id.clone()),
         ),
         ("bandwidth_package_id", Value::from(bandwidth_package)),
         (
             "deletion_protection",
-            keep_null(
-                p("deletion_protection"),
-                Value::from(o.actual.deletion_protection),
-                defaults.deletion_protection(),
-            ),
+            Value::from(o.actual.deletion_protection),
         ),
         (
             "tags",
@@ -183,7 +166,10 @@ pub(crate) fn refreshed(prior: &Value, o: &Observed, cluster_id: &str) -> Value 
         ),
         ("dns_name", Value::from(lb.dns_name.clone())),
         ("status", Value::from(lb.load_balancer_status.as_str())),
-        ("zone_mapping", zones(p("zone_mapping"), lb)),
+        (
+            "zone_mapping",
+            zones(p("zone_mapping"), &o.actual.zone_mappings),
+        ),
         ("access_log", access_log),
         ("listener", listeners(p("listener"), o, cluster_id)),
         ("timeouts", p("timeouts").clone()),
@@ -231,8 +217,8 @@ fn in_prior_order<T>(
 }
 
 /// Zones in the prior order, then the others in API order.
-fn zones(prior: &Value, lb: &LoadBalancer) -> Value {
-    let mut api: Vec<&ZoneMapping> = lb.zone_mappings.iter().collect();
+fn zones(prior: &Value, actual: &[ZoneMapping]) -> Value {
+    let mut api: Vec<&ZoneMapping> = actual.iter().collect();
     in_prior_order(
         prior,
         &mut api,
@@ -247,35 +233,20 @@ fn zones(prior: &Value, lb: &LoadBalancer) -> Value {
                     .iter()
                     .find(|p| p.get("zone_id").as_str() == Some(z.zone_id.as_str()))
                     .unwrap_or(&Value::Null);
-                let address = z.load_balancer_addresses.first();
-                let pick = |own: &Option<String>, from_address: Option<&Option<String>>| {
-                    own.clone()
-                        .or_else(|| from_address.cloned().flatten())
-                        .filter(|s| !s.is_empty())
-                };
                 Value::object([
                     ("zone_id", Value::from(z.zone_id.as_str())),
-                    ("vswitch_id", Value::from(z.v_switch_id.as_str())),
+                    ("vswitch_id", Value::from(z.vswitch_id.as_str())),
                     (
                         "allocation_id",
-                        assigned(
-                            p.get("allocation_id"),
-                            pick(&z.allocation_id, address.map(|a| &a.allocation_id)),
-                        ),
+                        assigned(p.get("allocation_id"), z.allocation_id.clone()),
                     ),
                     (
                         "eip_type",
-                        assigned(
-                            p.get("eip_type"),
-                            pick(&z.eip_type, address.map(|a| &a.eip_type)),
-                        ),
+                        assigned(p.get("eip_type"), z.eip_type.map(|t| t.as_str().to_owned())),
                     ),
                     (
                         "intranet_address",
-                        assigned(
-                            p.get("intranet_address"),
-                            pick(&z.intranet_address, address.map(|a| &a.intranet_address)),
-                        ),
+                        assigned(p.get("intranet_address"), z.intranet_address.clone()),
                     ),
                 ])
             })
@@ -529,9 +500,11 @@ fn quic(prior: &Value, a: Option<&Quic>) -> Value {
 mod tests {
     use super::*;
     use alb_api::common::Tag;
+    use alb_api::load_balancer::{LoadBalancer, ZoneMapping as ApiZone};
     use model::diff::ActualLoadBalancer;
     use model::ownership::{config_tags, ResourceKind};
     use model::spec::ListenerProtocol;
+    use model::spec::{AddressType, Edition};
 
     const CLUSTER: &str = "c1";
 
@@ -566,12 +539,12 @@ mod tests {
                 dns_name: Some("alb-1.example".into()),
                 resource_group_id: Some("rg-default".into()),
                 zone_mappings: vec![
-                    ZoneMapping {
+                    ApiZone {
                         zone_id: "b".into(),
                         v_switch_id: "vsw-b".into(),
                         ..Default::default()
                     },
-                    ZoneMapping {
+                    ApiZone {
                         zone_id: "a".into(),
                         v_switch_id: "vsw-a".into(),
                         ..Default::default()
@@ -587,6 +560,19 @@ mod tests {
                 deletion_protection: false,
                 access_log: None,
                 tags,
+                edition: Some(Edition::Standard),
+                address_type: Some(AddressType::Internet),
+                zone_mappings: ["b", "a"]
+                    .iter()
+                    .map(|z| ZoneMapping {
+                        zone_id: (*z).into(),
+                        vswitch_id: format!("vsw-{z}"),
+                        allocation_id: None,
+                        eip_type: None,
+                        intranet_address: None,
+                    })
+                    .collect(),
+                resource_group_id: Some("rg-default".into()),
                 listeners: vec![foreign, owned],
                 placeholders: Vec::new(),
                 acls: Vec::new(),
@@ -595,7 +581,7 @@ mod tests {
     }
 
     #[test]
-    fn import_renders_defaults_as_null_and_ignores_foreign_listeners() {
+    fn import_renders_what_exists_and_ignores_foreign_listeners() {
         let sparse = conform(
             &schema::schema().block,
             Value::object([("id", Value::from("alb-1"))]),
@@ -603,14 +589,11 @@ mod tests {
         let state = refreshed(&sparse, &observed(15), CLUSTER);
         assert_eq!(state.get("name").as_str(), Some("web"));
         assert_eq!(state.get("vpc_id").as_str(), Some("vpc-1"));
-        for unset in [
-            "address_type",
-            "edition",
-            "deletion_protection",
-            "resource_group_id",
-        ] {
-            assert!(state.get(unset).is_null(), "{unset}");
-        }
+        // Attributes with a default show the effective value, as the plan does for unset ones.
+        assert_eq!(state.get("address_type").as_str(), Some("Internet"));
+        assert_eq!(state.get("edition").as_str(), Some("Standard"));
+        assert_eq!(state.get("deletion_protection").as_bool(), Some(false));
+        assert_eq!(state.get("resource_group_id").as_str(), Some("rg-default"));
         assert_eq!(
             state.get("tags"),
             &Value::object([("team", Value::from("web"))])

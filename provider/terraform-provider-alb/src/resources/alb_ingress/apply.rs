@@ -2,15 +2,17 @@
 //! by the same expansion as the plan, with the members and rule priorities the plan showed; the model diffs it
 //! against what exists, the reconciler executes the operations, and the new state is rendered
 //! from a fresh observation, also when the run failed midway (what exists is recorded).
-//! Create is the same path starting from whatever the ingress's ownership tags find (objects of
-//! an interrupted earlier run are adopted, not duplicated); delete removes only this ingress's
-//! rules and server groups.
+//! Create is the same path starting from whatever the ingress's ownership tags find: objects an
+//! interrupted create left (still carrying creation marks) are adopted, not duplicated, and
+//! finished ones are refused ([`adoption`]); delete removes only this ingress's rules and server
+//! groups.
 
 use std::time::Duration;
 
 use model::desired::DesiredIngress;
+use model::ownership::{in_creation, Leftovers};
 use model::{expand_ingress, plan_ingress_ops, Op};
-use reconcile::Reconciler;
+use reconcile::{CreationMarks, Reconciler};
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::{ApplyRequest, ApplyResponse, Ctx};
 use tfplugin::value::Value;
@@ -19,6 +21,7 @@ use super::decode::{self, IngressRef};
 use super::observe::{self, Observation};
 use super::render::{self, Computed};
 use super::AlbIngress;
+use crate::resources::adoption;
 use crate::resources::api::{self, Deadline};
 use crate::resources::diagnostics::expand_diagnostic;
 
@@ -137,13 +140,36 @@ async fn run(
             return None;
         }
     };
+    let leftovers = adoption::ingress_leftovers(&before.actual, &before.cluster_id, &ingress.id);
+    if operation == "create" && leftovers == Leftovers::Finished {
+        diagnostics.push(adoption::finished_ingress(
+            &before.actual,
+            &before.cluster_id,
+            &ingress.id,
+            &ingress.lb_id,
+        ));
+        return None;
+    }
+    let marks = CreationMarks {
+        server_groups: before
+            .owned_groups()
+            .into_iter()
+            .filter(|g| in_creation(&g.tags))
+            .map(|g| g.id.clone())
+            .collect(),
+        ..if operation == "create" {
+            CreationMarks::create()
+        } else {
+            CreationMarks::default()
+        }
+    };
     let ops = plan_ingress_ops(&desired, &before.actual);
     let state = with_identity(req.planned_state.clone(), &ingress);
     converge(
         &reconciler,
         &deadline,
         &ingress,
-        &ops,
+        (&ops, &marks),
         state,
         &what,
         diagnostics,
@@ -151,19 +177,20 @@ async fn run(
     .await
 }
 
-/// Runs `ops`, then renders `state` from a fresh observation (on failure too).
+/// Runs `ops` with their creation marks, then renders `state` from a fresh observation (on
+/// failure too).
 async fn converge(
     reconciler: &Reconciler,
     deadline: &Deadline,
     ingress: &IngressRef,
-    ops: &[Op],
+    (ops, marks): (&[Op], &CreationMarks),
     state: Value,
     what: &str,
     diagnostics: &mut Diagnostics,
 ) -> Option<Value> {
     let started = std::time::Instant::now();
     let result = reconciler
-        .execute(Some(&ingress.lb_id), ops, deadline.token())
+        .execute_marked(Some(&ingress.lb_id), ops, marks, deadline.token())
         .await;
     if let Err(failure) = &result {
         diagnostics.push(deadline.failure_diagnostic(failure, what));
@@ -227,7 +254,7 @@ async fn delete(
         reconciler,
         deadline,
         ingress,
-        &ops,
+        (&ops, &CreationMarks::default()),
         prior.clone(),
         what,
         diagnostics,

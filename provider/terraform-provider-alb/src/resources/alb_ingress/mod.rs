@@ -1,10 +1,11 @@
 //! The `alb_ingress` resource: Ingress-style routing on an `alb_config`.
 //!
-//! Modules: [`decode`] (values → spec, identity), [`observe`] (what exists), [`render`] (the
+//! Modules: [`decode`] (values → spec, identity), [`members`] (from Kubernetes), [`observe`] (what exists), [`render`] (the
 //! computed maps), [`plan`], [`apply`], [`read`] (read and import), [`upgrade`] (older states).
 
 mod apply;
 mod decode;
+mod members;
 mod observe;
 mod plan;
 mod read;
@@ -30,12 +31,16 @@ pub const TYPE_NAME: &str = "alb_ingress";
 #[derive(Clone, Debug)]
 pub struct AlbIngress {
     settings: SharedSettings,
+    cluster: members::ClusterCache,
 }
 
 impl AlbIngress {
     /// The resource, using the provider settings in `settings`.
     pub fn new(settings: SharedSettings) -> Self {
-        AlbIngress { settings }
+        AlbIngress {
+            settings,
+            cluster: members::ClusterCache::default(),
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use model::desired::{DesiredIngress, IngressId, ListenerKey};
 use model::diff::{ActualIngress, ActualRule};
 use model::expand::rule_identity;
-use model::ownership::owns;
+use model::ownership::{owns, Leftovers};
 use model::priority::{ExistingRule, Held};
 use model::spec::{Edition, IngressSpec};
 use model::{check_clashes, expand_ingress, ConfigListeners, ExpandError, Members};
@@ -17,12 +17,13 @@ use tfplugin::provider::{PlanRequest, PlanResponse};
 use tfplugin::value::Value;
 
 use super::decode::{self, IngressRef};
+use super::members::{self, Discovery};
 use super::observe;
 use super::render::{self, Computed};
 use super::schema::REPLACE_ON_CHANGE;
 use super::AlbIngress;
-use crate::resources::api;
 use crate::resources::diagnostics::{attribute_path, expand_diagnostic};
+use crate::resources::{adoption, api};
 use crate::validate;
 
 /// Plans `req`: validation, replacement of the identity attributes, and the computed lists.
@@ -39,6 +40,7 @@ pub(crate) async fn plan(resource: &AlbIngress, req: PlanRequest) -> PlanRespons
             ..PlanResponse::default()
         };
     }
+    let check_leftovers = adoption::checks_leftovers(prior_state.is_null(), &prior_private);
     let mut diagnostics = validate::alb_ingress::validate(&config);
     let requires_replace: Vec<AttributePath> = if prior_state.is_null() {
         Vec::new()
@@ -64,7 +66,9 @@ pub(crate) async fn plan(resource: &AlbIngress, req: PlanRequest) -> PlanRespons
                 Computed::unknown()
             }
             Ok(None) => Computed::unknown(),
-            Ok(Some(spec)) => expand(resource, &spec, &prior, &mut diagnostics).await,
+            Ok(Some(spec)) => {
+                expand(resource, &spec, &prior, check_leftovers, &mut diagnostics).await
+            }
         }
     };
     let id = IngressRef::from_value(&proposed_new_state)
@@ -73,27 +77,35 @@ pub(crate) async fn plan(resource: &AlbIngress, req: PlanRequest) -> PlanRespons
     if let Value::Map(m) = &mut planned_state {
         m.insert("id".to_owned(), id);
     }
+    let planned_private = adoption::planned_private(!requires_replace.is_empty());
     PlanResponse {
         planned_state,
         requires_replace,
-        planned_private: prior_private,
+        planned_private,
         diagnostics,
     }
 }
 
 /// The planned lists for a known spec. With a known, existing load balancer the expansion uses
-/// its listeners and edition and is checked for priority clashes ([`clashes`]); otherwise it
-/// uses every listener the ingress could need and the listener ids stay unknown.
+/// its listeners and edition and is checked for priority clashes ([`clashes`]) and, when
+/// `check_leftovers` (a create), for finished objects of the same identity
+/// ([`adoption::ingress_leftovers`]); otherwise it uses every listener the ingress could need
+/// and the listener ids stay unknown.
 async fn expand(
     resource: &AlbIngress,
     spec: &IngressSpec,
     prior: &Value,
+    check_leftovers: bool,
     diagnostics: &mut Diagnostics,
 ) -> Computed {
-    // Members come from Kubernetes (the next issue); until the member source exists every
-    // group is planned without members, never with invented ones.
-    let members = Members::new();
     let settings = resource.settings.get().ok();
+    let discovery =
+        members::discover(&resource.cluster, settings.as_deref(), spec, diagnostics).await;
+    let (members, members_known) = match discovery {
+        Discovery::Known(members) => (members, true),
+        Discovery::Unknowable => (Members::new(), false),
+        Discovery::Failed => return Computed::unknown(),
+    };
     let cluster_id = settings.as_ref().map_or("", |s| s.cluster_id.as_str());
     let lb_id = spec.alb_config_id.as_str();
     let what = format!("planning alb_ingress \"{}/{}\"", spec.namespace, spec.name);
@@ -156,17 +168,33 @@ async fn expand(
         }
     };
     if let Some(actual) = &actual {
+        if check_leftovers
+            && adoption::ingress_leftovers(actual, cluster_id, &desired.id) == Leftovers::Finished
+        {
+            diagnostics.push(adoption::finished_ingress(
+                actual,
+                cluster_id,
+                &desired.id,
+                lb_id,
+            ));
+        }
         if let Some(d) = clashes(&desired, actual, cluster_id) {
             diagnostics.push(d);
         }
     }
-    render::planned(&desired, lb.as_ref(), prior)
+    let computed = render::planned(&desired, lb.as_ref(), prior);
+    if members_known {
+        computed
+    } else {
+        computed.with_unknown_members()
+    }
 }
 
 /// The priority clashes of `desired` with rules it does not own, as one error at `order`.
 ///
 /// An ingress that differs from this one only by namespace or only by name and whose every rule
-/// is a twin of one of this one's (same identity, listener and priority) is excused: it is this
+/// is a twin of one of this one's (same identity and listener; priorities may differ, as held
+/// priorities are kept only by the ingress that holds them) is excused: it is this
 /// resource before a replacement (Terraform plans the new instance without saying which one it
 /// replaces), whose rules are deleted before the new ones are created.
 fn clashes(
@@ -179,7 +207,7 @@ fn clashes(
             desired
                 .rules
                 .iter()
-                .any(|d| d.listener == r.listener && d.priority == r.priority && d.identity == key)
+                .any(|d| d.listener == r.listener && d.identity == key)
         })
     };
     let existing = actual.existing_rules(cluster_id);

@@ -42,6 +42,18 @@ impl Computed {
         }
     }
 
+    /// The same maps with every server group's `members` unknown (not knowable yet).
+    pub(crate) fn with_unknown_members(mut self) -> Self {
+        if let Value::Map(groups) = &mut self.server_groups {
+            for group in groups.values_mut() {
+                if let Value::Map(attributes) = group {
+                    attributes.insert("members".to_owned(), Value::Unknown);
+                }
+            }
+        }
+        self
+    }
+
     /// `state` with these maps.
     pub(crate) fn into_state(self, mut state: Value) -> Value {
         if let Value::Map(m) = &mut state {

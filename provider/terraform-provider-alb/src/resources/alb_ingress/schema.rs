@@ -206,6 +206,11 @@ fn backend_defaults() -> Block {
             "Backend members: `ip` (default: ready pod IPs from EndpointSlices) or `nodeport` (ready \
              nodes' ECS instances on the Service's nodePort).",
         ))
+        .attr(opt_num(
+            "member_weight",
+            "Weight of every member, 0–100 (0 takes no new requests). Default `100`; a change \
+             updates the members in place.",
+        ))
         .attr(opt_bool(
             "keepalive",
             "Keep connections to backends alive (annotation `backend-keepalive`). Default `false`.",

@@ -1,0 +1,414 @@
+//! Server-group members from Kubernetes with real Terraform, kube-local and the ALB mock: the
+//! plan fills `server_groups[*].members` from EndpointSlices (ip mode) and Nodes (nodeport
+//! mode), apply puts them on the load balancer, a change of the cluster alone is a member diff
+//! (also with `-refresh=false`), and bad backends or credentials are plan errors.
+
+use acceptance_tests::harness::{provider_block, Workdir};
+use acceptance_tests::kube_local::KubeLocalConfig;
+use acceptance_tests::mock::MockServer;
+use serde_json::{json, Value};
+
+use crate::ingress_lifecycle::{mock_with, resource_values, CONFIG};
+use crate::kube_support::KubeFixture;
+
+/// The provider block reaching the mock and the cluster through `kubernetes`.
+fn provider(mock: &MockServer, kubernetes: &str) -> String {
+    provider_block(&mock.endpoint()).replacen(
+        "  cluster_id = \"c-acc\"\n",
+        &format!("  cluster_id = \"c-acc\"\n  kubernetes {{\n{kubernetes}\n  }}\n"),
+        1,
+    )
+}
+
+/// Ingress `shop/<name>` (rule band `order`) on `alb_config.main` routing `/p<i>` of `host` to
+/// the i-th (service, port).
+fn ingress(name: &str, order: u32, host: &str, mode: &str, backends: &[(&str, &str)]) -> String {
+    let paths: String = backends
+        .iter()
+        .enumerate()
+        .map(|(i, (service, port))| {
+            format!(
+                "    path {{\n      path = \"/p{i}\"\n      backend {{\n        service = \"{service}\"\n        port    = \"{port}\"\n      }}\n    }}\n"
+            )
+        })
+        .collect();
+    format!(
+        r#"
+resource "alb_ingress" "{name}" {{
+  alb_config_id = alb_config.main.id
+  namespace     = "shop"
+  name          = "{name}"
+  order         = {order}
+  backend_defaults {{
+    member_mode = "{mode}"
+  }}
+  rule {{
+    host = "{host}"
+{paths}  }}
+}}
+"#
+    )
+}
+
+/// A runtime for the kube client (it lives as long as the test) and kube-local with namespace
+/// `shop`.
+fn cluster_with_shop() -> (tokio::runtime::Runtime, KubeFixture) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let kube = rt.block_on(async {
+        let kube = KubeFixture::start(KubeLocalConfig::default()).await;
+        kube.namespace("shop").await;
+        kube
+    });
+    (rt, kube)
+}
+
+const WEB_PORTS: &str = r#"[{"name": "http", "port": 8080}]"#;
+
+fn web_ports() -> Value {
+    serde_json::from_str(WEB_PORTS).unwrap()
+}
+
+/// `(server id, port, type)` of the planned/applied members of server group `key`.
+fn state_members(wd: &Workdir, ingress: &str, key: &str) -> Vec<(String, i64, String)> {
+    let values = resource_values(wd, &format!("alb_ingress.{ingress}"));
+    values["server_groups"][key]["members"]
+        .as_array()
+        .unwrap_or_else(|| panic!("members of {key}: {values:#}"))
+        .iter()
+        .map(|m| {
+            (
+                m["server_id"].as_str().unwrap().to_string(),
+                m["port"].as_i64().unwrap(),
+                m["type"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// `(server id, port)` of the live servers of the mock's group with key tag `key`, sorted.
+fn mock_members(mock: &MockServer, key: &str) -> Vec<(String, i64)> {
+    let state = mock.state();
+    let group = state["ServerGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| {
+            g["Tags"].as_array().is_some_and(|t| {
+                t.iter()
+                    .any(|t| t["Key"] == "alb.terraform/key" && t["Value"] == key)
+            })
+        })
+        .unwrap_or_else(|| panic!("no server group {key}"));
+    let mut servers: Vec<(String, i64)> = group["Servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["Status"] != "Removing")
+        .map(|s| {
+            (
+                s["ServerId"].as_str().unwrap().to_string(),
+                s["Port"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    servers.sort();
+    servers
+}
+
+/// Writes the configuration of the `storefront` ingress alone, `kubernetes` being the body of the
+/// provider's `kubernetes` block.
+fn write_storefront(
+    wd: &Workdir,
+    mock: &MockServer,
+    kubernetes: &str,
+    mode: &str,
+    backends: &[(&str, &str)],
+) {
+    wd.write_config(&format!(
+        "{}{CONFIG}{}",
+        provider(mock, kubernetes),
+        ingress("storefront", 10, "shop.example.com", mode, backends),
+    ));
+}
+
+/// A NodePort Service `shop/<name>` with port 80 named `http`.
+async fn node_port_service(kube: &KubeFixture, name: &str) {
+    kube.service(
+        "shop",
+        name,
+        json!({"type": "NodePort", "ports": [{"name": "http", "port": 80}]}),
+    )
+    .await;
+}
+
+/// The `kubernetes` block's body reaching kube-local through its kubeconfig.
+fn config_path(kube: &KubeFixture) -> String {
+    format!("    config_path = \"{}\"", kube.kubeconfig.display())
+}
+
+/// Terraform wraps diagnostic text: compare with single spaces.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn ips(ips: &[&str], port: i64) -> Vec<(String, i64)> {
+    ips.iter().map(|ip| (ip.to_string(), port)).collect()
+}
+
+#[test]
+fn ingress_members_follow_endpoint_slices_and_nodes() {
+    let (rt, kube) = cluster_with_shop();
+    rt.block_on(async {
+        // A named target port with another number: Service port 80 → endpoints on 8080.
+        kube.service(
+            "shop",
+            "web",
+            json!({"ports": [{"name": "http", "port": 80, "targetPort": "web"}]}),
+        )
+        .await;
+        kube.slice(
+            "shop",
+            "web",
+            "web-a",
+            web_ports(),
+            &[
+                ("10.0.0.1", "n1", Some(true), None),
+                ("10.0.0.2", "n1", None, None),
+                ("10.0.0.3", "n2", Some(true), None),
+            ],
+        )
+        .await;
+        node_port_service(&kube, "api").await;
+        // Local policy: only the node with a ready endpoint (n2) is a member.
+        kube.service(
+            "shop",
+            "pinned",
+            json!({"type": "NodePort", "externalTrafficPolicy": "Local",
+                   "ports": [{"name": "http", "port": 80}]}),
+        )
+        .await;
+        kube.slice(
+            "shop",
+            "pinned",
+            "pinned-a",
+            web_ports(),
+            &[
+                ("10.0.1.1", "n2", Some(true), None),
+                ("10.0.1.2", "n1", Some(false), None),
+            ],
+        )
+        .await;
+        kube.node("n1", "True", json!({}), "cn-hangzhou.i-n1").await;
+        kube.node("n2", "True", json!({}), "cn-hangzhou.i-n2").await;
+        kube.node("sick", "False", json!({}), "cn-hangzhou.i-sick")
+            .await;
+        kube.node(
+            "spare",
+            "True",
+            json!({"service.alibabacloud.com/exclude-node": "true"}),
+            "cn-hangzhou.i-spare",
+        )
+        .await;
+    });
+    let mock = mock_with(30, 41);
+    let wd = Workdir::new();
+    let kubernetes = config_path(&kube);
+    wd.write_config(&format!(
+        "{}{CONFIG}{}{}",
+        provider(&mock, &kubernetes),
+        ingress("storefront", 10, "shop.example.com", "ip", &[("web", "80")]),
+        ingress(
+            "nodes",
+            20,
+            "api.example.com",
+            "nodeport",
+            &[("api", "http"), ("pinned", "80")]
+        )
+        .replace(
+            "member_mode = \"nodeport\"",
+            "member_mode = \"nodeport\"\n    member_weight = 50"
+        ),
+    ));
+    wd.apply(&[]).assert_success("create");
+
+    let web = ips(&["10.0.0.1", "10.0.0.2", "10.0.0.3"], 8080);
+    assert_eq!(mock_members(&mock, "web:80"), web);
+    assert_eq!(
+        state_members(&wd, "storefront", "web:80"),
+        web.iter()
+            .map(|(ip, port)| (ip.clone(), *port, "Ip".to_string()))
+            .collect::<Vec<_>>()
+    );
+    let api = mock_members(&mock, "api:http");
+    let node_port = api[0].1;
+    assert!((30000..=32767).contains(&node_port), "{api:?}");
+    assert_eq!(api, ips(&["i-n1", "i-n2"], node_port));
+    assert_eq!(state_members(&wd, "nodes", "api:http")[0].2, "Ecs");
+    let pinned = mock_members(&mock, "pinned:80");
+    assert_eq!(pinned.len(), 1, "{pinned:?}");
+    assert_eq!(pinned[0].0, "i-n2");
+    let weights: Vec<Value> = mock.state()["ServerGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["Servers"].as_array().cloned().unwrap_or_default())
+        .filter(|s| s["ServerType"] == "Ecs")
+        .map(|s| s["Weight"].clone())
+        .collect();
+    assert_eq!(weights, vec![json!(50); 3], "member_weight");
+    wd.assert_plan_empty();
+
+    // Scale out: two more endpoints in a second slice, one of them a duplicate of web-a's.
+    rt.block_on(kube.slice(
+        "shop",
+        "web",
+        "web-b",
+        web_ports(),
+        &[
+            ("10.0.0.3", "n2", Some(true), None),
+            ("10.0.0.4", "n2", Some(true), None),
+            ("10.0.0.5", "n1", None, None),
+        ],
+    ));
+    for extra in [&["-refresh=false"][..], &[][..]] {
+        let plan = wd.plan(extra);
+        assert_eq!(plan.code, 2, "plan {extra:?}:\n{}", plan.combined());
+        assert!(
+            plan.stdout.contains("10.0.0.4") && plan.stdout.contains("10.0.0.5"),
+            "{}",
+            plan.stdout
+        );
+        assert!(plan.stdout.contains("1 to change"), "{}", plan.stdout);
+    }
+    wd.apply(&[]).assert_success("scale out");
+    assert_eq!(
+        mock_members(&mock, "web:80"),
+        ips(
+            &["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5"],
+            8080
+        )
+    );
+    wd.assert_plan_empty();
+
+    // One endpoint not ready, one terminating: both leave.
+    rt.block_on(kube.slice(
+        "shop",
+        "web",
+        "web-a",
+        web_ports(),
+        &[
+            ("10.0.0.1", "n1", Some(false), None),
+            ("10.0.0.2", "n1", Some(false), Some(true)),
+            ("10.0.0.3", "n2", Some(true), None),
+        ],
+    ));
+    let plan = wd.plan(&[]);
+    assert_eq!(plan.code, 2, "{}", plan.combined());
+    wd.apply(&[]).assert_success("endpoints leave");
+    assert_eq!(
+        mock_members(&mock, "web:80"),
+        ips(&["10.0.0.3", "10.0.0.4", "10.0.0.5"], 8080)
+    );
+    // The nodeport group did not move, and the second plan has nothing to do.
+    assert_eq!(
+        mock_members(&mock, "api:http"),
+        ips(&["i-n1", "i-n2"], node_port)
+    );
+    wd.assert_plan_empty();
+    wd.destroy().assert_success("destroy");
+}
+
+#[test]
+fn ingress_member_errors_point_at_the_backend_and_the_cluster() {
+    let (rt, kube) = cluster_with_shop();
+    rt.block_on(async {
+        kube.service(
+            "shop",
+            "web",
+            json!({"ports": [{"name": "http", "port": 80}, {"name": "admin", "port": 9000}]}),
+        )
+        .await;
+    });
+    let mock = mock_with(0, 42);
+    let wd = Workdir::new();
+    let kubernetes = config_path(&kube);
+    write_storefront(
+        &wd,
+        &mock,
+        &kubernetes,
+        "ip",
+        &[("web", "80"), ("gone", "80"), ("web", "8443")],
+    );
+    let plan = wd.plan(&[]);
+    assert_eq!(plan.code, 1, "{}", plan.combined());
+    let text = flat(&plan.combined());
+    assert!(text.contains("Kubernetes Service not found"), "{text}");
+    assert!(
+        text.contains("Service `shop/gone` does not exist"),
+        "{text}"
+    );
+    let at_backend = regex::Regex::new(
+        r#"Error: Kubernetes Service not found with alb_ingress\.storefront, on main\.tf line \d+, in resource "alb_ingress" "storefront": \d+: service = "gone""#,
+    )
+    .unwrap();
+    assert!(
+        at_backend.is_match(&text),
+        "the error points at the backend's service:\n{text}"
+    );
+    assert!(
+        text.contains(
+            "Service `shop/web` has no port `8443`; its ports are: 80 (http), 9000 (admin)"
+        ),
+        "{text}"
+    );
+
+    // A wrong token: one error naming the API server and the Service, quickly.
+    let ca = wd.path().join("ca.pem");
+    std::fs::write(&ca, kube.server.ca_pem()).unwrap();
+    let kubernetes = format!(
+        "    host = \"{}\"\n    token = \"wrong\"\n    cluster_ca_certificate = file(\"{}\")",
+        kube.server.server_url(),
+        ca.display()
+    );
+    write_storefront(&wd, &mock, &kubernetes, "ip", &[("web", "80")]);
+    let started = std::time::Instant::now();
+    let plan = wd.plan(&[]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert_eq!(plan.code, 1, "{}", plan.combined());
+    let text = flat(&plan.combined());
+    assert_eq!(
+        text.matches("Cannot read the Kubernetes cluster").count(),
+        1,
+        "{text}"
+    );
+    assert!(text.contains("401 Unauthorized"), "{text}");
+    assert!(text.contains(&kube.server.server_url()), "{text}");
+    assert!(text.contains("`shop/web`"), "{text}");
+
+    // nodeport mode with an eligible node that is no ECS instance: an error naming the node.
+    rt.block_on(async {
+        node_port_service(&kube, "np").await;
+        kube.node(
+            "kind-worker",
+            "True",
+            json!({}),
+            "kind://docker/kind/kind-worker",
+        )
+        .await;
+    });
+    let kubernetes = config_path(&kube);
+    write_storefront(&wd, &mock, &kubernetes, "nodeport", &[("np", "80")]);
+    let plan = wd.plan(&[]);
+    assert_eq!(plan.code, 1, "{}", plan.combined());
+    let text = flat(&plan.combined());
+    assert!(
+        text.contains("Error: Node without ECS instance id"),
+        "{text}"
+    );
+    assert!(text.contains("node `kind-worker`"), "{text}");
+    assert!(text.contains(r#"service = "np""#), "{text}");
+}
