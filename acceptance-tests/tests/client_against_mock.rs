@@ -62,6 +62,7 @@ fn fast_retry() -> RetryPolicy {
         max_delay: Duration::from_millis(200),
         max_elapsed: Duration::from_secs(60),
         max_attempts: 100,
+        ..RetryPolicy::default()
     }
 }
 

@@ -28,6 +28,7 @@ fn reconciler(server: &MockServer) -> Reconciler {
         max_delay: Duration::from_millis(200),
         max_elapsed: Duration::from_secs(60),
         max_attempts: 60,
+        ..RetryPolicy::default()
     });
     let client = Client::new(config).expect("client");
     Reconciler::new(client, CLUSTER).with_wait_options(WaitOptions {

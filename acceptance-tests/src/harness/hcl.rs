@@ -8,6 +8,11 @@ pub const MOCK_SECRET_KEY: &str = "mock-secret-key";
 /// A `provider "alb"` block talking to the ALB API at `endpoint` (e.g. the in-process mock)
 /// with the mock's default credentials and cluster id `c-acc`.
 pub fn provider_block(endpoint: &str) -> String {
+    provider_block_with(endpoint, "")
+}
+
+/// [`provider_block`] with `extra` (HCL lines, e.g. an `api_timeouts` block) inside it.
+pub fn provider_block_with(endpoint: &str, extra: &str) -> String {
     format!(
         r#"provider "alb" {{
   region     = "cn-hangzhou"
@@ -15,7 +20,7 @@ pub fn provider_block(endpoint: &str) -> String {
   access_key = "{MOCK_ACCESS_KEY}"
   secret_key = "{MOCK_SECRET_KEY}"
   cluster_id = "c-acc"
-}}
+{extra}}}
 "#
     )
 }

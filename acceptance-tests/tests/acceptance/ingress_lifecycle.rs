@@ -198,14 +198,16 @@ fn setup(c: &Cfg) -> (MockServer, Workdir) {
     (mock, wd)
 }
 
-fn list<'a>(state: &'a Value, kind: &str) -> &'a [Value] {
+/// The mock's objects of one kind (`Rules`, `ServerGroups`, …).
+pub(crate) fn list<'a>(state: &'a Value, kind: &str) -> &'a [Value] {
     state[kind]
         .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default()
 }
 
-fn tag<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
+/// The value of tag `key` of a mock object.
+pub(crate) fn tag<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
     object["Tags"]
         .as_array()?
         .iter()

@@ -17,8 +17,10 @@ mod ingress_lifecycle;
 mod ingress_members;
 #[path = "../kube_support/mod.rs"]
 mod kube_support;
+mod plan_checks;
 mod plan_report;
 mod smoke;
+mod unreachable;
 mod validation;
 
 use acceptance_tests::harness::Workdir;

@@ -321,3 +321,176 @@ fn unknown_values_are_not_errors_at_validate() {
         report.diagnostics
     );
 }
+
+/// Issue 11 item 7: the provider's ownership tags cannot be set as user tags.
+#[test]
+fn reserved_tag_key() {
+    assert_invalid(
+        &config_with(
+            "  tags = {\n    team                    = \"web\"\n    \"alb.terraform/cluster\" = \"prod\" # <- here\n  }\n  listener {\n    port     = 80\n    protocol = \"HTTP\"\n  }",
+        ),
+        "Reserved tag key",
+    );
+}
+
+/// Issue 11 item 7: ACK's ownership tags are reserved as well.
+#[test]
+fn ack_tag_key() {
+    assert_invalid(
+        &config_with(
+            "  tags = {\n    \"ingress.k8s.alibaba/albconfig\" = \"default/web\" # <- here\n  }\n  listener {\n    port     = 80\n    protocol = \"HTTP\"\n  }",
+        ),
+        "Reserved tag key",
+    );
+}
+
+/// Issue 11 item 7: the second of two identical host+path entries is refused where it is.
+#[test]
+fn duplicate_route_points_at_the_second() {
+    let hcl = ingress_with(&format!(
+        r#"
+  rule {{
+    host = "shop.example.com"
+    path {{
+      path      = "/api"
+      path_type = "Prefix"
+{BACKEND}
+    }}
+  }}
+  rule {{
+    host = "shop.example.com"
+    path {{
+      path      = "/other"
+{BACKEND}
+    }}
+    path {{
+      path      = "/api" # <- here
+      path_type = "Prefix"
+{BACKEND}
+    }}
+  }}
+"#
+    ));
+    assert_invalid(&hcl, "Duplicate route");
+    assert_detail(&hcl, "Duplicate route", "rule[1].path[1] repeats");
+}
+
+/// The same path with different `match` conditions is two routes, not a duplicate.
+#[test]
+fn same_path_with_other_match_is_valid() {
+    let wd = Workdir::new();
+    wd.write_config(&ingress_with(&format!(
+        r#"
+  rule {{
+    host = "shop.example.com"
+    path {{
+      path = "/api"
+{BACKEND}
+      match {{
+        methods = ["GET"]
+      }}
+    }}
+    path {{
+      path = "/api"
+{BACKEND}
+    }}
+  }}
+"#
+    )));
+    let report = wd.validate_json();
+    assert!(report.valid, "{:#?}", report.diagnostics);
+}
+
+/// Issue 11 item 7: a regex path with an unbalanced parenthesis.
+#[test]
+fn regex_path_with_unbalanced_parenthesis() {
+    let hcl = ingress_with(&format!(
+        r#"
+  use_regex = true
+  rule {{
+    host = "shop.example.com"
+    path {{
+      path      = "/api/(v1|v2" # <- here
+      path_type = "Prefix"
+{BACKEND}
+    }}
+  }}
+"#
+    ));
+    assert_invalid(&hcl, "Invalid regular expression path");
+}
+
+/// Issue 11 item 10: a duplicate listener is reported on the duplicate block, naming it.
+#[test]
+fn duplicate_listener_points_at_the_duplicate() {
+    let hcl = config_with(
+        "  listener {\n    port     = 80\n    protocol = \"HTTP\"\n  }\n  listener {\n    port     = 8080\n    protocol = \"HTTP\"\n  }\n  listener {\n    port     = 80 # <- here\n    protocol = \"HTTP\"\n  }",
+    );
+    assert_invalid(&hcl, "Duplicate listener");
+    assert_detail(&hcl, "Duplicate listener", "listener[2] repeats");
+}
+
+/// Issue 11 item 10: a duplicate `listen` entry of an ingress, likewise.
+#[test]
+fn duplicate_listen_points_at_the_duplicate() {
+    let hcl = ingress_with(
+        "  listen {\n    protocol = \"HTTP\"\n    port     = 80\n  }\n  listen {\n    protocol = \"HTTP\"\n    port     = 80 # <- here\n  }",
+    );
+    assert_invalid(&hcl, "Duplicate listener");
+    assert_detail(&hcl, "Duplicate listener", "listen[1] repeats");
+}
+
+/// Issue 11 item 10: a duplicate zone mapping is reported on the duplicate block.
+#[test]
+fn duplicate_zone_points_at_the_duplicate() {
+    let hcl = format!(
+        r#"{PROVIDER}
+resource "alb_config" "main" {{
+  name   = "web"
+  vpc_id = "vpc-1"
+  zone_mapping {{
+    zone_id    = "cn-hangzhou-h"
+    vswitch_id = "vsw-1"
+  }}
+  zone_mapping {{
+    zone_id    = "cn-hangzhou-h" # <- here
+    vswitch_id = "vsw-2"
+  }}
+  listener {{
+    port     = 80
+    protocol = "HTTP"
+  }}
+}}
+"#
+    );
+    assert_invalid(&hcl, "Duplicate zone");
+    assert_detail(&hcl, "Duplicate zone", "zone_mapping[1] repeats");
+}
+
+/// Issue 11 item 10: all backend weights 0 points at the `weight` attributes.
+#[test]
+fn all_backend_weights_zero_point_at_the_weights() {
+    assert_invalid(
+        &path_with(
+            "      path = \"/a\"\n      backend {\n        service = \"api\"\n        port    = 80\n        weight  = 0\n      }\n      backend {\n        service = \"api-v2\"\n        port    = 80\n        weight  = 0 # <- here\n      }",
+        ),
+        "All backend weights are zero",
+    );
+}
+
+/// Asserts that an error with `summary` has a detail containing `needle`.
+fn assert_detail(hcl: &str, summary: &str, needle: &str) {
+    let wd = Workdir::new();
+    wd.write_config(hcl);
+    let report = wd.validate_json();
+    let details: Vec<&str> = report
+        .errors()
+        .into_iter()
+        .filter(|d| d.summary.contains(summary))
+        .map(|d| d.detail.as_str())
+        .collect();
+    assert!(
+        details.iter().any(|d| d.contains(needle)),
+        "no {summary:?} detail containing {needle:?}: {details:?}"
+    );
+}

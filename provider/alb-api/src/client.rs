@@ -80,6 +80,9 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// The shortest timeout of an attempt made near the end of the unreachable budget.
+const MIN_ATTEMPT_TIMEOUT: Duration = Duration::from_millis(200);
+
 /// Everything needed to build a [`Client`].
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
@@ -94,11 +97,13 @@ pub struct ClientConfig {
     pub retry: RetryPolicy,
     /// Timeout of one HTTP attempt.
     pub request_timeout: Duration,
+    /// Timeout of establishing a connection (DNS resolution, TCP and TLS) in one attempt.
+    pub connect_timeout: Duration,
 }
 
 impl ClientConfig {
-    /// A configuration for `region` with the default endpoint, retry policy and a 30 s request
-    /// timeout.
+    /// A configuration for `region` with the default endpoint, retry policy, a 30 s request
+    /// timeout and a 5 s connect timeout.
     pub fn new(region: impl Into<String>, credentials: Credentials) -> Self {
         ClientConfig {
             region: region.into(),
@@ -106,6 +111,7 @@ impl ClientConfig {
             credentials,
             retry: RetryPolicy::default(),
             request_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(5),
         }
     }
 
@@ -124,6 +130,12 @@ impl ClientConfig {
     /// Sets the per-attempt request timeout.
     pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
+        self
+    }
+
+    /// Sets the per-attempt connect timeout.
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
         self
     }
 
@@ -294,7 +306,7 @@ impl Client {
         };
         let http = reqwest::Client::builder()
             .timeout(config.request_timeout)
-            .connect_timeout(config.request_timeout)
+            .connect_timeout(config.connect_timeout.min(config.request_timeout))
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!(
                 "terraform-provider-alb/",
@@ -445,12 +457,22 @@ impl Client {
         async {
             let policy = self.inner.retry;
             let started = Instant::now();
+            // Start of the current run of attempts that got no HTTP response.
+            let mut unanswered_since: Option<Instant> = None;
             let mut attempt: u32 = 0;
             loop {
                 attempt += 1;
                 self.count(action, false);
                 let sent = Instant::now();
-                let result = self.attempt(action, params.clone()).await;
+                // While unanswered, no attempt may outlast the unreachable budget.
+                let timeout = match unanswered_since {
+                    None => self.inner.request_timeout,
+                    Some(since) => policy
+                        .unreachable
+                        .saturating_sub(since.elapsed())
+                        .clamp(MIN_ATTEMPT_TIMEOUT, self.inner.request_timeout),
+                };
+                let result = self.attempt(action, params.clone(), timeout).await;
                 let latency_ms = sent.elapsed().as_millis() as u64;
                 let err = match result {
                     Ok(value) => {
@@ -463,10 +485,27 @@ impl Client {
                     tracing::debug!(attempt, latency_ms, error = %err, "call failed");
                     return Err(err);
                 }
+                unanswered_since = if err.is_unanswered() {
+                    Some(unanswered_since.unwrap_or(sent))
+                } else {
+                    None
+                };
                 let delay = policy.delay(attempt);
-                if attempt >= policy.max_attempts.max(1)
-                    || started.elapsed() + delay > policy.max_elapsed
-                {
+                let exhausted = attempt >= policy.max_attempts.max(1)
+                    || started.elapsed() + delay > policy.max_elapsed;
+                if let Some(since) = unanswered_since {
+                    if exhausted || since.elapsed() + delay >= policy.unreachable {
+                        tracing::warn!(attempt, latency_ms, error = %err, "endpoint unreachable, giving up");
+                        return Err(Error::Unreachable {
+                            action: action.to_string(),
+                            endpoint: self.inner.base_url.clone(),
+                            waited: since.elapsed(),
+                            attempts: attempt,
+                            last: Box::new(err),
+                        });
+                    }
+                }
+                if exhausted {
                     tracing::warn!(attempt, latency_ms, error = %err, "giving up");
                     return Err(Error::DeadlineExceeded {
                         action: action.to_string(),
@@ -488,8 +527,13 @@ impl Client {
         .await
     }
 
-    /// One signed HTTP attempt.
-    async fn attempt(&self, action: &str, params: Vec<(String, String)>) -> Result<Value, Error> {
+    /// One signed HTTP attempt, given up after `timeout`.
+    async fn attempt(
+        &self,
+        action: &str,
+        params: Vec<(String, String)>,
+        timeout: Duration,
+    ) -> Result<Value, Error> {
         let inner = &self.inner;
         let date = format_timestamp(time::OffsetDateTime::now_utc());
         let prepared = prepare_request(
@@ -505,7 +549,7 @@ impl Client {
         } else {
             format!("{}/?{}", inner.base_url, encode_pairs(&prepared.query))
         };
-        let mut builder = inner.http.post(url);
+        let mut builder = inner.http.post(url).timeout(timeout);
         for (name, value) in &prepared.headers {
             if name != "host" {
                 builder = builder.header(name.as_str(), value.as_str());
@@ -515,34 +559,35 @@ impl Client {
             .body(prepared.body)
             .send()
             .await
-            .map_err(|e| self.transport_error(action, e))?;
+            .map_err(|e| transport_error(action, timeout, e))?;
         let status = response.status().as_u16();
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| self.transport_error(action, e))?;
+            .map_err(|e| transport_error(action, timeout, e))?;
         interpret_response(action, status, &bytes)
     }
+}
 
-    fn transport_error(&self, action: &str, err: reqwest::Error) -> Error {
-        if err.is_timeout() {
-            return Error::Timeout {
-                action: action.to_string(),
-                timeout: self.inner.request_timeout,
-            };
-        }
-        let err = err.without_url();
-        let mut message = err.to_string();
-        let mut source = std::error::Error::source(&err);
-        while let Some(s) = source {
-            message.push_str(": ");
-            message.push_str(&s.to_string());
-            source = s.source();
-        }
-        Error::Transport {
+/// A failed attempt as [`Error::Timeout`] (after `timeout`) or [`Error::Transport`].
+fn transport_error(action: &str, timeout: Duration, err: reqwest::Error) -> Error {
+    if err.is_timeout() {
+        return Error::Timeout {
             action: action.to_string(),
-            message,
-        }
+            timeout,
+        };
+    }
+    let err = err.without_url();
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    Error::Transport {
+        action: action.to_string(),
+        message,
     }
 }
 

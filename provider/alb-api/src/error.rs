@@ -63,6 +63,25 @@ pub enum Error {
         /// The error of the last attempt.
         last: Box<Error>,
     },
+    /// No attempt got an HTTP response for the policy's `unreachable` budget (or its attempt
+    /// limit): DNS failure, refused or reset connections, timeouts.
+    #[error(
+        "the ALB API endpoint {endpoint} did not answer {action} for {} ({attempts} attempt(s)); \
+         last error: {last}",
+        seconds(*waited)
+    )]
+    Unreachable {
+        /// The API action being called.
+        action: String,
+        /// The endpoint (scheme, host and port).
+        endpoint: String,
+        /// How long the call tried.
+        waited: Duration,
+        /// How many HTTP attempts were made.
+        attempts: u32,
+        /// The error of the last attempt (a transport error or a timeout).
+        last: Box<Error>,
+    },
     /// A response body could not be decoded.
     #[error("cannot decode the {action} response: {message}")]
     Decode {
@@ -156,6 +175,11 @@ const BUSY_PREFIXES: &[&str] = &[
 /// Whether an error code means the credentials or signature were rejected.
 pub fn is_auth_code(code: &str) -> bool {
     AUTH_CODES.contains(&code) || AUTH_PREFIXES.iter().any(|p| code.starts_with(p))
+}
+
+/// A duration as seconds with one decimal, e.g. `30.2s`.
+fn seconds(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
 }
 
 /// Whether an error code (with its HTTP status) is worth retrying: throttling, transitional
@@ -253,6 +277,11 @@ impl Error {
             Error::Transport { .. } | Error::Timeout { .. } => true,
             _ => false,
         }
+    }
+
+    /// True when the attempt got no HTTP response (transport error or timeout).
+    pub fn is_unanswered(&self) -> bool {
+        matches!(self, Error::Transport { .. } | Error::Timeout { .. })
     }
 }
 

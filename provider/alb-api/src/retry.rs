@@ -1,5 +1,6 @@
 //! Retry policy: exponential backoff with full jitter, bounded by an attempt limit and an
-//! overall deadline per logical call.
+//! overall deadline per logical call, and by a much shorter budget while the endpoint cannot be
+//! reached at all (no HTTP response), where waiting rarely helps.
 
 use std::time::Duration;
 
@@ -21,17 +22,23 @@ pub struct RetryPolicy {
     pub max_elapsed: Duration,
     /// Maximum number of attempts (the first one included); at least one is always made.
     pub max_attempts: u32,
+    /// How long a call keeps retrying while no attempt gets an HTTP response (DNS failure,
+    /// refused or reset connection, timeout), measured from the first attempt without one.
+    /// Throttling and busy resources answer, so they retry up to `max_elapsed` instead.
+    pub unreachable: Duration,
 }
 
 impl Default for RetryPolicy {
     /// 500 ms initial, 10 s ceiling, 3 minutes overall, 40 attempts: long enough to ride out a
-    /// load balancer or listener that is `Configuring` for a minute or two.
+    /// load balancer or listener that is `Configuring` for a minute or two; an endpoint that
+    /// cannot be reached fails after 30 s.
     fn default() -> Self {
         RetryPolicy {
             initial: Duration::from_millis(500),
             max_delay: Duration::from_secs(10),
             max_elapsed: Duration::from_secs(180),
             max_attempts: 40,
+            unreachable: Duration::from_secs(30),
         }
     }
 }
@@ -77,6 +84,7 @@ mod tests {
             max_delay: Duration::from_millis(1000),
             max_elapsed: Duration::from_secs(5),
             max_attempts: 10,
+            unreachable: Duration::from_secs(1),
         };
         assert_eq!(p.ceiling(1), Duration::from_millis(100));
         assert_eq!(p.ceiling(2), Duration::from_millis(200));
@@ -94,6 +102,7 @@ mod tests {
             max_delay: Duration::from_millis(50),
             max_elapsed: Duration::from_secs(1),
             max_attempts: 5,
+            unreachable: Duration::from_secs(1),
         };
         for retry in 1..10 {
             for _ in 0..200 {
@@ -117,6 +126,7 @@ mod tests {
         assert!(p.initial < p.max_delay);
         assert!(p.max_delay < p.max_elapsed);
         assert!(p.max_attempts > 1);
+        assert!(p.unreachable < p.max_elapsed);
         assert_eq!(RetryPolicy::no_retry().max_attempts, 1);
     }
 }

@@ -174,6 +174,7 @@ fn fast_retry() -> RetryPolicy {
         max_delay: Duration::from_millis(5),
         max_elapsed: Duration::from_secs(5),
         max_attempts: 5,
+        ..RetryPolicy::default()
     }
 }
 
@@ -383,13 +384,98 @@ async fn connection_errors_are_retried_then_reported() {
         .call("ListRules", vec![], None)
         .await
         .expect_err("refused");
-    match e {
-        Error::DeadlineExceeded { attempts, last, .. } => {
-            assert_eq!(attempts, 5);
-            assert!(matches!(*last, Error::Transport { .. }), "{last:?}");
+    match &e {
+        Error::Unreachable { attempts, last, .. } => {
+            assert_eq!(*attempts, 5);
+            assert!(matches!(**last, Error::Transport { .. }), "{last:?}");
         }
         other => panic!("unexpected {other:?}"),
     }
+    assert!(e.to_string().contains(&format!("127.0.0.1:{port}")), "{e}");
+}
+
+/// A client whose every budget is long except the unreachable one.
+fn client_unreachable_after(endpoint: &str, unreachable: Duration) -> Client {
+    let config = ClientConfig::new("cn-hangzhou", Credentials::new(KEY_ID, SECRET))
+        .with_endpoint(endpoint)
+        .with_retry(RetryPolicy {
+            initial: Duration::from_millis(10),
+            max_delay: Duration::from_millis(50),
+            max_elapsed: Duration::from_secs(60),
+            max_attempts: 1000,
+            unreachable,
+        })
+        .with_request_timeout(Duration::from_secs(2));
+    Client::new(config).expect("client")
+}
+
+#[tokio::test]
+async fn refused_connections_give_up_after_the_unreachable_budget() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let c = client_unreachable_after(
+        &format!("http://127.0.0.1:{port}"),
+        Duration::from_millis(600),
+    );
+    let started = std::time::Instant::now();
+    let e = c
+        .call("ListRules", vec![], None)
+        .await
+        .expect_err("refused");
+    let took = started.elapsed();
+    assert!(
+        matches!(e, Error::Unreachable { attempts, .. } if attempts > 1),
+        "{e:?}"
+    );
+    assert!(took >= Duration::from_millis(500), "{took:?}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
+#[tokio::test]
+async fn a_silent_endpoint_gives_up_within_the_unreachable_budget() {
+    // Accepts connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    // The request timeout (2 s) is longer than the budget: the attempt is cut to the budget.
+    let c = client_unreachable_after(&format!("http://{addr}"), Duration::from_millis(1500));
+    let started = std::time::Instant::now();
+    let e = c.call("ListRules", vec![], None).await.expect_err("silent");
+    let took = started.elapsed();
+    match &e {
+        Error::Unreachable { last, .. } => {
+            assert!(matches!(**last, Error::Timeout { .. }), "{last:?}")
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(took < Duration::from_millis(2500), "{took:?}");
+}
+
+#[tokio::test]
+async fn throttling_keeps_the_long_budget() {
+    let (mock, endpoint) = start(|_, n| {
+        if n <= 30 {
+            err(400, "Throttling.User")
+        } else {
+            ok(json!({"RequestId": "R"}))
+        }
+    })
+    .await;
+    // Unreachable budget far below the time the throttling lasts: answers are not "unreachable".
+    let c = client_unreachable_after(&endpoint, Duration::from_millis(1));
+    c.call("ListRules", vec![], None)
+        .await
+        .expect("throttling rides out");
+    assert_eq!(mock.requests().len(), 31);
 }
 
 #[tokio::test]

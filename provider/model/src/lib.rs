@@ -14,6 +14,7 @@ pub mod error;
 pub mod expand;
 pub mod ownership;
 pub mod priority;
+pub mod references;
 pub mod render;
 pub mod replay;
 pub mod reverse;

@@ -8,12 +8,14 @@ use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
 use crate::config::{self, Resolution, SharedSettings};
+use crate::resources::run_plans::RunPlans;
 use crate::{resources, validate};
 
 /// The `alb` provider.
 #[derive(Clone, Debug, Default)]
 pub struct AlbProvider {
     settings: SharedSettings,
+    run: RunPlans,
 }
 
 impl AlbProvider {
@@ -57,7 +59,7 @@ impl Provider for AlbProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        resources::all(&self.settings)
+        resources::all(&self.settings, &self.run)
     }
 
     async fn validate_config(&self, _ctx: &Ctx, config: &Value) -> Diagnostics {

@@ -66,7 +66,7 @@ fn cases() -> Vec<(&'static str, Value, &'static str, &'static str)> {
             "zone_mapping[1].zone_id",
             s("cn-hangzhou-h"),
             "Duplicate zone",
-            "zone_mapping[1]",
+            "zone_mapping[1].zone_id",
         ),
         (
             "zone_mapping[0].eip_type",
@@ -108,7 +108,7 @@ fn cases() -> Vec<(&'static str, Value, &'static str, &'static str)> {
             "listener[2].protocol",
             s("HTTPS"),
             "Duplicate listener",
-            "listener[2]",
+            "listener[2].port",
         ),
         (
             "listener[0].port",

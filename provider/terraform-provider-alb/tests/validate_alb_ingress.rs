@@ -92,7 +92,7 @@ fn cases() -> Vec<Case> {
             "listen[1]",
             obj(&[("protocol", s("HTTP")), ("port", n(80))]),
             "Duplicate listener",
-            "listen[1]",
+            "listen[1].port",
         ),
         case(
             "listen[1].port",
@@ -131,10 +131,10 @@ fn cases() -> Vec<Case> {
             format!("{STATIC}.path"),
         ),
         case(
-            format!("{API}.path"),
-            s("/api?"),
+            format!("{STATIC}.path"),
+            s("/static?"),
             "Wildcard in Exact or Prefix path",
-            format!("{API}.path"),
+            format!("{STATIC}.path"),
         ),
         case(
             format!("{API}.path_type"),
@@ -159,12 +159,6 @@ fn cases() -> Vec<Case> {
             Value::Null,
             "Missing backend weight",
             format!("{API}.backend[1].weight"),
-        ),
-        case(
-            format!("{API}.backend"),
-            Value::List(vec![backend("a", n(0)), backend("b", n(0))]),
-            "All backend weights are zero",
-            format!("{API}.backend"),
         ),
         case(
             format!("{API}.backend[0].service"),
@@ -582,6 +576,23 @@ fn full_configurations_are_valid() {
 }
 
 #[test]
+fn all_zero_weights_are_reported_at_each_weight() {
+    let config = with(
+        alb_ingress(0),
+        &format!("{API}.backend"),
+        Value::List(vec![backend("a", n(0)), backend("b", n(0))]),
+    );
+    let zero = "All backend weights are zero".to_string();
+    assert_eq!(
+        found(&validate(&config)),
+        vec![
+            (zero.clone(), format!("{API}.backend[0].weight")),
+            (zero, format!("{API}.backend[1].weight")),
+        ]
+    );
+}
+
+#[test]
 fn each_invalid_input_is_reported_at_its_path() {
     for Case {
         at,
@@ -673,10 +684,27 @@ fn grpc_health_check_codes_are_numeric_ranges() {
 
 #[test]
 fn regex_prefix_paths_may_use_wildcards() {
-    let wildcard = with(alb_ingress(0), &format!("{API}.path"), s("/api/.*"));
+    let literal = with(alb_ingress(0), &format!("{API}.rewrite"), Value::Null);
+    let wildcard = with(literal, &format!("{API}.path"), s("/api/.*"));
     assert_eq!(found(&validate(&wildcard)).len(), 1);
-    let regex = with(wildcard, "use_regex", Value::from(true));
+    let regex = with(wildcard.clone(), "use_regex", Value::from(true));
     assert_eq!(found(&validate(&regex)), vec![]);
+    // A rewrite makes a Prefix path a regular expression as well.
+    let rewrite = obj(&[("path", s("/v2"))]);
+    let rewritten = with(wildcard, &format!("{API}.rewrite"), rewrite);
+    assert_eq!(found(&validate(&rewritten)), vec![]);
+}
+
+#[test]
+fn regex_paths_alb_refuses_are_errors_at_the_path() {
+    let unbalanced = with(alb_ingress(0), &format!("{API}.path"), s("/api/(v1|v2"));
+    assert_eq!(
+        found(&validate(&unbalanced)),
+        vec![(
+            "Invalid regular expression path".to_string(),
+            format!("{API}.path")
+        )]
+    );
 }
 
 #[test]

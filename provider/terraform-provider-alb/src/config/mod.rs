@@ -7,5 +7,7 @@ mod state;
 
 pub use cluster::KubernetesSettings;
 pub use schema::schema;
-pub use settings::{env, resolve, ProviderSettings, Resolution, Secret, DEFAULT_CLUSTER_ID};
+pub use settings::{
+    env, resolve, ApiTimeouts, ProviderSettings, Resolution, Secret, DEFAULT_CLUSTER_ID,
+};
 pub use state::SharedSettings;

@@ -50,6 +50,36 @@ fn block() -> Block {
              creates; the provider changes and deletes only objects carrying it. Default `default`.",
         ))
         .block(NestedBlock::single("kubernetes", kubernetes()))
+        .block(NestedBlock::single("api_timeouts", api_timeouts()))
+}
+
+fn api_timeouts() -> Block {
+    Block::new()
+        .describe(
+            "How long ALB API calls may take and keep retrying, as durations such as `5s`, `2m` or \
+             `1m30s`. An endpoint that does not answer at all (DNS failure, refused connection, \
+             no response) fails after `unreachable`; throttling and busy resources are retried \
+             for `busy`.",
+        )
+        .attr(opt_str(
+            "connect",
+            "Time to establish a connection (DNS, TCP, TLS) in one attempt. Default `5s`.",
+        ))
+        .attr(opt_str(
+            "request",
+            "Time one attempt may take, from sending the request to the whole response. Default \
+             `30s`.",
+        ))
+        .attr(opt_str(
+            "unreachable",
+            "How long a call keeps retrying while no attempt gets any answer (DNS failure, refused \
+             or reset connection, timeout) before it fails. Default `30s`.",
+        ))
+        .attr(opt_str(
+            "busy",
+            "How long a call keeps retrying throttling, busy (`IncorrectStatus.*`) resources and \
+             server errors. Default `3m`.",
+        ))
 }
 
 fn kubernetes() -> Block {

@@ -2,6 +2,9 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
+
+use model::spec::Timeouts;
 
 use cluster::{ExecSettings, KubernetesSettings};
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
@@ -65,6 +68,56 @@ pub struct ProviderSettings {
     pub cluster_id: String,
     /// How to reach the Kubernetes cluster.
     pub kubernetes: KubernetesSettings,
+    /// Timeouts and retry budgets of ALB API calls.
+    pub api_timeouts: ApiTimeouts,
+}
+
+/// The resolved `api_timeouts` block: how long ALB API calls may take and keep retrying.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ApiTimeouts {
+    /// Establishing a connection (DNS, TCP, TLS) in one attempt (`connect`, default 5 s).
+    pub connect: Duration,
+    /// One attempt, from sending to the whole response (`request`, default 30 s).
+    pub request: Duration,
+    /// How long a call retries while the endpoint gives no answer at all (`unreachable`,
+    /// default 30 s).
+    pub unreachable: Duration,
+    /// How long a call retries throttling, busy resources and server errors (`busy`, default
+    /// 3 minutes).
+    pub busy: Duration,
+}
+
+impl Default for ApiTimeouts {
+    fn default() -> Self {
+        ApiTimeouts {
+            connect: Duration::from_secs(5),
+            request: Duration::from_secs(30),
+            unreachable: Duration::from_secs(30),
+            busy: Duration::from_secs(180),
+        }
+    }
+}
+
+impl ApiTimeouts {
+    /// The `api_timeouts` block (null: every default); unset or malformed durations (validation
+    /// reports those) keep their default.
+    fn from_block(block: &Value) -> Self {
+        let defaults = ApiTimeouts::default();
+        let get = |name: &str, default: Duration| {
+            block
+                .get(name)
+                .as_str()
+                .and_then(Timeouts::parse)
+                .filter(|d| !d.is_zero())
+                .unwrap_or(default)
+        };
+        ApiTimeouts {
+            connect: get("connect", defaults.connect),
+            request: get("request", defaults.request),
+            unreachable: get("unreachable", defaults.unreachable),
+            busy: get("busy", defaults.busy),
+        }
+    }
 }
 
 /// Outcome of resolving a configuration.
@@ -124,6 +177,7 @@ pub fn resolve(
         cluster_id: text(config.get("cluster_id"))
             .unwrap_or_else(|| DEFAULT_CLUSTER_ID.to_string()),
         kubernetes: kubernetes(config.get("kubernetes"), env),
+        api_timeouts: ApiTimeouts::from_block(config.get("api_timeouts")),
     })))
 }
 
@@ -244,6 +298,7 @@ mod tests {
         assert_eq!(settings.secret_key.expose(), "SK");
         assert_eq!(settings.endpoint.as_deref(), Some("http://127.0.0.1:18080"));
         assert_eq!(settings.cluster_id, DEFAULT_CLUSTER_ID);
+        assert_eq!(settings.api_timeouts, ApiTimeouts::default());
         assert_eq!(
             settings.kubernetes.config_paths,
             vec![PathBuf::from("/k/config")]
@@ -367,6 +422,28 @@ mod tests {
             .map(|d| d.detail.clone())
             .unwrap_or_default();
         assert!(detail.contains("`secret_key`") && detail.contains(env::ACCESS_KEY_SECRET));
+    }
+
+    #[test]
+    fn api_timeouts_override_the_defaults() {
+        let config = Value::object([
+            ("region", Value::from("cn-hangzhou")),
+            ("access_key", Value::from("AK")),
+            ("secret_key", Value::from("SK")),
+            (
+                "api_timeouts",
+                Value::object([
+                    ("connect", Value::from("2s")),
+                    ("unreachable", Value::from("10s")),
+                    ("busy", Value::Null),
+                ]),
+            ),
+        ]);
+        let timeouts = ready(&config, &env_of(&[])).api_timeouts;
+        assert_eq!(timeouts.connect, Duration::from_secs(2));
+        assert_eq!(timeouts.unreachable, Duration::from_secs(10));
+        assert_eq!(timeouts.request, ApiTimeouts::default().request);
+        assert_eq!(timeouts.busy, ApiTimeouts::default().busy);
     }
 
     #[test]

@@ -62,7 +62,7 @@ impl SharedSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::settings::Secret;
+    use crate::config::settings::{ApiTimeouts, Secret};
     use crate::config::KubernetesSettings;
 
     #[test]
@@ -83,6 +83,7 @@ mod tests {
             endpoint: None,
             cluster_id: "default".into(),
             kubernetes: KubernetesSettings::default(),
+            api_timeouts: ApiTimeouts::default(),
         };
         shared.clone().set_ready(settings.clone());
         assert_eq!(shared.get().ok().as_deref(), Some(&settings));

@@ -30,19 +30,23 @@ use crate::config::{env, ProviderSettings};
 /// Time limit of an operation whose `timeouts` block leaves it unset (the schema documents it).
 pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(30 * 60);
 
-/// Timeout of one HTTP attempt.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// The ALB client for `settings`: region, credentials (with the STS token), endpoint override,
-/// the default [`RetryPolicy`] (3 minutes per call) and [`REQUEST_TIMEOUT`] per attempt.
+/// and the provider's `api_timeouts`: the default [`RetryPolicy`] with its `busy` and
+/// `unreachable` budgets, `request` and `connect` per attempt.
 pub fn client(settings: &ProviderSettings) -> Result<Client, Diagnostic> {
     let mut credentials = Credentials::new(&settings.access_key, settings.secret_key.expose());
     if let Some(token) = &settings.security_token {
         credentials = credentials.with_security_token(token.expose());
     }
+    let timeouts = settings.api_timeouts;
     let mut config = ClientConfig::new(&settings.region, credentials)
-        .with_retry(RetryPolicy::default())
-        .with_request_timeout(REQUEST_TIMEOUT);
+        .with_retry(RetryPolicy {
+            max_elapsed: timeouts.busy,
+            unreachable: timeouts.unreachable,
+            ..RetryPolicy::default()
+        })
+        .with_request_timeout(timeouts.request)
+        .with_connect_timeout(timeouts.connect);
     if let Some(endpoint) = &settings.endpoint {
         config = config.with_endpoint(endpoint);
     }
@@ -223,6 +227,15 @@ fn api_diagnostic(e: &alb_api::Error, what: &str) -> Diagnostic {
             format!("An object was not found while {what}: {e}."),
         );
     }
+    if let E::Unreachable { .. } = e {
+        return Diagnostic::error(
+            "Cannot reach the ALB API",
+            format!(
+                "Cannot reach the ALB API while {what}: {e}. Check the provider's `endpoint` (or \
+                 `region`) and the network; `api_timeouts` sets how long calls wait and retry."
+            ),
+        );
+    }
     let summary = match e {
         E::Transport { .. } | E::Timeout { .. } => "Cannot reach the ALB API",
         E::DeadlineExceeded { .. } => "ALB API call kept failing",
@@ -236,7 +249,7 @@ fn api_diagnostic(e: &alb_api::Error, what: &str) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{KubernetesSettings, Secret};
+    use crate::config::{ApiTimeouts, KubernetesSettings, Secret};
 
     fn settings(endpoint: Option<&str>) -> ProviderSettings {
         ProviderSettings {
@@ -247,6 +260,7 @@ mod tests {
             endpoint: endpoint.map(str::to_string),
             cluster_id: "c1".into(),
             kubernetes: KubernetesSettings::default(),
+            api_timeouts: ApiTimeouts::default(),
         }
     }
 

@@ -5,6 +5,7 @@ pub mod alb_config;
 pub mod alb_ingress;
 pub mod api;
 pub(crate) mod diagnostics;
+pub mod run_plans;
 pub(crate) mod timeouts;
 
 use std::sync::Arc;
@@ -12,11 +13,13 @@ use std::sync::Arc;
 use tfplugin::provider::Resource;
 
 use crate::config::SharedSettings;
+use run_plans::RunPlans;
 
-/// Every resource of the provider, sharing the provider settings.
-pub fn all(settings: &SharedSettings) -> Vec<Arc<dyn Resource>> {
+/// Every resource of the provider, sharing the provider settings and the record of this run's
+/// plans.
+pub fn all(settings: &SharedSettings, run: &RunPlans) -> Vec<Arc<dyn Resource>> {
     vec![
-        Arc::new(alb_config::AlbConfig::new(settings.clone())),
-        Arc::new(alb_ingress::AlbIngress::new(settings.clone())),
+        Arc::new(alb_config::AlbConfig::new(settings.clone(), run.clone())),
+        Arc::new(alb_ingress::AlbIngress::new(settings.clone(), run.clone())),
     ]
 }

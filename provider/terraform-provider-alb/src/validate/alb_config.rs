@@ -3,7 +3,9 @@
 use tfplugin::diag::Diagnostics;
 use tfplugin::value::Value;
 
-use super::check::{count, each, format, int_range, length, one_of, only_when, unique, Node};
+use super::check::{
+    count, each, format, int_range, length, one_of, only_when, unique, unique_at, Node,
+};
 use super::formats::{is_ipv4_or_cidr, is_lb_name};
 use super::{listeners, timeouts};
 
@@ -61,6 +63,7 @@ fn load_balancer(d: &mut Diagnostics, root: &Node) {
         &["Dynamic", "Fixed"],
     );
     for (key, value) in root.attr("tags").entries() {
+        reserved_tag_key(d, key, &value);
         let reserved = key.starts_with("acs:") || key.starts_with("aliyun");
         let has_url = |s: &str| s.contains("http://") || s.contains("https://");
         if key.is_empty() || key.chars().count() > 128 || reserved || has_url(key) {
@@ -83,12 +86,48 @@ fn load_balancer(d: &mut Diagnostics, root: &Node) {
     }
 }
 
+/// Tag keys that mark an owner: the provider's own ownership tags (a user value would overwrite
+/// them, and the plan would never converge) and those of ACK's ALB Ingress Controller (its
+/// controller would take the load balancer for one of its AlbConfigs).
+const RESERVED_TAG_KEYS: &[(&str, &str)] = &[
+    (
+        model::ownership::TAG_PREFIX,
+        "the provider writes its ownership tags under it",
+    ),
+    (
+        "ack.aliyun.com",
+        "ACK's ALB Ingress Controller marks the load balancers of its clusters with it",
+    ),
+    (
+        "ingress.k8s.alibaba/",
+        "ACK's ALB Ingress Controller marks the load balancers of its AlbConfigs with it",
+    ),
+];
+
+/// A user tag key must not be one of [`RESERVED_TAG_KEYS`] (a prefix, or the exact key).
+fn reserved_tag_key(d: &mut Diagnostics, key: &str, tag: &Node) {
+    if let Some((reserved, why)) = RESERVED_TAG_KEYS
+        .iter()
+        .find(|(reserved, _)| key.starts_with(reserved))
+    {
+        tag.error(
+            d,
+            "Reserved tag key",
+            format!("The tag key `{key}` is reserved: `{reserved}` is not for user tags, {why}."),
+        );
+    }
+}
+
 fn zone_mappings(d: &mut Diagnostics, node: &Node) {
     count(d, node, "zone mappings", 2, 10);
     let items = node.items();
-    unique(d, &items, "zone", |item| {
-        item.attr("zone_id").str().map(|z| format!("`{z}`"))
-    });
+    unique_at(
+        d,
+        &items,
+        "zone",
+        |item| item.attr("zone_id"),
+        |item| item.attr("zone_id").str().map(|z| format!("`{z}`")),
+    );
     for item in &items {
         one_of(
             d,

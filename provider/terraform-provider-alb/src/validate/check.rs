@@ -292,23 +292,51 @@ pub fn each(d: &mut Diagnostics, node: &Node, mut check: impl FnMut(&mut Diagnos
     }
 }
 
-/// Reports every element whose known key repeats an earlier one. Summary: `Duplicate <what>`.
+/// Reports every element whose known key repeats an earlier one, at the repeating element.
+/// Summary: `Duplicate <what>`.
 pub fn unique<K: PartialEq + Display>(
     d: &mut Diagnostics,
     items: &[Node],
     what: &str,
     key: impl Fn(&Node) -> Option<K>,
 ) {
+    unique_at(d, items, what, Node::clone, key);
+}
+
+/// [`unique`] for blocks: the error sits on the attribute `locate` picks in the repeating block
+/// (a block path alone makes Terraform point at the resource) and names that block.
+pub fn unique_at<'a, K: PartialEq + Display>(
+    d: &mut Diagnostics,
+    items: &[Node<'a>],
+    what: &str,
+    locate: impl Fn(&Node<'a>) -> Node<'a>,
+    key: impl Fn(&Node) -> Option<K>,
+) {
+    let keyed = items.iter().map(|item| (item.clone(), key(item)));
+    report_repeats(d, keyed, what, locate);
+}
+
+/// Reports every `(element, key)` whose known key repeats an earlier one, at `locate(element)`,
+/// naming the repeating element and the first. Summary: `Duplicate <what>`.
+pub fn report_repeats<'a, K: PartialEq + Display>(
+    d: &mut Diagnostics,
+    keyed: impl IntoIterator<Item = (Node<'a>, Option<K>)>,
+    what: &str,
+    locate: impl Fn(&Node<'a>) -> Node<'a>,
+) {
     let mut seen: Vec<(K, AttributePath)> = Vec::new();
-    for item in items {
-        let Some(k) = key(item) else {
+    for (item, key) in keyed {
+        let Some(k) = key else {
             continue;
         };
         if let Some((_, first)) = seen.iter().find(|(s, _)| *s == k) {
-            item.error(
+            locate(&item).error(
                 d,
                 format!("Duplicate {what}"),
-                format!("The {what} {k} is already used at {first}; each must be unique."),
+                format!(
+                    "{} repeats the {what} {k} of {first}; each {what} must be unique.",
+                    item.path
+                ),
             );
         } else {
             seen.push((k, item.path.clone()));

@@ -97,6 +97,31 @@ pub fn is_duration(s: &str) -> bool {
     Timeouts::parse(s).is_some_and(|d| !d.is_zero())
 }
 
+/// Why `pattern` is not a regular expression ALB accepts; `None` when it is.
+///
+/// [INF] ALB's path regexes are PCRE-like (nginx): the pattern is parsed with `regex-syntax`, which
+/// catches unbalanced groups and classes, dangling escapes and quantifiers without operand. Where
+/// `regex-syntax` is stricter than PCRE (look-around, back-references, a literal `{`), the pattern
+/// is accepted: a rejection must be certain.
+pub fn regex_error(pattern: &str) -> Option<String> {
+    use regex_syntax::ast::{parse::Parser, ErrorKind};
+    let error = Parser::new().parse(pattern).err()?;
+    let pcre_accepts = matches!(
+        error.kind(),
+        ErrorKind::UnsupportedLookAround
+            | ErrorKind::UnsupportedBackreference
+            | ErrorKind::RepetitionCountUnclosed
+            | ErrorKind::RepetitionCountDecimalEmpty
+    );
+    (!pcre_accepts).then(|| {
+        format!(
+            "{} at character {}",
+            error.kind(),
+            error.span().start.offset + 1
+        )
+    })
+}
+
 /// Printable ASCII (space to `~`).
 pub fn is_printable_ascii(s: &str) -> bool {
     s.bytes().all(|b| (b' '..=b'~').contains(&b))
@@ -150,6 +175,34 @@ mod tests {
         assert!(is_ipv4_or_cidr("10.0.0.0/8") && is_ipv4_or_cidr("192.168.1.1"));
         for bad in ["::1", "2001:db8::/32", "10.0.0.0/33", "host"] {
             assert!(!is_ipv4_or_cidr(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn regexes() {
+        for ok in [
+            "/api/(v1|v2)/.*",
+            "/a\\.b",
+            "/x/[a-z]+$",
+            "/(?=v1)",
+            "/(a)\\1",
+            "/a{",
+            "/a\\/b",
+        ] {
+            assert_eq!(regex_error(ok), None, "{ok}");
+        }
+        for (bad, why) in [
+            ("/api/(v1|v2", "unclosed group at character 6"),
+            ("/api/v1)", "unopened group at character 8"),
+            ("/[a-z", "unclosed character class at character 2"),
+            (
+                "/(*x)",
+                "repetition operator missing expression at character 3",
+            ),
+            ("/a\\", "incomplete escape sequence"),
+        ] {
+            let error = regex_error(bad).unwrap_or_default();
+            assert!(error.contains(why), "{bad}: {error}");
         }
     }
 

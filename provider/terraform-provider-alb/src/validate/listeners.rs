@@ -3,7 +3,7 @@
 
 use tfplugin::diag::Diagnostics;
 
-use super::check::{int_range, one_of, unique, Node};
+use super::check::{int_range, one_of, unique_at, Node};
 
 /// Listener protocols.
 pub const PROTOCOLS: &[&str] = &["HTTP", "HTTPS", "QUIC"];
@@ -20,13 +20,19 @@ pub fn check(d: &mut Diagnostics, items: &[Node], what: &str) {
         );
         int_range(d, &item.attr("port"), &format!("{what} port"), 1, 65535);
     }
-    unique(d, items, what, |item| {
-        Some(format!(
-            "`{}:{}`",
-            item.attr("protocol").str()?,
-            item.attr("port").int()?
-        ))
-    });
+    unique_at(
+        d,
+        items,
+        what,
+        |item| item.attr("port"),
+        |item| {
+            Some(format!(
+                "`{}:{}`",
+                item.attr("protocol").str()?,
+                item.attr("port").int()?
+            ))
+        },
+    );
     let mut web_ports: Vec<(&str, i64, String)> = Vec::new();
     for item in items {
         let (Some(protocol @ ("HTTP" | "HTTPS")), Some(port)) =

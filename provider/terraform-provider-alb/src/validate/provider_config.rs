@@ -4,6 +4,7 @@ use tfplugin::diag::Diagnostics;
 use tfplugin::value::Value;
 
 use super::check::{format, only_when, Node};
+use super::formats::is_duration;
 
 /// Checks the formats of the provider block (credentials are checked at configure time, when the
 /// environment fallbacks are resolved). Unknown values pass.
@@ -32,6 +33,17 @@ pub fn validate(config: &Value) -> Diagnostics {
         "Conflicting kubeconfig paths",
         "Set either `config_path` or `config_paths` in the `kubernetes` block, not both.",
     );
+    if let Some(timeouts) = root.block("api_timeouts") {
+        for name in ["connect", "request", "unreachable", "busy"] {
+            format(
+                &mut d,
+                &timeouts.attr(name),
+                "API timeout",
+                is_duration,
+                "a positive duration such as `5s`, `2m` or `1m30s`",
+            );
+        }
+    }
     d
 }
 

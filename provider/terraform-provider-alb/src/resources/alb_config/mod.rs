@@ -21,6 +21,7 @@ use tfplugin::provider::{
 use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
+use super::run_plans::{PlannedListeners, RunPlans};
 use crate::config::SharedSettings;
 use crate::resources::adoption;
 use crate::validate;
@@ -32,13 +33,29 @@ pub const TYPE_NAME: &str = "alb_config";
 #[derive(Clone, Debug)]
 pub struct AlbConfig {
     settings: SharedSettings,
+    run: RunPlans,
 }
 
 impl AlbConfig {
-    /// The resource, using the provider settings in `settings`.
-    pub fn new(settings: SharedSettings) -> Self {
-        AlbConfig { settings }
+    /// The resource, using the provider settings in `settings` and recording its plans in `run`.
+    pub fn new(settings: SharedSettings, run: RunPlans) -> Self {
+        AlbConfig { settings, run }
     }
+}
+
+/// The listeners of a planned `alb_config` value.
+fn planned_listeners(planned: &Value) -> PlannedListeners {
+    let keys: Option<std::collections::BTreeSet<_>> = planned
+        .get("listener")
+        .as_list()
+        .unwrap_or_default()
+        .iter()
+        .map(|l| {
+            let (protocol, port) = state::listener_key(l)?;
+            format!("{protocol}:{port}").parse().ok()
+        })
+        .collect();
+    keys.map_or(PlannedListeners::Unknown, PlannedListeners::Known)
 }
 
 #[async_trait::async_trait]
@@ -59,11 +76,17 @@ impl Resource for AlbConfig {
         let check = !req.proposed_new_state.is_null()
             && adoption::checks_leftovers(req.prior_state.is_null(), &req.prior_private);
         let config = req.config.clone();
+        let lb_id = req.prior_state.get("id").as_str().map(str::to_owned);
         let mut response = plan::plan(req);
         if check && !response.diagnostics.has_errors() {
             if let Err(d) = apply::leftovers_at_plan(&self.settings, &config).await {
                 response.diagnostics.push(d);
             }
+        }
+        // What ingresses on this load balancer can rely on after this apply.
+        if let Some(lb_id) = lb_id.filter(|_| response.requires_replace.is_empty()) {
+            self.run
+                .plan_listeners(&lb_id, planned_listeners(&response.planned_state));
         }
         response
     }

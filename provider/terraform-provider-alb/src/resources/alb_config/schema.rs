@@ -110,7 +110,9 @@ fn block() -> Block {
             tfplugin::schema::Attribute::optional("tags", Type::map(Type::String)).describe(
                 "User tags on the load balancer (AlbConfig `tags`). The ownership tags the provider \
                  adds are never shown here. Keys and values up to 128 characters; keys must not \
-                 start with `acs:` or `aliyun`, and neither may contain `http://` or `https://`.",
+                 start with `acs:` or `aliyun`, and neither may contain `http://` or `https://`. \
+                 Reserved keys: the `alb.terraform/` prefix, `ack.aliyun.com` and \
+                 `ingress.k8s.alibaba/`.",
             ),
         )
         .attr(computed_str("dns_name", "DNS name of the load balancer."))

@@ -10,6 +10,7 @@ mod observe;
 mod plan;
 mod read;
 mod render;
+mod replacing;
 pub mod schema;
 mod upgrade;
 
@@ -21,6 +22,7 @@ use tfplugin::provider::{
 use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
+use super::run_plans::RunPlans;
 use crate::config::SharedSettings;
 use crate::validate;
 
@@ -32,14 +34,16 @@ pub const TYPE_NAME: &str = "alb_ingress";
 pub struct AlbIngress {
     settings: SharedSettings,
     cluster: members::ClusterCache,
+    run: RunPlans,
 }
 
 impl AlbIngress {
-    /// The resource, using the provider settings in `settings`.
-    pub fn new(settings: SharedSettings) -> Self {
+    /// The resource, using the provider settings in `settings` and the plans of this run in `run`.
+    pub fn new(settings: SharedSettings, run: RunPlans) -> Self {
         AlbIngress {
             settings,
             cluster: members::ClusterCache::default(),
+            run,
         }
     }
 }

@@ -1,15 +1,17 @@
 //! Planning: the whole expansion at plan time. The configuration (everything but possibly
 //! `alb_config_id`) becomes the desired rules and server groups, shown in the plan with every
 //! value known except the ids of objects that do not exist yet and listener ids of a load
-//! balancer created in the same apply. Priority clashes with other ingresses are plan errors.
+//! balancer created in the same apply. Priority clashes with other ingresses (existing, or
+//! planned earlier in this run), listeners missing on a load balancer that this run does not
+//! change, and server groups to be deleted while rules of others use them are plan errors.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use model::desired::{DesiredIngress, IngressId, ListenerKey};
-use model::diff::{ActualIngress, ActualRule};
-use model::expand::rule_identity;
+use model::diff::{ActualIngress, ActualServerGroup};
 use model::ownership::{owns, Leftovers};
 use model::priority::{ExistingRule, Held};
+use model::references::{foreign_references, ForeignReference};
 use model::spec::{Edition, IngressSpec};
 use model::{check_clashes, expand_ingress, ConfigListeners, ExpandError, Members};
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
@@ -20,13 +22,17 @@ use super::decode::{self, IngressRef};
 use super::members::{self, Discovery};
 use super::observe;
 use super::render::{self, Computed};
+use super::replacing;
 use super::schema::REPLACE_ON_CHANGE;
 use super::AlbIngress;
 use crate::resources::diagnostics::{attribute_path, expand_diagnostic};
+use crate::resources::run_plans::PlannedListeners;
 use crate::resources::{adoption, api};
 use crate::validate;
 
-/// Plans `req`: validation, replacement of the identity attributes, and the computed lists.
+/// Plans `req`: validation, replacement of the identity attributes, the computed lists, and the
+/// checks against what exists: priority clashes, missing listeners, and server groups about to
+/// be deleted that rules of others still use.
 pub(crate) async fn plan(resource: &AlbIngress, req: PlanRequest) -> PlanResponse {
     let PlanRequest {
         prior_state,
@@ -35,12 +41,14 @@ pub(crate) async fn plan(resource: &AlbIngress, req: PlanRequest) -> PlanRespons
         prior_private,
     } = req;
     if proposed_new_state.is_null() {
+        let mut diagnostics = Diagnostics::default();
+        deletion_check(resource, &prior_state, &mut diagnostics).await;
         return PlanResponse {
             planned_private: prior_private,
+            diagnostics,
             ..PlanResponse::default()
         };
     }
-    let check_leftovers = adoption::checks_leftovers(prior_state.is_null(), &prior_private);
     let mut diagnostics = validate::alb_ingress::validate(&config);
     let requires_replace: Vec<AttributePath> = if prior_state.is_null() {
         Vec::new()
@@ -51,6 +59,25 @@ pub(crate) async fn plan(resource: &AlbIngress, req: PlanRequest) -> PlanRespons
             .map(|name| AttributePath::root().attr(name))
             .collect()
     };
+    // The identity this plan replaces: from the prior state in the first plan of a
+    // replacement, from the mark that plan left in the private data in the second.
+    let (replaces, planned_private) = if prior_state.is_null() {
+        replacing::take(&prior_private)
+    } else if requires_replace.is_empty() {
+        (None, prior_private)
+    } else {
+        let old = IngressRef::from_value(&prior_state).map(|r| r.id);
+        let private = match &old {
+            Some(old) => replacing::mark(&prior_private, old),
+            None => prior_private,
+        };
+        (old, private)
+    };
+    // A create that is not half of a replacement checks for finished objects of its identity.
+    let check_leftovers = prior_state.is_null() && replaces.is_none();
+    if !requires_replace.is_empty() {
+        deletion_check(resource, &prior_state, &mut diagnostics).await;
+    }
     // A new or replaced ingress has no existing objects whose ids could be kept.
     let prior = if requires_replace.is_empty() {
         prior_state
@@ -67,7 +94,16 @@ pub(crate) async fn plan(resource: &AlbIngress, req: PlanRequest) -> PlanRespons
             }
             Ok(None) => Computed::unknown(),
             Ok(Some(spec)) => {
-                expand(resource, &spec, &prior, check_leftovers, &mut diagnostics).await
+                let replaces = replaces.as_ref();
+                expand(
+                    resource,
+                    &spec,
+                    &prior,
+                    replaces,
+                    check_leftovers,
+                    &mut diagnostics,
+                )
+                .await
             }
         }
     };
@@ -77,7 +113,6 @@ pub(crate) async fn plan(resource: &AlbIngress, req: PlanRequest) -> PlanRespons
     if let Value::Map(m) = &mut planned_state {
         m.insert("id".to_owned(), id);
     }
-    let planned_private = adoption::planned_private(!requires_replace.is_empty());
     PlanResponse {
         planned_state,
         requires_replace,
@@ -86,15 +121,59 @@ pub(crate) async fn plan(resource: &AlbIngress, req: PlanRequest) -> PlanRespons
     }
 }
 
+/// Before the ingress in `prior` is destroyed or replaced: every server group it owns is
+/// deleted, so a rule it does not own that still uses one is an error naming that rule.
+async fn deletion_check(resource: &AlbIngress, prior: &Value, diagnostics: &mut Diagnostics) {
+    let (Some(ingress), Ok(settings)) = (IngressRef::from_value(prior), resource.settings.get())
+    else {
+        return;
+    };
+    let what = format!("checking the deletion of alb_ingress \"{}\"", ingress.id);
+    let observation = match api::reconciler(&settings, api::DEFAULT_TIME_LIMIT) {
+        Err(d) => return diagnostics.push(d),
+        Ok(r) => observe::observe(&r, &ingress).await,
+    };
+    match observation {
+        Err(e) => diagnostics.push(api::diagnostic_from(&e, &what)),
+        Ok(None) => {}
+        Ok(Some(o)) => {
+            let groups = o.owned_groups();
+            let found = foreign_references(&o.actual, &ingress.id, &o.cluster_id, &groups);
+            if let Some(d) = groups_in_use(&found, &ingress.id, "destroying or replacing") {
+                diagnostics.push(d);
+            }
+        }
+    }
+}
+
+/// The error for server groups of `ingress` that rules of others use, when there are any.
+fn groups_in_use(found: &[ForeignReference], ingress: &IngressId, why: &str) -> Option<Diagnostic> {
+    if found.is_empty() {
+        return None;
+    }
+    let lines: Vec<String> = found.iter().map(|f| format!("- {f}")).collect();
+    Some(Diagnostic::error(
+        "Server group still in use",
+        format!(
+            "{why} alb_ingress {ingress} deletes server groups that rules it does not manage \
+             still use, and ALB refuses to delete a server group in use:\n{}\nChange or delete \
+             those rules first (or keep the backends they use).",
+            lines.join("\n")
+        ),
+    ))
+}
+
 /// The planned lists for a known spec. With a known, existing load balancer the expansion uses
-/// its listeners and edition and is checked for priority clashes ([`clashes`]) and, when
-/// `check_leftovers` (a create), for finished objects of the same identity
+/// its listeners and edition and is checked for priority clashes ([`clashes`]), for server
+/// groups it would delete while others use them and, when `check_leftovers` (a create that is
+/// not half of a replacement), for finished objects of the same identity
 /// ([`adoption::ingress_leftovers`]); otherwise it uses every listener the ingress could need
 /// and the listener ids stay unknown.
 async fn expand(
     resource: &AlbIngress,
     spec: &IngressSpec,
     prior: &Value,
+    replaces: Option<&IngressId>,
     check_leftovers: bool,
     diagnostics: &mut Diagnostics,
 ) -> Computed {
@@ -160,26 +239,44 @@ async fn expand(
             false,
         )
     });
-    let desired = match expand_lenient(spec, listeners, &members, &held, lb_id, diagnostics) {
+    let planned_listeners = lb.as_ref().map(|_| resource.run.listeners(lb_id));
+    let desired = match expand_lenient(
+        spec,
+        listeners,
+        &members,
+        &held,
+        lb_id,
+        planned_listeners,
+        diagnostics,
+    ) {
         Ok(d) => d,
         Err(e) => {
             diagnostics.push(expand_diagnostic(&e));
             return Computed::unknown();
         }
     };
-    if let Some(actual) = &actual {
-        if check_leftovers
-            && adoption::ingress_leftovers(actual, cluster_id, &desired.id) == Leftovers::Finished
-        {
-            diagnostics.push(adoption::finished_ingress(
-                actual,
-                cluster_id,
-                &desired.id,
-                lb_id,
-            ));
-        }
-        if let Some(d) = clashes(&desired, actual, cluster_id) {
-            diagnostics.push(d);
+    if let (Some(_), Some(_)) = (&reconciler, &lb) {
+        let planned_elsewhere = resource.run.plan_rules(lb_id, &desired);
+        if let Some(actual) = &actual {
+            if check_leftovers
+                && adoption::ingress_leftovers(actual, cluster_id, &desired.id)
+                    == Leftovers::Finished
+            {
+                diagnostics.push(adoption::finished_ingress(
+                    actual,
+                    cluster_id,
+                    &desired.id,
+                    lb_id,
+                ));
+            }
+            let mut existing = actual.existing_rules(cluster_id);
+            existing.extend(planned_elsewhere);
+            if let Some(d) = clashes(&desired, existing, replaces) {
+                diagnostics.push(d);
+            }
+            if let Some(d) = dropped_groups_in_use(&desired, actual, cluster_id) {
+                diagnostics.push(d);
+            }
         }
     }
     let computed = render::planned(&desired, lb.as_ref(), prior);
@@ -190,43 +287,34 @@ async fn expand(
     }
 }
 
-/// The priority clashes of `desired` with rules it does not own, as one error at `order`.
-///
-/// An ingress that differs from this one only by namespace or only by name and whose every rule
-/// is a twin of one of this one's (same identity and listener; priorities may differ, as held
-/// priorities are kept only by the ingress that holds them) is excused: it is this
-/// resource before a replacement (Terraform plans the new instance without saying which one it
-/// replaces), whose rules are deleted before the new ones are created.
-fn clashes(
+/// The error for server groups this update deletes (their backend is gone from the
+/// configuration) while rules the ingress does not own still use them.
+fn dropped_groups_in_use(
     desired: &DesiredIngress,
     actual: &ActualIngress,
     cluster_id: &str,
 ) -> Option<Diagnostic> {
-    let twin = |r: &ActualRule| {
-        rule_identity(r).is_some_and(|key| {
-            desired
-                .rules
-                .iter()
-                .any(|d| d.listener == r.listener && d.identity == key)
-        })
-    };
-    let existing = actual.existing_rules(cluster_id);
-    let mut excused: BTreeMap<&IngressId, bool> = BTreeMap::new();
-    for (e, r) in existing.iter().zip(&actual.rules) {
-        let Some(owner) = e.owner.as_ref().filter(|o| **o != desired.id) else {
-            continue;
-        };
-        let renamed = (owner.namespace == desired.id.namespace) != (owner.name == desired.id.name);
-        *excused.entry(owner).or_insert(renamed) &= twin(r);
-    }
-    let existing: Vec<ExistingRule> = existing
+    let dropped: Vec<&ActualServerGroup> = actual
+        .server_groups
         .iter()
-        .filter(|e| {
-            e.owner
-                .as_ref()
-                .is_none_or(|o| excused.get(o) != Some(&true))
-        })
-        .cloned()
+        .filter(|g| !desired.server_groups.iter().any(|d| d.key == g.key()))
+        .collect();
+    let found = foreign_references(actual, &desired.id, cluster_id, &dropped);
+    groups_in_use(&found, &desired.id, "Applying this change to")
+}
+
+/// The priority clashes of `desired` with rules it does not own (existing, or planned by another
+/// ingress in this run), as one error at `order`. Ownership decides, by the ingress identity of
+/// the ownership tags: the rules of `replaces`, the old identity of this very resource in a
+/// replacement, are deleted before the new ones are created and do not clash.
+fn clashes(
+    desired: &DesiredIngress,
+    existing: Vec<ExistingRule>,
+    replaces: Option<&IngressId>,
+) -> Option<Diagnostic> {
+    let existing: Vec<ExistingRule> = existing
+        .into_iter()
+        .filter(|e| replaces.is_none() || e.owner.as_ref() != replaces)
         .collect();
     let clashes = check_clashes(desired, &existing).err()?;
     let lines: Vec<String> = clashes.iter().map(ToString::to_string).collect();
@@ -236,32 +324,60 @@ fn clashes(
     )
 }
 
-/// Expands `spec`; a listener the load balancer lacks is a warning, not an error, since the
-/// alb_config may add it in the same apply (apply fails if it still lacks it then).
+/// Expands `spec`; a listener the load balancer lacks is an error unless the alb_config of the
+/// load balancer, planned in this run, may still add it: `planned` is what the alb_config
+/// planned (`None` while the load balancer is not known; `Some(None)` when no alb_config of this
+/// run planned it). Known to be added: no diagnostic; not known: a warning (apply fails if the
+/// listener is still missing then).
 fn expand_lenient(
     spec: &IngressSpec,
     mut listeners: ConfigListeners,
     members: &Members,
     held: &Held,
     lb_id: &str,
+    planned: Option<Option<PlannedListeners>>,
     diagnostics: &mut Diagnostics,
 ) -> Result<DesiredIngress, ExpandError> {
     let mut added: BTreeSet<ListenerKey> = BTreeSet::new();
     loop {
         match expand_ingress(spec, &listeners, members, held) {
             Err(ExpandError::MissingListener { path, listener }) if added.insert(listener) => {
-                let at = attribute_path(&path);
+                let mut at = attribute_path(&path);
+                // A `listen` entry is a block: point at its port, or Terraform shows the resource.
+                if at.to_string().starts_with("listen[") {
+                    at = at.attr("port");
+                }
                 let error = ExpandError::MissingListener { path, listener };
-                diagnostics.push(
-                    Diagnostic::warning(
+                let missing = match &planned {
+                    Some(Some(PlannedListeners::Known(keys))) if keys.contains(&listener) => None,
+                    Some(Some(PlannedListeners::Known(_))) => Some(Diagnostic::error(
+                        "Listener missing on the load balancer",
+                        format!(
+                            "Load balancer {lb_id} has no listener {listener}, and its alb_config \
+                             does not add it in this apply: {error}. Add a `listener` block for it \
+                             to the alb_config, or change `listen`."
+                        ),
+                    )),
+                    Some(None) => Some(Diagnostic::error(
+                        "Listener missing on the load balancer",
+                        format!(
+                            "Load balancer {lb_id} has no listener {listener}, and no alb_config \
+                             planned in this run adds it: {error}. If an alb_config of this \
+                             configuration adds it, set `alb_config_id = alb_config.<name>.id` so \
+                             that Terraform plans and applies it first."
+                        ),
+                    )),
+                    Some(Some(PlannedListeners::Unknown)) | None => Some(Diagnostic::warning(
                         "Listener not on the load balancer yet",
                         format!(
                             "Load balancer {lb_id} has no listener {listener} yet. Unless the \
                              alb_config adds it in this apply, applying this ingress fails: {error}."
                         ),
-                    )
-                    .at(at),
-                );
+                    )),
+                };
+                if let Some(d) = missing {
+                    diagnostics.push(d.at(at));
+                }
                 listeners.listeners.insert(listener);
             }
             other => return other,
@@ -273,9 +389,10 @@ fn expand_lenient(
 mod tests {
     use super::observe::LoadBalancer;
     use super::*;
+    use model::diff::ActualRule;
 
-    #[test]
-    fn missing_listeners_are_warnings_and_land_anyway() {
+    /// Expands an ingress listening on HTTP:8080 against a load balancer with only HTTP:80.
+    fn expand_on_port_80(planned: Option<Option<PlannedListeners>>) -> Diagnostics {
         let spec: IngressSpec = serde_json::from_value(serde_json::json!({
             "alb_config_id": "alb-1", "namespace": "shop", "name": "web",
             "listen": [{"protocol": "HTTP", "port": 8080}],
@@ -294,17 +411,43 @@ mod tests {
             &Members::new(),
             &Held::default(),
             "alb-1",
+            planned,
             &mut d,
         )
         .unwrap();
         assert_eq!(desired.rules[0].listener.to_string(), "HTTP:8080");
-        assert!(!d.has_errors());
-        let w = d.iter().next().unwrap();
-        assert!(w.detail.contains("no listener HTTP:8080"), "{}", w.detail);
-        assert_eq!(
-            w.attribute.as_ref().map(ToString::to_string).as_deref(),
-            Some("listen[0]")
-        );
+        d
+    }
+
+    #[test]
+    fn missing_listeners_are_warnings_while_the_config_may_add_them() {
+        for planned in [None, Some(Some(PlannedListeners::Unknown))] {
+            let d = expand_on_port_80(planned);
+            assert!(!d.has_errors());
+            let w = d.iter().next().unwrap();
+            assert!(w.detail.contains("no listener HTTP:8080"), "{}", w.detail);
+            assert_eq!(
+                w.attribute.as_ref().map(ToString::to_string).as_deref(),
+                Some("listen[0].port")
+            );
+        }
+        let adding = PlannedListeners::Known(["HTTP:8080".parse().unwrap()].into());
+        assert!(expand_on_port_80(Some(Some(adding))).is_empty());
+    }
+
+    #[test]
+    fn missing_listeners_are_errors_when_nothing_adds_them() {
+        let keeping = PlannedListeners::Known(["HTTP:80".parse().unwrap()].into());
+        for planned in [Some(None), Some(Some(keeping))] {
+            let d = expand_on_port_80(planned);
+            assert!(d.has_errors());
+            let e = d.iter().next().unwrap();
+            assert_eq!(e.summary, "Listener missing on the load balancer");
+            assert_eq!(
+                e.attribute.as_ref().map(ToString::to_string).as_deref(),
+                Some("listen[0].port")
+            );
+        }
     }
 
     fn desired(namespace: &str, name: &str) -> DesiredIngress {
@@ -356,31 +499,51 @@ mod tests {
         )
     }
 
+    fn rules_of(d: &DesiredIngress) -> Vec<ExistingRule> {
+        existing(d, tags_of(d)).existing_rules("c")
+    }
+
     #[test]
-    fn clashes_name_both_ingresses_and_excuse_a_renamed_self() {
+    fn clashes_are_told_apart_by_identity() {
         let web = desired("shop", "web");
-        let other = desired_for("shop", "other", "b.example.com");
-        let d = clashes(&web, &existing(&other, tags_of(&other)), "c").expect("clash");
+        // Another ingress of the same namespace, same host, same order: caught.
+        let other = desired("shop", "other");
+        let d = clashes(&web, rules_of(&other), None).expect("clash");
         assert_eq!(d.attribute.map(|p| p.to_string()).as_deref(), Some("order"));
         assert!(d.detail.contains("alb_ingress shop/other"), "{}", d.detail);
         assert!(d.detail.contains("alb_ingress shop/web"), "{}", d.detail);
         assert!(d.detail.contains("listener HTTP:80"), "{}", d.detail);
-
-        // The same rules under another namespace: this resource before its replacement.
-        let before = desired("shop-old", "web");
-        assert_eq!(
-            clashes(&web, &existing(&before, tags_of(&before)), "c"),
-            None
-        );
-        // Its own rules and rules elsewhere never clash; foreign rules do.
-        assert_eq!(clashes(&web, &existing(&web, tags_of(&web)), "c"), None);
+        // ... unless it is this resource before its replacement.
+        let id = IngressId::new("shop", "other");
+        assert_eq!(clashes(&web, rules_of(&other), Some(&id)), None);
+        // Its own rules never clash; foreign rules do.
+        assert_eq!(clashes(&web, rules_of(&web), None), None);
         let foreign = [("team".to_owned(), "ops".to_owned())].into();
-        let d = clashes(&web, &existing(&web, foreign), "c").expect("foreign clash");
+        let d = clashes(&web, existing(&web, foreign).existing_rules("c"), Some(&id))
+            .expect("foreign clash");
         assert!(
             d.detail
                 .contains("not managed by this alb_ingress provider"),
             "{}",
             d.detail
         );
+    }
+
+    #[test]
+    fn rules_planned_by_another_ingress_in_this_run_clash() {
+        let run = crate::resources::run_plans::RunPlans::default();
+        let first = desired("shop", "first");
+        let second = desired("shop", "second");
+        assert!(run.plan_rules("alb-1", &first).is_empty());
+        // Planning again (the apply's re-plan) never clashes with itself.
+        assert!(run.plan_rules("alb-1", &first).is_empty());
+        let planned = run.plan_rules("alb-1", &second);
+        let d = clashes(&second, planned, None).expect("clash");
+        assert!(d.detail.contains("alb_ingress shop/first"), "{}", d.detail);
+        assert!(d.detail.contains("planned in this run"), "{}", d.detail);
+        // Another load balancer is not a clash.
+        assert!(run
+            .plan_rules("alb-2", &desired("shop", "third"))
+            .is_empty());
     }
 }

@@ -127,9 +127,11 @@ mod tests {
         let rules = state.get("rules").as_map().expect("rules is a map");
         assert_eq!(
             rules.keys().map(String::as_str).collect::<Vec<_>>(),
+            // Exact `/api` fits its Path condition: today's content key. A Prefix path's
+            // condition is `/api` and `/api/*`; this one's does not fit and keeps its key.
             [
-                "HTTPS:443 path=Exact#0",
-                "HTTPS:443 path=Exact#0 (rule-3)",
+                "HTTPS:443 path=Exact:/api",
+                "HTTPS:443 path=Exact:/api (rule-3)",
                 "HTTPS:443 path=Prefix#0"
             ]
         );

@@ -3,6 +3,7 @@
 mod backend_defaults;
 mod path;
 mod refs;
+mod routes;
 
 use tfplugin::diag::Diagnostics;
 use tfplugin::value::Value;
@@ -37,6 +38,7 @@ pub fn validate(config: &Value) -> Diagnostics {
             path::check(&mut d, &path, use_regex, has_host);
         }
     }
+    routes::unique(&mut d, &root);
     each(&mut d, &root.attr("canary"), canary);
     if let Some(backend) = root.block("default_backend") {
         service_ref(&mut d, &backend);

@@ -7,7 +7,9 @@ use super::refs::{header_name, service_ref, HeaderUse};
 use crate::validate::check::{
     count, each, format, int_one_of, int_range, length, one_of, Node, Presence,
 };
-use crate::validate::formats::{is_header_name, is_host, is_ip_or_cidr, is_port_number};
+use crate::validate::formats::{
+    is_header_name, is_host, is_ip_or_cidr, is_port_number, regex_error,
+};
 
 /// Conditions an ALB rule may carry (Standard and WAF editions).
 const MAX_CONDITIONS: usize = 10;
@@ -87,10 +89,28 @@ fn pattern(d: &mut Diagnostics, path: &Node, use_regex: Option<bool>) {
         "path type",
         &["Exact", "Prefix", "ImplementationSpecific"],
     );
+    // With use_regex or a rewrite, Prefix paths become regular expressions (`~*<path>`).
+    let regex = match path.attr("rewrite").presence() {
+        Presence::Present => Some(true),
+        Presence::Unknown => None,
+        Presence::Absent => use_regex,
+    };
     let literal = match path_type.str_or("ImplementationSpecific") {
         Some("Exact") => true,
-        // With use_regex, Prefix paths become regular expressions.
-        Some("Prefix") => use_regex == Some(false),
+        Some("Prefix") if regex == Some(true) => {
+            if let Some((p, why)) = value.str().and_then(|p| Some((p, regex_error(p)?))) {
+                value.error(
+                    d,
+                    "Invalid regular expression path",
+                    format!(
+                        "With `use_regex` or `rewrite`, this Prefix path is matched as the regular \
+                         expression `~*{p}`, which ALB refuses: {why}."
+                    ),
+                );
+            }
+            false
+        }
+        Some("Prefix") => regex == Some(false),
         _ => false,
     };
     if let (true, Some(p)) = (literal, value.str()) {
@@ -163,11 +183,14 @@ fn backends(d: &mut Diagnostics, node: &Node) {
         all_zero &= weight.int() == Some(0);
     }
     if all_zero {
-        node.error(
-            d,
-            "All backend weights are zero",
-            "At least one backend of the path needs a weight above 0, or no request could be served.",
-        );
+        for item in &items {
+            item.attr("weight").error(
+                d,
+                "All backend weights are zero",
+                "At least one backend of the path needs a weight above 0, or no request could be \
+                 served.",
+            );
+        }
     }
 }
 
