@@ -17,6 +17,7 @@ use alb_api::{Client, ClientConfig, Credentials, RetryPolicy, WaitOptions};
 use model::desired::{DesiredIngress, DesiredLoadBalancer, IngressId};
 use model::diff::ActualIngress;
 use model::ownership::{TAG_CREATING, TAG_KEY};
+use model::priority::Held;
 use model::spec::{ConfigSpec, IngressSpec};
 use model::{
     check_clashes, expand_config, expand_ingress, plan_config_ops, plan_ingress_ops,
@@ -130,7 +131,7 @@ fn ingress(name: &str, order: i64, lb_id: &str, version: u8) -> DesiredIngress {
     }))
     .expect("members");
     let listeners = ConfigListeners::from_desired(CLUSTER, CONFIG, &config_desired());
-    expand_ingress(&spec, &listeners, &members).expect("expand ingress")
+    expand_ingress(&spec, &listeners, &members, &Held::default()).expect("expand ingress")
 }
 
 async fn observe(r: &Reconciler, lb_id: &str, d: &DesiredIngress) -> ActualIngress {
@@ -349,8 +350,8 @@ async fn ingress_lifecycle_updates_in_place_removes_and_leaves_foreign_rules_alo
     );
     let actual = assert_converged(&r, &lb_id, &v3).await;
     let mut kept = ids_v1.clone();
-    // `/static` is the third Prefix path of its host: slot 2 (keys hold slots, not paths).
-    kept.retain(|identity, _| !identity.contains("host=shop.example.com path=Prefix#2"));
+    // Keys are the rules' content: `/static`'s rules (one per listener) are gone.
+    kept.retain(|identity, _| !identity.contains("host=shop.example.com path=Prefix:/static"));
     assert_eq!(
         rule_ids(&actual, &v3.id),
         kept,

@@ -9,10 +9,13 @@
 //! | GET | `/__mock/clock` | `{"now_ms": …, "frozen": bool}`: the clock of transitional states and jobs |
 //! | POST | `/__mock/clock` | `{"advance_ms": N}` moves that clock forward; answers like GET |
 //! | POST | `/__mock/reset` | forgets all objects, jobs, client tokens, nonces and counters (faults stay); answers `{"reset": true}` |
+//! | GET | `/__mock/route?listener=<id>&host=…&path=…` | which rule and target the current rules give that request (see the `routing` module); 404 for an unknown listener |
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use std::collections::BTreeMap;
+
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,6 +23,7 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use super::faults::Faults;
+use super::routing;
 use super::server::Shared;
 
 /// Routes of the admin API.
@@ -30,6 +34,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/__mock/counters", get(counters))
         .route("/__mock/clock", get(get_clock).post(advance_clock))
         .route("/__mock/reset", post(reset))
+        .route("/__mock/route", get(route))
 }
 
 async fn get_faults(State(shared): State<Arc<Shared>>) -> Json<Faults> {
@@ -95,5 +100,22 @@ async fn reset(State(shared): State<Arc<Shared>>) -> Response {
             Json(json!({"error": e.message})),
         )
             .into_response(),
+    }
+}
+
+async fn route(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    let (listener, req) = match routing::request(&q) {
+        Ok(r) => r,
+        Err(e) => return (StatusCode::BAD_REQUEST, Json(json!({"error": e}))).into_response(),
+    };
+    match shared.route(&listener, &req) {
+        Some(answer) => Json(answer).into_response(),
+        None => {
+            let error = format!("no listener {listener}");
+            (StatusCode::NOT_FOUND, Json(json!({ "error": error }))).into_response()
+        }
     }
 }

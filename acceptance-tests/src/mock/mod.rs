@@ -10,7 +10,8 @@
 //!   each call; nothing runs in the background. The clock is the wall clock, or frozen
 //!   ([`MockConfig::frozen_clock`]) and moved by [`MockServer::advance`] for deterministic tests.
 //! * Faults, counters and the admin API: see [`Faults`], [`Counters`] and the `admin` module
-//!   (`/__mock/faults`, `/__mock/state`, `/__mock/counters`, `/__mock/clock`, `/__mock/reset`).
+//!   (`/__mock/faults`, `/__mock/state`, `/__mock/counters`, `/__mock/clock`, `/__mock/reset`,
+//!   `/__mock/route`: which rule a request hits now, by the model's matcher).
 //!   `/__mock/state` (and [`MockServer::state`]) is
 //!   `{"RegionId", "LoadBalancers": [GetLoadBalancerAttribute shape], "Listeners":
 //!   [GetListenerAttribute shape], "Rules": [ListRules item], "ServerGroups": [ListServerGroups
@@ -63,6 +64,7 @@ mod faults;
 mod limits;
 mod model;
 mod params;
+mod routing;
 mod server;
 mod state;
 mod validate;

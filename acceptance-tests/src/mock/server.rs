@@ -79,6 +79,17 @@ impl Shared {
         actions::snapshot(&state, now)
     }
 
+    /// Where the current rules of `listener` send `req` (`None`: no such listener).
+    pub fn route(&self, listener: &str, req: &::model::routing::Request) -> Option<Value> {
+        let now = self.now();
+        let mut state = lock(&self.state);
+        state.settle(now);
+        let store = &state.store;
+        store.listeners.get(listener)?;
+        let rules = store.rules.values().filter(|r| r.listener_id == listener);
+        Some(super::routing::answer(listener, rules, req))
+    }
+
     /// Forgets objects, nonces and counters.
     pub fn reset(&self) -> Result<(), ApiError> {
         lock(&self.faults).reset_counters();

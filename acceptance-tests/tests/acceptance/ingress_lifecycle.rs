@@ -327,8 +327,10 @@ fn calls_summary(mock: &MockServer) -> (u64, u64, String) {
 
 const SHOP: &str = "shop/storefront";
 const BLOG: &str = "blog/blog";
-/// The api path's rule: its key holds the path type and slot, not the path string.
-const API_KEY: &str = "HTTPS:443 host=shop.example.com path=Prefix#0";
+/// The api path's rule: its key is its content (listener, host, path type and path).
+const API_KEY: &str = "HTTPS:443 host=shop.example.com path=Prefix:/api";
+/// The same path block after its path became `/v1`: another rule.
+const V1_KEY: &str = "HTTPS:443 host=shop.example.com path=Prefix:/v1";
 
 #[test]
 fn ingress_two_ingresses_create_update_replace() {
@@ -349,10 +351,10 @@ fn ingress_two_ingresses_create_update_replace() {
     let shop_rules = rule_ids(&state, SHOP);
     let expected: Vec<(&str, i64)> = vec![
         (
-            "HTTP:80 host=www.example.com path=ImplementationSpecific#0",
+            "HTTP:80 host=www.example.com path=ImplementationSpecific:/",
             91,
         ),
-        ("HTTPS:443 host=shop.example.com path=Exact#0", 91),
+        ("HTTPS:443 host=shop.example.com path=Exact:/old", 91),
         (API_KEY, 92),
     ];
     assert_eq!(
@@ -393,7 +395,7 @@ fn ingress_two_ingresses_create_update_replace() {
         shop_groups["api-v2:http"].as_str()
     );
     assert_eq!(tuples[1]["Weight"], 20);
-    let old = rule_by_key(&state, "HTTPS:443 host=shop.example.com path=Exact#0");
+    let old = rule_by_key(&state, "HTTPS:443 host=shop.example.com path=Exact:/old");
     assert_eq!(old["RuleActions"][0]["Type"], "Redirect");
     assert_eq!(old["RuleActions"][0]["RedirectConfig"]["Path"], "/new");
     let blog_rules = rule_ids(&state, BLOG);
@@ -402,10 +404,10 @@ fn ingress_two_ingresses_create_update_replace() {
             .iter()
             .map(|(k, (_, p))| (k.as_str(), *p))
             .collect::<Vec<_>>(),
-        [("HTTP:80 host=blog.example.com path=Prefix#0", 191)]
+        [("HTTP:80 host=blog.example.com path=Prefix:/", 191)]
     );
     assert_eq!(
-        rule_by_key(&state, "HTTP:80 host=blog.example.com path=Prefix#0")["ListenerId"],
+        rule_by_key(&state, "HTTP:80 host=blog.example.com path=Prefix:/")["ListenerId"],
         http.as_str()
     );
     assert_eq!(
@@ -436,7 +438,8 @@ fn ingress_two_ingresses_create_update_replace() {
     wd.assert_plan_empty();
 
     // In place: a header match, a health check and a path string. Rules and groups keep their
-    // ids, the edited path's rule included (the path string is not part of its key).
+    // ids, except the edited path's rule: its key is its content, so `/v1` is a new rule,
+    // created before the `/api` rule is deleted.
     cfg.header_value = "production";
     cfg.health_path = "/ready";
     cfg.api_path = "/v1";
@@ -451,19 +454,20 @@ fn ingress_two_ingresses_create_update_replace() {
     let after = rule_ids(&state, SHOP);
     assert_eq!(after.len(), 3);
     for key in [
-        "HTTP:80 host=www.example.com path=ImplementationSpecific#0",
-        "HTTPS:443 host=shop.example.com path=Exact#0",
+        "HTTP:80 host=www.example.com path=ImplementationSpecific:/",
+        "HTTPS:443 host=shop.example.com path=Exact:/old",
     ] {
         assert_eq!(
             after[key], shop_rules[key],
             "{key} kept its id and priority"
         );
     }
-    assert_eq!(
-        after[API_KEY].0, shop_rules[API_KEY].0,
-        "the rule whose path changed kept its id in the mock"
+    assert!(!after.contains_key(API_KEY), "the /api rule is gone");
+    assert_ne!(
+        after[V1_KEY].0, shop_rules[API_KEY].0,
+        "the /v1 rule is a new rule"
     );
-    let v1 = rule_by_key(&state, API_KEY);
+    let v1 = rule_by_key(&state, V1_KEY);
     assert_eq!(
         v1["RuleConditions"][1]["PathConfig"]["Values"],
         serde_json::json!(["/v1", "/v1/*"]),
@@ -474,13 +478,9 @@ fn ingress_two_ingresses_create_update_replace() {
         "production"
     );
     let values = resource_values(&wd, "alb_ingress.shop");
-    let state_api = &values["rules"][API_KEY];
-    assert!(state_api.is_object(), "api rule in state: {values:#}");
-    assert_eq!(
-        state_api["id"],
-        shop_rules[API_KEY].0.as_str(),
-        "the rule whose path changed kept its id in state"
-    );
+    let state_api = &values["rules"][V1_KEY];
+    assert!(state_api.is_object(), "v1 rule in state: {values:#}");
+    assert_eq!(state_api["id"], after[V1_KEY].0.as_str());
     assert!(
         state_api["summary"]
             .as_str()
@@ -508,9 +508,9 @@ fn ingress_two_ingresses_create_update_replace() {
     wd.write_config(&hcl(&mock.endpoint(), &cfg));
     wd.apply(&[]).assert_success("header update");
     let state = mock.state();
-    assert_eq!(rule_ids(&state, SHOP)[API_KEY], after[API_KEY]);
+    assert_eq!(rule_ids(&state, SHOP)[V1_KEY], after[V1_KEY]);
     assert_eq!(
-        rule_by_key(&state, API_KEY)["RuleConditions"][2]["HeaderConfig"]["Values"][0],
+        rule_by_key(&state, V1_KEY)["RuleConditions"][2]["HeaderConfig"]["Values"][0],
         "staging"
     );
 

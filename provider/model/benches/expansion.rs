@@ -7,6 +7,7 @@
 //! Run with `make bench` (or `cargo bench -p model`).
 
 use model::diff::{ActualIngress, MEMBER_BATCH, RULE_BATCH};
+use model::priority::Held;
 use model::spec::{ConfigSpec, IngressSpec};
 use model::{expand_config, expand_ingress, plan_ingress_ops, ConfigListeners, Members};
 use serde_json::json;
@@ -108,13 +109,15 @@ fn main() {
 
     let before = LIVE.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);
-    let desired = expand_ingress(&spec, &listeners, &members).expect("expand ingress");
+    let desired =
+        expand_ingress(&spec, &listeners, &members, &Held::default()).expect("expand ingress");
     let peak = PEAK.load(Ordering::Relaxed) - before;
 
     let expand_times = (0..ITERATIONS)
         .map(|_| {
             let start = Instant::now();
-            let out = expand_ingress(&spec, &listeners, &members).expect("expand ingress");
+            let out = expand_ingress(&spec, &listeners, &members, &Held::default())
+                .expect("expand ingress");
             let elapsed = start.elapsed();
             assert_eq!(out.rules.len(), desired.rules.len());
             elapsed

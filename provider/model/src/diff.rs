@@ -4,18 +4,32 @@
 //! 1. `CreateServerGroup` (new keys, and replacements when the immutable protocol changed)
 //! 2. `AddMembers` (≤200 per op), then `UpdateMembers` (weight changes)
 //! 3. `UpdateServerGroup` (name / attributes)
-//! 4. rule rounds: `CreateRules` (per listener, ≤10) and `UpdateRules` (≤10). Every priority a
-//!    round writes is free when the round starts, so no two rules ever hold one priority: a chain
-//!    of moves runs tail first, and a cycle (swap) or a stale rule in the way is first parked on
-//!    the nearest free priority of the listener with a priority-only update.
-//! 5. `RemoveMembers` (stale members, after the rules no longer need them)
-//! 6. `DeleteRules` (≤10 per op)
-//! 7. `DeleteServerGroup` (owned groups no longer referenced; replaced groups)
+//! 4. Rule moves (`UpdateRules` with priority and name only, ≤10): rules whose priority changes,
+//!    and rules to be deleted whose place the others need. Every priority a round writes is free
+//!    when the round starts: a chain of moves runs tail first, a cycle (swap) is broken by
+//!    parking one rule on the nearest free priority. The priority allocation only ever moves
+//!    rules so that their relative order stays the same ([`crate::priority::allocate`]), so
+//!    these moves change no routing.
+//! 5. `CreateRules` (per listener, ≤10, ascending priority)
+//! 6. Content updates (`UpdateRules` with conditions / actions, ≤10)
+//! 7. `RemoveMembers` (stale members, after the rules no longer need them)
+//! 8. `DeleteRules` (≤10 per op, highest priority number first)
+//! 9. `DeleteServerGroup` (owned groups no longer referenced; replaced groups)
 //!
-//! Rules are matched by identity (the `alb.terraform/key` tag: listener + host + path + variant),
-//! never by priority, so a rule whose priority or content changes keeps its id. Only objects whose
-//! ownership tags name this cluster and ingress are updated or deleted; foreign ones only occupy
-//! priorities.
+//! Why no request ever meets no rule or another path's rule (proved by replaying plans with
+//! [`crate::replay`]): identities are the rules' content, so a rule that stays keeps its
+//! conditions and only its actions change. While rules are created in ascending priority, a
+//! request that hits a new rule hits it in the final state too (every final rule before it is
+//! already there), and a request that hits an old rule hits what it hit before (all old rules
+//! are still there, in the same order). Once all rules exist, a content update switches the
+//! requests of one rule from its old target to its new one. Deleting from the highest number
+//! down, a request that hits a rule still to be deleted hit it before, and one that hits a final
+//! rule hits it in the final state.
+//!
+//! Rules are matched by identity (the `alb.terraform/key` tag: listener, host, path type, path,
+//! further conditions, canary variant), never by priority, so a rule whose priority or actions
+//! change keeps its id. Only objects whose ownership tags name this cluster and ingress are
+//! updated or deleted; foreign ones only occupy priorities.
 //!
 //! Executors resolve server-group keys (in forward/mirror actions and [`GroupRef`]s without id)
 //! to the id created by this plan's `CreateServerGroup` for that key if any, else to the existing
@@ -31,12 +45,14 @@ use crate::desired::{
     DesiredRule, DesiredServerGroup, ListenerAttributes, ListenerKey, Member,
     PlaceholderServerGroup, ServerGroupAttributes, ZoneMapping,
 };
+use crate::expand::rule_identity;
 use crate::ownership::{
     client_token, config_tags, content_hash, ingress_tags, owner_of, owns, owns_config_object,
     ResourceKind, Tags, TAG_KEY, TAG_PREFIX, TAG_RESOURCE,
 };
 use crate::priority::{ExistingRule, MAX_PRIORITY};
 use crate::render::{canonical_actions, canonical_conditions};
+use crate::routing::may_overlap;
 use crate::spec::{AclType, AddressType, Edition, MemberMode};
 
 /// Rules per CreateRules / UpdateRulesAttribute / DeleteRules call.
@@ -522,34 +538,39 @@ pub fn plan_ingress_ops(desired: &DesiredIngress, actual: &ActualIngress) -> Vec
     ops.extend(groups.add.into_iter().map(op));
     ops.extend(groups.update_members.into_iter().map(op));
     ops.extend(groups.update.into_iter().map(op));
-    for round in rules.rounds {
-        let mut by_listener: BTreeMap<ListenerKey, Vec<NewRule>> = BTreeMap::new();
-        for rule in round.creates {
-            let tags = ingress_tags(
-                &desired.cluster_id,
-                &desired.config,
-                &desired.id,
-                ResourceKind::Rule,
-                &rule.identity,
-            );
-            by_listener
-                .entry(rule.listener)
-                .or_default()
-                .push(NewRule { rule, tags });
-        }
-        for (listener, rules) in by_listener {
-            for chunk in rules.chunks(RULE_BATCH) {
-                ops.push(op(OpKind::CreateRules {
-                    listener,
-                    rules: chunk.to_vec(),
-                }));
-            }
-        }
-        for chunk in round.updates.chunks(RULE_BATCH) {
+    for round in rules.moves {
+        for chunk in round.chunks(RULE_BATCH) {
             ops.push(op(OpKind::UpdateRules {
                 rules: chunk.to_vec(),
             }));
         }
+    }
+    let mut by_listener: BTreeMap<ListenerKey, Vec<NewRule>> = BTreeMap::new();
+    for rule in rules.creates {
+        let tags = ingress_tags(
+            &desired.cluster_id,
+            &desired.config,
+            &desired.id,
+            ResourceKind::Rule,
+            &rule.identity,
+        );
+        by_listener
+            .entry(rule.listener)
+            .or_default()
+            .push(NewRule { rule, tags });
+    }
+    for (listener, rules) in by_listener {
+        for chunk in rules.chunks(RULE_BATCH) {
+            ops.push(op(OpKind::CreateRules {
+                listener,
+                rules: chunk.to_vec(),
+            }));
+        }
+    }
+    for chunk in rules.updates.chunks(RULE_BATCH) {
+        ops.push(op(OpKind::UpdateRules {
+            rules: chunk.to_vec(),
+        }));
     }
     ops.extend(groups.remove.into_iter().map(op));
     for chunk in rules.delete.chunks(RULE_BATCH) {
@@ -700,25 +721,30 @@ fn plan_groups(
     plan
 }
 
-struct Round {
-    creates: Vec<DesiredRule>,
-    updates: Vec<RuleUpdate>,
-}
-
+/// The rule operations of one ingress, in the order they run (see [`plan_ingress_ops`]).
 struct RulePlan {
-    rounds: Vec<Round>,
+    /// Priority moves (with the new names), in rounds whose targets are free when they start.
+    moves: Vec<Vec<RuleUpdate>>,
+    /// New rules, by listener and ascending priority.
+    creates: Vec<DesiredRule>,
+    /// Content (and name) updates, at the final priorities.
+    updates: Vec<RuleUpdate>,
+    /// Rules to delete, highest priority number first.
     delete: Vec<String>,
 }
 
-/// A rule that must land on a priority it does not hold yet.
-struct Pending {
+/// An existing rule that must land on a priority it does not hold yet.
+struct Move {
     listener: ListenerKey,
+    id: String,
+    from: u32,
     target: u32,
-    /// `Some(id, current priority)` for a move, `None` for a create.
-    existing: Option<(String, u32)>,
-    create: Option<DesiredRule>,
-    update: Option<RuleUpdate>,
+    name: Option<String>,
 }
+
+/// Which (listener, priority) is held by which rule: `Some(id)` for an owned rule, `None` for a
+/// rule this ingress does not own.
+type Occupied = BTreeMap<(ListenerKey, u32), Option<String>>;
 
 fn same_conditions(a: &[Condition], b: &[Condition]) -> bool {
     canonical_conditions(a) == canonical_conditions(b)
@@ -731,6 +757,8 @@ fn same_actions(a: &[Action], b: &[Action]) -> bool {
     kinds(a) == kinds(b)
 }
 
+/// Matches desired rules to owned ones by identity and orders the writes so that every request
+/// reaches its old or its new target at every step (see the module documentation).
 fn plan_rules(
     desired: &DesiredIngress,
     actual: &ActualIngress,
@@ -738,38 +766,30 @@ fn plan_rules(
     replaced: &BTreeSet<String>,
 ) -> RulePlan {
     let owned: Vec<&ActualRule> = actual.rules.iter().filter(|r| mine(&r.tags)).collect();
-    let mut by_identity: BTreeMap<(ListenerKey, &str), Vec<&ActualRule>> = BTreeMap::new();
+    let mut by_identity: BTreeMap<(ListenerKey, String), Vec<&ActualRule>> = BTreeMap::new();
     for r in &owned {
-        if let Some(k) = r.tags.get(TAG_KEY) {
-            by_identity
-                .entry((r.listener, k.as_str()))
-                .or_default()
-                .push(r);
+        if let Some(k) = rule_identity(r) {
+            by_identity.entry((r.listener, k)).or_default().push(r);
         }
     }
-    let mut matched: BTreeSet<&str> = BTreeSet::new();
-    let mut in_place: Vec<RuleUpdate> = Vec::new();
-    let mut pending: Vec<Pending> = Vec::new();
+    let mut matched: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut creates: Vec<DesiredRule> = Vec::new();
+    let mut updates: Vec<RuleUpdate> = Vec::new();
+    let mut moves: Vec<Move> = Vec::new();
     for d in &desired.rules {
         let candidates = by_identity
-            .get(&(d.listener, d.identity.as_str()))
+            .get(&(d.listener, d.identity.clone()))
             .cloned()
             .unwrap_or_default();
         let found = candidates
             .iter()
-            .find(|r| r.priority == d.priority)
-            .or(candidates.first());
+            .filter(|r| !matched.contains_key(r.id.as_str()))
+            .min_by_key(|r| r.priority != d.priority);
         let Some(a) = found else {
-            pending.push(Pending {
-                listener: d.listener,
-                target: d.priority,
-                existing: None,
-                create: Some(d.clone()),
-                update: None,
-            });
+            creates.push(d.clone());
             continue;
         };
-        matched.insert(&a.id);
+        matched.insert(&a.id, d.priority);
         let uses_replaced = d
             .actions
             .iter()
@@ -778,147 +798,271 @@ fn plan_rules(
         let content = uses_replaced
             || !same_conditions(&d.conditions, &a.conditions)
             || !same_actions(&d.actions, &a.actions);
-        let update = RuleUpdate {
-            id: a.id.clone(),
-            listener: d.listener,
-            priority: d.priority,
-            name: (a.name != d.name).then(|| d.name.clone()),
-            conditions: content.then(|| d.conditions.clone()),
-            actions: content.then(|| d.actions.clone()),
-        };
-        if a.priority != d.priority {
-            pending.push(Pending {
+        let name = (a.name != d.name).then(|| d.name.clone());
+        let moved = a.priority != d.priority;
+        if moved {
+            moves.push(Move {
                 listener: d.listener,
+                id: a.id.clone(),
+                from: a.priority,
                 target: d.priority,
-                existing: Some((a.id.clone(), a.priority)),
-                create: None,
-                update: Some(update),
+                name: name.clone(),
             });
-        } else if content || update.name.is_some() {
-            in_place.push(update);
+        }
+        if content || (name.is_some() && !moved) {
+            updates.push(RuleUpdate {
+                id: a.id.clone(),
+                listener: d.listener,
+                priority: d.priority,
+                name: name.filter(|_| !moved),
+                conditions: content.then(|| d.conditions.clone()),
+                actions: content.then(|| d.actions.clone()),
+            });
         }
     }
-    let delete: Vec<String> = owned
+    let mut leftovers: Vec<&ActualRule> = owned
         .iter()
-        .filter(|r| !matched.contains(r.id.as_str()))
-        .map(|r| r.id.clone())
+        .filter(|r| !matched.contains_key(r.id.as_str()))
+        .copied()
         .collect();
-    let occupied: BTreeMap<(ListenerKey, u32), Option<String>> = actual
+    moves.extend(leftover_moves(desired, actual, mine, &matched, &leftovers));
+    let mut occupied: Occupied = actual
         .rules
         .iter()
         .map(|r| {
-            let holder = mine(&r.tags).then(|| r.id.clone());
-            ((r.listener, r.priority), holder)
+            (
+                (r.listener, r.priority),
+                mine(&r.tags).then(|| r.id.clone()),
+            )
         })
         .collect();
+    let mut rounds = schedule(moves, &mut occupied);
+    creates.sort_by_key(|r| (r.listener, r.priority));
+    let wanted: BTreeSet<(ListenerKey, u32)> =
+        creates.iter().map(|r| (r.listener, r.priority)).collect();
+    for c in &creates {
+        if let Some(Some(holder)) = occupied.get(&(c.listener, c.priority)).cloned() {
+            park(
+                &holder,
+                c.listener,
+                c.priority,
+                &wanted,
+                &mut occupied,
+                &mut rounds,
+            );
+        }
+    }
+    let position: BTreeMap<&str, u32> = occupied
+        .iter()
+        .filter_map(|((_, p), id)| Some((id.as_deref()?, *p)))
+        .collect();
+    leftovers.sort_by_key(|r| {
+        (
+            std::cmp::Reverse(position.get(r.id.as_str()).copied().unwrap_or(r.priority)),
+            r.listener,
+        )
+    });
     RulePlan {
-        rounds: schedule(pending, in_place, occupied),
-        delete,
+        moves: rounds,
+        creates,
+        updates,
+        delete: leftovers.into_iter().map(|r| r.id.clone()).collect(),
     }
 }
 
-/// Orders creates and moves into rounds whose target priorities are free when the round starts.
-/// `occupied` maps (listener, priority) to the owned rule id holding it (`None` = not ours).
-fn schedule(
-    mut pending: Vec<Pending>,
-    in_place: Vec<RuleUpdate>,
-    mut occupied: BTreeMap<(ListenerKey, u32), Option<String>>,
-) -> Vec<Round> {
-    let mut rounds = vec![Round {
-        creates: Vec::new(),
-        updates: in_place,
-    }];
-    pending.sort_by_key(|p| (p.listener, p.target));
-    while !pending.is_empty() {
-        let blocked = |p: &Pending| matches!(occupied.get(&(p.listener, p.target)), Some(Some(_)));
-        let (ready, rest): (Vec<Pending>, Vec<Pending>) =
-            pending.into_iter().partition(|p| !blocked(p));
-        pending = rest;
-        if ready.is_empty() {
-            park_blocker(&mut pending, &mut occupied, &mut rounds);
-            continue;
-        }
-        let mut round = Round {
-            creates: Vec::new(),
-            updates: Vec::new(),
-        };
-        for p in &ready {
-            if let Some((_, from)) = &p.existing {
-                occupied.remove(&(p.listener, *from));
+/// Moves for owned rules that are deleted at the end but still serve until then: each keeps its
+/// order against the rules it may compete with ([`may_overlap`]) — the kept rules at their final
+/// priorities and the other leaving rules — on the priority nearest its own that no desired rule
+/// takes, so neither the kept rules' moves nor the new rules change what it serves. Rules
+/// already in such a place stay.
+fn leftover_moves(
+    desired: &DesiredIngress,
+    actual: &ActualIngress,
+    mine: &dyn Fn(&Tags) -> bool,
+    matched: &BTreeMap<&str, u32>,
+    leftovers: &[&ActualRule],
+) -> Vec<Move> {
+    let mut out = Vec::new();
+    let listeners: BTreeSet<ListenerKey> = leftovers.iter().map(|r| r.listener).collect();
+    for l in listeners {
+        let mut used: BTreeSet<u32> = desired
+            .rules
+            .iter()
+            .filter(|d| d.listener == l)
+            .map(|d| d.priority)
+            .chain(
+                actual
+                    .rules
+                    .iter()
+                    .filter(|r| r.listener == l && !mine(&r.tags))
+                    .map(|r| r.priority),
+            )
+            .collect();
+        let mut chain: Vec<(&ActualRule, Option<u32>)> = actual
+            .rules
+            .iter()
+            .filter(|r| r.listener == l && mine(&r.tags))
+            .map(|r| (r, matched.get(r.id.as_str()).copied()))
+            .collect();
+        chain.sort_by_key(|(r, _)| r.priority);
+        let mut placed: Vec<(&ActualRule, u32)> = Vec::new();
+        for (k, (r, kept)) in chain.iter().enumerate() {
+            if kept.is_some() {
+                continue;
             }
-        }
-        for p in ready {
-            // A created rule has no id yet; its identity stands in (no other placement targets
-            // the same priority, as desired priorities are unique per listener).
-            let holder = match (&p.existing, &p.create) {
-                (Some((id, _)), _) => id.clone(),
-                (None, Some(rule)) => format!("new:{}", rule.identity),
-                (None, None) => String::new(),
+            let competes = |other: &ActualRule| may_overlap(&r.conditions, &other.conditions);
+            let low = chain[..k]
+                .iter()
+                .filter_map(|(o, f)| f.filter(|_| competes(o)))
+                .chain(placed.iter().filter(|(o, _)| competes(o)).map(|(_, p)| *p))
+                .max()
+                .unwrap_or(0);
+            let high = chain[k + 1..]
+                .iter()
+                .filter_map(|(o, f)| f.filter(|_| competes(o)))
+                .min()
+                .unwrap_or(MAX_PRIORITY + 1);
+            let fits = |q: u32| q > low && q < high && !used.contains(&q);
+            let target = (0..=MAX_PRIORITY)
+                .flat_map(|d| [r.priority.checked_add(d), r.priority.checked_sub(d)])
+                .flatten()
+                .find(|&q| fits(q));
+            let Some(q) = target else {
+                continue;
             };
-            occupied.insert((p.listener, p.target), Some(holder));
-            round.creates.extend(p.create);
-            round.updates.extend(p.update);
+            if q != r.priority {
+                out.push(Move {
+                    listener: l,
+                    id: r.id.clone(),
+                    from: r.priority,
+                    target: q,
+                    name: None,
+                });
+            }
+            used.insert(q);
+            placed.push((r, q));
         }
-        rounds.push(round);
     }
-    rounds.retain(|r| !r.creates.is_empty() || !r.updates.is_empty());
+    out
+}
+
+/// Orders moves into rounds whose target priorities are free when the round starts and that
+/// pass no rule still to move (a chain of moves runs tail first, so rules moving in step keep
+/// their order); a cycle (swap) is broken by parking one rule on the nearest free priority.
+/// Leaves `occupied` as it is after the moves.
+fn schedule(mut pending: Vec<Move>, occupied: &mut Occupied) -> Vec<Vec<RuleUpdate>> {
+    let mut rounds: Vec<Vec<RuleUpdate>> = Vec::new();
+    pending.sort_by_key(|m| (m.listener, m.target));
+    // Each park frees a target; more parks than moves means a cycle the parks cannot break.
+    let limit = 2 * pending.len() + 1;
+    let mut parks = 0;
+    while !pending.is_empty() {
+        // A move waits while its target is held, or while it would pass a rule that moves
+        // too (that one goes first, so the two never swap places on the way).
+        let passes = |m: &Move, other: &Move| {
+            other.listener == m.listener
+                && other.id != m.id
+                && other.from > m.from.min(m.target)
+                && other.from < m.from.max(m.target)
+        };
+        let blocked = |m: &Move| {
+            matches!(occupied.get(&(m.listener, m.target)), Some(Some(h)) if *h != m.id)
+                || pending.iter().any(|o| passes(m, o))
+        };
+        let ready_ids: BTreeSet<String> = pending
+            .iter()
+            .filter(|m| !blocked(m))
+            .map(|m| m.id.clone())
+            .collect();
+        let (ready, rest): (Vec<Move>, Vec<Move>) =
+            pending.into_iter().partition(|m| ready_ids.contains(&m.id));
+        pending = rest;
+        let ready = if ready.is_empty() {
+            // Rules that would pass each other: the first whose target is free goes alone.
+            let held = |m: &Move| matches!(occupied.get(&(m.listener, m.target)), Some(Some(h)) if *h != m.id);
+            match pending.iter().position(|m| !held(m)) {
+                Some(k) => vec![pending.remove(k)],
+                None => {
+                    parks += 1;
+                    let first = &pending[0];
+                    let (listener, target) = (first.listener, first.target);
+                    let holder = occupied
+                        .get(&(listener, target))
+                        .cloned()
+                        .flatten()
+                        .unwrap_or_default();
+                    let wanted: BTreeSet<(ListenerKey, u32)> =
+                        pending.iter().map(|m| (m.listener, m.target)).collect();
+                    let parked = (parks <= limit)
+                        .then(|| park(&holder, listener, target, &wanted, occupied, &mut rounds))
+                        .flatten();
+                    match parked {
+                        Some(temp) => {
+                            for m in pending.iter_mut().filter(|m| m.id == holder) {
+                                m.from = temp;
+                            }
+                        }
+                        None => {
+                            // No free priority left: the API reports the conflict.
+                            rounds.push(pending.drain(..).map(Move::update).collect());
+                        }
+                    }
+                    continue;
+                }
+            }
+        } else {
+            ready
+        };
+        for m in &ready {
+            occupied.remove(&(m.listener, m.from));
+        }
+        for m in &ready {
+            occupied.insert((m.listener, m.target), Some(m.id.clone()));
+        }
+        rounds.push(ready.into_iter().map(Move::update).collect());
+    }
     rounds
 }
 
-/// Moves the owned rule blocking the first pending placement to the nearest free priority
-/// (not wanted by any pending placement). With no free priority left, the remaining placements
-/// are emitted as they are and the API reports the conflict.
-fn park_blocker(
-    pending: &mut Vec<Pending>,
-    occupied: &mut BTreeMap<(ListenerKey, u32), Option<String>>,
-    rounds: &mut Vec<Round>,
-) {
-    let Some(first) = pending.first() else {
-        return;
-    };
-    let listener = first.listener;
-    let target = first.target;
-    let Some(Some(holder)) = occupied.get(&(listener, target)).cloned() else {
-        return;
-    };
-    let wanted: BTreeSet<u32> = pending
-        .iter()
-        .filter(|p| p.listener == listener)
-        .map(|p| p.target)
-        .collect();
-    let free = |p: u32| !occupied.contains_key(&(listener, p)) && !wanted.contains(&p);
+impl Move {
+    fn update(self) -> RuleUpdate {
+        RuleUpdate {
+            id: self.id,
+            listener: self.listener,
+            priority: self.target,
+            name: self.name,
+            conditions: None,
+            actions: None,
+        }
+    }
+}
+
+/// Moves `holder` off `target` to the nearest priority of the listener that is free and not
+/// `wanted`, with a priority-only update; `None` when there is none.
+fn park(
+    holder: &str,
+    listener: ListenerKey,
+    target: u32,
+    wanted: &BTreeSet<(ListenerKey, u32)>,
+    occupied: &mut Occupied,
+    rounds: &mut Vec<Vec<RuleUpdate>>,
+) -> Option<u32> {
+    let free = |p: u32| !occupied.contains_key(&(listener, p)) && !wanted.contains(&(listener, p));
     let temp = (1..MAX_PRIORITY)
         .flat_map(|d| [target.checked_add(d), target.checked_sub(d)])
         .flatten()
-        .find(|&p| (1..=MAX_PRIORITY).contains(&p) && free(p));
-    let Some(temp) = temp else {
-        let rest = std::mem::take(pending);
-        rounds.push(Round {
-            creates: rest.iter().filter_map(|p| p.create.clone()).collect(),
-            updates: rest.into_iter().filter_map(|p| p.update).collect(),
-        });
-        return;
-    };
+        .find(|&p| (1..=MAX_PRIORITY).contains(&p) && free(p))?;
     occupied.remove(&(listener, target));
-    occupied.insert((listener, temp), Some(holder.clone()));
-    for p in pending.iter_mut() {
-        if let Some((id, from)) = &mut p.existing {
-            if *id == holder {
-                *from = temp;
-            }
-        }
-    }
-    rounds.push(Round {
-        creates: Vec::new(),
-        updates: vec![RuleUpdate {
-            id: holder,
-            listener,
-            priority: temp,
-            name: None,
-            conditions: None,
-            actions: None,
-        }],
-    });
+    occupied.insert((listener, temp), Some(holder.to_owned()));
+    rounds.push(vec![RuleUpdate {
+        id: holder.to_owned(),
+        listener,
+        priority: temp,
+        name: None,
+        conditions: None,
+        actions: None,
+    }]);
+    Some(temp)
 }
 
 // ------------------------------------------------------------------------------------------------

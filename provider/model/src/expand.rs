@@ -25,9 +25,10 @@ use crate::desired::{
     PlaceholderServerGroup, Quic, ServerGroupAttributes, SlowStart, StickySession, Uch,
     XForwardedFor, ZoneMapping,
 };
+use crate::diff::ActualRule;
 use crate::error::{AttrPath, ExpandError};
-use crate::ownership::short_hash;
-use crate::priority::{self, RuleVariant, Specificity};
+use crate::ownership::{short_hash, TAG_KEY};
+use crate::priority::{self, Held, Numbered, RuleVariant, Specificity};
 use crate::spec::{
     BackendDefaults, BackendProtocol, ConfigSpec, Edition, HealthCheckMethod, HealthCheckProtocol,
     HealthCheckSpec, HttpVersion, IngressSpec, ListenerProtocol, ListenerSpec, MemberMode,
@@ -194,10 +195,14 @@ fn listener_attributes(l: &ListenerSpec) -> ListenerAttributes {
 }
 
 /// Expands an `alb_ingress` onto the listeners of its alb_config.
+///
+/// Rule priorities stay where `held` has them while that keeps the rules in order
+/// ([`priority::allocate`]); pass [`Held::default`] for a new ingress.
 pub fn expand_ingress(
     spec: &IngressSpec,
     config: &ConfigListeners,
     members: &Members,
+    held: &Held,
 ) -> Result<DesiredIngress, ExpandError> {
     let id = IngressId::new(&spec.namespace, &spec.name);
     let order = num(spec.order());
@@ -215,8 +220,16 @@ pub fn expand_ingress(
     let mut rules = Vec::new();
     for landing in &landings {
         let mut drafts = drafts_for(spec, landing, &limits)?;
+        disambiguate(&mut drafts);
         drafts.sort_by(|a, b| a.specificity.cmp(&b.specificity));
-        let priorities = priority::assign(&id, order, landing.key, drafts.len())?;
+        let numbered: Vec<Numbered<'_>> = drafts
+            .iter()
+            .map(|d| Numbered {
+                identity: &d.identity,
+                conditions: &d.conditions,
+            })
+            .collect();
+        let priorities = priority::allocate(&id, order, landing.key, &numbered, held)?;
         for (draft, priority) in drafts.into_iter().zip(priorities) {
             rules.push(DesiredRule {
                 listener: landing.key,
@@ -228,7 +241,7 @@ pub fn expand_ingress(
                     landing.key.protocol.as_str().to_lowercase(),
                     landing.key.port
                 )),
-                identity: crate::ownership::bounded(&draft.identity, 128),
+                identity: draft.identity,
                 conditions: draft.conditions,
                 actions: draft
                     .actions
@@ -691,44 +704,127 @@ fn check_canaries_match(spec: &IngressSpec) -> Result<(), ExpandError> {
     Ok(())
 }
 
-/// A rule's identity (the `alb.terraform/key` tag, `rules[*].key`):
-/// `<listener>[ host=<h>] path=<PathType>#<slot>[ canary=header|cookie[#i]]`, or
-/// `<listener> default` for the default backend.
+/// A rule's identity (the `alb.terraform/key` tag, the key of its `rules` entry): its content,
+/// `<listener>[ host=<h>] path=<PathType>:<path>[ canary=header|cookie[#i]]`, or
+/// `<listener> default` for the default backend; ` #n` (n ≥ 2) tells apart paths written twice
+/// (the same host, type and path, e.g. with different `match` blocks). Longer than 128
+/// characters, the end is replaced by a hash.
 ///
-/// The path string is deliberately not part of it (rules cannot be re-tagged): `slot` is the
-/// 0-based ordinal of the path among the ingress's path blocks with the same (host, path type),
-/// counted across all `rule` blocks in spec order; canary rules reuse their base path's slot.
-/// So editing a path's string keeps the rule (and its id), updated in place. Changing a path's
-/// type, or inserting a path before others of the same host and type, shifts content between
-/// the existing rules (each updated in place, no gaps; the last slot is created or deleted):
-/// ids follow slots, not path strings.
-fn identity(
+/// So editing a path, its type or its host is a new rule (created before the old one is
+/// deleted), and inserting a path creates one rule and leaves the others alone. Actions,
+/// `match` conditions and regex matching change in place.
+fn identity(key: ListenerKey, rule: &RuleSpec, p: &PathSpec, variant: RuleVariant) -> String {
+    let canary = match variant {
+        RuleVariant::CanaryHeader(i) => Some(("header", i)),
+        RuleVariant::CanaryCookie(i) => Some(("cookie", i)),
+        RuleVariant::Base | RuleVariant::DefaultBackend => None,
+    };
+    format_identity(key, rule.host.as_deref(), p.path_type(), p.path(), canary)
+}
+
+/// The identity text.
+fn format_identity(
     key: ListenerKey,
-    rule: &RuleSpec,
-    p: &PathSpec,
-    slot: usize,
-    variant: RuleVariant,
+    host: Option<&str>,
+    path_type: PathType,
+    path: &str,
+    canary: Option<(&str, usize)>,
 ) -> String {
     let mut s = key.to_string();
-    if let Some(h) = &rule.host {
+    if let Some(h) = host {
         s.push_str(&format!(" host={h}"));
     }
-    s.push_str(&format!(" path={}#{slot}", p.path_type()));
-    match variant {
-        RuleVariant::CanaryHeader(i) | RuleVariant::CanaryCookie(i) => {
-            let kind = if matches!(variant, RuleVariant::CanaryHeader(_)) {
-                "header"
-            } else {
-                "cookie"
-            };
-            s.push_str(&format!(" canary={kind}"));
-            if i > 0 {
-                s.push_str(&format!("#{i}"));
-            }
+    s.push_str(&format!(" path={path_type}:{path}"));
+    if let Some((kind, i)) = canary {
+        s.push_str(&format!(" canary={kind}"));
+        if i > 0 {
+            s.push_str(&format!("#{i}"));
         }
-        RuleVariant::Base | RuleVariant::DefaultBackend => {}
     }
     s
+}
+
+/// The identity of an existing rule: its `alb.terraform/key` tag, or, for a tag written by
+/// release 0.1 (`path=<PathType>#<slot>`, the path's position instead of the path), the
+/// identity the expansion gives the same content today, so upgraded ingresses keep their rules.
+/// The path then comes from the `Path` condition (a Prefix path's trailing `/` cannot be told
+/// apart).
+pub fn rule_identity(rule: &ActualRule) -> Option<String> {
+    let tag = rule.tags.get(TAG_KEY)?;
+    let patterns = rule.conditions.iter().find_map(|c| match c {
+        Condition::Path { values } => Some(values.as_slice()),
+        _ => None,
+    });
+    Some(content_key(tag, patterns.unwrap_or_default()))
+}
+
+/// `key` itself, or, for a key of release 0.1, the key of today for a rule with the `Path`
+/// condition `patterns` (see [`rule_identity`]; `key` itself when that does not fit).
+pub fn content_key(key: &str, patterns: &[String]) -> String {
+    let legacy = || -> Option<String> {
+        let (head, rest) = key.split_once(" path=")?;
+        let mut tokens = rest.split(' ');
+        let (ty, slot) = tokens.next()?.split_once('#')?;
+        if slot.is_empty() || !slot.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let path_type = match ty {
+            "Exact" => PathType::Exact,
+            "Prefix" => PathType::Prefix,
+            "ImplementationSpecific" => PathType::ImplementationSpecific,
+            _ => return None,
+        };
+        let canary = match tokens.next().map(|t| t.strip_prefix("canary=")) {
+            None => None,
+            Some(c) => {
+                let c = c?;
+                let (kind, i) = c.split_once('#').unwrap_or((c, "0"));
+                Some((kind, i.parse().ok()?))
+            }
+        };
+        let (listener, host) = match head.split_once(" host=") {
+            Some((l, h)) => (l, Some(h)),
+            None => (head, None),
+        };
+        let listener: ListenerKey = listener.parse().ok()?;
+        let path = path_of_patterns(patterns, path_type)?;
+        let identity = format_identity(listener, host, path_type, &path, canary);
+        Some(crate::ownership::bounded(&identity, 128))
+    };
+    legacy().unwrap_or_else(|| key.to_owned())
+}
+
+/// The path string of a `Path` condition, inverting the expansion's patterns: Exact and
+/// ImplementationSpecific are literal (`/*` alone is the unset ImplementationSpecific path `/`);
+/// Prefix is `/*` for `/`, `<p>` and `<p>/*` otherwise, or `~*<p>` with regex. `None` when
+/// the values fit no pattern of the type.
+pub(crate) fn path_of_patterns(values: &[String], path_type: PathType) -> Option<String> {
+    match (path_type, values) {
+        (PathType::ImplementationSpecific, [v]) if v == "/*" => Some("/".to_owned()),
+        (PathType::Exact | PathType::ImplementationSpecific, [v]) => Some(v.clone()),
+        (PathType::Prefix, [v]) if v == "/*" => Some("/".to_owned()),
+        (PathType::Prefix, [v]) => v.strip_prefix("~*").map(str::to_owned),
+        (PathType::Prefix, [a, b]) | (PathType::Prefix, [b, a])
+            if b.strip_suffix("/*") == Some(a.as_str()) =>
+        {
+            Some(a.clone())
+        }
+        _ => None,
+    }
+}
+
+/// Rules with the same identity (the same path written twice) get ` #2`, ` #3` … in spec order;
+/// then every identity is bounded to a tag value's 128 characters.
+fn disambiguate(drafts: &mut [Draft]) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for d in drafts.iter_mut() {
+        let n = seen.entry(d.identity.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            d.identity = format!("{} #{n}", d.identity);
+        }
+        d.identity = crate::ownership::bounded(&d.identity, 128);
+    }
 }
 
 fn drafts_for(
@@ -739,29 +835,22 @@ fn drafts_for(
     let regex_all = spec.use_regex();
     let mut drafts = Vec::new();
     let mut seq = 0;
-    // Slots count every path block of the spec, landing here or not (see [`identity`]).
-    let mut slots: HashMap<(Option<&str>, PathType), usize> = HashMap::new();
     for (i, rule) in spec.rule.iter().enumerate() {
-        let lands = host_lands(landing.filter, spec.tls_hosts(), rule.host.as_deref());
+        if !host_lands(landing.filter, spec.tls_hosts(), rule.host.as_deref()) {
+            continue;
+        }
         for (j, p) in rule.path.iter().enumerate() {
-            let counter = slots
-                .entry((rule.host.as_deref(), p.path_type()))
-                .or_insert(0);
-            let slot = *counter;
-            *counter += 1;
-            if !lands {
-                continue;
-            }
             let at = AttrPath::root().attr("rule").index(i).attr("path").index(j);
             let conditions = base_conditions(rule, p, regex_all || p.rewrite.is_some());
             let extra = conditions.len() - 1 - usize::from(rule.host.is_some());
-            let spec_key = |variant, seq| {
+            let spec_key = |variant, identity: &str, seq| {
                 Specificity::new(
                     rule.host.as_deref(),
                     p.path_type(),
                     p.path(),
                     extra,
                     variant,
+                    identity,
                     seq,
                 )
             };
@@ -772,9 +861,10 @@ fn drafts_for(
             } else {
                 final_action(spec, rule, p)
             });
+            let base_identity = identity(landing.key, rule, p, RuleVariant::Base);
             let base = Draft {
-                specificity: spec_key(RuleVariant::Base, seq),
-                identity: identity(landing.key, rule, p, slot, RuleVariant::Base),
+                specificity: spec_key(RuleVariant::Base, &base_identity, seq),
+                identity: base_identity,
                 conditions: conditions.clone(),
                 actions,
             };
@@ -807,6 +897,7 @@ fn drafts_for(
                     ),
                     (None, None) => continue,
                 };
+                let canary_identity = identity(landing.key, rule, p, variant);
                 let mut conditions = conditions.clone();
                 conditions.push(condition);
                 let mut actions = ext.clone();
@@ -818,8 +909,8 @@ fn drafts_for(
                     }],
                 ));
                 let draft = Draft {
-                    specificity: spec_key(variant, seq),
-                    identity: identity(landing.key, rule, p, slot, variant),
+                    specificity: spec_key(variant, &canary_identity, seq),
+                    identity: canary_identity,
                     conditions,
                     actions,
                 };
@@ -841,6 +932,7 @@ fn drafts_for(
                 }],
             )
         };
+        let identity = format!("{} default", landing.key);
         drafts.push(Draft {
             specificity: Specificity::new(
                 None,
@@ -848,9 +940,10 @@ fn drafts_for(
                 "/",
                 0,
                 RuleVariant::DefaultBackend,
+                &identity,
                 seq,
             ),
-            identity: format!("{} default", landing.key),
+            identity,
             conditions: vec![Condition::Path {
                 values: vec!["/*".to_owned()],
             }],

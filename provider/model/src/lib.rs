@@ -4,6 +4,8 @@
 //!
 //! Flow: [`spec`] (deserialised from the Terraform value, validated by the provider) → [`expand`] →
 //! [`desired`] (+ [`priority`], [`ownership`]) → [`diff`] against the actual state → ordered ops.
+//! [`routing`] models how ALB matches requests; [`replay`] replays planned ops over it to prove
+//! that no request ever loses its rule during an apply.
 
 pub mod acl;
 pub mod desired;
@@ -14,7 +16,9 @@ pub mod ownership;
 pub mod priority;
 pub mod references;
 pub mod render;
+pub mod replay;
 pub mod reverse;
+pub mod routing;
 pub mod spec;
 
 pub use diff::{plan_config_ops, plan_ingress_ops, Op, OpKind};

@@ -89,7 +89,13 @@ mod tests {
             edition: Edition::Standard,
             listeners: ["HTTP:80".parse().unwrap()].into(),
         };
-        let desired = expand_ingress(&spec, &listeners, &Members::new()).unwrap();
+        let desired = expand_ingress(
+            &spec,
+            &listeners,
+            &Members::new(),
+            &crate::priority::Held::default(),
+        )
+        .unwrap();
         ActualServerGroup {
             id: id.into(),
             name: format!("k8s-{key}"),

@@ -14,6 +14,7 @@ use crate::desired::{
     GroupTarget, KeyValue, ListenerKey, Member,
 };
 use crate::diff::{ActualRule, ActualServerGroup};
+use crate::expand::rule_identity;
 use crate::ownership::TAG_KEY;
 use crate::spec::{BackendProtocol, MemberMode, Scheduler};
 
@@ -143,13 +144,14 @@ impl DesiredRule {
 }
 
 impl ActualRule {
-    /// The computed view of this rule; its key is the `alb.terraform/key` tag ("" without it).
+    /// The computed view of this rule; its key is its identity ([`rule_identity`]: the
+    /// `alb.terraform/key` tag, "" without it).
     pub fn view(&self) -> RuleView {
         RuleView::new(
             self.listener,
             self.priority,
             &self.name,
-            self.tags.get(TAG_KEY).map_or("", String::as_str),
+            &rule_identity(self).unwrap_or_default(),
             &self.conditions,
             &self.actions,
         )
@@ -236,7 +238,7 @@ mod tests {
             listener: "HTTP:80".parse().unwrap(),
             priority: 91,
             name: "k8s-shop-web-http-80-91".into(),
-            identity: "HTTP:80 host=a.com path=Prefix#0".into(),
+            identity: "HTTP:80 host=a.com path=Prefix:/api".into(),
             conditions: vec![
                 Condition::Host {
                     values: vec!["a.com".into()],

@@ -1,7 +1,7 @@
 //! The reverse of [`crate::expand_ingress`] for import: the `alb_ingress` spec that expands to
 //! the rules and server groups an ingress owns on a load balancer.
 //!
-//! Sources: rule identities (`alb.terraform/key`: listener, host, path type, slot, canary
+//! Sources: rule identities (`alb.terraform/key`: listener, host, path type, path, canary
 //! variant) give the rule and path blocks; the `Path` condition gives the path (the expansion's
 //! patterns inverted); conditions beyond host and path give `match`;
 //! actions give the backends, rewrite, headers, limits, CORS, mirror, redirect and fixed
@@ -10,8 +10,8 @@
 //!
 //! The spec is canonical: attributes equal to their default are left unset (a path is kept when
 //! its `path_type` is set), rule blocks are one per host (exact hosts alphabetically, then
-//! wildcard hosts, then the host-less block) with their paths in priority order, except that
-//! paths of one path type keep their slot order (the identities number them in spec order).
+//! wildcard hosts, then the host-less block) with their paths in priority order. The expansion
+//! it is verified with keeps the priorities that exist (as the next plan would).
 //! Several specs may expand to the same objects (e.g.
 //! `tls_hosts` or `listen`, canary `hosts` or `paths`); the candidates are expanded and the
 //! first whose expansion renders exactly like what exists ([`crate::render`]) wins. When none
@@ -26,9 +26,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::desired::{ActionKind, Condition, IngressId, ListenerKey, Member};
 use crate::diff::{ActualIngress, ActualRule, ActualServerGroup};
-use crate::expand::{expand_ingress, ConfigListeners, Members};
+use crate::expand::{expand_ingress, path_of_patterns, ConfigListeners, Members};
 use crate::ownership::{owns, ResourceKind, TAG_RESOURCE};
-use crate::priority::BAND_WIDTH;
+use crate::priority::{Held, BAND_WIDTH};
 use crate::render::canonical_conditions;
 use crate::spec::{
     BackendDefaults, BackendProtocol, BackendSpec, CanaryHeaderSpec, CanarySpec,
@@ -99,9 +99,11 @@ pub fn spec_from_actual(observed: &Observed<'_>) -> Reconstruction {
         let Some(source) = Entry::source(&e.base, &redirect) else {
             continue;
         };
+        // The identity holds the path as written (`/api/` stays `/api/`); the condition
+        // must fit it.
         match path_from_conditions(source, k.path_type) {
-            Some(path) => {
-                paths.insert(k.clone(), path);
+            Some(_) => {
+                paths.insert(k.clone(), k.path.clone());
             }
             None => unparsed.push(format!(
                 "rule {} ({}): path condition does not fit path type {}",
@@ -172,12 +174,14 @@ impl<'a> Owned<'a> {
 // Rule identities
 // ------------------------------------------------------------------------------------------------
 
-/// (host, path type, slot): one path block.
+/// (host, path type, path, occurrence): one path block.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct PathKey {
     host: Option<String>,
     path_type: PathType,
-    slot: usize,
+    path: String,
+    /// 1 for the first block with this host, type and path, 2 for a second one (` #2`) …
+    occurrence: usize,
 }
 
 /// A path block's host and path (what a canary's `hosts` / `paths` select on).
@@ -199,66 +203,57 @@ enum Ident {
     Path(PathKey, Variant),
 }
 
-/// Parses `<listener>[ host=<h>] path=<type>#<slot>[ canary=<kind>[#i]]` or
-/// `<listener> default` (see the expansion's identities).
+/// Parses `<listener>[ host=<h>] path=<type>:<path>[ canary=<kind>[#i]][ #n]`
+/// or `<listener> default` (see the expansion's identities).
 fn parse_identity(s: &str) -> Option<(ListenerKey, Ident)> {
-    let (listener, rest) = s.split_once(' ')?;
-    let listener: ListenerKey = listener.parse().ok()?;
-    if rest == "default" {
+    let mut tokens = s.split(' ');
+    let listener: ListenerKey = tokens.next()?.parse().ok()?;
+    let rest: Vec<&str> = tokens.collect();
+    if rest == ["default"] {
         return Some((listener, Ident::Default));
     }
-    let (rest, variant) = match rest.rsplit_once(" canary=") {
-        Some((head, kind)) if matches!(kind.split('#').next(), Some("header") | Some("cookie")) => {
-            (head, Variant::Canary)
+    let (mut host, mut path, mut variant, mut occurrence) = (None, None, Variant::Base, 1);
+    for t in rest {
+        if let Some(h) = t.strip_prefix("host=") {
+            host = Some(h.to_owned());
+        } else if let Some(p) = t.strip_prefix("path=") {
+            let (ty, p) = p.split_once(':')?;
+            let path_type = match ty {
+                "Exact" => PathType::Exact,
+                "Prefix" => PathType::Prefix,
+                "ImplementationSpecific" => PathType::ImplementationSpecific,
+                _ => return None,
+            };
+            path = Some((path_type, p.to_owned()));
+        } else if let Some(kind) = t.strip_prefix("canary=") {
+            if !matches!(kind.split('#').next(), Some("header" | "cookie")) {
+                return None;
+            }
+            variant = Variant::Canary;
+        } else if let Some(n) = t.strip_prefix('#') {
+            occurrence = n.parse().ok().filter(|n| *n >= 2)?;
+        } else {
+            return None;
         }
-        _ => (rest, Variant::Base),
-    };
-    let (host, rest) = match rest.strip_prefix("host=") {
-        Some(r) => {
-            let (h, r) = r.split_once(' ')?;
-            (Some(h.to_owned()), r)
-        }
-        None => (None, rest),
-    };
-    let (ty, slot) = rest.strip_prefix("path=")?.split_once('#')?;
-    let path_type = match ty {
-        "Exact" => PathType::Exact,
-        "Prefix" => PathType::Prefix,
-        "ImplementationSpecific" => PathType::ImplementationSpecific,
-        _ => return None,
-    };
-    if slot.is_empty() || !slot.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
     }
+    let (path_type, path) = path?;
     let key = PathKey {
         host,
         path_type,
-        slot: slot.parse().ok()?,
+        path,
+        occurrence,
     };
     Some((listener, Ident::Path(key, variant)))
 }
 
-/// The path string of a rule's `Path` condition, inverting the expansion's patterns: Exact and
-/// ImplementationSpecific are literal (`/*` alone is the unset ImplementationSpecific path `/`);
-/// Prefix is `/*` for `/`, `<p>` and `<p>/*` otherwise, or `~*<p>` with regex. `None` when
-/// the condition is missing or fits no pattern of the type.
+/// The path string of a rule's `Path` condition ([`path_of_patterns`]); `None` when the
+/// condition is missing or fits no pattern of the type.
 fn path_from_conditions(r: &ActualRule, path_type: PathType) -> Option<String> {
     let values = r.conditions.iter().find_map(|c| match c {
         Condition::Path { values } => Some(values),
         _ => None,
     })?;
-    match (path_type, values.as_slice()) {
-        (PathType::ImplementationSpecific, [v]) if v == "/*" => Some("/".to_owned()),
-        (PathType::Exact | PathType::ImplementationSpecific, [v]) => Some(v.clone()),
-        (PathType::Prefix, [v]) if v == "/*" => Some("/".to_owned()),
-        (PathType::Prefix, [v]) => v.strip_prefix("~*").map(str::to_owned),
-        (PathType::Prefix, [a, b]) | (PathType::Prefix, [b, a])
-            if b.strip_suffix("/*") == Some(a.as_str()) =>
-        {
-            Some(a.clone())
-        }
-        _ => None,
-    }
+    path_of_patterns(values, path_type)
 }
 
 /// The rules of one path block, per listener.
@@ -287,36 +282,6 @@ impl<'a> Entry<'a> {
             .chain(self.canary.values())
             .map(|r| (r.listener, r.priority))
             .min()
-    }
-}
-
-/// Within each host (consecutive in `ordered`), the positions priority order gives one path
-/// type are filled with that type's paths in slot order, so that re-expanding numbers them the
-/// same (slots count paths of one host and type in spec order).
-fn keep_slot_order(ordered: &mut [(&PathKey, &Entry<'_>)]) {
-    let mut start = 0;
-    while start < ordered.len() {
-        let host = ordered[start].0.host.clone();
-        let len = ordered[start..]
-            .iter()
-            .take_while(|(k, _)| k.host == host)
-            .count();
-        let block = &mut ordered[start..start + len];
-        for ty in [
-            PathType::Exact,
-            PathType::Prefix,
-            PathType::ImplementationSpecific,
-        ] {
-            let positions: Vec<usize> = (0..block.len())
-                .filter(|&i| block[i].0.path_type == ty)
-                .collect();
-            let mut items: Vec<_> = positions.iter().map(|&i| block[i]).collect();
-            items.sort_by_key(|(k, _)| k.slot);
-            for (&i, item) in positions.iter().zip(items) {
-                block[i] = item;
-            }
-        }
-        start += len;
     }
 }
 
@@ -397,7 +362,6 @@ impl Parts {
     ) -> Self {
         let mut ordered: Vec<(&PathKey, &Entry<'_>)> = entries.iter().collect();
         ordered.sort_by_key(|(k, e)| (host_rank(k.host.as_deref()), k.host.clone(), e.first()));
-        keep_slot_order(&mut ordered);
         let mut rules: Vec<RuleSpec> = Vec::new();
         let mut forward_paths = Vec::new();
         let mut use_regex = false;
@@ -849,7 +813,8 @@ fn compare(
     owned: &Owned<'_>,
     members: &Members,
 ) -> Vec<String> {
-    let desired = match expand_ingress(spec, o.listeners, members) {
+    let held = Held::of_rules(owned.rules.iter().copied(), false);
+    let desired = match expand_ingress(spec, o.listeners, members, &held) {
         Ok(d) => d,
         Err(e) => {
             return vec![format!(
@@ -918,7 +883,7 @@ mod tests {
             Some((http, Ident::Default))
         );
         let (l, ident) =
-            parse_identity("HTTPS:443 host=a.com path=Prefix#2 canary=header#1").unwrap();
+            parse_identity("HTTPS:443 host=a.com path=Prefix:/api canary=header#1 #2").unwrap();
         assert_eq!(l.to_string(), "HTTPS:443");
         assert_eq!(
             ident,
@@ -926,16 +891,20 @@ mod tests {
                 PathKey {
                     host: Some("a.com".into()),
                     path_type: PathType::Prefix,
-                    slot: 2,
+                    path: "/api".into(),
+                    occurrence: 2,
                 },
                 Variant::Canary
             )
         );
-        let (_, ident) = parse_identity("HTTP:80 path=ImplementationSpecific#0").unwrap();
-        assert!(matches!(ident, Ident::Path(k, Variant::Base) if k.slot == 0 && k.host.is_none()));
-        assert_eq!(parse_identity("HTTP:80 path=Bogus#0"), None);
-        assert_eq!(parse_identity("HTTP:80 path=Prefix:/api"), None);
-        assert_eq!(parse_identity("HTTP:80 path=Prefix#"), None);
+        let (_, ident) = parse_identity("HTTP:80 path=ImplementationSpecific:/").unwrap();
+        assert!(
+            matches!(ident, Ident::Path(k, Variant::Base) if k.path == "/" && k.host.is_none() && k.occurrence == 1)
+        );
+        assert_eq!(parse_identity("HTTP:80 path=Bogus:/a"), None);
+        assert_eq!(parse_identity("HTTP:80 path=Prefix#0"), None);
+        assert_eq!(parse_identity("HTTP:80 path=Prefix:/a #1"), None);
+        assert_eq!(parse_identity("HTTP:80 path=Prefix:/a extra"), None);
         assert_eq!(parse_identity("HTTP:80 x~0123456789ab"), None);
         assert_eq!(parse_identity("nonsense"), None);
     }

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use model::priority::Held;
 use model::spec::{ConfigSpec, IngressSpec};
 use model::{expand_config, expand_ingress, ConfigListeners, Members};
 use serde::Deserialize;
@@ -30,7 +31,7 @@ fn render(input: &Input) -> Value {
     if input.render_config {
         out.insert("load_balancer".into(), serde_json::to_value(&lb).unwrap());
     }
-    match expand_ingress(&input.ingress, &listeners, &input.members) {
+    match expand_ingress(&input.ingress, &listeners, &input.members, &Held::default()) {
         Ok(ing) => {
             let summaries: Vec<String> = ing.rules.iter().map(|r| r.summary()).collect();
             out.insert("summaries".into(), json!(summaries));
@@ -117,7 +118,9 @@ fn edge_variants_never_panic() {
                         .map(|k| k.parse().unwrap())
                         .collect(),
                 };
-                if let Ok(d) = expand_ingress(&ingress, &listeners, &input.members) {
+                if let Ok(d) =
+                    expand_ingress(&ingress, &listeners, &input.members, &Held::default())
+                {
                     for r in &d.rules {
                         assert!((1..=10_000).contains(&r.priority));
                         assert!(r.name.len() <= 128 && r.identity.len() <= 128);

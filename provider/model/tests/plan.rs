@@ -1,12 +1,13 @@
 //! Priority stability, clash detection, diff ordering, ownership filtering and convergence,
-//! checked against a tiny in-memory simulator of the ALB API.
+//! checked against the model's simulator of the ALB API ([`model::replay`]).
 
 use std::collections::BTreeMap;
 
 use model::desired::{DesiredIngress, IngressId, ListenerKey, Member, ServerType};
-use model::diff::{ActualIngress, ActualRule, ActualServerGroup, GroupRef, OpKind};
+use model::diff::{ActualIngress, ActualRule, ActualServerGroup, OpKind};
 use model::ownership::{ingress_tags, ResourceKind, Tags, TAG_KEY};
-use model::priority::ExistingRule;
+use model::priority::{ExistingRule, Held};
+use model::replay::{check_plan, sample_requests, Replay};
 use model::spec::{IngressSpec, MemberMode};
 use model::{
     check_clashes, expand_ingress, plan_ingress_ops, ConfigListeners, ExpandError, Members, Op,
@@ -40,7 +41,13 @@ fn ingress(name: &str, order: i64, paths: &[&str]) -> IngressSpec {
 }
 
 fn expand(spec: &IngressSpec, members: &Members) -> DesiredIngress {
-    expand_ingress(spec, &listeners(), members).unwrap()
+    expand_ingress(spec, &listeners(), members, &Held::default()).unwrap()
+}
+
+/// The expansion keeping the priorities `actual`'s own rules hold (as a plan does).
+fn expand_held(spec: &IngressSpec, actual: &ActualIngress) -> DesiredIngress {
+    let held = Held::of_rules(&actual.rules, false);
+    expand_ingress(spec, &listeners(), &Members::new(), &held).unwrap()
 }
 
 fn priorities(d: &DesiredIngress) -> BTreeMap<String, u32> {
@@ -57,180 +64,6 @@ fn member(i: u8, weight: u32) -> Member {
         port: 8080,
         weight,
         kind: ServerType::Eni,
-    }
-}
-
-/// Applies ops to an in-memory state, asserting that no two rules ever share a priority.
-struct Sim {
-    state: ActualIngress,
-    next: u32,
-    created: BTreeMap<String, String>,
-}
-
-impl Sim {
-    fn new(state: ActualIngress) -> Self {
-        Self {
-            state,
-            next: 0,
-            created: BTreeMap::new(),
-        }
-    }
-
-    fn id(&mut self, prefix: &str) -> String {
-        self.next += 1;
-        format!("{prefix}-new{}", self.next)
-    }
-
-    fn group_id(&self, g: &GroupRef) -> String {
-        g.id.clone().unwrap_or_else(|| self.created[&g.key].clone())
-    }
-
-    fn group(&mut self, g: &GroupRef) -> &mut ActualServerGroup {
-        let id = self.group_id(g);
-        self.state
-            .server_groups
-            .iter_mut()
-            .find(|x| x.id == id)
-            .expect("group exists")
-    }
-
-    fn holder(&self, l: ListenerKey, p: u32) -> Option<&str> {
-        self.state
-            .rules
-            .iter()
-            .find(|r| r.listener == l && r.priority == p)
-            .map(|r| r.id.as_str())
-    }
-
-    fn apply(&mut self, op: &Op) {
-        match &op.kind {
-            OpKind::CreateServerGroup { group, tags } => {
-                let id = self.id("sgp");
-                self.created.insert(group.key.clone(), id.clone());
-                self.state.server_groups.push(ActualServerGroup {
-                    id,
-                    name: group.name.clone(),
-                    attributes: group.attributes.clone(),
-                    members: Vec::new(),
-                    member_mode: group.member_mode,
-                    tags: tags.clone(),
-                });
-            }
-            OpKind::AddMembers { group, members } => {
-                self.group(group).members.extend(members.clone())
-            }
-            OpKind::UpdateMembers { group, members } => {
-                for m in members {
-                    for x in self.group(group).members.iter_mut() {
-                        if x.identity() == m.identity() {
-                            x.weight = m.weight;
-                        }
-                    }
-                }
-            }
-            OpKind::RemoveMembers { group, members } => {
-                let g = self.group(group);
-                g.members
-                    .retain(|x| !members.iter().any(|m| m.identity() == x.identity()));
-            }
-            OpKind::UpdateServerGroup {
-                id,
-                name,
-                attributes,
-                ..
-            } => {
-                let g = self
-                    .state
-                    .server_groups
-                    .iter_mut()
-                    .find(|g| &g.id == id)
-                    .unwrap();
-                g.name = name.clone();
-                g.attributes = attributes.clone();
-            }
-            OpKind::CreateRules { listener, rules } => {
-                for r in rules {
-                    assert_eq!(
-                        self.holder(*listener, r.rule.priority),
-                        None,
-                        "create on a held priority"
-                    );
-                    let id = self.id("rule");
-                    self.state.rules.push(ActualRule {
-                        id,
-                        listener: *listener,
-                        priority: r.rule.priority,
-                        name: r.rule.name.clone(),
-                        conditions: r.rule.conditions.clone(),
-                        actions: r.rule.actions.clone(),
-                        tags: r.tags.clone(),
-                    });
-                }
-            }
-            OpKind::UpdateRules { rules } => {
-                // Every target must be free (or held by the rule itself) before the batch starts.
-                for u in rules {
-                    let h = self.holder(u.listener, u.priority);
-                    assert!(
-                        h.is_none() || h == Some(u.id.as_str()),
-                        "priority {} held by {h:?}",
-                        u.priority
-                    );
-                }
-                for u in rules {
-                    let r = self.state.rules.iter_mut().find(|r| r.id == u.id).unwrap();
-                    r.priority = u.priority;
-                    if let Some(n) = &u.name {
-                        r.name = n.clone();
-                    }
-                    if let Some(c) = &u.conditions {
-                        r.conditions = c.clone();
-                    }
-                    if let Some(a) = &u.actions {
-                        r.actions = a.clone();
-                    }
-                }
-            }
-            OpKind::DeleteRules { ids } => self.state.rules.retain(|r| !ids.contains(&r.id)),
-            OpKind::DeleteServerGroup { id, .. } => {
-                let key = self
-                    .state
-                    .server_groups
-                    .iter()
-                    .find(|g| &g.id == id)
-                    .unwrap()
-                    .tags[TAG_KEY]
-                    .clone();
-                let used = self.state.rules.iter().any(|r| {
-                    r.actions
-                        .iter()
-                        .any(|a| a.kind.group_keys().contains(&key.as_str()))
-                        && self.created.get(&key).is_none_or(|new| new == id)
-                });
-                assert!(
-                    !used,
-                    "deleting server group {key} while a rule forwards to it"
-                );
-                self.state.server_groups.retain(|g| &g.id != id);
-            }
-            other => panic!("unexpected op {}", other.name()),
-        }
-        let mut seen = std::collections::BTreeSet::new();
-        for r in &self.state.rules {
-            assert!(
-                seen.insert((r.listener, r.priority)),
-                "two rules on {} #{}",
-                r.listener,
-                r.priority
-            );
-        }
-    }
-
-    fn apply_all(&mut self, ops: &[Op]) {
-        for op in ops {
-            self.apply(op);
-        }
-        self.created.clear();
     }
 }
 
@@ -319,8 +152,13 @@ fn spilling_past_the_band_into_a_used_band_is_explained() {
 fn band_overflow_is_an_expand_error_on_order() {
     let paths: Vec<String> = (0..11).map(|i| format!("/p{i}")).collect();
     let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-    let err =
-        expand_ingress(&ingress("big", 1000, &refs), &listeners(), &Members::new()).unwrap_err();
+    let err = expand_ingress(
+        &ingress("big", 1000, &refs),
+        &listeners(),
+        &Members::new(),
+        &Held::default(),
+    )
+    .unwrap_err();
     assert!(
         matches!(err, ExpandError::BandOverflow { rules: 11, .. }),
         "{err}"
@@ -337,8 +175,8 @@ fn fresh_plan_creates_groups_then_members_then_rules_and_converges() {
         names(&ops),
         ["CreateServerGroup", "AddMembers", "CreateRules"]
     );
-    let mut sim = Sim::new(ActualIngress::default());
-    sim.apply_all(&ops);
+    let mut sim = Replay::new(ActualIngress::default());
+    sim.apply_all(&ops).unwrap();
     assert!(
         plan_ingress_ops(&d, &sim.state).is_empty(),
         "a second plan is empty"
@@ -436,8 +274,9 @@ fn member_ops_hold_at_most_the_api_limit_of_200_and_adds_come_first() {
 fn changes_keep_rule_ids_and_order_make_before_break() {
     let members: Members = [("web:80".to_owned(), vec![member(1, 100), member(2, 100)])].into();
     let before = expand(&ingress("web", 10, &["/a", "/b"]), &members);
-    let mut sim = Sim::new(ActualIngress::default());
-    sim.apply_all(&plan_ingress_ops(&before, &ActualIngress::default()));
+    let mut sim = Replay::new(ActualIngress::default());
+    sim.apply_all(&plan_ingress_ops(&before, &ActualIngress::default()))
+        .unwrap();
     let ids_before: BTreeMap<String, String> = sim
         .state
         .rules
@@ -445,9 +284,8 @@ fn changes_keep_rule_ids_and_order_make_before_break() {
         .map(|r| (r.tags[TAG_KEY].clone(), r.id.clone()))
         .collect();
 
-    // /a now goes to a new service, a more specific Exact path appears (renumbering /a and /b),
-    // /b disappears (its Prefix slot goes: identities hold the path type and a slot, not the
-    // path), one member goes, one comes, one changes weight.
+    // /a now goes to a new service, a more specific Exact path appears, /b disappears, one
+    // member goes, one comes, one changes weight.
     let mut spec = ingress("web", 10, &["/a", "/a/very/specific"]);
     spec.rule[0].path[0].backend[0].service = "web-v2".into();
     spec.rule[0].path[1].path_type = Some(model::spec::PathType::Exact);
@@ -466,14 +304,14 @@ fn changes_keep_rule_ids_and_order_make_before_break() {
     assert!(p("UpdateMembers") < p("CreateRules").min(p("UpdateRules")));
     assert!(last("UpdateRules").max(last("CreateRules")) < p("RemoveMembers"));
     assert!(p("RemoveMembers") < p("DeleteRules"));
-    sim.apply_all(&ops);
+    sim.apply_all(&ops).unwrap();
     let ids_after: BTreeMap<String, String> = sim
         .state
         .rules
         .iter()
         .map(|r| (r.tags[TAG_KEY].clone(), r.id.clone()))
         .collect();
-    let a = "HTTP:80 host=shop.example.com path=Prefix#0";
+    let a = "HTTP:80 host=shop.example.com path=Prefix:/a";
     assert_eq!(ids_before[a], ids_after[a], "the changed rule kept its id");
     assert!(plan_ingress_ops(&after, &sim.state).is_empty(), "converged");
 
@@ -488,44 +326,122 @@ fn changes_keep_rule_ids_and_order_make_before_break() {
         "{:?}",
         names(&ops)
     );
-    sim.apply_all(&ops);
+    sim.apply_all(&ops).unwrap();
     assert!(plan_ingress_ops(&back, &sim.state).is_empty());
 }
 
 #[test]
-fn editing_a_path_string_updates_the_rule_in_place() {
+fn editing_a_path_creates_its_new_rule_before_deleting_the_old_one() {
     let before = expand(&ingress("web", 10, &["/a", "/b"]), &Members::new());
-    let mut sim = Sim::new(ActualIngress::default());
-    sim.apply_all(&plan_ingress_ops(&before, &ActualIngress::default()));
-    let ids = |sim: &Sim| -> BTreeMap<String, String> {
+    let mut sim = Replay::new(ActualIngress::default());
+    sim.apply_all(&plan_ingress_ops(&before, &ActualIngress::default()))
+        .unwrap();
+    let ids = |sim: &Replay| -> BTreeMap<String, (String, u32)> {
         sim.state
             .rules
             .iter()
-            .map(|r| (r.tags[TAG_KEY].clone(), r.id.clone()))
+            .map(|r| (r.tags[TAG_KEY].clone(), (r.id.clone(), r.priority)))
             .collect()
     };
     let ids_before = ids(&sim);
-    let after = expand(&ingress("web", 10, &["/a", "/c"]), &Members::new());
+    let after = expand_held(&ingress("web", 10, &["/a", "/c"]), &sim.state);
     let ops = plan_ingress_ops(&after, &sim.state);
-    assert!(
-        ops.iter().all(|o| o.kind.name() == "UpdateRules"),
-        "{:?}",
-        names(&ops)
+    assert_eq!(names(&ops), ["CreateRules", "DeleteRules"]);
+    let samples = sample_requests(&sim.state, &after);
+    check_plan(&sim.state, &ops, &samples).unwrap();
+    sim.apply_all(&ops).unwrap();
+    let ids_after = ids(&sim);
+    let a = "HTTP:80 host=shop.example.com path=Prefix:/a";
+    assert_eq!(ids_before[a], ids_after[a], "the other rule is untouched");
+    let c = &ids_after["HTTP:80 host=shop.example.com path=Prefix:/c"];
+    assert_ne!(
+        c.1,
+        ids_before["HTTP:80 host=shop.example.com path=Prefix:/b"].1
     );
-    sim.apply_all(&ops);
-    assert_eq!(ids_before, ids(&sim), "same keys, same ids");
-    let b = "HTTP:80 host=shop.example.com path=Prefix#1";
-    let rule = sim
-        .state
+    assert!(!ids_after.contains_key("HTTP:80 host=shop.example.com path=Prefix:/b"));
+    assert!(plan_ingress_ops(&after, &sim.state).is_empty(), "converged");
+}
+
+/// Issue 11 item 1: `/keep`, then `/admin, /keep`. The old plan rewrote the `/keep` rule into
+/// `/admin` before creating `/keep` again; now it is one create, the `/keep` rule untouched.
+#[test]
+fn inserting_a_path_is_one_create_and_no_request_loses_its_rule() {
+    let one = |paths: &[&str]| {
+        let paths: Vec<_> = paths
+            .iter()
+            .map(|p| json!({"path": p, "path_type": "Prefix", "backend": [{"service": p.trim_start_matches('/'), "port": "80"}]}))
+            .collect();
+        serde_json::from_value::<IngressSpec>(json!({
+            "alb_config_id": "alb-1", "namespace": "shop", "name": "web",
+            "rule": [{"path": paths}]
+        }))
+        .unwrap()
+    };
+    let before = expand(&one(&["/keep"]), &Members::new());
+    let mut sim = Replay::new(ActualIngress::default());
+    sim.apply_all(&plan_ingress_ops(&before, &ActualIngress::default()))
+        .unwrap();
+    let keep = sim.state.rules[0].clone();
+    let after = expand_held(&one(&["/admin", "/keep"]), &sim.state);
+    let ops = plan_ingress_ops(&after, &sim.state);
+    assert_eq!(names(&ops), ["CreateServerGroup", "CreateRules"]);
+    let OpKind::CreateRules { rules, .. } = &ops[1].kind else {
+        unreachable!()
+    };
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0].rule.identity, "HTTP:80 path=Prefix:/admin");
+    let samples = sample_requests(&sim.state, &after);
+    assert!(samples.iter().any(|(_, r)| r.path == "/keep"));
+    let end = check_plan(&sim.state, &ops, &samples).unwrap();
+    let kept = end.rules.iter().find(|r| r.id == keep.id).unwrap();
+    assert_eq!(kept, &keep, "the /keep rule: same id, priority and content");
+    // The old order of writes (rewrite /keep's rule into /admin, then create /keep) is caught.
+    let mut rewrite = keep.clone();
+    let admin = &after
         .rules
         .iter()
-        .find(|r| r.tags[TAG_KEY] == b)
+        .find(|r| r.identity.contains("/admin"))
         .unwrap();
-    assert!(rule.conditions.iter().any(|c| matches!(
-        c,
-        model::desired::Condition::Path { values } if values == &["/c", "/c/*"]
-    )));
-    assert!(plan_ingress_ops(&after, &sim.state).is_empty(), "converged");
+    rewrite.conditions = admin.conditions.clone();
+    rewrite.actions = admin.actions.clone();
+    let mut keep_again = after
+        .rules
+        .iter()
+        .find(|r| r.identity.contains("/keep"))
+        .unwrap()
+        .clone();
+    keep_again.priority = 92;
+    let bad = vec![
+        ops[0].clone(),
+        model::Op {
+            kind: OpKind::UpdateRules {
+                rules: vec![model::diff::RuleUpdate {
+                    id: keep.id.clone(),
+                    listener: keep.listener,
+                    priority: keep.priority,
+                    name: None,
+                    conditions: Some(rewrite.conditions),
+                    actions: Some(rewrite.actions),
+                }],
+            },
+            client_token: "t".into(),
+        },
+        model::Op {
+            kind: OpKind::CreateRules {
+                listener: keep.listener,
+                rules: vec![model::diff::NewRule {
+                    rule: keep_again,
+                    tags: Tags::new(),
+                }],
+            },
+            client_token: "t2".into(),
+        },
+    ];
+    let err = check_plan(&sim.state, &bad, &samples).unwrap_err();
+    assert!(
+        matches!(&*err, model::replay::Violation::Misrouted { request, got: model::routing::Target::Default, .. } if request.path.starts_with("/keep")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -539,8 +455,9 @@ fn priority_swap_never_puts_two_rules_on_one_priority() {
     };
     let d1 = expand(&spec(true), &Members::new());
     let d2 = expand(&spec(false), &Members::new());
-    let mut sim = Sim::new(ActualIngress::default());
-    sim.apply_all(&plan_ingress_ops(&d1, &ActualIngress::default()));
+    let mut sim = Replay::new(ActualIngress::default());
+    sim.apply_all(&plan_ingress_ops(&d1, &ActualIngress::default()))
+        .unwrap();
     // Identities include the path type, so make identities stable across the swap by comparing
     // a pure reordering instead: the same two identities with exchanged priorities.
     let mut swapped = d1.clone();
@@ -555,34 +472,43 @@ fn priority_swap_never_puts_two_rules_on_one_priority() {
     );
     assert!(ops.len() >= 3, "park, move, move: {:?}", names(&ops));
     let ids: Vec<String> = sim.state.rules.iter().map(|r| r.id.clone()).collect();
-    sim.apply_all(&ops);
+    sim.apply_all(&ops).unwrap();
     let ids_after: Vec<String> = sim.state.rules.iter().map(|r| r.id.clone()).collect();
     assert_eq!(ids, ids_after, "swapped in place");
     assert!(plan_ingress_ops(&swapped, &sim.state).is_empty());
     // A real spec change that reorders rules also applies without collisions.
     let ops = plan_ingress_ops(&d2, &sim.state);
-    sim.apply_all(&ops);
+    sim.apply_all(&ops).unwrap();
     assert!(plan_ingress_ops(&d2, &sim.state).is_empty());
 }
 
 #[test]
 fn a_chain_of_moves_runs_tail_first_and_a_new_rule_waits_for_its_slot() {
     let d1 = expand(&ingress("web", 10, &["/a", "/b", "/c"]), &Members::new());
-    let mut sim = Sim::new(ActualIngress::default());
-    sim.apply_all(&plan_ingress_ops(&d1, &ActualIngress::default()));
-    // A longer path sorts first: every existing rule moves down by one.
-    let d2 = expand(
-        &ingress("web", 10, &["/a", "/b", "/c", "/aaaa"]),
-        &Members::new(),
+    let mut sim = Replay::new(ActualIngress::default());
+    sim.apply_all(&plan_ingress_ops(&d1, &ActualIngress::default()))
+        .unwrap();
+    // `/a/b/c` must come before `/a` (both match `/a/b/c`), which holds the band's first
+    // priority: the rules move up one step each, in order, before the new rule is created.
+    let d2 = expand_held(
+        &ingress("web", 10, &["/a", "/b", "/c", "/a/b/c"]),
+        &sim.state,
     );
     let ops = plan_ingress_ops(&d2, &sim.state);
-    sim.apply_all(&ops);
+    let samples = sample_requests(&sim.state, &d2);
+    check_plan(&sim.state, &ops, &samples).unwrap();
+    sim.apply_all(&ops).unwrap();
     assert!(plan_ingress_ops(&d2, &sim.state).is_empty());
     assert_eq!(
         names(&ops).last(),
         Some(&"CreateRules"),
         "{:?}",
         names(&ops)
+    );
+    let p = priorities(&d2);
+    assert!(
+        p["HTTP:80 host=shop.example.com path=Prefix:/a/b/c"]
+            < p["HTTP:80 host=shop.example.com path=Prefix:/a"]
     );
 }
 
@@ -596,14 +522,14 @@ fn foreign_objects_are_never_touched() {
         "main",
         &IngressId::new("shop", "other"),
         ResourceKind::Rule,
-        "HTTP:80 host=shop.example.com path=Prefix#0",
+        "HTTP:80 host=shop.example.com path=Prefix:/a",
     );
     let other_cluster = ingress_tags(
         "c2",
         "main",
         &d.id,
         ResourceKind::Rule,
-        "HTTP:80 host=shop.example.com path=Prefix#0",
+        "HTTP:80 host=shop.example.com path=Prefix:/a",
     );
     let rule = |id: &str, priority, tags: &Tags| ActualRule {
         id: id.into(),
@@ -652,8 +578,9 @@ fn foreign_objects_are_never_touched() {
 #[test]
 fn protocol_change_replaces_the_group_before_rules_switch() {
     let d1 = expand(&ingress("web", 10, &["/a"]), &Members::new());
-    let mut sim = Sim::new(ActualIngress::default());
-    sim.apply_all(&plan_ingress_ops(&d1, &ActualIngress::default()));
+    let mut sim = Replay::new(ActualIngress::default());
+    sim.apply_all(&plan_ingress_ops(&d1, &ActualIngress::default()))
+        .unwrap();
     let mut spec = ingress("web", 10, &["/a"]);
     spec.backend_defaults = Some(model::spec::BackendDefaults {
         protocol: Some(model::spec::BackendProtocol::Https),
@@ -665,7 +592,7 @@ fn protocol_change_replaces_the_group_before_rules_switch() {
         names(&ops),
         ["CreateServerGroup", "UpdateRules", "DeleteServerGroup"]
     );
-    sim.apply_all(&ops);
+    sim.apply_all(&ops).unwrap();
     assert!(plan_ingress_ops(&d2, &sim.state).is_empty());
 }
 
@@ -691,4 +618,54 @@ fn client_tokens_are_stable_and_distinct() {
         .map(|o| o.client_token)
         .collect();
     assert!(t1.iter().all(|t| !t3.contains(t)));
+}
+
+/// Keys written by release 0.1 (`path=<PathType>#<slot>`, no path) stand for the content-keyed
+/// rules of today: an upgraded ingress keeps its rules and plans nothing.
+#[test]
+fn rules_tagged_by_release_0_1_keep_their_keys_and_ids() {
+    let spec: IngressSpec = serde_json::from_value(json!({
+        "alb_config_id": "alb-1", "namespace": "shop", "name": "web",
+        "rule": [{"host": "shop.example.com", "path": [
+            {"path": "/api", "path_type": "Prefix", "backend": [{"service": "api", "port": "80"}],
+             "match": {"header": [{"name": "x-env", "values": ["prod"]}]}},
+            {"path": "/old", "path_type": "Exact", "backend": [{"service": "web", "port": "80"}]}
+        ]}],
+        "canary": [{"header": {"name": "x-canary"}, "backend": {"service": "next", "port": "80"}}]
+    }))
+    .unwrap();
+    let d = expand(&spec, &Members::new());
+    let mut sim = Replay::new(ActualIngress::default());
+    sim.apply_all(&plan_ingress_ops(&d, &ActualIngress::default()))
+        .unwrap();
+    let legacy = |key: &str| -> String {
+        key.split(' ')
+            .filter(|t| !t.starts_with("match="))
+            .map(
+                |t| match (t.strip_prefix("path="), t.strip_prefix("canary=")) {
+                    (Some(p), _) => format!("path={}#0", p.split(':').next().unwrap()),
+                    (_, Some(c)) => format!("canary={}", c.split(':').next().unwrap()),
+                    _ => t.to_owned(),
+                },
+            )
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    for r in &mut sim.state.rules {
+        let old = legacy(&r.tags[TAG_KEY]);
+        r.tags.insert(TAG_KEY.to_owned(), old);
+    }
+    assert!(sim
+        .state
+        .rules
+        .iter()
+        .any(|r| r.tags[TAG_KEY] == "HTTP:80 host=shop.example.com path=Prefix#0 canary=header"));
+    let keys: std::collections::BTreeSet<String> =
+        sim.state.rules.iter().map(|r| r.view().key).collect();
+    let want: std::collections::BTreeSet<String> =
+        d.rules.iter().map(|r| r.identity.clone()).collect();
+    assert_eq!(keys, want);
+    let again = expand_held(&spec, &sim.state);
+    assert_eq!(again.rules, d.rules);
+    assert!(plan_ingress_ops(&again, &sim.state).is_empty());
 }

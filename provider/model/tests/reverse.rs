@@ -9,6 +9,7 @@ use std::path::Path;
 use model::desired::{DesiredIngress, IngressId, Member, ServerType};
 use model::diff::{ActualIngress, ActualRule, ActualServerGroup};
 use model::ownership::{ingress_tags, ResourceKind, Tags};
+use model::priority::Held;
 use model::reverse::{spec_from_actual, Observed, Reconstruction};
 use model::spec::{ConfigSpec, IngressSpec};
 use model::{expand_config, expand_ingress, ConfigListeners, Members};
@@ -93,7 +94,7 @@ fn reconstruct(
     listeners: &ConfigListeners,
     members: &Members,
 ) -> (DesiredIngress, Reconstruction) {
-    let desired = expand_ingress(spec, listeners, members).expect("expands");
+    let desired = expand_ingress(spec, listeners, members, &Held::default()).expect("expands");
     let actual = fake_actual(&desired);
     let id = IngressId::new(&spec.namespace, &spec.name);
     let r = spec_from_actual(&Observed {
@@ -126,7 +127,7 @@ fn golden_inputs_round_trip() {
         let input: Input = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let lb = expand_config(&input.config).unwrap();
         let listeners = ConfigListeners::from_desired(CLUSTER, &input.ingress.alb_config_id, &lb);
-        if expand_ingress(&input.ingress, &listeners, &input.members).is_err() {
+        if expand_ingress(&input.ingress, &listeners, &input.members, &Held::default()).is_err() {
             continue;
         }
         let (desired, r) = reconstruct(&input.ingress, &listeners, &input.members);
@@ -136,7 +137,7 @@ fn golden_inputs_round_trip() {
             r.differences,
             r.spec
         );
-        let again = expand_ingress(&r.spec, &listeners, &input.members).unwrap();
+        let again = expand_ingress(&r.spec, &listeners, &input.members, &Held::default()).unwrap();
         assert!(
             same_objects(&desired, &again),
             "{name}: expansion differs\n{:#?}",
@@ -244,7 +245,7 @@ fn unexplainable_objects_are_reported() {
         "rule": [{"path": [{"path": "/a", "path_type": "Prefix", "backend": [{"service": "a", "port": "80"}]}]}]
     }))
     .unwrap();
-    let desired = expand_ingress(&spec, &listeners(), &Members::new()).unwrap();
+    let desired = expand_ingress(&spec, &listeners(), &Members::new(), &Held::default()).unwrap();
     let mut actual = fake_actual(&desired);
     actual.rules[0].priority += 3;
     let mut odd = actual.rules[0].clone();

@@ -1,5 +1,5 @@
 //! Apply: executes exactly what was planned. The desired model is rebuilt from the configuration
-//! by the same expansion as the plan, with the members the plan showed; the model diffs it
+//! by the same expansion as the plan, with the members and rule priorities the plan showed; the model diffs it
 //! against what exists, the reconciler executes the operations, and the new state is rendered
 //! from a fresh observation, also when the run failed midway (what exists is recorded).
 //! Create is the same path starting from whatever the ingress's ownership tags find: objects an
@@ -132,7 +132,8 @@ async fn run(
     };
     let listeners = before.lb.config_listeners(reconciler.cluster_id());
     let members = render::planned_members(&req.planned_state);
-    let desired = match expand_ingress(&spec, &listeners, &members) {
+    let held = render::planned_priorities(&req.planned_state);
+    let desired = match expand_ingress(&spec, &listeners, &members, &held) {
         Ok(d) => d,
         Err(e) => {
             diagnostics.push(expand_diagnostic(&e));

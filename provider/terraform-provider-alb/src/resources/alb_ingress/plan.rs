@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 
 use model::desired::{DesiredIngress, IngressId, ListenerKey};
 use model::diff::{ActualIngress, ActualServerGroup};
-use model::ownership::Leftovers;
-use model::priority::ExistingRule;
+use model::ownership::{owns, Leftovers};
+use model::priority::{ExistingRule, Held};
 use model::references::{foreign_references, ForeignReference};
 use model::spec::{Edition, IngressSpec};
 use model::{check_clashes, expand_ingress, ConfigListeners, ExpandError, Members};
@@ -217,11 +217,34 @@ async fn expand(
             listeners: decode::possible_listeners(spec),
         },
     };
+    // What exists: for the priority clash check, and so that rules keep the priorities they
+    // hold while their order still holds (an inserted path is one new rule).
+    let id = IngressId::new(&spec.namespace, &spec.name);
+    let actual = match (&reconciler, &lb) {
+        (Some(r), Some(lb)) => match r
+            .observe_ingress(lb_id, &lb.listeners, &id, &listeners.config)
+            .await
+        {
+            Ok(actual) => Some(actual),
+            Err(e) => {
+                diagnostics.push(api::diagnostic_from(&e, &what));
+                None
+            }
+        },
+        _ => None,
+    };
+    let held = actual.as_ref().map_or_else(Held::default, |a| {
+        Held::of_rules(
+            a.rules.iter().filter(|r| owns(&r.tags, cluster_id, &id)),
+            false,
+        )
+    });
     let planned_listeners = lb.as_ref().map(|_| resource.run.listeners(lb_id));
     let desired = match expand_lenient(
         spec,
         listeners,
         &members,
+        &held,
         lb_id,
         planned_listeners,
         diagnostics,
@@ -232,34 +255,28 @@ async fn expand(
             return Computed::unknown();
         }
     };
-    if let (Some(r), Some(lb)) = (&reconciler, &lb) {
+    if let (Some(_), Some(_)) = (&reconciler, &lb) {
         let planned_elsewhere = resource.run.plan_rules(lb_id, &desired);
-        match r
-            .observe_ingress(lb_id, &lb.listeners, &desired.id, &desired.config)
-            .await
-        {
-            Ok(actual) => {
-                if check_leftovers
-                    && adoption::ingress_leftovers(&actual, cluster_id, &desired.id)
-                        == Leftovers::Finished
-                {
-                    diagnostics.push(adoption::finished_ingress(
-                        &actual,
-                        cluster_id,
-                        &desired.id,
-                        lb_id,
-                    ));
-                }
-                let mut existing = actual.existing_rules(cluster_id);
-                existing.extend(planned_elsewhere);
-                if let Some(d) = clashes(&desired, existing, replaces) {
-                    diagnostics.push(d);
-                }
-                if let Some(d) = dropped_groups_in_use(&desired, &actual, cluster_id) {
-                    diagnostics.push(d);
-                }
+        if let Some(actual) = &actual {
+            if check_leftovers
+                && adoption::ingress_leftovers(actual, cluster_id, &desired.id)
+                    == Leftovers::Finished
+            {
+                diagnostics.push(adoption::finished_ingress(
+                    actual,
+                    cluster_id,
+                    &desired.id,
+                    lb_id,
+                ));
             }
-            Err(e) => diagnostics.push(api::diagnostic_from(&e, &what)),
+            let mut existing = actual.existing_rules(cluster_id);
+            existing.extend(planned_elsewhere);
+            if let Some(d) = clashes(&desired, existing, replaces) {
+                diagnostics.push(d);
+            }
+            if let Some(d) = dropped_groups_in_use(&desired, actual, cluster_id) {
+                diagnostics.push(d);
+            }
         }
     }
     let computed = render::planned(&desired, lb.as_ref(), prior);
@@ -316,13 +333,14 @@ fn expand_lenient(
     spec: &IngressSpec,
     mut listeners: ConfigListeners,
     members: &Members,
+    held: &Held,
     lb_id: &str,
     planned: Option<Option<PlannedListeners>>,
     diagnostics: &mut Diagnostics,
 ) -> Result<DesiredIngress, ExpandError> {
     let mut added: BTreeSet<ListenerKey> = BTreeSet::new();
     loop {
-        match expand_ingress(spec, &listeners, members) {
+        match expand_ingress(spec, &listeners, members, held) {
             Err(ExpandError::MissingListener { path, listener }) if added.insert(listener) => {
                 let mut at = attribute_path(&path);
                 // A `listen` entry is a block: point at its port, or Terraform shows the resource.
@@ -391,6 +409,7 @@ mod tests {
             &spec,
             lb.config_listeners("c"),
             &Members::new(),
+            &Held::default(),
             "alb-1",
             planned,
             &mut d,
@@ -446,7 +465,13 @@ mod tests {
             edition: Edition::Standard,
             listeners: [("HTTP:80".parse().unwrap(), "lsn-80".to_owned())].into(),
         };
-        expand_ingress(&spec, &lb.config_listeners("c"), &Members::new()).unwrap()
+        expand_ingress(
+            &spec,
+            &lb.config_listeners("c"),
+            &Members::new(),
+            &Held::default(),
+        )
+        .unwrap()
     }
 
     fn existing(d: &DesiredIngress, tags: model::ownership::Tags) -> ActualIngress {

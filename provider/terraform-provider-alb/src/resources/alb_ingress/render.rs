@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use model::desired::{DesiredIngress, ListenerKey, Member, ServerType};
+use model::priority::Held;
 use model::render::{GroupView, RuleView};
 use tfplugin::value::Value;
 
@@ -330,6 +331,15 @@ pub(crate) fn planned_members(planned: &Value) -> model::Members {
         .collect()
 }
 
+/// The rule priorities of the planned `rules` (apply keeps exactly these).
+pub(crate) fn planned_priorities(planned: &Value) -> Held {
+    Held::planned(entries(planned.get("rules")).filter_map(|(key, r)| {
+        let listener: ListenerKey = r.get("listener").as_str()?.parse().ok()?;
+        let priority = u32::try_from(r.get("priority").as_i64()?).ok()?;
+        Some((listener, key.to_owned(), priority))
+    }))
+}
+
 fn member_from_value(v: &Value) -> Option<Member> {
     let kind = match v.get("type").as_str()? {
         "Ecs" => ServerType::Ecs,
@@ -369,7 +379,7 @@ mod tests {
             edition: model::spec::Edition::Standard,
             listeners: ["HTTP:80".parse().unwrap()].into(),
         };
-        expand_ingress(&spec, &listeners, &Members::new()).unwrap()
+        expand_ingress(&spec, &listeners, &Members::new(), &Held::default()).unwrap()
     }
 
     /// The identities of the `/api` and the `/new` rules of `d`.
@@ -522,7 +532,7 @@ mod tests {
             edition: model::spec::Edition::Standard,
             listeners: ["HTTP:80".parse().unwrap(), "HTTPS:443".parse().unwrap()].into(),
         };
-        let d = expand_ingress(&spec, &listeners, &Members::new()).unwrap();
+        let d = expand_ingress(&spec, &listeners, &Members::new(), &Held::default()).unwrap();
         let c = planned(&d, None, &Value::Null);
         let rules = c.rules.as_map().unwrap();
         assert!(d.rules.len() >= 12, "{:#?}", d.rules);

@@ -74,9 +74,11 @@ fn block() -> Block {
             Attribute::computed("rules", Type::map(rule_type())).describe(
                 "The forwarding rules this ingress expands to, keyed by each rule's identity (its \
                  `alb.terraform/key` tag): listener, priority, conditions, actions and the server groups they forward to. \
-                 Plans match rules to existing ones by this key, so a plan shows exactly the rules \
-                 added, removed or changed; a rule keeps its `id` while its key stays. Shown in the \
-                 plan.",
+                 The identity is the rule's content (listener, host, path type and path, e.g. \
+                 `HTTPS:443 host=shop.example.com path=Prefix:/api`, plus the canary variant). Plans match rules to existing ones by this key, so a plan \
+                 shows exactly the rules added, removed or changed; a rule keeps its `id` while its \
+                 key stays, and inserting a path adds one rule and leaves the others alone. Shown in \
+                 the plan.",
             ),
         )
         .attr(

@@ -1,10 +1,13 @@
 //! State upgrade (`UpgradeResourceState`). Version 0 stored `rules` and `server_groups` as lists
 //! whose elements carried their identity in `key`; version 1 keys both maps by it (the element's
-//! `key` attribute is gone: it is the map key). Everything else is unchanged.
+//! `key` attribute is gone: it is the map key), rule keys in today's content form. Everything
+//! else is unchanged.
 
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::{decode_stored_state, unsupported_state_version};
 use tfplugin::value::Value;
+
+use model::expand::content_key;
 
 use super::render::keyed_entries;
 use super::{schema, TYPE_NAME};
@@ -25,7 +28,23 @@ pub(crate) fn upgrade(version: i64, raw_json: &[u8]) -> Result<Value, Diagnostic
     }
 }
 
-/// Version 0 JSON with `rules` and `server_groups` turned from lists into objects by `key`.
+/// The `Path` condition values of a version 0 rule element.
+fn path_patterns(rule: &serde_json::Value) -> Vec<String> {
+    rule["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["type"] == "Path")
+        .and_then(|c| c["values"].as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Version 0 JSON with `rules` and `server_groups` turned from lists into objects by `key`
+/// (rule keys of release 0.1 hold a path's position instead of the path: they become the
+/// content keys of today, [`content_key`]).
 /// Entries without a key or with a key already taken are kept, under `<key> (<id>)`, as the
 /// read that follows renders them.
 fn keyed_v0(raw_json: &[u8]) -> Result<Vec<u8>, Diagnostics> {
@@ -47,7 +66,10 @@ fn keyed_v0(raw_json: &[u8]) -> Result<Vec<u8>, Diagnostics> {
                     v.and_then(|v| v.as_str().map(str::to_owned))
                         .unwrap_or_default()
                 };
-                let key = text(item.as_object_mut().and_then(|o| o.remove("key")));
+                let mut key = text(item.as_object_mut().and_then(|o| o.remove("key")));
+                if name == "rules" {
+                    key = content_key(&key, &path_patterns(&item));
+                }
                 let id = text(item.get("id").cloned());
                 (key, id, item)
             });
@@ -105,9 +127,11 @@ mod tests {
         let rules = state.get("rules").as_map().expect("rules is a map");
         assert_eq!(
             rules.keys().map(String::as_str).collect::<Vec<_>>(),
+            // Exact `/api` fits its Path condition: today's content key. A Prefix path's
+            // condition is `/api` and `/api/*`; this one's does not fit and keeps its key.
             [
-                "HTTPS:443 path=Exact#0",
-                "HTTPS:443 path=Exact#0 (rule-3)",
+                "HTTPS:443 path=Exact:/api",
+                "HTTPS:443 path=Exact:/api (rule-3)",
                 "HTTPS:443 path=Prefix#0"
             ]
         );
