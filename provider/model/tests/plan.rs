@@ -239,8 +239,8 @@ fn member_ops_hold_at_most_the_api_limit_of_200_and_adds_come_first() {
         member_batches(&ops),
         [("AddMembers", 200), ("AddMembers", 200), ("AddMembers", 50)]
     );
-    let mut sim = Sim::new(ActualIngress::default());
-    sim.apply_all(&ops);
+    let mut sim = Replay::new(ActualIngress::default());
+    sim.apply_all(&ops).unwrap();
 
     // Shrinking to 10 keeps the first 10 and removes 440 (nothing to add).
     let small = expand(&spec, &many(10));
@@ -253,9 +253,9 @@ fn member_ops_hold_at_most_the_api_limit_of_200_and_adds_come_first() {
             ("RemoveMembers", 40)
         ]
     );
-    sim.apply_all(&ops);
+    sim.apply_all(&ops).unwrap();
 
-    // Swapping 10 for 10 others at the same time as growing: every add precedes every remove.
+    // Replacing all 10 by 440 others: every add precedes every remove.
     let mut moved = many(450);
     moved.get_mut("web:80").unwrap().drain(..10);
     let ops = plan_ingress_ops(&expand(&spec, &moved), &sim.state);
