@@ -8,28 +8,26 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use acceptance_tests::harness::hcl::TWO_ZONE_MAPPINGS;
 use acceptance_tests::harness::{provider_block, Workdir};
 use acceptance_tests::mock::{MockConfig, MockServer};
 use serde_json::{json, Value};
 
-const CONFIG: &str = r#"
-resource "alb_config" "main" {
+/// The alb_config of the test: one HTTP:80 listener.
+fn config() -> String {
+    format!(
+        r#"
+resource "alb_config" "main" {{
   name   = "web"
   vpc_id = "vpc-1"
-  zone_mapping {
-    zone_id    = "cn-hangzhou-h"
-    vswitch_id = "vsw-1"
-  }
-  zone_mapping {
-    zone_id    = "cn-hangzhou-i"
-    vswitch_id = "vsw-2"
-  }
-  listener {
+{TWO_ZONE_MAPPINGS}  listener {{
     port     = 80
     protocol = "HTTP"
-  }
+  }}
+}}
+"#
+    )
 }
-"#;
 
 fn hcl(endpoint: &str, paths: &[&str]) -> String {
     let paths: String = paths
@@ -49,8 +47,9 @@ fn hcl(endpoint: &str, paths: &[&str]) -> String {
             )
         })
         .collect();
+    let config = config();
     format!(
-        r#"{provider}{CONFIG}
+        r#"{provider}{config}
 resource "alb_ingress" "shop" {{
   alb_config_id = alb_config.main.id
   namespace     = "shop"
