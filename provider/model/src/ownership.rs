@@ -9,6 +9,7 @@
 //! | `alb.terraform/resource` | object kind: `load-balancer`, `listener`, `placeholder`, `rule`, `server-group`, `acl` |
 //! | `alb.terraform/key` | identity inside the owner: server-group key, rule identity, listener key, `acl:<listener key>` |
 //! | `alb.terraform/creating` | token of the create run that made the object, until that create finishes |
+//! | `alb.terraform/members` | `agent` on server groups whose members the in-cluster agent `alb-member-sync` keeps (`member_sync = "agent"`) |
 //!
 //! **Creation marks.** A create marks what it makes as unfinished in the create call itself: the
 //! load balancer of an `alb_config` and the server groups of an `alb_ingress` get the
@@ -46,6 +47,10 @@ pub const TAG_RESOURCE: &str = "alb.terraform/resource";
 pub const TAG_KEY: &str = "alb.terraform/key";
 /// Creation-mark tag key (see the module documentation).
 pub const TAG_CREATING: &str = "alb.terraform/creating";
+/// Member-writer tag key: [`MEMBERS_AGENT`] on server groups whose members `alb-member-sync` owns.
+pub const TAG_MEMBERS: &str = "alb.terraform/members";
+/// Value of [`TAG_MEMBERS`] handing a group's members to the in-cluster agent.
+pub const MEMBERS_AGENT: &str = "agent";
 /// Prefix reserved for the provider's tags (rejected in user tags).
 pub const TAG_PREFIX: &str = "alb.terraform/";
 /// RuleName prefix of a rule whose create has not finished (rules cannot be re-tagged).
@@ -169,6 +174,15 @@ pub fn owner_of(tags: &Tags, cluster_id: &str) -> Option<IngressId> {
     tags.get(TAG_INGRESS)?.parse().ok()
 }
 
+/// Whether `tags` mark an ingress server group of `cluster_id` whose members the in-cluster
+/// agent owns (`alb.terraform/members=agent`): the groups `alb-member-sync` may change.
+pub fn agent_owns_members(tags: &Tags, cluster_id: &str) -> bool {
+    tags.get(TAG_CLUSTER).map(String::as_str) == Some(bounded(cluster_id, 128).as_str())
+        && tags.get(TAG_RESOURCE).map(String::as_str) == Some(ResourceKind::ServerGroup.as_str())
+        && tags.contains_key(TAG_INGRESS)
+        && tags.get(TAG_MEMBERS).map(String::as_str) == Some(MEMBERS_AGENT)
+}
+
 /// `tags` plus the creation mark of the create run `token`.
 pub fn with_creation_mark(tags: &Tags, token: &str) -> Tags {
     let mut marked = tags.clone();
@@ -261,6 +275,29 @@ mod tests {
         let lt = config_tags("c1", "main", ResourceKind::Listener, Some("HTTP:80"));
         assert!(owns_config_object(&lt, "c1", "main"));
         assert!(!owns_config_object(&lt, "c1", "other"));
+    }
+
+    #[test]
+    fn agent_owned_groups_are_told_from_terraform_and_foreign_ones() {
+        let web = IngressId::new("shop", "web");
+        let group = ingress_tags("c1", "main", &web, ResourceKind::ServerGroup, "web:80");
+        let mut agent = group.clone();
+        agent.insert(TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned());
+        assert!(agent_owns_members(&agent, "c1"));
+        assert!(!agent_owns_members(&agent, "c2"), "another cluster");
+        assert!(
+            !agent_owns_members(&group, "c1"),
+            "members=terraform (no tag)"
+        );
+        let mut terraform = group.clone();
+        terraform.insert(TAG_MEMBERS.to_owned(), "terraform".to_owned());
+        assert!(!agent_owns_members(&terraform, "c1"));
+        let mut rule = ingress_tags("c1", "main", &web, ResourceKind::Rule, "HTTP:80 path=/");
+        rule.insert(TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned());
+        assert!(!agent_owns_members(&rule, "c1"), "not a server group");
+        let mut foreign = Tags::new();
+        foreign.insert(TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned());
+        assert!(!agent_owns_members(&foreign, "c1"));
     }
 
     #[test]
