@@ -9,7 +9,7 @@ use alb_api::server_group::{ListServerGroupServersRequest, ListServerGroupsReque
 use model::desired::{IngressId, ListenerKey};
 use model::diff::{ActualIngress, ActualRule, ActualServerGroup};
 use model::ownership::{
-    agent_owns_members, bounded, ingress_tags, ResourceKind, Tags, MEMBERS_AGENT, TAG_CLUSTER,
+    members_kept_by_agent, bounded, ingress_tags, ResourceKind, Tags, MEMBERS_AGENT, TAG_CLUSTER,
     TAG_INGRESS, TAG_MEMBERS, TAG_RESOURCE,
 };
 
@@ -78,7 +78,7 @@ impl Reconciler {
     }
 
     /// The server groups of this cluster whose members the in-cluster agent owns
-    /// (`model::ownership::agent_owns_members`), each with its members: what `alb-member-sync`
+    /// (`model::ownership::members_kept_by_agent`), each with its members: what `alb-member-sync`
     /// keeps in step. Groups of other clusters, groups whose members Terraform owns and foreign
     /// groups are never returned.
     pub async fn agent_groups(&self) -> Result<Vec<ActualServerGroup>, ReconcileError> {
@@ -91,7 +91,7 @@ impl Reconciler {
         filter.insert(TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned());
         // [INF] the service is read as filtering by every tag given; checked here again so a
         // looser filter never hands the agent a group it does not own.
-        self.groups_tagged(&filter, |tags| agent_owns_members(tags, &self.cluster_id))
+        self.groups_tagged(&filter, |tags| members_kept_by_agent(tags, &self.cluster_id))
             .await
     }
 
