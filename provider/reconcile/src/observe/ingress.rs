@@ -9,7 +9,7 @@ use alb_api::server_group::{ListServerGroupServersRequest, ListServerGroupsReque
 use model::desired::{IngressId, ListenerKey};
 use model::diff::{ActualIngress, ActualRule, ActualServerGroup};
 use model::ownership::{
-    members_kept_by_agent, bounded, ingress_tags, ResourceKind, Tags, MEMBERS_AGENT, TAG_CLUSTER,
+    bounded, ingress_tags, members_kept_by_agent, ResourceKind, Tags, MEMBERS_AGENT, TAG_CLUSTER,
     TAG_INGRESS, TAG_MEMBERS, TAG_RESOURCE,
 };
 
@@ -91,8 +91,10 @@ impl Reconciler {
         filter.insert(TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned());
         // [INF] the service is read as filtering by every tag given; checked here again so a
         // looser filter never hands the agent a group it does not own.
-        self.groups_tagged(&filter, |tags| members_kept_by_agent(tags, &self.cluster_id))
-            .await
+        self.groups_tagged(&filter, |tags| {
+            members_kept_by_agent(tags, &self.cluster_id)
+        })
+        .await
     }
 
     /// The server groups carrying every tag of `filter` whose tags pass `keep`, with members.
