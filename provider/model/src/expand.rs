@@ -104,6 +104,8 @@ impl MemberRequest {
             port: port.to_owned(),
             mode,
             weight,
+            // [INF] not carried by the tags: node-port groups of the agent take every eligible node.
+            node_selector: BTreeMap::new(),
             paths: Vec::new(),
         })
     }
