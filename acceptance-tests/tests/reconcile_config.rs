@@ -225,7 +225,10 @@ async fn config_lifecycle_converges_updates_in_place_and_deletes() {
     let report = r.delete_config(&actual, &cancel).await.expect("delete");
     // The minimum: the load balancer (its listener goes with it) and its placeholder group.
     assert_eq!(report.ops_done, 2, "load balancer, placeholder");
-    assert_eq!(report.mutating_calls, 2, "DeleteLoadBalancer, DeleteServerGroup");
+    assert_eq!(
+        report.mutating_calls, 2,
+        "DeleteLoadBalancer, DeleteServerGroup"
+    );
     assert!(r
         .observe_config(&lb_id, CONFIG)
         .await

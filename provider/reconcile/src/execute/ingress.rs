@@ -155,10 +155,11 @@ impl Run<'_> {
         token: &str,
     ) -> Result<(), ReconcileError> {
         let listener_id = self.listener_id(listener).await?;
-        let keys = rules
+        let keys: Vec<&str> = rules
             .iter()
-            .flat_map(|r| r.rule.actions.iter().flat_map(|a| a.kind.group_keys()));
-        let groups = self.group_ids(keys, None).await?;
+            .flat_map(|r| r.rule.actions.iter().flat_map(|a| a.kind.group_keys()))
+            .collect();
+        let groups = self.group_ids(&keys, None).await?;
         let creating = self.creating();
         let request: Vec<ApiNewRule> = rules
             .iter()
@@ -183,7 +184,7 @@ impl Run<'_> {
             })
             .collect::<Result<_, ConvertError>>()?;
         let created = {
-            let _turn = listener_turns::take(self.client(), [listener_id.as_str()]).await;
+            let _turn = listener_turns::take(self.client(), &[listener_id.as_str()]).await;
             self.client()
                 .create_rules_batched(&listener_id, &request, Some(token), self.wait())
                 .await?
@@ -214,12 +215,13 @@ impl Run<'_> {
         rules: &[RuleUpdate],
         token: &str,
     ) -> Result<(), ReconcileError> {
-        let keys = rules
+        let keys: Vec<&str> = rules
             .iter()
             .flat_map(|r| r.actions.iter().flatten())
-            .flat_map(|a| a.kind.group_keys());
+            .flat_map(|a| a.kind.group_keys())
+            .collect();
         let hint = rules.first().map(|r| r.id.as_str());
-        let groups = self.group_ids(keys, hint).await?;
+        let groups = self.group_ids(&keys, hint).await?;
         let lookup = groups.lookup();
         let request: Vec<ApiRuleUpdate> = rules
             .iter()
@@ -243,9 +245,9 @@ impl Run<'_> {
                 })
             })
             .collect::<Result<_, ConvertError>>()?;
-        let listener_ids = self.listener_ids(rules.iter().map(|r| r.listener)).await?;
-        let _turn =
-            listener_turns::take(self.client(), listener_ids.iter().map(String::as_str)).await;
+        let listeners: Vec<ListenerKey> = rules.iter().map(|r| r.listener).collect();
+        let listener_ids = self.listener_ids(&listeners).await?;
+        let _turn = listener_turns::take(self.client(), &listener_ids).await;
         self.client()
             .update_rules_batched(&request, Some(token), self.wait())
             .await?;
@@ -260,9 +262,8 @@ impl Run<'_> {
         listeners: &[ListenerKey],
         token: &str,
     ) -> Result<(), ReconcileError> {
-        let listener_ids = self.listener_ids(listeners.iter().copied()).await?;
-        let _turn =
-            listener_turns::take(self.client(), listener_ids.iter().map(String::as_str)).await;
+        let listener_ids = self.listener_ids(listeners).await?;
+        let _turn = listener_turns::take(self.client(), &listener_ids).await;
         self.client()
             .delete_rules_batched(ids, Some(token), self.wait())
             .await?;

@@ -42,13 +42,10 @@ pub(super) struct ListenerTurn {
 
 /// Waits for the turns of every listener in `listener_ids` (of `client`'s endpoint and region).
 /// Turns are taken in a fixed order, so writes to several listeners never deadlock.
-pub(super) async fn take<'i>(
-    client: &Client,
-    listener_ids: impl IntoIterator<Item = &'i str>,
-) -> ListenerTurn {
+pub(super) async fn take(client: &Client, listener_ids: &[impl AsRef<str>]) -> ListenerTurn {
     let mut keys: Vec<String> = listener_ids
-        .into_iter()
-        .map(|id| format!("{} {} {id}", client.endpoint(), client.region()))
+        .iter()
+        .map(|id| format!("{} {} {}", client.endpoint(), client.region(), id.as_ref()))
         .collect();
     keys.sort();
     keys.dedup();
@@ -98,7 +95,7 @@ mod tests {
             let ids = listeners(i);
             let (inside, peak) = (&inside, &peak);
             async move {
-                let _turn = take(client, ids.iter().copied()).await;
+                let _turn = take(client, &ids).await;
                 let shared = ids.contains(&"lsn-1");
                 if shared {
                     peak.fetch_max(inside.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
@@ -133,17 +130,17 @@ mod tests {
     async fn other_listeners_and_endpoints_do_not_wait() {
         let a = client("http://127.0.0.1:2");
         let b = client("http://127.0.0.1:3");
-        let _held = take(&a, ["lsn-1"]).await;
+        let _held = take(&a, &["lsn-1"]).await;
         let free = tokio::time::timeout(Duration::from_secs(1), async {
-            let _other_listener = take(&a, ["lsn-9"]).await;
-            let _other_endpoint = take(&b, ["lsn-1"]).await;
+            let _other_listener = take(&a, &["lsn-9"]).await;
+            let _other_endpoint = take(&b, &["lsn-1"]).await;
         })
         .await;
         assert!(
             free.is_ok(),
             "a turn of another listener or endpoint waited"
         );
-        let busy = tokio::time::timeout(Duration::from_millis(50), take(&a, ["lsn-1"])).await;
+        let busy = tokio::time::timeout(Duration::from_millis(50), take(&a, &["lsn-1"])).await;
         assert!(busy.is_err(), "the held turn was handed out twice");
     }
 }

@@ -105,8 +105,12 @@ impl Run<'_> {
                 })
                 .collect();
             let token = derived_token(&seed, "UpdateRulesAttribute", &updates);
-            let listeners = pending.rules.iter().map(|r| r.listener_id.as_str());
-            let _turn = listener_turns::take(self.client(), listeners).await;
+            let listeners: Vec<&str> = pending
+                .rules
+                .iter()
+                .map(|r| r.listener_id.as_str())
+                .collect();
+            let _turn = listener_turns::take(self.client(), &listeners).await;
             self.client()
                 .update_rules_batched(&updates, Some(&token), self.wait())
                 .await?;

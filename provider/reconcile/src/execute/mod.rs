@@ -152,33 +152,36 @@ impl Reconciler {
         lanes: &[Vec<&'o Op>],
         cancel: &CancellationToken,
     ) -> Result<(), (&'o Op, ReconcileError)> {
-        let lane = |ops: &[&'o Op]| {
-            let ops = ops.to_vec();
-            async move {
-                for op in ops {
-                    if cancel.is_cancelled() {
-                        return Err((op, ReconcileError::Cancelled));
-                    }
-                    self.apply(run, op).await.map_err(|e| (op, e))?;
-                }
-                Ok(())
-            }
-        };
-        let mut failures: Vec<(&'o Op, ReconcileError)> = stream::iter(lanes)
-            .map(|ops| lane(ops))
+        let lanes_run: Vec<_> = lanes
+            .iter()
+            .map(|ops| self.run_lane(run, ops, cancel))
+            .collect();
+        let results: Vec<Result<(), (&'o Op, ReconcileError)>> = stream::iter(lanes_run)
             .buffer_unordered(stages::LANES_AT_ONCE)
-            .filter_map(|result| async move { result.err() })
             .collect()
             .await;
-        let first = failures
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, (op, _))| lanes.iter().flatten().position(|o| std::ptr::eq(*o, *op)))
-            .map(|(i, _)| i);
-        match first {
-            Some(i) => Err(failures.swap_remove(i)),
-            None => Ok(()),
+        let position = |op: &Op| lanes.iter().flatten().position(|o| std::ptr::eq(*o, op));
+        results
+            .into_iter()
+            .filter_map(Result::err)
+            .min_by_key(|(op, _)| position(op))
+            .map_or(Ok(()), Err)
+    }
+
+    /// The ops of one lane in order, up to the first failure (or cancellation).
+    async fn run_lane<'o>(
+        &self,
+        run: &Run<'_>,
+        ops: &[&'o Op],
+        cancel: &CancellationToken,
+    ) -> Result<(), (&'o Op, ReconcileError)> {
+        for op in ops {
+            if cancel.is_cancelled() {
+                return Err((op, ReconcileError::Cancelled));
+            }
+            self.apply(run, op).await.map_err(|e| (*op, e))?;
         }
+        Ok(())
     }
 
     /// One op with its progress logs.

@@ -185,9 +185,9 @@ impl<'a> Run<'a> {
     /// The ids of the listeners `keys` (each once).
     pub(super) async fn listener_ids(
         &self,
-        keys: impl IntoIterator<Item = ListenerKey>,
+        keys: &[ListenerKey],
     ) -> Result<Vec<String>, ReconcileError> {
-        let keys: std::collections::BTreeSet<ListenerKey> = keys.into_iter().collect();
+        let keys: std::collections::BTreeSet<ListenerKey> = keys.iter().copied().collect();
         let mut ids = Vec::with_capacity(keys.len());
         for key in keys {
             ids.push(self.listener_id(key).await?);
@@ -201,7 +201,7 @@ impl<'a> Run<'a> {
             return Ok(id.clone());
         }
         Ok(self
-            .group_ids([group.key.as_str()], None)
+            .group_ids(&[group.key.as_str()], None)
             .await?
             .id(&group.key)?)
     }
@@ -209,9 +209,9 @@ impl<'a> Run<'a> {
     /// The groups known once every key in `keys` is resolvable: keys not created in the run
     /// are looked up once per run among the ingress's groups (ownership tags taken from the
     /// ops, else from the rule `rule_hint`).
-    pub(super) async fn group_ids<'k>(
+    pub(super) async fn group_ids(
         &self,
-        keys: impl IntoIterator<Item = &'k str>,
+        keys: &[&str],
         rule_hint: Option<&str>,
     ) -> Result<GroupIds, ReconcileError> {
         let missing = |known: &Known, keys: &[&str]| {
@@ -220,12 +220,11 @@ impl<'a> Run<'a> {
                     .iter()
                     .any(|k| !k.starts_with(ID_KEY_PREFIX) && !known.groups.contains_key(*k))
         };
-        let keys: Vec<&str> = keys.into_iter().collect();
-        if !missing(&self.known(), &keys) {
+        if !missing(&self.known(), keys) {
             return Ok(GroupIds(self.known().groups.clone()));
         }
         let _lookup = self.lookups.lock().await;
-        if !missing(&self.known(), &keys) {
+        if !missing(&self.known(), keys) {
             return Ok(GroupIds(self.known().groups.clone()));
         }
         let mut owner = self.known().owner.clone();
