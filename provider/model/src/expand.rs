@@ -78,6 +78,8 @@ pub struct MemberRequest {
     pub mode: MemberMode,
     /// Weight of every member.
     pub weight: u32,
+    /// nodeport mode: labels a node must carry to be a member (empty: every eligible node).
+    pub node_selector: BTreeMap<String, String>,
     /// The `service` attributes of the backends naming this server group, in configuration order
     /// (where a discovery error about it is reported).
     pub paths: Vec<AttrPath>,
@@ -97,6 +99,7 @@ pub fn member_requests(spec: &IngressSpec) -> Vec<MemberRequest> {
             port: group.port,
             mode,
             weight,
+            node_selector: defaults.node_selector.clone().unwrap_or_default(),
             paths: group.paths,
         })
         .collect()
