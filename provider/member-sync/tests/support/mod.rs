@@ -39,6 +39,12 @@ pub const LEASE: &str = "alb-member-sync";
 /// Longest wait for a condition.
 pub const WAIT: Duration = Duration::from_secs(60);
 
+/// Runs the tests of one binary one at a time (their timings are asserted; the machine is small).
+pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
+}
+
 /// The mock, kube-local, and a client of each.
 pub struct Env {
     pub mock: MockServer,
