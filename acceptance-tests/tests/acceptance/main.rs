@@ -11,6 +11,7 @@ mod config_in_place;
 mod config_lifecycle;
 mod demo;
 mod foundation;
+mod generate;
 mod ingress_gapless;
 mod ingress_keyed;
 mod ingress_lifecycle;
