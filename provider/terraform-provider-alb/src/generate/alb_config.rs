@@ -3,6 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::custom::text;
 use super::groups::ConfigPlan;
 use super::inventory::{alb_config_ref, ALB_CONFIG_API_VERSION};
 use super::render::{Resource, ResourceType};
@@ -396,12 +397,4 @@ fn status_certificates(status: &Value, port: i64, protocol: &str) -> Option<Vec<
             pp.contains(&port.to_string()) && pp.contains(protocol)
         })
         .and_then(|l| certificate_ids(&l["certificates"]))
-}
-
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
 }

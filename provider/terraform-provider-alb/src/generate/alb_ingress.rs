@@ -8,7 +8,7 @@ use k8s_openapi::api::networking::v1::IngressBackend;
 use serde_json::{json, Map, Value};
 use tfplugin::diag::AttributePath;
 
-use super::annotations::{Setting, PREFIX};
+use super::annotations::{Setting, DEFAULT_ORDER, PREFIX};
 use super::custom;
 use super::groups::{CanaryPlan, IngressPlan};
 use super::inventory::{ingress_ref, Inventory, NETWORKING_API_VERSION};
@@ -19,8 +19,6 @@ use super::{Finding, ObjectRef};
 const USE_ANNOTATION: &str = "use-annotation";
 /// The Service annotation selecting pod-IP (ENI) members.
 const BACKEND_TYPE: &str = "service.beta.kubernetes.io/backend-type";
-/// ACK's default order.
-const DEFAULT_ORDER: i64 = 10;
 
 /// The `alb_ingress` of one planned Ingress.
 pub fn build(plan: &IngressPlan, inventory: &Inventory) -> Result<Resource, Vec<Finding>> {

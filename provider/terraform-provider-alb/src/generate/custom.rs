@@ -379,7 +379,8 @@ pub fn port_of(value: &Value) -> Option<String> {
     }
 }
 
-fn text(value: &Value) -> String {
+/// A JSON scalar as text (a string as it is, null as empty).
+pub fn text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
