@@ -149,7 +149,8 @@ fn generate_from_cluster_writes_what_generate_from_files_writes() {
         .expect("runtime");
     let objects = fixture_objects(&fixtures("ack"));
     let kube = rt.block_on(async {
-        let kube = KubeFixture::start(KubeLocalConfig::default()).await;
+        // kube-local serves ACK's AlbConfig kind, which another cluster may not have.
+        let kube = KubeFixture::local(KubeLocalConfig::default()).await;
         let namespaces: std::collections::BTreeSet<&str> = objects
             .iter()
             .filter_map(|o| o["metadata"]["namespace"].as_str())
