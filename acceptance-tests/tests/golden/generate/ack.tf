@@ -209,10 +209,10 @@ resource "alb_ingress" "ops_grafana" {
 
 # Ingress legacy/app (networking.k8s.io/v1) on AlbConfig legacy
 # TODO not carried over: Ingress legacy/app: alb.ingress.kubernetes.io/canary-by-header-pattern: a canary header matched by a regular expression has no equivalent (canary.header takes an exact value)
+# TODO not carried over: Ingress legacy/app: alb.ingress.kubernetes.io/cookie-timeout: ACK ignores it: `sticky-session` is not "true"
 # TODO not carried over: Ingress legacy/app: alb.ingress.kubernetes.io/healthcheck-timeout-secs: unknown ALB Ingress annotation
 # TODO not carried over: Ingress legacy/app: alb.ingress.kubernetes.io/rule-direction.app: response-direction rules have no equivalent
 # TODO not carried over: Ingress legacy/app: alb.ingress.kubernetes.io/server-group-id: forwarding to a server group not managed by Terraform has no equivalent
-# TODO not carried over: Ingress legacy/app: alb.ingress.kubernetes.io/cookie-timeout: ACK ignores it: `sticky-session` is not "true"
 # TODO not carried over: Ingress legacy/app: spec.tls[0].secretName: certificates from Secrets are not uploaded: put the certificate into CAS and list it in the alb_config listener's certificate_ids
 # TODO not carried over: Service legacy/app: alb.ingress.kubernetes.io/backend-label: node filters have no equivalent: members in nodeport mode are every eligible node
 resource "alb_ingress" "legacy_app" {
