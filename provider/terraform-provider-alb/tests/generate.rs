@@ -1,5 +1,5 @@
 //! `generate` on the fixture manifests of `acceptance-tests/tests/fixtures/ack/` (three
-//! AlbConfigs, five IngressClasses, fifteen Ingresses, Services): the HCL is compared with
+//! AlbConfigs, five IngressClasses, seventeen Ingresses, Services): the HCL is compared with
 //! `acceptance-tests/tests/golden/generate/ack.tf` (`UPDATE_GOLDEN=1` rewrites it), every
 //! annotation not carried over is reported, and the invalid fixtures fail naming object and
 //! annotation. The acceptance test `generate` runs the same golden through real Terraform.

@@ -69,8 +69,8 @@ pub fn build(plan: &IngressPlan, inventory: &Inventory) -> Result<Resource, Vec<
         }
     }
     let mut header = vec![format!(
-        "{object} ({NETWORKING_API_VERSION}) on AlbConfig {}",
-        plan.config_tf_name
+        "{object} ({NETWORKING_API_VERSION}) on AlbConfig {} through {}",
+        plan.config_tf_name, plan.via
     )];
     header.extend(plan.order_note.clone());
     if let Some(canary) = &plan.canary {
