@@ -11,6 +11,7 @@ mod config_in_place;
 mod config_lifecycle;
 mod credentials;
 mod demo;
+mod fleet_apply;
 mod foundation;
 mod ingress_gapless;
 mod ingress_keyed;

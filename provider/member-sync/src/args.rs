@@ -14,7 +14,7 @@ use crate::logs::LogFormat;
 
 /// `alb-member-sync` configuration.
 #[derive(Clone, Debug, Parser)]
-#[command(name = "alb-member-sync", version, about)]
+#[command(name = "alb-member-sync", version, about, args_override_self = true)]
 pub struct Args {
     /// Region of the load balancers.
     #[arg(long, env = "ALIBABA_CLOUD_REGION")]

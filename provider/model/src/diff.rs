@@ -378,10 +378,12 @@ pub enum OpKind {
         /// Servers.
         members: Vec<Member>,
     },
-    /// Delete rules.
+    /// Delete rules (of one or more listeners, in one call).
     DeleteRules {
         /// Rule ids (≤10).
         ids: Vec<String>,
+        /// The listeners the rules are on (each once): their writes wait while these run.
+        listeners: Vec<ListenerKey>,
     },
     /// Delete a server group.
     DeleteServerGroup {
@@ -491,7 +493,7 @@ impl OpKind {
                 rules.first().map_or("", |r| r.rule.identity.as_str())
             ),
             Self::UpdateRules { rules } => rules.first().map_or(String::new(), |r| r.id.clone()),
-            Self::DeleteRules { ids } => ids.first().cloned().unwrap_or_default(),
+            Self::DeleteRules { ids, .. } => ids.first().cloned().unwrap_or_default(),
             Self::CreateAcl { key, .. } | Self::DeleteAcl { key, .. } => key.clone(),
             Self::AddAclEntries { acl, .. } | Self::RemoveAclEntries { acl, .. } => acl.key.clone(),
             Self::AssociateAcls { listener, .. } => listener.key.to_string(),
@@ -574,8 +576,10 @@ pub fn plan_ingress_ops(desired: &DesiredIngress, actual: &ActualIngress) -> Vec
     }
     ops.extend(groups.remove.into_iter().map(op));
     for chunk in rules.delete.chunks(RULE_BATCH) {
+        let listeners: BTreeSet<ListenerKey> = chunk.iter().map(|(_, l)| *l).collect();
         ops.push(op(OpKind::DeleteRules {
-            ids: chunk.to_vec(),
+            ids: chunk.iter().map(|(id, _)| id.clone()).collect(),
+            listeners: listeners.into_iter().collect(),
         }));
     }
     ops.extend(groups.delete.into_iter().map(op));
@@ -784,8 +788,8 @@ struct RulePlan {
     creates: Vec<DesiredRule>,
     /// Content (and name) updates, at the final priorities.
     updates: Vec<RuleUpdate>,
-    /// Rules to delete, highest priority number first.
-    delete: Vec<String>,
+    /// Rules to delete (id, listener), highest priority number first.
+    delete: Vec<(String, ListenerKey)>,
 }
 
 /// An existing rule that must land on a priority it does not hold yet.
@@ -921,7 +925,10 @@ fn plan_rules(
         moves: rounds,
         creates,
         updates,
-        delete: leftovers.into_iter().map(|r| r.id.clone()).collect(),
+        delete: leftovers
+            .into_iter()
+            .map(|r| (r.id.clone(), r.listener))
+            .collect(),
     }
 }
 

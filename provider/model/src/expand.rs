@@ -104,7 +104,7 @@ impl MemberRequest {
             port: port.to_owned(),
             mode,
             weight,
-            // [INF] not carried by the tags: node-port groups of the agent take every eligible node.
+            // Not carried by the tags: node-port groups of the agent take every eligible node.
             node_selector: BTreeMap::new(),
             paths: Vec::new(),
         })

@@ -22,15 +22,12 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use serde_json::{json, Value};
 
-#[allow(dead_code, unused_imports)]
 #[path = "../../../../acceptance-tests/tests/kube_support/mod.rs"]
 mod kube_support;
 pub use kube_support::KubeFixture;
 
 /// Cluster id the agent and the groups share.
 pub const CLUSTER: &str = "c1";
-/// Namespace of the workload.
-pub const NS: &str = "shop";
 /// The workload's Service.
 pub const SERVICE: &str = "web";
 /// Target port of the workload.
@@ -42,6 +39,12 @@ pub const LEASE: &str = "alb-member-sync";
 /// Longest wait for a condition.
 pub const WAIT: Duration = Duration::from_secs(60);
 
+/// Runs the tests of one binary one at a time (their timings are asserted; the machine is small).
+pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
+}
+
 /// The mock, kube-local, and a client of each.
 pub struct Env {
     pub mock: MockServer,
@@ -51,14 +54,15 @@ pub struct Env {
 }
 
 impl Env {
-    /// Starts both servers and creates namespace `shop` with Service `web` (port 80 `http`).
+    /// Starts both servers and creates Service `web` (port 80 `http`) in the fixture's
+    /// namespace.
     pub async fn start(seed: u64) -> Self {
         let mock = MockServer::start(MockConfig::default().async_delay_ms(30).seed(seed))
             .expect("alb-mock");
-        let kube = KubeFixture::start(Default::default()).await;
-        kube.namespace(NS).await;
+        let kube = KubeFixture::local(Default::default()).await;
+        kube.namespace(&kube.ns).await;
         kube.service(
-            NS,
+            &kube.ns,
             SERVICE,
             json!({"ports": [{"name": "http", "port": 80, "targetPort": TARGET_PORT}]}),
         )
@@ -93,7 +97,7 @@ impl Env {
             Some(c) => ingress_tags(
                 c,
                 "main",
-                &IngressId::new(NS, "web"),
+                &IngressId::new(&self.kube.ns, "web"),
                 ResourceKind::ServerGroup,
                 &format!("{SERVICE}:80"),
             ),
@@ -147,7 +151,7 @@ impl Env {
             .collect();
         self.kube
             .slice(
-                NS,
+                &self.kube.ns,
                 SERVICE,
                 "web-a",
                 json!([{"name": "http", "port": TARGET_PORT}]),
@@ -241,7 +245,7 @@ impl Env {
 
     /// Creates pod `name` with IP `ip`, containers ready and the agent's readiness gate.
     pub async fn gated_pod(&self, name: &str, ip: &str) {
-        let api: Api<Pod> = Api::namespaced(self.kube.client.clone(), NS);
+        let api: Api<Pod> = Api::namespaced(self.kube.client.clone(), &self.kube.ns);
         let pod: Pod = serde_json::from_value(json!({
             "metadata": {"name": name, "labels": {"app": "web"}},
             "spec": {
@@ -264,7 +268,7 @@ impl Env {
 
     /// The status of the pod's readiness-gate condition.
     pub async fn gate(&self, name: &str) -> Option<String> {
-        let api: Api<Pod> = Api::namespaced(self.kube.client.clone(), NS);
+        let api: Api<Pod> = Api::namespaced(self.kube.client.clone(), &self.kube.ns);
         let pod = api.get(name).await.expect("read pod");
         pod.status?
             .conditions?
@@ -280,7 +284,7 @@ impl Env {
             .map(|(ip, pod, ready)| {
                 json!({
                     "addresses": [ip], "conditions": {"ready": ready},
-                    "targetRef": {"kind": "Pod", "namespace": NS, "name": pod},
+                    "targetRef": {"kind": "Pod", "name": pod},
                 })
             })
             .collect();
@@ -291,7 +295,7 @@ impl Env {
             "endpoints": endpoints,
         }))
         .unwrap();
-        let api: Api<EndpointSlice> = Api::namespaced(self.kube.client.clone(), NS);
+        let api: Api<EndpointSlice> = Api::namespaced(self.kube.client.clone(), &self.kube.ns);
         match api.get_opt("web-pods").await.expect("get slice") {
             Some(_) => {
                 api.patch("web-pods", &PatchParams::default(), &Patch::Merge(&slice))
