@@ -13,6 +13,7 @@ mod credentials;
 mod demo;
 mod fleet_apply;
 mod foundation;
+mod generate;
 mod ingress_gapless;
 mod ingress_keyed;
 mod ingress_lifecycle;
