@@ -1,12 +1,14 @@
-//! Flags and environment variables. Region and credentials are read the way the provider reads
-//! them (`ALIBABA_CLOUD_*`); the Kubernetes client comes from `cluster::connect` (kubeconfig
-//! files and context, else the in-cluster service account).
+//! Flags and environment variables. Credentials come from the provider's credential chain
+//! (`alb_api::credentials`: these flags, else `ALIBABA_CLOUD_*` variables, an `aliyun` CLI
+//! profile, RRSA OIDC, the ECS RAM role, a credentials URI); the Kubernetes client comes from
+//! `cluster::connect` (kubeconfig files and context, else the in-cluster service account).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use alb_api::{Client, ClientConfig, Credentials};
+use alb_api::credentials::{CredentialSettings, CredentialsProvider};
+use alb_api::{Client, ClientConfig};
 use clap::Parser;
 use cluster::KubernetesSettings;
 
@@ -22,14 +24,14 @@ pub struct Args {
     /// ALB API endpoint override (e.g. a local mock); default: the region's public endpoint.
     #[arg(long, env = "ALB_ENDPOINT")]
     pub endpoint: Option<String>,
-    /// AccessKey id.
-    #[arg(long, env = "ALIBABA_CLOUD_ACCESS_KEY_ID", hide_env_values = true)]
-    pub access_key: String,
+    /// AccessKey id (default: the credential chain, as the provider reads it).
+    #[arg(long)]
+    pub access_key: Option<String>,
     /// AccessKey secret.
-    #[arg(long, env = "ALIBABA_CLOUD_ACCESS_KEY_SECRET", hide_env_values = true)]
-    pub secret_key: String,
+    #[arg(long)]
+    pub secret_key: Option<String>,
     /// STS security token of temporary credentials.
-    #[arg(long, env = "ALIBABA_CLOUD_SECURITY_TOKEN", hide_env_values = true)]
+    #[arg(long)]
     pub security_token: Option<String>,
     /// Cluster id of the ownership tags: the provider's `cluster_id`.
     #[arg(long, env = "ALB_CLUSTER_ID", default_value = "default")]
@@ -95,17 +97,22 @@ pub struct Args {
 }
 
 impl Args {
-    /// The ALB client: signed requests with the given credentials, the client's retries.
-    pub fn alb_client(&self) -> Result<Client, alb_api::Error> {
-        let mut credentials = Credentials::new(&self.access_key, &self.secret_key);
-        if let Some(token) = self.security_token.as_deref().filter(|t| !t.is_empty()) {
-            credentials = credentials.with_security_token(token);
-        }
+    /// The ALB client: credentials from the provider's chain, signed requests, the client's
+    /// retries.
+    pub fn alb_client(&self) -> anyhow::Result<Client> {
+        let settings = CredentialSettings {
+            access_key: self.access_key.clone(),
+            secret_key: self.secret_key.clone(),
+            security_token: self.security_token.clone(),
+            ..CredentialSettings::default()
+        };
+        let env = |name: &str| std::env::var(name).ok();
+        let credentials = CredentialsProvider::from_settings(&settings, &env)?;
         let mut config = ClientConfig::new(&self.region, credentials);
         if let Some(endpoint) = &self.endpoint {
             config = config.with_endpoint(endpoint);
         }
-        Client::new(config)
+        Ok(Client::new(config)?)
     }
 
     /// Where the Kubernetes client comes from.
