@@ -132,6 +132,8 @@ pub struct ActionCounters {
     pub dropped: u64,
     /// Calls applied whose response was withheld (`hang_at_write`).
     pub hung: u64,
+    /// The `failed` calls by error code (`ResourceInConfiguring.Listener`, …).
+    pub errors: BTreeMap<String, u64>,
 }
 
 /// Totals of injected faults.
@@ -175,11 +177,11 @@ pub struct Decision {
 
 /// How a call ended, for the counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Outcome<'a> {
     /// The action ran successfully.
     Succeeded,
-    /// The action (or authentication) returned an error.
-    Failed,
+    /// The action (or authentication) returned an error with this code.
+    Failed(&'a str),
 }
 
 /// The fault settings, their random source and the counters.
@@ -304,11 +306,14 @@ impl FaultEngine {
     }
 
     /// Records how a call that was not refused by a fault ended.
-    pub fn record(&mut self, action: &str, outcome: Outcome, dropped: bool) {
+    pub fn record(&mut self, action: &str, outcome: Outcome<'_>, dropped: bool) {
         let entry = self.entry(action);
         match outcome {
             Outcome::Succeeded => entry.succeeded += 1,
-            Outcome::Failed => entry.failed += 1,
+            Outcome::Failed(code) => {
+                entry.failed += 1;
+                *entry.errors.entry(code.to_string()).or_default() += 1;
+            }
         }
         if dropped {
             entry.dropped += 1;

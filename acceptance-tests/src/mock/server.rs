@@ -126,10 +126,9 @@ impl Shared {
                 self.run(&req, &action, &access_key_id, self.now())
             }
         };
-        let outcome = if result.is_ok() {
-            Outcome::Succeeded
-        } else {
-            Outcome::Failed
+        let outcome = match &result {
+            Ok(_) => Outcome::Succeeded,
+            Err(e) => Outcome::Failed(&e.code),
         };
         lock(&self.faults).record(counted, outcome, decision.drop);
         if let Err(e) = &result {
