@@ -1,6 +1,7 @@
-//! Flags and environment variables. Credentials come from the provider's credential chain
-//! (`alb_api::credentials`: these flags, else `ALIBABA_CLOUD_*` variables, an `aliyun` CLI
-//! profile, RRSA OIDC, the ECS RAM role, a credentials URI); the Kubernetes client comes from
+//! Flags and environment variables. Region and credentials are read the way the provider reads
+//! them: the region from `ALIBABA_CLOUD_REGION`, the credentials from the provider's credential
+//! chain (`alb_api::credentials`: the key flags or `ALIBABA_CLOUD_*` variables, an `aliyun` CLI
+//! profile, RRSA/OIDC, the ECS RAM role, a credentials URI); the Kubernetes client comes from
 //! `cluster::connect` (kubeconfig files and context, else the in-cluster service account).
 
 use std::net::SocketAddr;
@@ -24,14 +25,15 @@ pub struct Args {
     /// ALB API endpoint override (e.g. a local mock); default: the region's public endpoint.
     #[arg(long, env = "ALB_ENDPOINT")]
     pub endpoint: Option<String>,
-    /// AccessKey id (default: the credential chain, as the provider reads it).
-    #[arg(long)]
+    /// AccessKey id; without a key, the rest of the provider's credential chain is tried (e.g.
+    /// RRSA in an ACK pod).
+    #[arg(long, env = "ALIBABA_CLOUD_ACCESS_KEY_ID", hide_env_values = true)]
     pub access_key: Option<String>,
     /// AccessKey secret.
-    #[arg(long)]
+    #[arg(long, env = "ALIBABA_CLOUD_ACCESS_KEY_SECRET", hide_env_values = true)]
     pub secret_key: Option<String>,
     /// STS security token of temporary credentials.
-    #[arg(long)]
+    #[arg(long, env = "ALIBABA_CLOUD_SECURITY_TOKEN", hide_env_values = true)]
     pub security_token: Option<String>,
     /// Cluster id of the ownership tags: the provider's `cluster_id`.
     #[arg(long, env = "ALB_CLUSTER_ID", default_value = "default")]
@@ -97,22 +99,23 @@ pub struct Args {
 }
 
 impl Args {
-    /// The ALB client: credentials from the provider's chain, signed requests, the client's
-    /// retries.
-    pub fn alb_client(&self) -> anyhow::Result<Client> {
+    /// The ALB client: requests signed with the credential chain's source (temporary credentials
+    /// renewed before they expire), the client's retries.
+    pub fn alb_client(&self) -> Result<Client, alb_api::Error> {
+        let non_empty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
         let settings = CredentialSettings {
-            access_key: self.access_key.clone(),
-            secret_key: self.secret_key.clone(),
-            security_token: self.security_token.clone(),
+            access_key: non_empty(&self.access_key),
+            secret_key: non_empty(&self.secret_key),
+            security_token: non_empty(&self.security_token),
             ..CredentialSettings::default()
         };
-        let env = |name: &str| std::env::var(name).ok();
-        let credentials = CredentialsProvider::from_settings(&settings, &env)?;
+        let credentials =
+            CredentialsProvider::from_settings(&settings, &|name| std::env::var(name).ok())?;
         let mut config = ClientConfig::new(&self.region, credentials);
         if let Some(endpoint) = &self.endpoint {
             config = config.with_endpoint(endpoint);
         }
-        Ok(Client::new(config)?)
+        Client::new(config)
     }
 
     /// Where the Kubernetes client comes from.
