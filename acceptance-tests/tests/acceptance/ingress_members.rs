@@ -81,7 +81,7 @@ fn web_ports() -> Value {
 }
 
 /// `(server id, port, type)` of the planned/applied members of server group `key`.
-fn state_members(wd: &Workdir, ingress: &str, key: &str) -> Vec<(String, i64, String)> {
+pub(crate) fn state_members(wd: &Workdir, ingress: &str, key: &str) -> Vec<(String, i64, String)> {
     let values = resource_values(wd, &format!("alb_ingress.{ingress}"));
     values["server_groups"][key]["members"]
         .as_array()
@@ -98,7 +98,7 @@ fn state_members(wd: &Workdir, ingress: &str, key: &str) -> Vec<(String, i64, St
 }
 
 /// The mock's server group with key tag `key`, as its state dump shows it.
-fn mock_group(mock: &MockServer, key: &str) -> Value {
+pub(crate) fn mock_group(mock: &MockServer, key: &str) -> Value {
     mock.state()["ServerGroups"]
         .as_array()
         .unwrap()
@@ -114,7 +114,7 @@ fn mock_group(mock: &MockServer, key: &str) -> Value {
 }
 
 /// `(server id, port)` of the live servers of the mock's group with key tag `key`, sorted.
-fn mock_members(mock: &MockServer, key: &str) -> Vec<(String, i64)> {
+pub(crate) fn mock_members(mock: &MockServer, key: &str) -> Vec<(String, i64)> {
     let group = mock_group(mock, key);
     let mut servers: Vec<(String, i64)> = group["Servers"]
         .as_array()
@@ -134,7 +134,7 @@ fn mock_members(mock: &MockServer, key: &str) -> Vec<(String, i64)> {
 
 /// Writes the configuration of the `storefront` ingress alone, `kubernetes` being the body of the
 /// provider's `kubernetes` block.
-fn write_storefront(
+pub(crate) fn write_storefront(
     wd: &Workdir,
     mock: &MockServer,
     kube: &KubeFixture,
@@ -160,7 +160,7 @@ async fn node_port_service(kube: &KubeFixture, name: &str) {
 }
 
 /// The `kubernetes` block's body reaching kube-local through its kubeconfig.
-fn config_path(kube: &KubeFixture) -> String {
+pub(crate) fn config_path(kube: &KubeFixture) -> String {
     format!("    config_path = \"{}\"", kube.kubeconfig.display())
 }
 
@@ -351,7 +351,7 @@ const ENDPOINTS_PER_SLICE: u32 = 100;
 
 /// Makes Service `shop/web` have `count` ready endpoints (10.1.x.y:8080), spread over
 /// [`WEB_SLICES`] slices like the EndpointSlice controller does.
-async fn set_web_endpoints(kube: &KubeFixture, count: u32) {
+pub(crate) async fn set_web_endpoints(kube: &KubeFixture, count: u32) {
     let addresses: Vec<String> = (0..count)
         .map(|i| format!("10.1.{}.{}", i / 250, i % 250 + 1))
         .collect();
@@ -374,7 +374,7 @@ async fn set_web_endpoints(kube: &KubeFixture, count: u32) {
 }
 
 /// `(AddServersToServerGroup, RemoveServersFromServerGroup)` calls the mock has seen so far.
-fn member_calls(mock: &MockServer) -> (u64, u64) {
+pub(crate) fn member_calls(mock: &MockServer) -> (u64, u64) {
     let counters = mock.counters();
     let calls = |action: &str| counters.actions.get(action).map_or(0, |c| c.calls);
     (
@@ -392,8 +392,8 @@ fn min_serving(mock: &MockServer, key: &str) -> u64 {
         .unwrap_or_else(|| panic!("MinServingServers of {key}: {group:#}"))
 }
 
-#[test]
-fn ingress_members_apply_in_batches_of_200_and_keep_serving() {
+/// The cluster with Service `web` (port 80 → 8080) having `count` ready endpoints.
+pub(crate) fn cluster_with_web(count: u32) -> (tokio::runtime::Runtime, KubeFixture) {
     let (rt, kube) = cluster_with_namespace();
     rt.block_on(async {
         kube.service(
@@ -402,8 +402,14 @@ fn ingress_members_apply_in_batches_of_200_and_keep_serving() {
             json!({"ports": [{"name": "http", "port": 80, "targetPort": 8080}]}),
         )
         .await;
-        set_web_endpoints(&kube, 450).await;
+        set_web_endpoints(&kube, count).await;
     });
+    (rt, kube)
+}
+
+#[test]
+fn ingress_members_apply_in_batches_of_200_and_keep_serving() {
+    let (rt, kube) = cluster_with_web(450);
     let mock = mock_with(20, 43);
     let wd = Workdir::new();
     write_storefront(

@@ -18,6 +18,7 @@ mod generate;
 mod ingress_gapless;
 mod ingress_keyed;
 mod ingress_lifecycle;
+mod ingress_member_sync;
 mod ingress_members;
 #[path = "../kube_support/mod.rs"]
 mod kube_support;

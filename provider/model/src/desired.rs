@@ -835,8 +835,12 @@ pub struct DesiredServerGroup {
     pub attributes: ServerGroupAttributes,
     /// How members are discovered.
     pub member_mode: MemberMode,
-    /// Members sorted by identity.
+    /// Members sorted by identity (always empty when the agent keeps them).
     pub members: Vec<Member>,
+    /// Whether `alb-member-sync` keeps the members (`member_sync = "agent"`): Terraform then
+    /// neither plans nor changes them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub members_by_agent: bool,
 }
 
 /// Server group attributes (shared by desired and actual groups).

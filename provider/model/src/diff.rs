@@ -3,7 +3,8 @@
 //! Ingress op order ([`plan_ingress_ops`]):
 //! 1. `CreateServerGroup` (new keys, and replacements when the immutable protocol changed)
 //! 2. `AddMembers` (≤200 per op), then `UpdateMembers` (weight changes)
-//! 3. `UpdateServerGroup` (name / attributes)
+//! 3. `UpdateServerGroup` (name / attributes), `SetMemberSync` (who keeps the members: a group
+//!    whose members the agent keeps gets no member ops)
 //! 4. Rule moves (`UpdateRules` with priority and name only, ≤10): rules whose priority changes,
 //!    and rules to be deleted whose place the others need. Every priority a round writes is free
 //!    when the round starts: a chain of moves runs tail first, a cycle (swap) is broken by
@@ -48,7 +49,8 @@ use crate::desired::{
 use crate::expand::rule_identity;
 use crate::ownership::{
     client_token, config_tags, content_hash, ingress_tags, owner_of, owns, owns_config_object,
-    ResourceKind, Tags, TAG_KEY, TAG_PREFIX, TAG_RESOURCE,
+    tagged_for_agent, ResourceKind, Tags, MEMBERS_AGENT, TAG_KEY, TAG_MEMBERS, TAG_PREFIX,
+    TAG_RESOURCE,
 };
 use crate::priority::{ExistingRule, MAX_PRIORITY};
 use crate::render::{canonical_actions, canonical_conditions};
@@ -359,6 +361,16 @@ pub enum OpKind {
         /// Attributes.
         attributes: ServerGroupAttributes,
     },
+    /// Tag a server group `alb.terraform/members=agent` (`by_agent`) or remove that tag: who
+    /// keeps its members changes, the group stays.
+    SetMemberSync {
+        /// Group id.
+        id: String,
+        /// Key.
+        key: String,
+        /// Whether the agent keeps the members from now on.
+        by_agent: bool,
+    },
     /// Create rules on one listener.
     CreateRules {
         /// Listener.
@@ -458,6 +470,7 @@ impl OpKind {
             Self::AddMembers { .. } => "AddMembers",
             Self::UpdateMembers { .. } => "UpdateMembers",
             Self::UpdateServerGroup { .. } => "UpdateServerGroup",
+            Self::SetMemberSync { .. } => "SetMemberSync",
             Self::CreateRules { .. } => "CreateRules",
             Self::UpdateRules { .. } => "UpdateRules",
             Self::RemoveMembers { .. } => "RemoveMembers",
@@ -485,9 +498,9 @@ impl OpKind {
             Self::AddMembers { group, .. }
             | Self::UpdateMembers { group, .. }
             | Self::RemoveMembers { group, .. } => group.key.clone(),
-            Self::UpdateServerGroup { key, .. } | Self::DeleteServerGroup { key, .. } => {
-                key.clone()
-            }
+            Self::UpdateServerGroup { key, .. }
+            | Self::SetMemberSync { key, .. }
+            | Self::DeleteServerGroup { key, .. } => key.clone(),
             Self::CreateRules { listener, rules } => format!(
                 "{listener} {}",
                 rules.first().map_or("", |r| r.rule.identity.as_str())
@@ -721,6 +734,16 @@ fn plan_groups(
                         attributes: d.attributes.clone(),
                     });
                 }
+                if tagged_for_agent(&a.tags) != d.members_by_agent {
+                    plan.update.push(OpKind::SetMemberSync {
+                        id: a.id.clone(),
+                        key: d.key.clone(),
+                        by_agent: d.members_by_agent,
+                    });
+                }
+                if d.members_by_agent {
+                    continue;
+                }
                 let group = GroupRef {
                     key: d.key.clone(),
                     id: Some(a.id.clone()),
@@ -751,13 +774,7 @@ fn plan_groups(
                 group.members.clear();
                 plan.create.push(OpKind::CreateServerGroup {
                     group,
-                    tags: ingress_tags(
-                        &desired.cluster_id,
-                        &desired.config,
-                        &desired.id,
-                        ResourceKind::ServerGroup,
-                        &d.key,
-                    ),
+                    tags: group_tags(desired, d),
                 });
                 let group = GroupRef {
                     key: d.key.clone(),
@@ -778,6 +795,22 @@ fn plan_groups(
         }
     }
     plan
+}
+
+/// Ownership tags of the desired group `d` of `desired`, with [`TAG_MEMBERS`] when the agent
+/// keeps its members.
+fn group_tags(desired: &DesiredIngress, d: &DesiredServerGroup) -> Tags {
+    let mut tags = ingress_tags(
+        &desired.cluster_id,
+        &desired.config,
+        &desired.id,
+        ResourceKind::ServerGroup,
+        &d.key,
+    );
+    if d.members_by_agent {
+        tags.insert(TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned());
+    }
+    tags
 }
 
 /// The rule operations of one ingress, in the order they run (see [`plan_ingress_ops`]).

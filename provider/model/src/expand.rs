@@ -32,7 +32,7 @@ use crate::priority::{self, Held, Numbered, RuleVariant, Specificity};
 use crate::spec::{
     BackendDefaults, BackendProtocol, ConfigSpec, Edition, HealthCheckMethod, HealthCheckProtocol,
     HealthCheckSpec, HttpVersion, IngressSpec, ListenerProtocol, ListenerSpec, MemberMode,
-    PathSpec, PathType, RuleSpec, Scheduler, StickyType,
+    MemberSync, PathSpec, PathType, RuleSpec, Scheduler, StickyType,
 };
 
 /// Members per server-group key (`<service>:<port>`), supplied by the member source.
@@ -115,6 +115,9 @@ impl MemberRequest {
 /// can fetch their members before [`expand_ingress`].
 pub fn member_requests(spec: &IngressSpec) -> Vec<MemberRequest> {
     let defaults = spec.backend_defaults.clone().unwrap_or_default();
+    if defaults.member_sync() == MemberSync::Agent {
+        return Vec::new();
+    }
     let (mode, weight) = (defaults.member_mode(), defaults.member_weight());
     group_refs(spec)
         .into_iter()
@@ -1043,6 +1046,7 @@ fn server_groups(
 ) -> Vec<DesiredServerGroup> {
     let defaults = spec.backend_defaults.clone().unwrap_or_default();
     let attributes = group_attributes(&defaults);
+    let by_agent = defaults.member_sync() == MemberSync::Agent;
     let used: BTreeSet<&str> = rules
         .iter()
         .flat_map(|r| r.actions.iter().flat_map(|a| a.kind.group_keys()))
@@ -1064,7 +1068,8 @@ fn server_groups(
                 port,
                 attributes: attributes.clone(),
                 member_mode: defaults.member_mode(),
-                members: list,
+                members: if by_agent { Vec::new() } else { list },
+                members_by_agent: by_agent,
             }
         })
         .collect()

@@ -180,7 +180,12 @@ pub fn owner_of(tags: &Tags, cluster_id: &str) -> Option<IngressId> {
 pub fn members_kept_by_agent(tags: &Tags, cluster_id: &str) -> bool {
     owner_of(tags, cluster_id).is_some()
         && tags.get(TAG_RESOURCE).map(String::as_str) == Some(ResourceKind::ServerGroup.as_str())
-        && tags.get(TAG_MEMBERS).map(String::as_str) == Some(MEMBERS_AGENT)
+        && tagged_for_agent(tags)
+}
+
+/// Whether `tags` say the agent keeps the object's members ([`TAG_MEMBERS`] = [`MEMBERS_AGENT`]).
+pub fn tagged_for_agent(tags: &Tags) -> bool {
+    tags.get(TAG_MEMBERS).map(String::as_str) == Some(MEMBERS_AGENT)
 }
 
 /// `tags` plus the creation mark of the create run `token`.

@@ -354,6 +354,7 @@ mod tests {
             attributes: attributes.clone(),
             member_mode: MemberMode::Ip,
             members: Vec::new(),
+            members_by_agent: false,
         };
         let a = ActualServerGroup {
             id: "sgp-1".into(),

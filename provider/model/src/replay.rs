@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::desired::{DesiredIngress, ListenerKey};
 use crate::diff::{ActualIngress, ActualRule, ActualServerGroup, GroupRef, Op, OpKind};
-use crate::ownership::TAG_KEY;
+use crate::ownership::{MEMBERS_AGENT, TAG_KEY, TAG_MEMBERS};
 use crate::routing::{route, samples, Request, Routed, RuleRef, Target};
 
 /// An API call the simulated load balancer refuses.
@@ -191,6 +191,18 @@ impl Replay {
                 })?;
                 g.name = name.clone();
                 g.attributes = attributes.clone();
+            }
+            OpKind::SetMemberSync { id, key, by_agent } => {
+                let g = self.group_mut(&GroupRef {
+                    key: key.clone(),
+                    id: Some(id.clone()),
+                })?;
+                if *by_agent {
+                    g.tags
+                        .insert(TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned());
+                } else {
+                    g.tags.remove(TAG_MEMBERS);
+                }
             }
             OpKind::CreateRules { listener, rules } => {
                 let none = BTreeSet::new();

@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::desired::{ActionKind, Condition, IngressId, ListenerKey, Member};
 use crate::diff::{ActualIngress, ActualRule, ActualServerGroup};
 use crate::expand::{expand_ingress, path_of_patterns, ConfigListeners, Members};
-use crate::ownership::{owns, ResourceKind, TAG_RESOURCE};
+use crate::ownership::{owns, tagged_for_agent, ResourceKind, TAG_RESOURCE};
 use crate::priority::{Held, BAND_WIDTH};
 use crate::render::canonical_conditions;
 use crate::spec::{
@@ -35,8 +35,8 @@ use crate::spec::{
     ConnectionDrainSpec, ContentType, CorsSpec, FixedResponseSpec, HeaderMatchSpec,
     HeaderValueType, HealthCheckMethod, HealthCheckProtocol, HealthCheckSpec, HttpVersion,
     IngressSpec, InsertHeaderSpec, KeyValueSpec, ListenSpec, ListenerProtocol, MatchSpec,
-    MemberMode, PathSpec, PathType, RedirectProtocol, RedirectSpec, RemoveHeaderSpec, RewriteSpec,
-    RuleSpec, Scheduler, ServiceRef, SlowStartSpec, StickySessionSpec, StickyType,
+    MemberMode, MemberSync, PathSpec, PathType, RedirectProtocol, RedirectSpec, RemoveHeaderSpec,
+    RewriteSpec, RuleSpec, Scheduler, ServiceRef, SlowStartSpec, StickySessionSpec, StickyType,
     TrafficLimitSpec, DEFAULT_MEMBER_WEIGHT,
 };
 
@@ -757,6 +757,7 @@ fn backend_defaults(g: &ActualServerGroup) -> Option<BackendDefaults> {
         uch_query_key: a.uch.as_ref().map(|u| u.query_key.clone()),
         member_mode: (mode != MemberMode::Ip).then_some(mode),
         member_weight: common_weight(&g.members).filter(|w| *w != DEFAULT_MEMBER_WEIGHT),
+        member_sync: tagged_for_agent(&g.tags).then_some(MemberSync::Agent),
         // Not recorded on the load balancer.
         node_selector: None,
         keepalive: a.keepalive.then_some(true),

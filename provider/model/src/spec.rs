@@ -144,6 +144,11 @@ wire_enum!(
     MemberMode { Ip = "ip", NodePort = "nodeport" }
 );
 wire_enum!(
+    /// Who keeps the members of the server groups: Terraform (plan and apply) or the in-cluster
+    /// agent `alb-member-sync`.
+    MemberSync { Terraform = "terraform", Agent = "agent" }
+);
+wire_enum!(
     /// Health check protocol.
     HealthCheckProtocol { Http = "HTTP", Https = "HTTPS", Tcp = "TCP", Grpc = "GRPC" }
 );
@@ -878,6 +883,8 @@ pub struct BackendDefaults {
     pub member_mode: Option<MemberMode>,
     /// Weight of every member, default [`DEFAULT_MEMBER_WEIGHT`].
     pub member_weight: Option<u32>,
+    /// Who keeps the members, default `terraform`.
+    pub member_sync: Option<MemberSync>,
     /// nodeport mode: only nodes carrying all these labels are members.
     pub node_selector: Option<BTreeMap<String, String>>,
     /// Upstream keepalive, default false.
@@ -906,6 +913,10 @@ impl BackendDefaults {
     /// Member mode, default `ip`.
     pub fn member_mode(&self) -> MemberMode {
         self.member_mode.unwrap_or(MemberMode::Ip)
+    }
+    /// Who keeps the members, default `terraform`.
+    pub fn member_sync(&self) -> MemberSync {
+        self.member_sync.unwrap_or(MemberSync::Terraform)
     }
     /// Member weight, default [`DEFAULT_MEMBER_WEIGHT`].
     pub fn member_weight(&self) -> u32 {

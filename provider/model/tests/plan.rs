@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use model::desired::{DesiredIngress, IngressId, ListenerKey, Member, ServerType};
 use model::diff::{ActualIngress, ActualRule, ActualServerGroup, OpKind};
-use model::ownership::{ingress_tags, ResourceKind, Tags, TAG_KEY};
+use model::ownership::{ingress_tags, ResourceKind, Tags, MEMBERS_AGENT, TAG_KEY, TAG_MEMBERS};
 use model::priority::{ExistingRule, Held};
 use model::replay::{check_plan, sample_requests, Replay};
-use model::spec::{IngressSpec, MemberMode};
+use model::spec::{IngressSpec, MemberMode, MemberSync};
 use model::{
     check_clashes, expand_ingress, plan_ingress_ops, ConfigListeners, ExpandError, Members, Op,
 };
@@ -181,6 +181,65 @@ fn fresh_plan_creates_groups_then_members_then_rules_and_converges() {
         plan_ingress_ops(&d, &sim.state).is_empty(),
         "a second plan is empty"
     );
+}
+
+/// `spec` with `backend_defaults.member_sync = sync`.
+fn with_member_sync(mut spec: IngressSpec, sync: MemberSync) -> IngressSpec {
+    spec.backend_defaults
+        .get_or_insert_with(Default::default)
+        .member_sync = Some(sync);
+    spec
+}
+
+#[test]
+fn agent_kept_groups_get_no_member_ops_and_switch_by_tag_alone() {
+    let members: Members = [("web:80".to_owned(), vec![member(1, 100), member(2, 100)])].into();
+    let terraform = expand(&ingress("web", 10, &["/a"]), &members);
+    let agent = expand(
+        &with_member_sync(ingress("web", 10, &["/a"]), MemberSync::Agent),
+        &members,
+    );
+    assert!(agent.server_groups[0].members.is_empty() && agent.server_groups[0].members_by_agent);
+    assert!(model::member_requests(&with_member_sync(
+        ingress("web", 10, &["/a"]),
+        MemberSync::Agent
+    ))
+    .is_empty());
+
+    // Created tagged, without members.
+    let ops = plan_ingress_ops(&agent, &ActualIngress::default());
+    assert_eq!(names(&ops), ["CreateServerGroup", "CreateRules"]);
+    let OpKind::CreateServerGroup { tags, .. } = &ops[0].kind else {
+        panic!("{ops:?}")
+    };
+    assert_eq!(
+        tags.get(TAG_MEMBERS).map(String::as_str),
+        Some(MEMBERS_AGENT)
+    );
+    let mut sim = Replay::new(ActualIngress::default());
+    sim.apply_all(&ops).unwrap();
+
+    // Whatever members the agent put there, the agent plan leaves them alone.
+    sim.state.server_groups[0].members = vec![member(7, 100)];
+    assert!(plan_ingress_ops(&agent, &sim.state).is_empty());
+
+    // Back to Terraform: the tag goes (same group) and the members converge.
+    let ops = plan_ingress_ops(&terraform, &sim.state);
+    assert_eq!(
+        names(&ops),
+        ["AddMembers", "SetMemberSync", "RemoveMembers"]
+    );
+    let id = sim.state.server_groups[0].id.clone();
+    sim.apply_all(&ops).unwrap();
+    assert_eq!(sim.state.server_groups[0].id, id);
+    assert!(!sim.state.server_groups[0].tags.contains_key(TAG_MEMBERS));
+    assert!(plan_ingress_ops(&terraform, &sim.state).is_empty());
+
+    // And to the agent again: only the tag.
+    let ops = plan_ingress_ops(&agent, &sim.state);
+    assert_eq!(names(&ops), ["SetMemberSync"]);
+    sim.apply_all(&ops).unwrap();
+    assert!(plan_ingress_ops(&agent, &sim.state).is_empty());
 }
 
 #[test]

@@ -1,13 +1,14 @@
 //! Operations of an `alb_ingress`: server groups, members and rules.
 
+use alb_api::job::{TagResourcesRequest, UnTagResourcesRequest};
 use alb_api::rule::{NewRule as ApiNewRule, RuleUpdate as ApiRuleUpdate};
 use alb_api::server_group::{BackendServer, ListServerGroupServersRequest};
 use model::desired::{DesiredServerGroup, ListenerKey, Member, ServerGroupAttributes};
 use model::diff::{GroupRef, NewRule, RuleUpdate};
-use model::ownership::{creating_rule_name, Tags};
+use model::ownership::{creating_rule_name, Tags, MEMBERS_AGENT, TAG_MEMBERS};
 
 use super::listener_turns;
-use super::marks::PendingRule;
+use super::marks::{PendingRule, GROUP_RESOURCE};
 use super::run::{derived_token, Run};
 use crate::convert::{
     action_to_api, condition_to_api, create_group_request, member_to_api, server_group_type,
@@ -144,6 +145,37 @@ impl Run<'_> {
             .await?
             .job_id;
         self.job_done(job).await
+    }
+
+    /// `TagResources` of `alb.terraform/members=agent` on group `id` (`by_agent`), else
+    /// `UnTagResources` of that key: the group and its members stay as they are.
+    pub(super) async fn set_member_sync(
+        &self,
+        id: &str,
+        by_agent: bool,
+        token: &str,
+    ) -> Result<(), ReconcileError> {
+        let resource_id = vec![id.to_owned()];
+        if by_agent {
+            let tag = Tags::from([(TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned())]);
+            let request = TagResourcesRequest {
+                resource_type: GROUP_RESOURCE.to_owned(),
+                resource_id,
+                tag: tags_to_api(&tag),
+            };
+            self.client().tag_resources(&request, Some(token)).await?;
+        } else {
+            let request = UnTagResourcesRequest {
+                resource_type: GROUP_RESOURCE.to_owned(),
+                resource_id,
+                tag_key: vec![TAG_MEMBERS.to_owned()],
+                ..Default::default()
+            };
+            self.client()
+                .un_tag_resources(&request, Some(token))
+                .await?;
+        }
+        Ok(())
     }
 
     /// `CreateRules` on one listener (tags included) in the listener's turn, job awaited;

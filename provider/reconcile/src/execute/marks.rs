@@ -20,7 +20,7 @@ const RESOURCES_PER_UNTAG: usize = 20;
 /// Tag resource type of load balancers.
 pub(super) const LB_RESOURCE: &str = "loadbalancer";
 /// Tag resource type of server groups.
-const GROUP_RESOURCE: &str = "servergroup";
+pub(super) const GROUP_RESOURCE: &str = "servergroup";
 
 /// How a run treats creation marks.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

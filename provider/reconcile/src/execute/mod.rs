@@ -11,6 +11,7 @@
 //! | `CreateServerGroup` | `CreateServerGroup` (attributes, tags), wait `Available` |
 //! | `AddMembers` / `UpdateMembers` | `AddServersToServerGroup` / `UpdateServerGroupServersAttribute` (batched) + jobs |
 //! | `UpdateServerGroup` | `UpdateServerGroupAttribute` (every attribute) + job |
+//! | `SetMemberSync` | `TagResources` (`alb.terraform/members=agent`) / `UnTagResources` of that key |
 //! | `CreateRules` | `CreateRules` (tags; server-group keys resolved to ids) + job |
 //! | `UpdateRules` | `UpdateRulesAttribute` + job |
 //! | `RemoveMembers` | `RemoveServersFromServerGroup` + jobs; on "not found", once more with the servers still present |
@@ -230,6 +231,9 @@ impl Reconciler {
                 attributes,
                 ..
             } => run.update_server_group(id, name, attributes, token).await,
+            OpKind::SetMemberSync { id, by_agent, .. } => {
+                run.set_member_sync(id, *by_agent, token).await
+            }
             OpKind::CreateRules { listener, rules } => {
                 run.create_rules(*listener, rules, token).await
             }

@@ -40,9 +40,9 @@ impl Lane {
             | OpKind::RemoveMembers { group: g, .. } => {
                 Some(group(&g.key, g.id.as_deref().unwrap_or_default()))
             }
-            OpKind::UpdateServerGroup { key, id, .. } | OpKind::DeleteServerGroup { key, id } => {
-                Some(group(key, id))
-            }
+            OpKind::UpdateServerGroup { key, id, .. }
+            | OpKind::SetMemberSync { key, id, .. }
+            | OpKind::DeleteServerGroup { key, id } => Some(group(key, id)),
             OpKind::CreateRules { listener, .. } => Some(Lane::NewRules(*listener)),
             _ => None,
         }

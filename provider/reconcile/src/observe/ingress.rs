@@ -1,16 +1,16 @@
 //! Observation of an `alb_ingress`: every rule on the load balancer's listeners and the server
-//! groups (with their members) owned by the ingress.
+//! groups owned by the ingress, with their members unless the agent keeps them.
 
 use std::collections::BTreeMap;
 
 use alb_api::batch::split_batches;
 use alb_api::rule::{ListRulesRequest, Rule};
 use alb_api::server_group::{ListServerGroupServersRequest, ListServerGroupsRequest, ServerGroup};
-use model::desired::{IngressId, ListenerKey};
+use model::desired::{DesiredIngress, IngressId, ListenerKey};
 use model::diff::{ActualIngress, ActualRule, ActualServerGroup};
 use model::ownership::{
-    bounded, ingress_tags, members_kept_by_agent, ResourceKind, Tags, MEMBERS_AGENT, TAG_CLUSTER,
-    TAG_INGRESS, TAG_MEMBERS, TAG_RESOURCE,
+    bounded, ingress_tags, members_kept_by_agent, tagged_for_agent, ResourceKind, Tags,
+    MEMBERS_AGENT, TAG_CLUSTER, TAG_INGRESS, TAG_MEMBERS, TAG_RESOURCE,
 };
 
 use super::tag_filter;
@@ -74,7 +74,33 @@ impl Reconciler {
         ingress: &IngressId,
     ) -> Result<Vec<ActualServerGroup>, ReconcileError> {
         let owner = ingress_tags(&self.cluster_id, "", ingress, ResourceKind::ServerGroup, "");
-        self.groups_tagged(&group_filter(&owner), |_| true).await
+        self.groups_tagged(
+            &group_filter(&owner),
+            |_| true,
+            |tags| !tagged_for_agent(tags),
+        )
+        .await
+    }
+
+    /// Fills in the members of the groups of `actual` that the agent kept (observed without
+    /// members) and that `desired` gives back to Terraform, so the diff starts from what the
+    /// agent left instead of adding every member again.
+    pub async fn take_back_members(
+        &self,
+        actual: &mut ActualIngress,
+        desired: &DesiredIngress,
+    ) -> Result<(), ReconcileError> {
+        for g in &mut actual.server_groups {
+            let taken_back = tagged_for_agent(&g.tags)
+                && desired
+                    .server_groups
+                    .iter()
+                    .any(|d| d.key == g.key() && !d.members_by_agent);
+            if taken_back {
+                g.members = self.group_members(&g.id).await?;
+            }
+        }
+        Ok(())
     }
 
     /// The server groups of this cluster whose members the in-cluster agent owns
@@ -91,17 +117,22 @@ impl Reconciler {
         filter.insert(TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned());
         // [INF] the service is read as filtering by every tag given; checked here again so a
         // looser filter never hands the agent a group it does not own.
-        self.groups_tagged(&filter, |tags| {
-            members_kept_by_agent(tags, &self.cluster_id)
-        })
+        self.groups_tagged(
+            &filter,
+            |tags| members_kept_by_agent(tags, &self.cluster_id),
+            |_| true,
+        )
         .await
     }
 
-    /// The server groups carrying every tag of `filter` whose tags pass `keep`, with members.
+    /// The server groups carrying every tag of `filter` whose tags pass `keep`, with their
+    /// members when their tags pass `list_members` (else none: `ListServerGroupServers` is not
+    /// called).
     async fn groups_tagged(
         &self,
         filter: &Tags,
         keep: impl Fn(&Tags) -> bool,
+        list_members: impl Fn(&Tags) -> bool,
     ) -> Result<Vec<ActualServerGroup>, ReconcileError> {
         let groups = self
             .client
@@ -112,8 +143,13 @@ impl Reconciler {
             .await?;
         let mut out = Vec::with_capacity(groups.len());
         for g in groups {
-            if keep(&tags_from_api(&g.tags)) {
-                let members = self.group_members(&g.server_group_id).await?;
+            let tags = tags_from_api(&g.tags);
+            if keep(&tags) {
+                let members = if list_members(&tags) {
+                    self.group_members(&g.server_group_id).await?
+                } else {
+                    Vec::new()
+                };
                 out.push(actual_group(g, members)?);
             }
         }

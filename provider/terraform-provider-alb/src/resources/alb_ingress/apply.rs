@@ -112,7 +112,7 @@ async fn run(
         "updating"
     };
     let what = format!("{verb} alb_ingress \"{}\"", ingress.id);
-    let before = match observe::observe(&reconciler, &ingress).await {
+    let mut before = match observe::observe(&reconciler, &ingress).await {
         Ok(Some(o)) => o,
         Ok(None) => {
             diagnostics.push(Diagnostic::error(
@@ -140,6 +140,13 @@ async fn run(
             return None;
         }
     };
+    if let Err(e) = reconciler
+        .take_back_members(&mut before.actual, &desired)
+        .await
+    {
+        diagnostics.push(deadline.diagnostic(&e, &what));
+        return None;
+    }
     let leftovers = adoption::ingress_leftovers(&before.actual, &before.cluster_id, &ingress.id);
     if operation == "create" && leftovers == Leftovers::Finished {
         diagnostics.push(adoption::finished_ingress(

@@ -206,6 +206,13 @@ fn backend_defaults() -> Block {
             "Backend members: `ip` (default: ready pod IPs from EndpointSlices) or `nodeport` (ready \
              nodes' ECS instances on the Service's nodePort).",
         ))
+        .attr(opt_str(
+            "member_sync",
+            "Who keeps the members of the server groups: `terraform` (default: plan and apply \
+             them) or `agent` (the in-cluster `alb-member-sync` keeps them between Terraform runs; \
+             Terraform creates and configures the groups, tags them `alb.terraform/members=agent` \
+             and neither plans, records nor changes their members). Switching keeps the groups.",
+        ))
         .attr(opt_num(
             "member_weight",
             "Weight of every member, 0–100 (0 takes no new requests). Default `100`; a change \

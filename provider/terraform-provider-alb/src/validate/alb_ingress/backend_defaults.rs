@@ -26,6 +26,12 @@ pub fn check(d: &mut Diagnostics, root: &Node) {
         "member mode",
         &["ip", "nodeport"],
     );
+    one_of(
+        d,
+        &defaults.attr("member_sync"),
+        "member sync",
+        &["terraform", "agent"],
+    );
     int_range(d, &defaults.attr("member_weight"), "member weight", 0, 100);
     if let Some(health_check) = defaults.block("health_check") {
         self::health_check(d, &health_check, protocol.str_or("HTTP"));

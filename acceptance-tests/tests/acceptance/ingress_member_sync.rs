@@ -1,0 +1,110 @@
+//! `backend_defaults.member_sync` with real Terraform, kube-local and the ALB mock: with
+//! `"agent"` the server groups carry `alb.terraform/members=agent` and Terraform neither plans,
+//! refreshes nor changes their members; switching modes keeps the groups and `"terraform"` plans
+//! the members again from what the agent left.
+
+use acceptance_tests::harness::Workdir;
+use acceptance_tests::mock::MockServer;
+
+use crate::ingress_lifecycle::mock_with;
+use crate::ingress_members::{
+    cluster_with_web, config_path, member_calls, mock_group, mock_members, set_web_endpoints,
+    state_members, write_storefront,
+};
+use crate::kube_support::KubeFixture;
+
+/// Writes the `storefront` ingress routing to `web:80` with `member_sync = sync`.
+fn write_with_sync(wd: &Workdir, mock: &MockServer, kube: &KubeFixture, sync: &str) {
+    write_storefront(
+        wd,
+        mock,
+        kube,
+        &config_path(kube),
+        &format!("ip\"\n    member_sync   = \"{sync}"),
+        &[("web", "80")],
+    );
+}
+
+/// `(server group id, members tag)` of the mock's group `web:80`.
+fn web_group(mock: &MockServer) -> (String, Option<String>) {
+    let group = mock_group(mock, "web:80");
+    let tag = group["Tags"].as_array().and_then(|tags| {
+        tags.iter()
+            .find(|t| t["Key"] == "alb.terraform/members")
+            .map(|t| t["Value"].as_str().unwrap().to_string())
+    });
+    (group["ServerGroupId"].as_str().unwrap().to_string(), tag)
+}
+
+/// `ListServerGroupServers` calls the mock has seen so far.
+fn member_lists(mock: &MockServer) -> u64 {
+    mock.counters()
+        .actions
+        .get("ListServerGroupServers")
+        .map_or(0, |c| c.calls)
+}
+
+/// The endpoints `10.1.0.1..=count` on port 8080 that [`set_web_endpoints`] makes.
+fn web_endpoints(count: u32) -> Vec<(String, i64)> {
+    (1..=count).map(|i| (format!("10.1.0.{i}"), 8080)).collect()
+}
+
+#[test]
+fn member_sync_agent_leaves_members_alone_and_switches_in_place() {
+    let (rt, kube) = cluster_with_web(3);
+    let mock = mock_with(20, 47);
+    let wd = Workdir::new();
+
+    // Agent mode: the group is created and tagged, Terraform adds no member.
+    write_with_sync(&wd, &mock, &kube, "agent");
+    wd.apply(&[])
+        .assert_success("create with member_sync = agent");
+    let (id, tag) = web_group(&mock);
+    assert_eq!(tag.as_deref(), Some("agent"), "members tag on the group");
+    assert!(mock_members(&mock, "web:80").is_empty(), "no first fill");
+    assert_eq!(member_calls(&mock), (0, 0));
+    assert!(state_members(&wd, "storefront", "web:80").is_empty());
+
+    // The workload scales: no member churn in the plan, and refresh lists no members.
+    rt.block_on(set_web_endpoints(&kube, 8));
+    let lists = member_lists(&mock);
+    wd.assert_plan_empty();
+    assert_eq!(
+        member_lists(&mock),
+        lists,
+        "refresh listed agent-kept members"
+    );
+
+    // Back to Terraform: same group, tag removed, the 8 members planned and applied.
+    write_with_sync(&wd, &mock, &kube, "terraform");
+    let plan = wd.plan(&[]);
+    assert_eq!(plan.code, 2, "members planned again:\n{}", plan.combined());
+    wd.apply(&[]).assert_success("switch to terraform");
+    assert_eq!(web_group(&mock), (id.clone(), None), "same group, untagged");
+    assert_eq!(mock_members(&mock, "web:80"), web_endpoints(8));
+    wd.assert_plan_empty();
+
+    // Agent again: the members stay as they are while the workload shrinks.
+    write_with_sync(&wd, &mock, &kube, "agent");
+    wd.apply(&[]).assert_success("switch to agent");
+    assert_eq!(web_group(&mock), (id.clone(), Some("agent".to_string())));
+    let calls = member_calls(&mock);
+    rt.block_on(set_web_endpoints(&kube, 2));
+    wd.assert_plan_empty();
+    wd.apply(&[]).assert_success("apply in agent mode");
+    assert_eq!(member_calls(&mock), calls, "no member call in agent mode");
+    assert_eq!(mock_members(&mock, "web:80"), web_endpoints(8));
+
+    // Terraform takes back what the agent left: only the 6 stale members go.
+    write_with_sync(&wd, &mock, &kube, "terraform");
+    wd.apply(&[]).assert_success("take back");
+    assert_eq!(web_group(&mock), (id, None));
+    assert_eq!(mock_members(&mock, "web:80"), web_endpoints(2));
+    assert_eq!(
+        member_calls(&mock),
+        (calls.0, calls.1 + 1),
+        "one remove call"
+    );
+    wd.assert_plan_empty();
+    wd.destroy().assert_success("destroy");
+}
