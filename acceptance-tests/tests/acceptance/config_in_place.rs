@@ -1,6 +1,6 @@
 //! `alb_config` plans a reviewer can trust, with real Terraform against the mock: an unset
-//! attribute equals its default, zone mappings compare as a set by zone, listeners pair by
-//! `PROTOCOL:port`, and what the API changes in place (edition upgrades, zones, network type,
+//! attribute equals its default, zone mappings compare as a set by zone, listeners are keyed by
+//! their `PROTOCOL:port` label, and what the API changes in place (edition upgrades, zones, network type,
 //! resource group) is an in-place update keeping the load balancer id.
 
 use acceptance_tests::harness::{provider_block, Workdir};
@@ -14,12 +14,12 @@ struct Lb {
     top: Vec<String>,
     /// `(zone_id, vswitch_id, extra lines)` in block order.
     zones: Vec<(&'static str, &'static str, &'static str)>,
-    /// Listener block bodies in block order.
+    /// Listener blocks (label line and body, without the closing brace) in block order.
     listeners: Vec<&'static str>,
 }
 
-const HTTP_80: &str = "port = 80\n    protocol = \"HTTP\"";
-const HTTPS_443: &str = "port = 443\n    protocol = \"HTTPS\"\n    certificate_ids = [\"1234-cn-hangzhou\"]\n    acl {\n      type    = \"White\"\n      entries = [\"10.0.0.0/8\"]\n    }";
+const HTTP_80: &str = "listener \"HTTP:80\" {";
+const HTTPS_443: &str = "listener \"HTTPS:443\" {\n    certificate_ids = [\"1234-cn-hangzhou\"]\n    acl {\n      type    = \"White\"\n      entries = [\"10.0.0.0/8\"]\n    }";
 
 impl Default for Lb {
     fn default() -> Self {
@@ -51,7 +51,7 @@ impl Lb {
         let listeners: String = self
             .listeners
             .iter()
-            .map(|body| format!("  listener {{\n    {body}\n  }}\n"))
+            .map(|block| format!("  {block}\n  }}\n"))
             .collect();
         format!(
             "{provider}\nresource \"alb_config\" \"main\" {{\n  name   = \"web\"\n  vpc_id = \"vpc-1\"\n  {top}\n{zones}{listeners}}}\n",

@@ -8,6 +8,7 @@ mod adoption;
 mod cli;
 mod config_acl;
 mod config_in_place;
+mod config_keyed;
 mod config_lifecycle;
 mod demo;
 mod foundation;

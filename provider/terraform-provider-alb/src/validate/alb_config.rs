@@ -25,7 +25,10 @@ pub fn validate(config: &Value) -> Diagnostics {
     let listeners = root.attr("listener");
     let labelled = listeners::check_labels(&mut d, listeners.entries());
     listener_count(&mut d, &listeners, labelled.len());
-    for (item, key) in &labelled {
+    for (item, key) in labelled
+        .iter()
+        .filter(|(item, _)| !item.value().is_unknown())
+    {
         listener(
             &mut d,
             item,
