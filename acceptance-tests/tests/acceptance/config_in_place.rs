@@ -301,7 +301,8 @@ fn config_state_of_schema_version_0_upgrades_without_a_diff() {
     let wd = Workdir::new();
     wd.write_config(&Lb::default().hcl(&mock.endpoint()));
     wd.apply(&[]).assert_success("create");
-    // Rewrite the state as version 0 stored it: defaults as null.
+    // Rewrite the state as version 0 stored it: defaults as null, listeners as a list of blocks
+    // with `protocol` and `port`.
     let path = wd.path().join("terraform.tfstate");
     let mut state: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("state")).expect("JSON");
@@ -317,6 +318,20 @@ fn config_state_of_schema_version_0_upgrades_without_a_diff() {
     ] {
         instance["attributes"][name] = serde_json::Value::Null;
     }
+    let listeners = instance["attributes"]["listener"].take();
+    let listeners: Vec<serde_json::Value> = listeners
+        .as_object()
+        .expect("listeners by label")
+        .iter()
+        .map(|(label, block)| {
+            let (protocol, port) = label.split_once(':').expect("PROTOCOL:port");
+            let mut block = block.clone();
+            block["protocol"] = protocol.into();
+            block["port"] = port.parse::<u16>().expect("port").into();
+            block
+        })
+        .collect();
+    instance["attributes"]["listener"] = listeners.into();
     std::fs::write(&path, state.to_string()).expect("write state");
     // Without a refresh only the upgrade can make the nulls defaults again (the group is
     // computed, so its null stays until the next refresh and shows no diff either).

@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::config_lifecycle::{list, mock, mock_listener, resource_values};
 use crate::ingress_keyed::{
     endpoint_var, fixture_workdir, ids_of_map, planned_changes, raw_instance, read_tfstate, text,
+    upgrade_with_empty_plans,
 };
 
 /// `PROTOCOL:port → id` of a listener list (schema versions 0 and 1).
@@ -45,12 +46,7 @@ fn config_state_with_a_listener_list_upgrades_to_labelled_blocks_with_an_empty_p
     );
     let mock_before = mock.state();
 
-    for extra in [&["-refresh=false", "-var", &var][..], &["-var", &var][..]] {
-        let plan = wd.plan(extra);
-        assert_eq!(plan.code, 0, "plan {extra:?}:\n{}", plan.combined());
-    }
-    wd.apply(&["-refresh-only", "-var", &var])
-        .assert_success("refresh-only apply");
+    upgrade_with_empty_plans(&wd, &var);
 
     // Stored as version 2: the same listeners under their labels, every value kept.
     let after = read_tfstate(&tfstate);

@@ -66,6 +66,18 @@ pub(crate) fn raw_instance<'a>(tfstate: &'a Value, kind: &str, name: &str) -> &'
         .unwrap_or_else(|| panic!("{kind}.{name} in {tfstate:#}"))
 }
 
+/// Plans a fixture's configuration (`-var` `var`) without and with a refresh, asserting both
+/// plans are empty (the stored state upgraded in memory), then stores the upgraded state with a
+/// refresh-only apply.
+pub(crate) fn upgrade_with_empty_plans(wd: &Workdir, var: &str) {
+    for extra in [&["-refresh=false", "-var", var][..], &["-var", var][..]] {
+        let plan = wd.plan(extra);
+        assert_eq!(plan.code, 0, "plan {extra:?}:\n{}", plan.combined());
+    }
+    wd.apply(&["-refresh-only", "-var", var])
+        .assert_success("refresh-only apply");
+}
+
 /// A `terraform.tfstate` file, parsed.
 pub(crate) fn read_tfstate(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).expect("read terraform.tfstate")).expect("JSON")
@@ -119,12 +131,7 @@ fn ingress_state_of_release_0_1_upgrades_to_maps_with_an_empty_plan() {
     assert_eq!(rules_before.len(), 7, "{rules_before:?}");
     let mock_before = mock.state();
 
-    for extra in [&["-refresh=false", "-var", &var][..], &["-var", &var][..]] {
-        let plan = wd.plan(extra);
-        assert_eq!(plan.code, 0, "plan {extra:?}:\n{}", plan.combined());
-    }
-    wd.apply(&["-refresh-only", "-var", &var])
-        .assert_success("refresh-only apply");
+    upgrade_with_empty_plans(&wd, &var);
 
     // The stored state is version 1 with maps, the same objects under the same keys.
     let after = read_tfstate(&tfstate);

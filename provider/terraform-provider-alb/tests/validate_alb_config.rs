@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{alb_config, found, n, obj, path, s, strs, with};
+use common::{alb_config, found, n, obj, s, strs, with};
 use terraform_provider_alb::validate::alb_config::validate;
 use tfplugin::value::Value;
 

@@ -54,7 +54,9 @@ fn labelled_listeners(version: i64, raw_json: &[u8]) -> Result<Vec<u8>, Diagnost
     };
     let mut state: serde_json::Value = serde_json::from_slice(raw_json).map_err(invalid)?;
     if let Some(object) = state.as_object_mut() {
-        if let Some(serde_json::Value::Array(items)) = object.remove("listener") {
+        if let Some(serde_json::Value::Array(items)) =
+            object.get_mut("listener").map(std::mem::take)
+        {
             let mut listeners = serde_json::Map::new();
             for mut item in items {
                 let Some(block) = item.as_object_mut() else {
@@ -179,8 +181,15 @@ mod tests {
         let current = upgrade(0, VERSION_0.as_bytes()).expect("upgrades");
         let json = current.to_json().expect("known").to_string();
         assert_eq!(
-            upgrade(schema::VERSION, json.as_bytes()).ok(),
-            Some(current)
+            upgrade(schema::VERSION, json.as_bytes()).ok().as_ref(),
+            Some(&current)
+        );
+        let listeners =
+            |state: Result<Value, Diagnostics>| state.ok().map(|s| s.get("listener").clone());
+        assert_eq!(
+            listeners(upgrade(1, json.as_bytes())),
+            Some(current.get("listener").clone()),
+            "listeners already keyed stay"
         );
         let d = upgrade(schema::VERSION + 1, json.as_bytes()).expect_err("future version");
         assert_eq!(d.0[0].summary, "Unsupported state version", "{d:?}");
