@@ -54,9 +54,8 @@ fn labelled_listeners(version: i64, raw_json: &[u8]) -> Result<Vec<u8>, Diagnost
     };
     let mut state: serde_json::Value = serde_json::from_slice(raw_json).map_err(invalid)?;
     if let Some(object) = state.as_object_mut() {
-        if let Some(serde_json::Value::Array(items)) =
-            object.get_mut("listener").map(std::mem::take)
-        {
+        if let Some(serde_json::Value::Array(items)) = object.get_mut("listener") {
+            let items = std::mem::take(items);
             let mut listeners = serde_json::Map::new();
             for mut item in items {
                 let Some(block) = item.as_object_mut() else {
