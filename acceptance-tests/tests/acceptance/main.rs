@@ -10,6 +10,7 @@ mod config_acl;
 mod config_in_place;
 mod config_keyed;
 mod config_lifecycle;
+mod credentials;
 mod demo;
 mod fleet_apply;
 mod foundation;

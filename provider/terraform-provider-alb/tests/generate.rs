@@ -1,5 +1,5 @@
 //! `generate` on the fixture manifests of `acceptance-tests/tests/fixtures/ack/` (three
-//! AlbConfigs, five IngressClasses, fifteen Ingresses, Services): the HCL is compared with
+//! AlbConfigs, five IngressClasses, seventeen Ingresses, Services): the HCL is compared with
 //! `acceptance-tests/tests/golden/generate/ack.tf` (`UPDATE_GOLDEN=1` rewrites it), every
 //! annotation not carried over is reported, and the invalid fixtures fail naming object and
 //! annotation. The acceptance test `generate` runs the same golden through real Terraform.
@@ -246,4 +246,93 @@ fn filters_keep_the_namespaces_and_classes_asked_for() {
     assert!(!team_b.contains("variable \"vpc_id\""));
     assert!(team_b.contains("team-b_docs") && team_b.contains("team-b_blog"));
     assert!(!team_b.contains("shop_storefront"));
+}
+
+/// An AlbConfig, its IngressClass and `ingresses` (name, order annotation, number of paths).
+fn group(ingresses: &[(&str, Option<u32>, usize)]) -> Inventory {
+    let mut yaml = String::from(
+        "apiVersion: alibabacloud.com/v1\nkind: AlbConfig\nmetadata: {name: main}\nspec:\n  config:\n    zoneMappings:\n      - {vSwitchId: vsw-1, zoneId: z-1}\n      - {vSwitchId: vsw-2, zoneId: z-2}\n  listeners:\n    - {port: 80, protocol: HTTP}\n---\napiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: alb}\nspec:\n  controller: ingress.k8s.alibabacloud/alb\n  parameters: {apiGroup: alibabacloud.com, kind: AlbConfig, name: main}\n",
+    );
+    for (name, order, paths) in ingresses {
+        yaml.push_str(&format!(
+            "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {name}\n  namespace: app\n"
+        ));
+        if let Some(order) = order {
+            yaml.push_str(&format!(
+                "  annotations:\n    alb.ingress.kubernetes.io/order: \"{order}\"\n"
+            ));
+        }
+        yaml.push_str("spec:\n  ingressClassName: alb\n  rules:\n    - http:\n        paths:\n");
+        for i in 0..*paths {
+            yaml.push_str(&format!(
+                "          - {{path: /p{i}, pathType: Prefix, backend: {{service: {{name: web, port: {{number: 80}}}}}}}}\n"
+            ));
+        }
+    }
+    let mut inventory = Inventory::default();
+    inventory.add_yaml("inline", &yaml).expect("inline YAML");
+    inventory.sort();
+    inventory
+}
+
+/// The `order` of each `alb_ingress` in the output (10 when unset), by name.
+fn orders(hcl: &str) -> Vec<(String, u32)> {
+    let mut out = Vec::new();
+    for block in hcl.split("resource \"alb_ingress\" \"").skip(1) {
+        let name = block.split('"').next().expect("name").to_string();
+        let body = block.split("\n}\n").next().expect("body");
+        let order = body
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("order"))
+            .map(|rest| rest.trim_start_matches([' ', '=']).parse().expect("number"))
+            .unwrap_or(10);
+        out.push((name, order));
+    }
+    out
+}
+
+#[test]
+fn orders_keep_acks_sequence_with_a_band_per_ingress() {
+    // ACK's sequence: b (order 5), then a, c, d (default 10, by name), then e (order 12).
+    // a has 12 paths: two bands (10 and 11) on its listener, so c moves to 12, d to 13 and e,
+    // asking for 12, to 14.
+    let inventory = group(&[
+        ("a", None, 12),
+        ("b", Some(5), 1),
+        ("c", None, 1),
+        ("d", None, 1),
+        ("e", Some(12), 1),
+    ]);
+    let hcl = generate(&inventory, &Options::default())
+        .expect("valid")
+        .hcl;
+    assert_eq!(
+        orders(&hcl),
+        vec![
+            ("app_b".to_string(), 5),
+            ("app_a".to_string(), 10),
+            ("app_c".to_string(), 12),
+            ("app_d".to_string(), 13),
+            ("app_e".to_string(), 14),
+        ]
+    );
+    assert!(
+        hcl.contains("# order 12: ACK order 10 (default), moved after app/a"),
+        "{hcl}"
+    );
+}
+
+#[test]
+fn an_order_beyond_1000_is_an_error_naming_the_ingress() {
+    let inventory = group(&[("a", Some(1000), 1), ("b", Some(1000), 1)]);
+    let Err(Invalid(errors)) = generate(&inventory, &Options::default()) else {
+        panic!("two ingresses cannot both fit at order 1000");
+    };
+    for e in &errors {
+        assert_eq!(e.object.to_string(), "Ingress app/b", "{errors:#?}");
+        assert_eq!(e.annotation, "alb.ingress.kubernetes.io/order");
+    }
+    assert!(errors
+        .iter()
+        .any(|e| e.reason.contains("keeping ACK's sequence needs order 1001")));
 }

@@ -117,7 +117,7 @@ import {
   id = "alb-public0000000001"
 }
 
-# Ingress ops/admin (networking.k8s.io/v1) on AlbConfig internal
+# Ingress ops/admin (networking.k8s.io/v1) on AlbConfig internal through IngressClass alb-internal
 # TODO not carried over: Ingress ops/admin: alb.ingress.kubernetes.io/healthcheck-httpcode: `healthcheck-code` takes precedence over it
 resource "alb_ingress" "ops_admin" {
   alb_config_id = alb_config.internal.id
@@ -154,7 +154,7 @@ resource "alb_ingress" "ops_admin" {
   }
 }
 
-# Ingress ops/grafana (networking.k8s.io/v1) on AlbConfig internal
+# Ingress ops/grafana (networking.k8s.io/v1) on AlbConfig internal through IngressClass alb-internal
 # canary: Ingress ops/grafana-next (cookie grafana_next)
 resource "alb_ingress" "ops_grafana" {
   alb_config_id = alb_config.internal.id
@@ -196,12 +196,12 @@ resource "alb_ingress" "ops_grafana" {
   }
 }
 
-# Ingress legacy/app (networking.k8s.io/v1) on AlbConfig legacy
+# Ingress legacy/app (networking.k8s.io/v1) on AlbConfig legacy through IngressClass alb-legacy
 # TODO not carried over: Ingress legacy/app: alb.ingress.kubernetes.io/canary-by-header-pattern: a canary header matched by a regular expression has no equivalent (canary.header takes an exact value)
+# TODO not carried over: Ingress legacy/app: alb.ingress.kubernetes.io/cookie-timeout: ACK ignores it: `sticky-session` is not "true"
 # TODO not carried over: Ingress legacy/app: alb.ingress.kubernetes.io/healthcheck-timeout-secs: unknown ALB Ingress annotation
 # TODO not carried over: Ingress legacy/app: alb.ingress.kubernetes.io/rule-direction.app: response-direction rules have no equivalent
 # TODO not carried over: Ingress legacy/app: alb.ingress.kubernetes.io/server-group-id: forwarding to a server group not managed by Terraform has no equivalent
-# TODO not carried over: Ingress legacy/app: alb.ingress.kubernetes.io/cookie-timeout: ACK ignores it: `sticky-session` is not "true"
 # TODO not carried over: Ingress legacy/app: spec.tls[0].secretName: certificates from Secrets are not uploaded: put the certificate into CAS and list it in the alb_config listener's certificate_ids
 # TODO not carried over: Service legacy/app: alb.ingress.kubernetes.io/backend-label: node filters have no equivalent: members in nodeport mode are every eligible node
 resource "alb_ingress" "legacy_app" {
@@ -228,7 +228,7 @@ resource "alb_ingress" "legacy_app" {
   }
 }
 
-# Ingress shop/checkout (networking.k8s.io/v1) on AlbConfig public
+# Ingress shop/checkout (networking.k8s.io/v1) on AlbConfig public through IngressClass alb-public
 # canary: Ingress shop/checkout-next (weight 20)
 # TODO not carried over: Ingress shop/checkout: spec.tls[0].secretName: certificates from Secrets are not uploaded: put the certificate into CAS and list it in the alb_config listener's certificate_ids
 # TODO not carried over: Ingress shop/checkout-next: alb.ingress.kubernetes.io/healthcheck-path: the canary backend uses the settings of the alb_ingress it joins
@@ -280,7 +280,7 @@ resource "alb_ingress" "shop_checkout" {
   }
 }
 
-# Ingress shop/cors (networking.k8s.io/v1) on AlbConfig public
+# Ingress shop/cors (networking.k8s.io/v1) on AlbConfig public through IngressClass alb-public
 resource "alb_ingress" "shop_cors" {
   alb_config_id = alb_config.public.id
   namespace     = "shop"
@@ -314,7 +314,7 @@ resource "alb_ingress" "shop_cors" {
   }
 }
 
-# Ingress shop/custom (networking.k8s.io/v1) on AlbConfig public
+# Ingress shop/custom (networking.k8s.io/v1) on AlbConfig public through IngressClass alb-public
 # order 11: ACK order 10 (default), moved after shop/cors so that each ingress keeps its own priority band in ACK's sequence
 resource "alb_ingress" "shop_custom" {
   alb_config_id = alb_config.public.id
@@ -406,7 +406,7 @@ resource "alb_ingress" "shop_custom" {
   }
 }
 
-# Ingress shop/mirror (networking.k8s.io/v1) on AlbConfig public
+# Ingress shop/mirror (networking.k8s.io/v1) on AlbConfig public through IngressClass alb-public
 # order 12: ACK order 10 (default), moved after shop/custom so that each ingress keeps its own priority band in ACK's sequence
 resource "alb_ingress" "shop_mirror" {
   alb_config_id = alb_config.public.id
@@ -450,7 +450,7 @@ resource "alb_ingress" "shop_mirror" {
   }
 }
 
-# Ingress shop/rewrite (networking.k8s.io/v1) on AlbConfig public
+# Ingress shop/rewrite (networking.k8s.io/v1) on AlbConfig public through IngressClass alb-public
 # order 13: ACK order 10 (default), moved after shop/mirror so that each ingress keeps its own priority band in ACK's sequence
 resource "alb_ingress" "shop_rewrite" {
   alb_config_id = alb_config.public.id
@@ -481,7 +481,7 @@ resource "alb_ingress" "shop_rewrite" {
   }
 }
 
-# Ingress shop/storefront (networking.k8s.io/v1) on AlbConfig public
+# Ingress shop/storefront (networking.k8s.io/v1) on AlbConfig public through IngressClass alb-public
 # order 14: ACK order 10 (default), moved after shop/rewrite so that each ingress keeps its own priority band in ACK's sequence
 # canary: Ingress shop/storefront-canary (header x-canary=always)
 # TODO not carried over: Ingress shop/storefront-canary: alb.ingress.kubernetes.io/canary-weight: `canary-by-header` takes precedence over it
@@ -560,13 +560,12 @@ resource "alb_ingress" "shop_storefront" {
   }
 }
 
-# Ingress team-b/docs (networking.k8s.io/v1) on AlbConfig public
-# order 15: ACK order 10 (default), moved after shop/storefront so that each ingress keeps its own priority band in ACK's sequence
+# Ingress team-b/docs (networking.k8s.io/v1) on AlbConfig public through IngressClass alb-public-b
 resource "alb_ingress" "team-b_docs" {
   alb_config_id = alb_config.public.id
   namespace     = "team-b"
   name          = "docs"
-  order         = 15
+  order         = 16
 
   backend_defaults {
     member_mode = "nodeport"
@@ -587,7 +586,7 @@ resource "alb_ingress" "team-b_docs" {
   }
 }
 
-# Ingress team-b/blog (networking.k8s.io/v1) on AlbConfig public
+# Ingress team-b/blog (networking.k8s.io/v1) on AlbConfig public through IngressClass alb-public-b
 resource "alb_ingress" "team-b_blog" {
   alb_config_id = alb_config.public.id
   namespace     = "team-b"
@@ -620,6 +619,32 @@ resource "alb_ingress" "team-b_blog" {
       backend {
         service = "blog"
         port    = "80"
+      }
+    }
+  }
+}
+
+# Ingress team-b/wiki (networking.k8s.io/v1) on AlbConfig public through alb.ingress.kubernetes.io/albconfig.name
+resource "alb_ingress" "team-b_wiki" {
+  alb_config_id = alb_config.public.id
+  namespace     = "team-b"
+  name          = "wiki"
+  order         = 30
+
+  backend_defaults {
+    member_mode = "nodeport"
+  }
+
+  rule {
+    host = "wiki.example.com"
+
+    path {
+      path      = "/"
+      path_type = "Prefix"
+
+      backend {
+        service = "docs"
+        port    = "http"
       }
     }
   }

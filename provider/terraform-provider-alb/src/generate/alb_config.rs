@@ -7,7 +7,7 @@ use super::custom::text;
 use super::groups::ConfigPlan;
 use super::inventory::{alb_config_ref, ALB_CONFIG_API_VERSION};
 use super::render::{Resource, ResourceType};
-use super::{Finding, ObjectRef, Options};
+use super::{Finding, Findings, Options};
 
 /// `spec.config` fields copied as they are: (AlbConfig field, attribute).
 const PLAIN: &[(&str, &str)] = &[
@@ -71,9 +71,7 @@ const X_FORWARDED_FOR: &[(&str, &str)] = &[
 pub fn build(plan: &ConfigPlan, options: &Options) -> Result<Resource, Vec<Finding>> {
     let object = alb_config_ref(plan.object);
     let mut b = Builder {
-        object: &object,
-        todos: Vec::new(),
-        errors: Vec::new(),
+        found: Findings::new(&object),
     };
     let config = &plan.object["spec"]["config"];
     let mut body = Map::new();
@@ -133,7 +131,7 @@ pub fn build(plan: &ConfigPlan, options: &Options) -> Result<Resource, Vec<Findi
             .keys()
             .filter(|k| !["bandWidthPackageId", "payType"].contains(&k.as_str()))
         {
-            b.todo(
+            b.found.todo(
                 format!("spec.config.billingConfig.{key}"),
                 "no equivalent (reserved in ACK)",
             );
@@ -158,11 +156,11 @@ pub fn build(plan: &ConfigPlan, options: &Options) -> Result<Resource, Vec<Findi
     );
     for (field, reason) in NOT_CARRIED {
         if config.get(*field).is_some_and(|v| !v.is_null()) {
-            b.todo(format!("spec.config.{field}"), reason);
+            b.found.todo(format!("spec.config.{field}"), *reason);
         }
     }
     body.insert("listener".into(), b.listeners(plan.object));
-    let resource = Resource {
+    b.found.finish(|todos| Resource {
         kind: ResourceType::AlbConfig,
         source: object.clone(),
         name: plan.tf_name.clone(),
@@ -170,28 +168,21 @@ pub fn build(plan: &ConfigPlan, options: &Options) -> Result<Resource, Vec<Findi
         body: Value::Object(body),
         references,
         import_id,
-        todos: b.todos,
+        todos,
         provenance: Vec::new(),
-    };
-    if b.errors.is_empty() {
-        Ok(resource)
-    } else {
-        Err(b.errors)
-    }
+    })
 }
 
-struct Builder<'a> {
-    object: &'a ObjectRef,
-    todos: Vec<Finding>,
-    errors: Vec<Finding>,
+struct Builder {
+    found: Findings,
 }
 
-impl Builder<'_> {
+impl Builder {
     fn zone_mappings(&mut self, mappings: &Value) -> Value {
         let mut out = Vec::new();
         for (i, m) in mappings.as_array().into_iter().flatten().enumerate() {
             let Some(zone) = m["zoneId"].as_str() else {
-                self.error(
+                self.found.error(
                     format!("spec.config.zoneMappings[{i}].zoneId"),
                     "missing: ACK looks the zone of the vSwitch up, the provider needs it written",
                 );
@@ -209,9 +200,9 @@ impl Builder<'_> {
             }
             out.push(z);
         }
-        if out.is_empty() && self.errors.is_empty() {
-            self.error(
-                "spec.config.zoneMappings".into(),
+        if out.is_empty() && self.found.errors.is_empty() {
+            self.found.error(
+                "spec.config.zoneMappings",
                 "missing: ACK discovers vSwitches itself, the provider needs at least two zones written",
             );
         }
@@ -247,7 +238,7 @@ impl Builder<'_> {
     fn listener(&mut self, i: usize, l: &Value, status: &Value) -> Option<(String, Value)> {
         let field = |name: &str| format!("spec.listeners[{i}].{name}");
         let Some(port) = super::annotations::int_of(&l["port"]) else {
-            self.error(
+            self.found.error(
                 field("port"),
                 format!("`{}` is not a port number", l["port"]),
             );
@@ -270,7 +261,8 @@ impl Builder<'_> {
                             Some(n) if n != 0 => json!(n),
                             Some(_) => continue, // 0 means ACK's default.
                             None => {
-                                self.error(field(key), format!("`{v}` is not an integer"));
+                                self.found
+                                    .error(field(key), format!("`{v}` is not an integer"));
                                 continue;
                             }
                         }
@@ -283,7 +275,7 @@ impl Builder<'_> {
             .or_else(|| status_certificates(status, port, &protocol));
         match certificates {
             Some(ids) => out["certificate_ids"] = json!(ids),
-            None if protocol == "HTTPS" || protocol == "QUIC" => self.error(
+            None if protocol == "HTTPS" || protocol == "QUIC" => self.found.error(
                 field("certificates"),
                 "missing: ACK discovers certificates by host, the provider needs them named (none in the AlbConfig's status either)",
             ),
@@ -312,7 +304,7 @@ impl Builder<'_> {
                     Some((_, attr)) => {
                         x.insert((*attr).into(), value.clone());
                     }
-                    None => self.todo(
+                    None => self.found.todo(
                         field(&format!("xForwardedForConfig.{key}")),
                         "no equivalent (custom header aliases are not supported)",
                     ),
@@ -346,7 +338,7 @@ impl Builder<'_> {
                 }
                 out["acl"] = a;
                 if acl.contains_key("aclName") {
-                    self.todo(
+                    self.found.todo(
                         field("aclConfig.aclName"),
                         "no equivalent: the provider names its ACL acl-<name>-<port>",
                     );
@@ -361,18 +353,10 @@ impl Builder<'_> {
             ),
         ] {
             if l.get(key).is_some_and(|v| !v.is_null()) {
-                self.todo(field(key), reason);
+                self.found.todo(field(key), reason);
             }
         }
         Some((format!("{protocol}:{port}"), out))
-    }
-
-    fn todo(&mut self, field: String, reason: &str) {
-        self.todos.push(Finding::new(self.object, field, reason));
-    }
-
-    fn error(&mut self, field: String, reason: impl Into<String>) {
-        self.errors.push(Finding::new(self.object, field, reason));
     }
 }
 

@@ -13,7 +13,7 @@ use super::custom;
 use super::groups::{CanaryPlan, IngressPlan};
 use super::inventory::{ingress_ref, Inventory, NETWORKING_API_VERSION};
 use super::render::{Resource, ResourceType};
-use super::{Finding, ObjectRef};
+use super::{Finding, Findings, ObjectRef};
 
 /// The port name ACK reads as "the final action comes from `actions.<service>`".
 const USE_ANNOTATION: &str = "use-annotation";
@@ -28,8 +28,7 @@ pub fn build(plan: &IngressPlan, inventory: &Inventory) -> Result<Resource, Vec<
     let mut b = Builder {
         object: &object,
         body: Map::new(),
-        todos: plan.annotations.todos.clone(),
-        errors: Vec::new(),
+        found: Findings::new(&object),
         provenance: Vec::new(),
         services: Vec::new(),
     };
@@ -51,7 +50,7 @@ pub fn build(plan: &IngressPlan, inventory: &Inventory) -> Result<Resource, Vec<
             }
         }
         if tls.secret_name.is_some() {
-            b.todo(
+            b.found.todo(
                 format!("spec.tls[{i}].secretName"),
                 "certificates from Secrets are not uploaded: put the certificate into CAS and list it in the alb_config listener's certificate_ids",
             );
@@ -70,20 +69,22 @@ pub fn build(plan: &IngressPlan, inventory: &Inventory) -> Result<Resource, Vec<
         }
     }
     let mut header = vec![format!(
-        "{object} ({NETWORKING_API_VERSION}) on AlbConfig {}",
-        plan.config_tf_name
+        "{object} ({NETWORKING_API_VERSION}) on AlbConfig {} through {}",
+        plan.config_tf_name, plan.via
     )];
     header.extend(plan.order_note.clone());
     if let Some(canary) = &plan.canary {
         header.push(b.canary(canary));
     }
     b.member_mode(inventory, &namespace);
-    let resource = Resource {
+    b.found.todos.extend(plan.annotations.todos.iter().cloned());
+    let (body, provenance) = (b.body, b.provenance);
+    b.found.finish(|todos| Resource {
         kind: ResourceType::AlbIngress,
         source: object.clone(),
         name: plan.tf_name.clone(),
         header,
-        body: Value::Object(b.body),
+        body: Value::Object(body),
         references: vec![(
             "alb_config_id",
             vec![
@@ -93,21 +94,15 @@ pub fn build(plan: &IngressPlan, inventory: &Inventory) -> Result<Resource, Vec<
             ],
         )],
         import_id: None,
-        todos: b.todos,
-        provenance: b.provenance,
-    };
-    if b.errors.is_empty() {
-        Ok(resource)
-    } else {
-        Err(b.errors)
-    }
+        todos,
+        provenance,
+    })
 }
 
 struct Builder<'a> {
     object: &'a ObjectRef,
     body: Map<String, Value>,
-    todos: Vec<Finding>,
-    errors: Vec<Finding>,
+    found: Findings,
     provenance: Vec<(AttributePath, String)>,
     /// The Services referenced, with the field that references them.
     services: Vec<(String, String)>,
@@ -136,7 +131,7 @@ impl Builder<'_> {
         let mut rules = Vec::new();
         for (i, rule) in spec.rules.iter().flatten().enumerate() {
             let Some(http) = &rule.http else {
-                self.todo(
+                self.found.todo(
                     format!("spec.rules[{i}]"),
                     "a rule without `http` paths makes no ALB rule",
                 );
@@ -171,7 +166,7 @@ impl Builder<'_> {
                         let fragment =
                             custom::actions(self.object, &action.annotation, &action.json);
                         if fragment.has_final && !use_annotation {
-                            self.error(
+                            self.found.error(
                                 action.annotation.clone(),
                                 format!(
                                     "it has a final action but the path's backend port is not `{USE_ANNOTATION}`, so ACK adds a forward too (\"multi finalType\")"
@@ -185,7 +180,7 @@ impl Builder<'_> {
                             (rules.len(), paths.len()),
                         );
                     } else if use_annotation {
-                        self.error(
+                        self.found.error(
                             format!("{field}.service.port.name"),
                             format!("`{USE_ANNOTATION}` needs the annotation `{PREFIX}actions.{service}` with the final action"),
                         );
@@ -240,7 +235,7 @@ impl Builder<'_> {
             .chain(annotations.conditions.iter())
         {
             if !used.contains(service) {
-                self.todo(
+                self.found.todo(
                     per.annotation.clone(),
                     format!("no path of this Ingress uses Service `{service}`"),
                 );
@@ -259,7 +254,7 @@ impl Builder<'_> {
             .map(|(_, a)| a.clone());
         if block.get(top).is_some() {
             if let Some(action) = from_action {
-                self.error(
+                self.found.error(
                     setting.annotation.clone(),
                     format!("it conflicts with `{top}` set by `{action}` on the same path (ACK refuses both)"),
                 );
@@ -277,8 +272,8 @@ impl Builder<'_> {
         annotation: &str,
         (i, j): (usize, usize),
     ) {
-        self.todos.extend(fragment.todos);
-        self.errors.extend(fragment.errors);
+        self.found.todos.extend(fragment.todos);
+        self.found.errors.extend(fragment.errors);
         for (key, value) in fragment.attributes {
             self.provenance.push((
                 AttributePath::root()
@@ -312,7 +307,7 @@ impl Builder<'_> {
     /// `{service, port}` of a Service backend; a resource backend is reported.
     fn backend(&mut self, backend: &IngressBackend, field: &str) -> Option<Value> {
         let Some(service) = &backend.service else {
-            self.todo(
+            self.found.todo(
                 field.to_string(),
                 "a resource backend (not a Service) has no equivalent",
             );
@@ -323,7 +318,7 @@ impl Builder<'_> {
             .as_ref()
             .and_then(|p| p.number.map(|n| n.to_string()).or_else(|| p.name.clone()));
         let Some(port) = port else {
-            self.error(
+            self.found.error(
                 format!("{field}.service.port"),
                 "a Service backend needs a port number or name",
             );
@@ -341,7 +336,7 @@ impl Builder<'_> {
     /// The `canary` block from the canary Ingress; returns its header line.
     fn canary(&mut self, plan: &CanaryPlan) -> String {
         let source = ingress_ref(plan.ingress);
-        self.todos.extend(plan.todos.iter().cloned());
+        self.found.todos.extend(plan.todos.iter().cloned());
         let spec = plan.ingress.spec.clone().unwrap_or_default();
         let mut hosts = BTreeSet::new();
         let mut paths = BTreeSet::new();
@@ -365,7 +360,7 @@ impl Builder<'_> {
             }
         }
         if backends.len() > 1 {
-            self.todos.push(Finding::new(
+            self.found.todos.push(Finding::new(
                 &source,
                 "spec.rules",
                 "a canary to several Services has no equivalent (canary.backend is one Service): only the first is carried",
@@ -419,7 +414,7 @@ impl Builder<'_> {
             };
             let Some(service) = inventory.service(namespace, &name) else {
                 if port_name.is_none() {
-                    self.todo(
+                    self.found.todo(
                         field,
                         format!("Service {namespace}/{name} is not among the inputs: its member mode and port names are not checked"),
                     );
@@ -433,7 +428,7 @@ impl Builder<'_> {
                     .flat_map(|s| s.ports.iter().flatten())
                     .any(|p| p.name.as_deref() == Some(port.as_str()));
                 if !has {
-                    self.error(
+                    self.found.error(
                         format!("{field}.service.port.name"),
                         format!("Service {namespace}/{name} has no port named `{port}`"),
                     );
@@ -448,8 +443,8 @@ impl Builder<'_> {
         };
         for (name, other) in &modes[1..] {
             if *other != mode {
-                self.todo(
-                    "backend_defaults.member_mode".into(),
+                self.found.todo(
+                    "backend_defaults.member_mode",
                     format!(
                         "Services `{first}` ({mode}) and `{name}` ({other}) differ but member_mode is one per alb_ingress: `{mode}` is used"
                     ),
@@ -475,21 +470,13 @@ impl Builder<'_> {
         for key in service.metadata.annotations.iter().flat_map(|a| a.keys()) {
             let suffix = key.strip_prefix(PREFIX).unwrap_or_default();
             if ["backend-label", "remove-unscheduled-backend"].contains(&suffix) {
-                self.todos.push(Finding::new(
+                self.found.todos.push(Finding::new(
                     &object,
                     key.clone(),
                     "node filters have no equivalent: members in nodeport mode are every eligible node",
                 ));
             }
         }
-    }
-
-    fn todo(&mut self, field: String, reason: impl Into<String>) {
-        self.todos.push(Finding::new(self.object, field, reason));
-    }
-
-    fn error(&mut self, field: String, reason: impl Into<String>) {
-        self.errors.push(Finding::new(self.object, field, reason));
     }
 }
 

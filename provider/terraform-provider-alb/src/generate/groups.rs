@@ -58,6 +58,8 @@ pub struct IngressPlan<'a> {
     pub tf_name: String,
     /// The Terraform name of its `alb_config`.
     pub config_tf_name: String,
+    /// How it reaches its AlbConfig: `IngressClass alb` or the `albconfig.name` annotation.
+    pub via: String,
     /// The generated `order`.
     pub order: i64,
     /// Why the order differs from ACK's, if it does.
@@ -84,7 +86,7 @@ pub fn plan<'a>(inventory: &'a Inventory, options: &Options) -> Plan<'a> {
     let mut errors = Vec::new();
     let mut plan = Plan::default();
     // AlbConfig name → its Ingresses.
-    let mut grouped: BTreeMap<String, Vec<(&Ingress, Annotations)>> = BTreeMap::new();
+    let mut grouped: BTreeMap<String, Vec<Member>> = BTreeMap::new();
     for ingress in &inventory.ingresses {
         let object = ingress_ref(ingress);
         if !options.namespaces.is_empty()
@@ -125,7 +127,7 @@ pub fn plan<'a>(inventory: &'a Inventory, options: &Options) -> Plan<'a> {
                     }
                 },
                 None => {
-                    if let Some(name) = class {
+                    if let Some(name) = &class {
                         plan.not_carried.push(Finding::new(
                             &object,
                             "spec.ingressClassName",
@@ -146,7 +148,15 @@ pub fn plan<'a>(inventory: &'a Inventory, options: &Options) -> Plan<'a> {
             continue;
         }
         errors.extend(parsed.errors.iter().cloned());
-        grouped.entry(target).or_default().push((ingress, parsed));
+        let via = match (&parsed.alb_config_name, &class) {
+            (Some(_), _) => format!("{}albconfig.name", annotations::PREFIX),
+            (None, Some(class)) => format!("IngressClass {class}"),
+            (None, None) => "the default IngressClass".to_string(),
+        };
+        grouped
+            .entry(target)
+            .or_default()
+            .push((ingress, parsed, via));
     }
     let wanted: BTreeSet<String> =
         if options.namespaces.is_empty() && options.ingress_classes.is_empty() {
@@ -182,10 +192,11 @@ pub fn plan<'a>(inventory: &'a Inventory, options: &Options) -> Plan<'a> {
     }
     for (config, members) in grouped {
         let config_tf_name = config_names[&config].clone();
-        let (canaries, bases): (Vec<_>, Vec<_>) =
-            members.into_iter().partition(|(_, a)| a.canary.is_some());
+        let (canaries, bases): (Vec<_>, Vec<_>) = members
+            .into_iter()
+            .partition(|(_, a, _)| a.canary.is_some());
         let mut ingresses = order_group(bases, &config_tf_name, &mut names, &mut errors);
-        for (canary, parsed) in canaries {
+        for (canary, parsed, _) in canaries {
             pair_canary(
                 canary,
                 parsed,
@@ -251,25 +262,28 @@ fn alb_config_of(class: &IngressClass) -> Result<String, String> {
     Ok(parameters.name.clone())
 }
 
+/// An Ingress of a group: the object, its annotations, how it reaches the AlbConfig.
+type Member<'a> = (&'a Ingress, Annotations, String);
+
 /// Sorts the non-canary Ingresses of one AlbConfig as ACK does and assigns their orders.
 fn order_group<'a>(
-    members: Vec<(&'a Ingress, Annotations)>,
+    members: Vec<Member<'a>>,
     config_tf_name: &str,
     names: &mut Names,
     errors: &mut Vec<Finding>,
 ) -> Vec<IngressPlan<'a>> {
-    let mut members: Vec<(i64, String, &Ingress, Annotations)> = members
+    let mut members: Vec<(i64, String, Member)> = members
         .into_iter()
-        .map(|(ingress, parsed)| {
-            let ack = parsed.order.as_ref().map_or(DEFAULT_ORDER, |(_, o)| *o);
-            (ack, ingress_ref(ingress).to_string(), ingress, parsed)
+        .map(|member| {
+            let ack = member.1.order.as_ref().map_or(DEFAULT_ORDER, |(_, o)| *o);
+            (ack, ingress_ref(member.0).to_string(), member)
         })
         .collect();
     members.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     let mut next_free = 1;
     let mut previous: Option<String> = None;
     let mut out = Vec::new();
-    for (ack, _, ingress, parsed) in members {
+    for (ack, _, (ingress, parsed, via)) in members {
         let object = ingress_ref(ingress);
         let order = ack.max(next_free);
         let bands = rule_count(ingress).div_ceil(BAND).max(1) as i64;
@@ -302,6 +316,7 @@ fn order_group<'a>(
                 object.name
             )),
             config_tf_name: config_tf_name.to_string(),
+            via,
             order,
             order_note,
             canary: None,

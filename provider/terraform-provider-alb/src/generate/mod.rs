@@ -102,6 +102,48 @@ impl fmt::Display for Finding {
     }
 }
 
+/// The findings about one object, as a builder collects them.
+#[derive(Debug)]
+pub struct Findings {
+    object: ObjectRef,
+    /// Not carried over.
+    pub todos: Vec<Finding>,
+    /// Invalid.
+    pub errors: Vec<Finding>,
+}
+
+impl Findings {
+    /// None yet about `object`.
+    pub fn new(object: &ObjectRef) -> Self {
+        Findings {
+            object: object.clone(),
+            todos: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// `field` (an annotation or a field path) is not carried over, for `reason`.
+    pub fn todo(&mut self, field: impl Into<String>, reason: impl Into<String>) {
+        self.todos.push(Finding::new(&self.object, field, reason));
+    }
+
+    /// `field` is invalid, for `reason`.
+    pub fn error(&mut self, field: impl Into<String>, reason: impl Into<String>) {
+        self.errors.push(Finding::new(&self.object, field, reason));
+    }
+
+    /// The resource `make` builds from the todos (sorted), unless something was invalid.
+    pub fn finish<T>(mut self, make: impl FnOnce(Vec<Finding>) -> T) -> Result<T, Vec<Finding>> {
+        if self.errors.is_empty() {
+            self.todos.sort();
+            self.todos.dedup();
+            Ok(make(self.todos))
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
 /// What to generate.
 #[derive(Clone, Debug, Default)]
 pub struct Options {

@@ -314,3 +314,15 @@ fn split_attribute(line: &str) -> Option<(usize, &str, &str)> {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     is_ident.then_some((indent, name, rest))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::align_equals;
+
+    #[test]
+    fn aligns_runs_of_attributes_at_one_indentation_only() {
+        let text = "resource \"a\" \"b\" {\n  name = \"x\"\n  vpc_id = var.v\n\n  listener {\n    port = 80\n    description = \"y = z\"\n  }\n  tags = { \"k\" = \"v\" }\n}\n";
+        let expected = "resource \"a\" \"b\" {\n  name   = \"x\"\n  vpc_id = var.v\n\n  listener {\n    port        = 80\n    description = \"y = z\"\n  }\n  tags = { \"k\" = \"v\" }\n}\n";
+        assert_eq!(align_equals(text), expected);
+    }
+}
