@@ -223,7 +223,7 @@ impl Builder {
                 continue;
             };
             if out.contains_key(&label) {
-                self.error(
+                self.found.error(
                     format!("spec.listeners[{i}]"),
                     format!("a second listener {label}: each protocol and port may appear once"),
                 );

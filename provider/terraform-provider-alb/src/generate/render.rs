@@ -325,4 +325,11 @@ mod tests {
         let expected = "resource \"a\" \"b\" {\n  name   = \"x\"\n  vpc_id = var.v\n\n  listener {\n    port        = 80\n    description = \"y = z\"\n  }\n  tags = { \"k\" = \"v\" }\n}\n";
         assert_eq!(align_equals(text), expected);
     }
+
+    #[test]
+    fn writes_empty_blocks_as_terraform_fmt_does() {
+        let text = "resource \"a\" \"b\" {\n  listener \"HTTP:80\" {  }\n  name = \"{  }\"\n}\n";
+        let expected = "resource \"a\" \"b\" {\n  listener \"HTTP:80\" {}\n  name = \"{  }\"\n}\n";
+        assert_eq!(align_equals(text), expected);
+    }
 }
