@@ -18,6 +18,8 @@
 //!   item + "Servers": [ListServerGroupServers item]], "Acls": [ListAcls item + "AclEntries":
 //!   [ListAclEntries item]], "Jobs": [ListAsynJobs item], "ClientTokens": count}`, every list
 //!   ordered by id, statuses as of now.
+//! * Credentials: an STS and ECS metadata fake (module `identity`) issues temporary keys the
+//!   API accepts until they expire; see [`IdentitySettings`].
 //! * Persistence: with a state file, the stored objects, jobs and ClientToken records are
 //!   written (atomically) after every successful change and loaded at start.
 //!
@@ -61,6 +63,7 @@ mod auth;
 mod config;
 mod error;
 mod faults;
+mod identity;
 mod limits;
 mod model;
 mod params;
@@ -73,4 +76,5 @@ mod wire;
 pub use config::{load_credentials_file, Credential, MockConfig};
 pub use error::ApiError;
 pub use faults::{ActionCounters, Counters, FaultCounters, Faults};
+pub use identity::IdentitySettings;
 pub use server::MockServer;

@@ -9,6 +9,7 @@ mod cli;
 mod config_acl;
 mod config_in_place;
 mod config_lifecycle;
+mod credentials;
 mod demo;
 mod fleet_apply;
 mod foundation;
