@@ -64,7 +64,8 @@ mod config;
 mod error;
 mod faults;
 mod identity;
-mod limits;
+mod index;
+pub(crate) mod limits;
 mod model;
 mod params;
 mod routing;
@@ -73,8 +74,19 @@ mod state;
 mod validate;
 mod wire;
 
+pub use actions::is_mutating;
 pub use config::{load_credentials_file, Credential, MockConfig};
 pub use error::ApiError;
 pub use faults::{ActionCounters, Counters, FaultCounters, Faults};
 pub use identity::IdentitySettings;
 pub use server::MockServer;
+
+/// The value of tag `key` of an object in the mock's state dump (its `Tags` list of
+/// `{"Key", "Value"}`).
+pub fn state_tag<'a>(object: &'a serde_json::Value, key: &str) -> Option<&'a str> {
+    object["Tags"]
+        .as_array()?
+        .iter()
+        .find(|t| t["Key"] == key)?["Value"]
+        .as_str()
+}

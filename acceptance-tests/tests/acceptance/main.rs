@@ -5,6 +5,7 @@
 //! `TF_ACC_TERRAFORM_PATH` picks the CLI.
 
 mod adoption;
+mod bench_counts;
 mod cli;
 mod config_acl;
 mod config_in_place;
