@@ -406,6 +406,12 @@ fn cases() -> Vec<Case> {
             "backend_defaults.member_mode",
         ),
         case(
+            "backend_defaults.member_sync",
+            s("kubelet"),
+            "Invalid member sync",
+            "backend_defaults.member_sync",
+        ),
+        case(
             "backend_defaults.member_weight",
             n(101),
             "Invalid member weight",

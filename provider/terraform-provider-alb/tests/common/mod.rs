@@ -421,6 +421,7 @@ pub fn alb_ingress(variant: u8) -> Value {
                 ("uch_query_key", s("uid")),
                 ("member_mode", s("ip")),
                 ("member_weight", n(80)),
+                ("member_sync", s("terraform")),
                 (
                     "node_selector",
                     Value::Map([("pool".to_owned(), s("web"))].into()),
