@@ -324,10 +324,15 @@ async fn ingress_lifecycle_updates_in_place_removes_and_leaves_foreign_rules_alo
     );
     assert!(at("CreateServerGroup") < at("UpdateRules"), "{names:?}");
     assert!(at("UpdateRules") < at("DeleteServerGroup"), "{names:?}");
+    // web swaps one member for two: a small change, one atomic replace, no separate remove.
     assert!(
-        at("AddMembers").is_some() && at("RemoveMembers").is_some(),
+        at("ReplaceMembers").is_some_and(|i| Some(i) < at("UpdateRules"))
+            && at("RemoveMembers").is_none(),
         "{names:?}"
     );
+    let calls = |action: &str| server.counters().actions.get(action).map_or(0, |c| c.calls);
+    assert_eq!(calls("ReplaceServersInServerGroup"), 1);
+    assert_eq!(calls("RemoveServersFromServerGroup"), 0);
     println!(
         "v2: {} ops {names:?}, {} calls ({} mutating)",
         ops.len(),

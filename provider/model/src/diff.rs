@@ -2,7 +2,11 @@
 //!
 //! Ingress op order ([`plan_ingress_ops`]):
 //! 1. `CreateServerGroup` (new keys, and replacements when the immutable protocol changed)
-//! 2. `AddMembers` (≤200 per op), then `UpdateMembers` (weight changes)
+//! 2. Member changes of kept groups: a small change (both adds and removes, each ≤
+//!    [`REPLACE_LIMIT`]) is one `ReplaceMembers`, which swaps the stale members for the new ones
+//!    in one atomic call, so the group never serves fewer than min(before, after); otherwise
+//!    `AddMembers` (≤200 per op) here and `RemoveMembers` in step 7. Then `UpdateMembers`
+//!    (weight changes)
 //! 3. `UpdateServerGroup` (name / attributes)
 //! 4. Rule moves (`UpdateRules` with priority and name only, ≤10): rules whose priority changes,
 //!    and rules to be deleted whose place the others need. Every priority a round writes is free
@@ -61,6 +65,12 @@ pub const RULE_BATCH: usize = 10;
 /// `RemoveServersFromServerGroup` call (the client splits weight updates further, at the
 /// API's 40 per `UpdateServerGroupServersAttribute`).
 pub const MEMBER_BATCH: usize = 200;
+/// Most members added and most removed by one `ReplaceMembers`: a member change with adds and
+/// removes each within it is one `ReplaceServersInServerGroup` call instead of an add and a remove
+/// call. Bigger changes add first and remove after (the API would take 200 of each; like ACK's
+/// controller, which replaces below 40, we keep the atomic swap for small changes, so a big
+/// rollout's new members are registered before any old one leaves).
+pub const REPLACE_LIMIT: usize = 40;
 
 // ------------------------------------------------------------------------------------------------
 // Actual state (converted from API responses by the provider)
@@ -341,6 +351,16 @@ pub enum OpKind {
         /// Servers.
         members: Vec<Member>,
     },
+    /// Swap servers in one call: remove `removed` and add `added` atomically (≤
+    /// [`REPLACE_LIMIT`] each).
+    ReplaceMembers {
+        /// Group.
+        group: GroupRef,
+        /// Servers to add.
+        added: Vec<Member>,
+        /// Servers to remove.
+        removed: Vec<Member>,
+    },
     /// Change server weights.
     UpdateMembers {
         /// Group.
@@ -454,6 +474,7 @@ impl OpKind {
             Self::DeleteListener { .. } => "DeleteListener",
             Self::CreateServerGroup { .. } => "CreateServerGroup",
             Self::AddMembers { .. } => "AddMembers",
+            Self::ReplaceMembers { .. } => "ReplaceMembers",
             Self::UpdateMembers { .. } => "UpdateMembers",
             Self::UpdateServerGroup { .. } => "UpdateServerGroup",
             Self::CreateRules { .. } => "CreateRules",
@@ -481,6 +502,7 @@ impl OpKind {
             Self::DeleteListener { listener, .. } => listener.to_string(),
             Self::CreateServerGroup { group, .. } => group.key.clone(),
             Self::AddMembers { group, .. }
+            | Self::ReplaceMembers { group, .. }
             | Self::UpdateMembers { group, .. }
             | Self::RemoveMembers { group, .. } => group.key.clone(),
             Self::UpdateServerGroup { key, .. } | Self::DeleteServerGroup { key, .. } => {
@@ -670,7 +692,17 @@ fn plan_groups(
                     .cloned()
                     .collect();
                 stale.sort();
-                member_ops(&mut plan.add, &group, missing, add);
+                let small = (1..=REPLACE_LIMIT).contains(&missing.len())
+                    && (1..=REPLACE_LIMIT).contains(&stale.len());
+                if small {
+                    plan.add.push(OpKind::ReplaceMembers {
+                        group: group.clone(),
+                        added: missing,
+                        removed: std::mem::take(&mut stale),
+                    });
+                } else {
+                    member_ops(&mut plan.add, &group, missing, add);
+                }
                 member_ops(&mut plan.update_members, &group, reweight, |g, m| {
                     OpKind::UpdateMembers {
                         group: g,

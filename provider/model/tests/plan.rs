@@ -206,16 +206,72 @@ fn rule_batches_hold_at_most_ten() {
     );
 }
 
-/// `(op name, member count)` of the member ops in `ops`.
+/// `(op name, member count)` of the member ops in `ops`; a replace counts adds + removes.
 fn member_batches(ops: &[Op]) -> Vec<(&'static str, usize)> {
     ops.iter()
         .filter_map(|op| match &op.kind {
             OpKind::AddMembers { members, .. } | OpKind::RemoveMembers { members, .. } => {
                 Some((op.kind.name(), members.len()))
             }
+            OpKind::ReplaceMembers { added, removed, .. } => {
+                Some((op.kind.name(), added.len() + removed.len()))
+            }
             _ => None,
         })
         .collect()
+}
+
+/// `n` Ip members 10.1.x.y:8080 starting at the `from`-th address, as the members of `web:80`.
+fn web_members(from: u32, n: u32) -> Members {
+    let members = (from..from + n)
+        .map(|i| Member {
+            server_id: format!("10.1.{}.{}", i / 250, i % 250 + 1),
+            ip: String::new(),
+            port: 8080,
+            weight: 100,
+            kind: ServerType::Ip,
+        })
+        .collect();
+    [("web:80".to_owned(), members)].into()
+}
+
+#[test]
+fn small_member_swaps_are_one_replace_and_large_ones_add_then_remove() {
+    let spec = ingress("web", 10, &["/a"]);
+    let mut sim = Replay::new(ActualIngress::default());
+    sim.apply_all(&plan_ingress_ops(
+        &expand(&spec, &web_members(0, 100)),
+        &ActualIngress::default(),
+    ))
+    .unwrap();
+
+    // A rollout of 40 pods: 40 out, 40 in, one call.
+    let rolled = expand(&spec, &web_members(40, 100));
+    let ops = plan_ingress_ops(&rolled, &sim.state);
+    assert_eq!(member_batches(&ops), [("ReplaceMembers", 80)]);
+    let OpKind::ReplaceMembers { added, removed, .. } = &ops[0].kind else {
+        panic!("{:?}", names(&ops));
+    };
+    assert_eq!((added.len(), removed.len()), (40, 40));
+    assert_eq!(removed[0].server_id, "10.1.0.1");
+    assert_eq!(added[0].server_id, "10.1.0.101");
+    sim.apply_all(&ops).unwrap();
+    assert!(
+        plan_ingress_ops(&rolled, &sim.state).is_empty(),
+        "converged"
+    );
+
+    // 41 in and 41 out is no longer small: adds first, removes after the rules.
+    let ops = plan_ingress_ops(&expand(&spec, &web_members(81, 100)), &sim.state);
+    assert_eq!(
+        member_batches(&ops),
+        [("AddMembers", 41), ("RemoveMembers", 41)]
+    );
+    // Only adds or only removes need no replace.
+    let ops = plan_ingress_ops(&expand(&spec, &web_members(40, 105)), &sim.state);
+    assert_eq!(member_batches(&ops), [("AddMembers", 5)]);
+    let ops = plan_ingress_ops(&expand(&spec, &web_members(40, 95)), &sim.state);
+    assert_eq!(member_batches(&ops), [("RemoveMembers", 5)]);
 }
 
 #[test]
@@ -301,9 +357,11 @@ fn changes_keep_rule_ids_and_order_make_before_break() {
     let last = |n| last_position(&ops, n).unwrap();
     assert!(p("CreateServerGroup") < p("AddMembers"));
     assert!(last("AddMembers") < p("UpdateMembers"));
+    // web:80 swaps member 1 for member 3: a small change, one atomic replace, before the rules.
+    assert!(p("ReplaceMembers") < p("UpdateMembers"));
+    assert_eq!(position(&ops, "RemoveMembers"), None, "{order:?}");
     assert!(p("UpdateMembers") < p("CreateRules").min(p("UpdateRules")));
-    assert!(last("UpdateRules").max(last("CreateRules")) < p("RemoveMembers"));
-    assert!(p("RemoveMembers") < p("DeleteRules"));
+    assert!(p("DeleteRules") > last("UpdateRules").max(last("CreateRules")));
     sim.apply_all(&ops).unwrap();
     let ids_after: BTreeMap<String, String> = sim
         .state

@@ -10,6 +10,7 @@
 //! | `DeleteListener` | `DeleteListener` + job (not found = done) |
 //! | `CreateServerGroup` | `CreateServerGroup` (attributes, tags), wait `Available` |
 //! | `AddMembers` / `UpdateMembers` | `AddServersToServerGroup` / `UpdateServerGroupServersAttribute` (batched) + jobs |
+//! | `ReplaceMembers` | `ReplaceServersInServerGroup` + job; on "not found", an add and a remove of the servers still present |
 //! | `UpdateServerGroup` | `UpdateServerGroupAttribute` (every attribute) + job |
 //! | `CreateRules` | `CreateRules` (tags; server-group keys resolved to ids) + job |
 //! | `UpdateRules` | `UpdateRulesAttribute` + job |
@@ -174,6 +175,11 @@ impl Reconciler {
                 run.create_server_group(group, tags, token).await
             }
             OpKind::AddMembers { group, members } => run.add_members(group, members, token).await,
+            OpKind::ReplaceMembers {
+                group,
+                added,
+                removed,
+            } => run.replace_members(group, added, removed, token).await,
             OpKind::UpdateMembers { group, members } => {
                 run.update_members(group, members, token).await
             }
