@@ -727,3 +727,67 @@ fn rules_tagged_by_release_0_1_keep_their_keys_and_ids() {
     assert_eq!(again.rules, d.rules);
     assert!(plan_ingress_ops(&again, &sim.state).is_empty());
 }
+
+#[test]
+fn member_ops_of_one_group_swap_small_changes_else_add_then_reweight_then_remove() {
+    let group = model::diff::GroupRef {
+        key: "web:80".into(),
+        id: Some("sgp-1".into()),
+    };
+    let servers = |members: &[Member]| {
+        members
+            .iter()
+            .map(|m| (m.server_id.clone(), m.weight))
+            .collect::<Vec<_>>()
+    };
+    // Small: two in, one out → one replace, then the weight change.
+    let have = [member(1, 100), member(2, 100), member(3, 100)];
+    let want = [
+        member(2, 50),
+        member(3, 100),
+        member(4, 100),
+        member(5, 100),
+    ];
+    let ops = model::diff::plan_member_ops("shop/web", &group, &have, &want);
+    assert_eq!(names(&ops), ["ReplaceMembers", "UpdateMembers"]);
+    let OpKind::ReplaceMembers {
+        group: g,
+        added,
+        removed,
+    } = &ops[0].kind
+    else {
+        panic!("{:?}", names(&ops));
+    };
+    assert_eq!(g, &group);
+    assert_eq!(
+        servers(added),
+        [("eni-4".to_owned(), 100), ("eni-5".to_owned(), 100)]
+    );
+    assert_eq!(servers(removed), [("eni-1".to_owned(), 100)]);
+    let OpKind::UpdateMembers { members, .. } = &ops[1].kind else {
+        panic!("{:?}", names(&ops));
+    };
+    assert_eq!(servers(members), [("eni-2".to_owned(), 50)]);
+    // The same change twice has the same tokens (a retry after a crash is deduplicated).
+    assert_eq!(
+        ops,
+        model::diff::plan_member_ops("shop/web", &group, &have, &want)
+    );
+    assert!(model::diff::plan_member_ops("shop/web", &group, &want, &want).is_empty());
+
+    // Large: 41 out, one in → add first, reweight, then remove.
+    let have: Vec<Member> = (10..51)
+        .map(|i| member(i, 100))
+        .chain([member(2, 100)])
+        .collect();
+    let want = [member(2, 50), member(4, 100)];
+    let ops = model::diff::plan_member_ops("shop/web", &group, &have, &want);
+    assert_eq!(
+        names(&ops),
+        ["AddMembers", "UpdateMembers", "RemoveMembers"]
+    );
+    let OpKind::RemoveMembers { members, .. } = &ops[2].kind else {
+        panic!("{:?}", names(&ops));
+    };
+    assert_eq!(members.len(), 41);
+}

@@ -8,7 +8,10 @@ use alb_api::rule::{ListRulesRequest, Rule};
 use alb_api::server_group::{ListServerGroupServersRequest, ListServerGroupsRequest, ServerGroup};
 use model::desired::{IngressId, ListenerKey};
 use model::diff::{ActualIngress, ActualRule, ActualServerGroup};
-use model::ownership::{ingress_tags, ResourceKind, Tags, TAG_CLUSTER, TAG_INGRESS, TAG_RESOURCE};
+use model::ownership::{
+    bounded, ingress_tags, members_kept_by_agent, ResourceKind, Tags, MEMBERS_AGENT, TAG_CLUSTER,
+    TAG_INGRESS, TAG_MEMBERS, TAG_RESOURCE,
+};
 
 use super::tag_filter;
 use crate::convert::{
@@ -71,24 +74,57 @@ impl Reconciler {
         ingress: &IngressId,
     ) -> Result<Vec<ActualServerGroup>, ReconcileError> {
         let owner = ingress_tags(&self.cluster_id, "", ingress, ResourceKind::ServerGroup, "");
-        let filter = group_filter(&owner);
+        self.groups_tagged(&group_filter(&owner), |_| true).await
+    }
+
+    /// The server groups of this cluster whose members the in-cluster agent owns
+    /// (`model::ownership::members_kept_by_agent`), each with its members: what `alb-member-sync`
+    /// keeps in step. Groups of other clusters, groups whose members Terraform owns and foreign
+    /// groups are never returned.
+    pub async fn agent_groups(&self) -> Result<Vec<ActualServerGroup>, ReconcileError> {
+        let mut filter = Tags::new();
+        filter.insert(TAG_CLUSTER.to_owned(), bounded(&self.cluster_id, 128));
+        filter.insert(
+            TAG_RESOURCE.to_owned(),
+            ResourceKind::ServerGroup.as_str().to_owned(),
+        );
+        filter.insert(TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned());
+        // [INF] the service is read as filtering by every tag given; checked here again so a
+        // looser filter never hands the agent a group it does not own.
+        self.groups_tagged(&filter, |tags| {
+            members_kept_by_agent(tags, &self.cluster_id)
+        })
+        .await
+    }
+
+    /// The server groups carrying every tag of `filter` whose tags pass `keep`, with members.
+    async fn groups_tagged(
+        &self,
+        filter: &Tags,
+        keep: impl Fn(&Tags) -> bool,
+    ) -> Result<Vec<ActualServerGroup>, ReconcileError> {
         let groups = self
             .client
             .list_all(ListServerGroupsRequest {
-                tag: tag_filter(&filter),
+                tag: tag_filter(filter),
                 ..Default::default()
             })
             .await?;
         let mut out = Vec::with_capacity(groups.len());
         for g in groups {
-            let members = self.members(&g.server_group_id).await?;
-            out.push(actual_group(g, members)?);
+            if keep(&tags_from_api(&g.tags)) {
+                let members = self.group_members(&g.server_group_id).await?;
+                out.push(actual_group(g, members)?);
+            }
         }
         Ok(out)
     }
 
-    /// The group's servers, leaving out those being removed.
-    async fn members(&self, group_id: &str) -> Result<Vec<model::desired::Member>, ReconcileError> {
+    /// The servers of group `group_id`, leaving out those being removed, sorted.
+    pub async fn group_members(
+        &self,
+        group_id: &str,
+    ) -> Result<Vec<model::desired::Member>, ReconcileError> {
         let servers = self
             .client
             .list_all(ListServerGroupServersRequest {
