@@ -27,20 +27,10 @@ stop_all() {
 trap stop_all EXIT
 trap 'echo "demo: interrupted" >&2; exit 130' INT TERM
 trap 'echo "demo: FAILED at line $LINENO (logs above)" >&2' ERR
+# step, wait_until, kube_field, kube, slice_json
+source "$root/tools/demo_lib.sh"
 
-step() { printf '\n==> [%3ss] %s\n' "$SECONDS" "$*"; }
 
-# Polls `test_command...` every 50 ms for up to 10 s.
-wait_until() {
-  local what="$1"
-  shift
-  for _ in $(seq 200); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.05
-  done
-  echo "demo: $what did not start" >&2
-  return 1
-}
 
 if [[ -n "${ACC_KUBECONFIG:-}" ]]; then
   kube_what="the cluster of ACC_KUBECONFIG" started="alb-mock"
@@ -64,18 +54,6 @@ fi
 wait_until alb-mock curl -sf "$state_url"
 wait_until kube-local test -s "$kubeconfig"
 
-# The first occurrence of a kubeconfig field (kube-local writes JSON strings, kind plain
-# scalars; `*-data` fields are decoded). Enough for one-cluster kubeconfigs like theirs.
-kube_field() { python3 - "$kubeconfig" "$1" <<'PY'
-import base64, json, sys
-for line in open(sys.argv[1]):
-    key, _, value = line.strip().lstrip("- ").partition(": ")
-    if key == sys.argv[2]:
-        value = json.loads(value) if value.startswith('"') else value
-        print(base64.b64decode(value).decode() if key.endswith("-data") else value)
-        break
-PY
-}
 server="$(kube_field server)"
 kube_field certificate-authority-data >"$work/ca.pem"
 auth=()
@@ -89,30 +67,7 @@ else
 fi
 wait_until kube-local curl -sf --cacert "$work/ca.pem" "${auth[@]}" "$server/version"
 
-# kube METHOD PATH BODY [CONTENT-TYPE]: one Kubernetes API call; fails with the API's Status.
-kube() {
-  local code
-  code="$(curl -sS -o "$work/kube.out" -w '%{http_code}' --cacert "$work/ca.pem" \
-    "${auth[@]}" -H "Content-Type: ${4:-application/json}" \
-    -X "$1" --data "$3" "$server$2")"
-  if [[ "$code" != 2* ]]; then
-    echo "demo: $1 $2 -> HTTP $code: $(cat "$work/kube.out")" >&2
-    return 1
-  fi
-}
 
-# The JSON of an EndpointSlice of SERVICE with one port (NAME, NUMBER) and ready endpoints
-# "IP@NODE ...", managed by this demo (no controller owns Services without a selector).
-slice_json() {
-  local service="$1" port_name="$2" port_number="$3" endpoints="" ip node
-  shift 3
-  for endpoint in "$@"; do
-    ip="${endpoint%@*}" node="${endpoint#*@}"
-    endpoints+="${endpoints:+,}{\"addresses\":[\"$ip\"],\"nodeName\":\"$node$node_suffix\",\"conditions\":{\"ready\":true}}"
-  done
-  printf '{"metadata":{"name":"%s-demo","labels":{"kubernetes.io/service-name":"%s","endpointslice.kubernetes.io/managed-by":"make-demo"}},"addressType":"IPv4","ports":[{"name":"%s","port":%s,"protocol":"TCP"}],"endpoints":[%s]}' \
-    "$service" "$service" "$port_name" "$port_number" "$endpoints"
-}
 
 step "creating the workload through the Kubernetes API: Services web and api (ip mode), legacy (NodePort) and three nodes in namespace $namespace"
 # Deletes what the demo created in the cluster (on exit, before kube-local stops).
