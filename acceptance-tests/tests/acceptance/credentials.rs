@@ -200,7 +200,7 @@ fn temporary_credentials_are_renewed_during_a_slow_apply() {
     let wd = wd
         .env("ALIBABA_CLOUD_ACCESS_KEY_ID", MOCK_ACCESS_KEY)
         .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", MOCK_SECRET_KEY);
-    let listeners = "  listener {\n    port     = 8080\n    protocol = \"HTTP\"\n  }\n  listener {\n    port     = 8081\n    protocol = \"HTTP\"\n  }\n";
+    let listeners = "  listener \"HTTP:8080\" {}\n  listener \"HTTP:8081\" {}\n";
     wd.write_config(&format!("{block}{}", config(listeners)));
     let planned = wd.plan(&["-out=slow.tfplan"]);
     assert_eq!(planned.code, 2, "{}", planned.combined());

@@ -20,10 +20,7 @@ fn config() -> String {
 resource "alb_config" "main" {{
   name   = "web"
   vpc_id = "vpc-1"
-{TWO_ZONE_MAPPINGS}  listener {{
-    port     = 80
-    protocol = "HTTP"
-  }}
+{TWO_ZONE_MAPPINGS}  listener "HTTP:80" {{}}
 }}
 "#
     )

@@ -9,6 +9,7 @@ mod bench_counts;
 mod cli;
 mod config_acl;
 mod config_in_place;
+mod config_keyed;
 mod config_lifecycle;
 mod credentials;
 mod demo;
