@@ -23,7 +23,7 @@ use model::{
     check_clashes, expand_config, expand_ingress, plan_config_ops, plan_ingress_ops,
     ConfigListeners, Members, Op,
 };
-use reconcile::{CreationMarks, ExecReport, Reconciler};
+use reconcile::{CreationMarks, ExecReport, IngressReads, Reconciler};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
@@ -135,8 +135,7 @@ fn ingress(name: &str, order: i64, lb_id: &str, version: u8) -> DesiredIngress {
 }
 
 async fn observe(r: &Reconciler, lb_id: &str, d: &DesiredIngress) -> ActualIngress {
-    let listeners = r.listener_ids(lb_id).await.expect("listeners");
-    r.observe_ingress(lb_id, &listeners, &d.id, CONFIG)
+    r.observe_ingress(lb_id, &d.id, CONFIG, IngressReads::Members)
         .await
         .expect("observe ingress")
 }

@@ -106,8 +106,21 @@ impl Reconciler {
     /// placeholder groups and ACLs (the model plans no deletion of the config itself); ACLs
     /// it merely binds (`acl_ids`) are left alone. Refuses when
     /// deletion protection is on. Every step treats "not found" as done, so a re-run after a
-    /// failure finishes the job.
+    /// failure finishes the job. The load balancer's snapshot is invalidated when the deletion
+    /// starts and when it ends.
     pub async fn delete_config(
+        &self,
+        actual: &ActualLoadBalancer,
+        cancel: &CancellationToken,
+    ) -> Result<ExecReport, ExecFailure> {
+        self.invalidate_snapshot(Some(&actual.id));
+        let result = self.delete_config_objects(actual, cancel).await;
+        self.invalidate_snapshot(Some(&actual.id));
+        result
+    }
+
+    /// The deletion of [`Self::delete_config`].
+    async fn delete_config_objects(
         &self,
         actual: &ActualLoadBalancer,
         cancel: &CancellationToken,
