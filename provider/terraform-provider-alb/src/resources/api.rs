@@ -66,8 +66,9 @@ pub fn client(settings: &ProviderSettings) -> Result<Client, Diagnostic> {
 /// module). Built on first use from the provider settings of that use.
 ///
 /// Terraform starts a provider process for each operation it runs (validate, plan, apply,
-/// import, …: a graph walk) and stops it when the walk ends, so a snapshot never outlives the
-/// operation: the next `terraform plan` reads everything afresh. Within a plan, ReadResource
+/// import, …: a graph walk) and stops it when the walk ends (its trace log shows one `plugin
+/// started` / `plugin exited` pair per walk; the plan and apply of one `terraform apply` are two
+/// processes), so a snapshot never outlives the operation: the next one reads afresh. Within a plan, ReadResource
 /// (refresh) and PlanResourceChange of every resource share the snapshots.
 #[derive(Clone, Debug, Default)]
 pub struct Session(Arc<OnceLock<Reconciler>>);
