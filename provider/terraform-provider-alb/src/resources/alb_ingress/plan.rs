@@ -328,11 +328,10 @@ fn needs_groups(check_leftovers: bool, desired: &DesiredIngress, prior: &Value) 
     if check_leftovers {
         return true;
     }
-    let prior_groups = prior.get("server_groups");
     if prior.is_null() {
         return false;
     }
-    match prior_groups.as_map() {
+    match prior.get("server_groups").as_map() {
         None => true,
         Some(groups) => groups
             .keys()
@@ -580,6 +579,36 @@ mod tests {
             "{}",
             d.detail
         );
+    }
+
+    #[test]
+    fn plans_read_server_groups_only_for_leftovers_and_dropped_groups() {
+        let web = desired("shop", "web");
+        let key = web.server_groups[0].key.clone();
+        let prior = |keys: &[&str]| {
+            Value::object([(
+                "server_groups",
+                Value::Map(keys.iter().map(|k| (k.to_string(), Value::Null)).collect()),
+            )])
+        };
+        assert!(
+            !needs_groups(false, &web, &prior(&[&key])),
+            "nothing dropped"
+        );
+        assert!(
+            needs_groups(false, &web, &prior(&[&key, "old:80"])),
+            "old:80 dropped"
+        );
+        assert!(
+            needs_groups(true, &web, &prior(&[&key])),
+            "a create's leftover check"
+        );
+        assert!(
+            !needs_groups(false, &web, &Value::Null),
+            "a replacement's create"
+        );
+        let unknown = Value::object([("server_groups", Value::Unknown)]);
+        assert!(needs_groups(false, &web, &unknown), "groups not known");
     }
 
     #[test]
