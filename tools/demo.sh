@@ -4,6 +4,10 @@
 # the plan-report of that plan, apply it, show what the load balancer holds, scale a workload and
 # follow it with plan (and its report) and apply, re-plan empty, destroy. Needs `make build` first (the Makefile does it). Whatever it started is stopped on exit,
 # on failure and on Ctrl-C.
+#
+# With ACC_KUBECONFIG set, the workload goes to that cluster instead of kube-local (token or
+# client-certificate auth of the kubeconfig's first user): into a namespace named for this run,
+# with nodes named and labelled for this run, all deleted again on exit.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${CARGO_TARGET_DIR:-$root/target}/debug"
@@ -12,7 +16,10 @@ provider="${TF_ACC_PROVIDER_PATH:-$bin/terraform-provider-alb}"
 port="${ALB_MOCK_PORT:-18080}"
 work="$(mktemp -d)"
 pids=()
+run_id="$(od -An -N5 -tx1 /dev/urandom | tr -d ' \n')"
+cleanup_cluster() { :; }
 stop_all() {
+  cleanup_cluster
   for pid in ${pids[@]+"${pids[@]}"}; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
@@ -20,82 +27,63 @@ stop_all() {
 trap stop_all EXIT
 trap 'echo "demo: interrupted" >&2; exit 130' INT TERM
 trap 'echo "demo: FAILED at line $LINENO (logs above)" >&2' ERR
+# step, wait_until, kube_field, kube, slice_json
+source "$root/tools/demo_lib.sh"
 
-step() { printf '\n==> [%3ss] %s\n' "$SECONDS" "$*"; }
 
-# Polls `test_command...` every 50 ms for up to 10 s.
-wait_until() {
-  local what="$1"
-  shift
-  for _ in $(seq 200); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.05
-  done
-  echo "demo: $what did not start" >&2
-  return 1
-}
 
-step "starting alb-mock on 127.0.0.1:$port and kube-local"
+if [[ -n "${ACC_KUBECONFIG:-}" ]]; then
+  kube_what="the cluster of ACC_KUBECONFIG" started="alb-mock"
+  namespace="demo-$run_id" node_suffix="-$run_id"
+else
+  kube_what="kube-local" started="alb-mock and kube-local"
+  namespace="shop" node_suffix=""
+fi
+step "starting alb-mock on 127.0.0.1:$port; Kubernetes: $kube_what"
 "$bin/alb-mock" --listen "127.0.0.1:$port" --async-delay-ms 100 >"$work/mock.log" 2>&1 &
 pids+=($!)
 state_url="http://127.0.0.1:$port/__mock/state"
-kubeconfig="$work/kubeconfig"
-token="demo-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
-KUBE_LOCAL_TOKEN="$token" "$bin/kube-local" --listen 127.0.0.1:0 --kubeconfig-out "$kubeconfig" \
-  >"$work/kube.log" 2>&1 &
-pids+=($!)
+if [[ -n "${ACC_KUBECONFIG:-}" ]]; then
+  kubeconfig="$ACC_KUBECONFIG"
+else
+  kubeconfig="$work/kubeconfig"
+  KUBE_LOCAL_TOKEN="demo-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')" "$bin/kube-local" \
+    --listen 127.0.0.1:0 --kubeconfig-out "$kubeconfig" >"$work/kube.log" 2>&1 &
+  pids+=($!)
+fi
 wait_until alb-mock curl -sf "$state_url"
 wait_until kube-local test -s "$kubeconfig"
 
-# The API server URL and CA from the kubeconfig kube-local wrote (its scalars are JSON strings).
-kube_field() { python3 - "$kubeconfig" "$1" <<'PY'
-import base64, json, sys
-for line in open(sys.argv[1]):
-    key, _, value = line.strip().partition(": ")
-    if key == sys.argv[2]:
-        value = json.loads(value)
-        print(base64.b64decode(value).decode() if key.endswith("-data") else value)
-        break
-PY
-}
 server="$(kube_field server)"
 kube_field certificate-authority-data >"$work/ca.pem"
-wait_until kube-local curl -sf --cacert "$work/ca.pem" -H "Authorization: Bearer $token" "$server/version"
+auth=()
+token="$(kube_field token)"
+if [[ -n "$token" ]]; then
+  auth=(-H "Authorization: Bearer $token")
+else
+  kube_field client-certificate-data >"$work/client.pem"
+  kube_field client-key-data >"$work/client.key"
+  auth=(--cert "$work/client.pem" --key "$work/client.key")
+fi
+wait_until kube-local curl -sf --cacert "$work/ca.pem" "${auth[@]}" "$server/version"
 
-# kube METHOD PATH BODY [CONTENT-TYPE]: one Kubernetes API call; fails with the API's Status.
-kube() {
-  local code
-  code="$(curl -sS -o "$work/kube.out" -w '%{http_code}' --cacert "$work/ca.pem" \
-    -H "Authorization: Bearer $token" -H "Content-Type: ${4:-application/json}" \
-    -X "$1" --data "$3" "$server$2")"
-  if [[ "$code" != 2* ]]; then
-    echo "demo: $1 $2 -> HTTP $code: $(cat "$work/kube.out")" >&2
-    return 1
-  fi
+
+
+step "creating the workload through the Kubernetes API: Services web and api (ip mode), legacy (NodePort) and three nodes in namespace $namespace"
+# Deletes what the demo created in the cluster (on exit, before kube-local stops).
+cleanup_cluster() {
+  for node in a b c; do kube DELETE "/api/v1/nodes/node-$node$node_suffix" '' 2>/dev/null || true; done
+  kube DELETE "/api/v1/namespaces/$namespace" '' 2>/dev/null || true
 }
-
-# The JSON of an EndpointSlice of SERVICE with one port (NAME, NUMBER) and ready endpoints
-# "IP@NODE ...", managed by this demo (no controller owns Services without a selector).
-slice_json() {
-  local service="$1" port_name="$2" port_number="$3" endpoints="" ip node
-  shift 3
-  for endpoint in "$@"; do
-    ip="${endpoint%@*}" node="${endpoint#*@}"
-    endpoints+="${endpoints:+,}{\"addresses\":[\"$ip\"],\"nodeName\":\"$node\",\"conditions\":{\"ready\":true}}"
-  done
-  printf '{"metadata":{"name":"%s-demo","labels":{"kubernetes.io/service-name":"%s","endpointslice.kubernetes.io/managed-by":"make-demo"}},"addressType":"IPv4","ports":[{"name":"%s","port":%s,"protocol":"TCP"}],"endpoints":[%s]}' \
-    "$service" "$service" "$port_name" "$port_number" "$endpoints"
-}
-
-step "creating the workload through the Kubernetes API: Services web and api (ip mode), legacy (NodePort) and three nodes"
-kube POST /api/v1/namespaces '{"metadata":{"name":"shop"}}'
+run_label='"alb.terraform.demo/run":"'"$run_id"'"'
+kube POST /api/v1/namespaces '{"metadata":{"name":"'"$namespace"'"}}'
 for node in a b c; do
-  kube POST /api/v1/nodes "{\"metadata\":{\"name\":\"node-$node\"},\"spec\":{\"providerID\":\"cn-hangzhou.i-demo000$node\"}}"
-  kube PATCH "/api/v1/nodes/node-$node/status" \
+  kube POST /api/v1/nodes "{\"metadata\":{\"name\":\"node-$node$node_suffix\",\"labels\":{$run_label}},\"spec\":{\"providerID\":\"cn-hangzhou.i-demo000$node\"}}"
+  kube PATCH "/api/v1/nodes/node-$node$node_suffix/status" \
     '{"status":{"conditions":[{"type":"Ready","status":"True"}]}}' application/merge-patch+json
 done
-services=/api/v1/namespaces/shop/services
-slices=/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices
+services=/api/v1/namespaces/$namespace/services
+slices=/apis/discovery.k8s.io/v1/namespaces/$namespace/endpointslices
 kube POST $services '{"metadata":{"name":"web"},"spec":{"ports":[{"name":"http","port":80,"targetPort":8080}]}}'
 kube POST $services '{"metadata":{"name":"api"},"spec":{"ports":[{"name":"http","port":80,"targetPort":"api"}]}}'
 kube POST $services '{"metadata":{"name":"legacy"},"spec":{"type":"NodePort","ports":[{"name":"http","port":80,"targetPort":8080,"nodePort":30080}]}}'
@@ -116,7 +104,8 @@ cp "$root/examples/quickstart/main.tf" "$work/main.tf"
 cd "$work"
 tf() {
   "$terraform" "$@" -input=false -no-color -compact-warnings \
-    -var "endpoint=http://127.0.0.1:$port" -var "kubeconfig=$kubeconfig"
+    -var "endpoint=http://127.0.0.1:$port" -var "kubeconfig=$kubeconfig" \
+    -var "namespace=$namespace" -var "node_selector={$run_label}"
 }
 tables() { python3 "$root/tools/demo_tables.py" "$state_url"; }
 
@@ -163,4 +152,4 @@ tf plan -detailed-exitcode
 step "terraform destroy"
 # The destroy plan repeats the state printed above: show only the progress lines.
 tf destroy -auto-approve | grep -E '^(alb_|Plan:|Destroy complete)'
-step "done: stopping alb-mock and kube-local"
+step "done: stopping $started, deleting the demo's workload"

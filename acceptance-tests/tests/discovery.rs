@@ -1,6 +1,9 @@
 //! Member discovery (`cluster` crate) against kube-local through the real kube client: fixtures
 //! are created through the Kubernetes API (Services without selectors, EndpointSlices this test
 //! manages, Nodes with their status), then discovered through every way of connecting.
+//!
+//! Always against an in-process kube-local, also when `ACC_KUBECONFIG` is set: these tests count
+//! the server's requests and use its extra tokens. The acceptance tests run anywhere.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -18,7 +21,7 @@ use serde_json::json;
 const NO_ACCESS_TOKEN: &str = "nobody-token";
 
 async fn start() -> KubeFixture {
-    KubeFixture::start(KubeLocalConfig::default().no_access_token(NO_ACCESS_TOKEN)).await
+    KubeFixture::local(KubeLocalConfig::default().no_access_token(NO_ACCESS_TOKEN)).await
 }
 
 fn kubeconfig_settings(f: &KubeFixture) -> KubernetesSettings {
@@ -30,9 +33,9 @@ fn kubeconfig_settings(f: &KubeFixture) -> KubernetesSettings {
 
 fn host_settings(f: &KubeFixture, token: &str) -> KubernetesSettings {
     KubernetesSettings {
-        host: Some(f.server.server_url()),
+        host: Some(f.server().server_url()),
         token: Some(token.to_string()),
-        cluster_ca_certificate: Some(f.server.ca_pem().to_string()),
+        cluster_ca_certificate: Some(f.server().ca_pem().to_string()),
         ..KubernetesSettings::default()
     }
 }
@@ -45,6 +48,7 @@ fn request(namespace: &str, service: &str, port: &str, mode: MemberMode) -> Memb
         port: port.into(),
         mode,
         weight: 100,
+        node_selector: Default::default(),
         paths: Vec::new(),
     }
 }
@@ -146,7 +150,7 @@ async fn discovery_from_kubeconfig_batches_reads_and_resolves_both_modes() {
     let f = start().await;
     populate(&f).await;
     let cluster = Cluster::connect(&kubeconfig_settings(&f)).await.unwrap();
-    assert_eq!(cluster.url(), format!("{}/", f.server.server_url()));
+    assert_eq!(cluster.url(), format!("{}/", f.server().server_url()));
     let requests = [
         request("shop", "web", "80", MemberMode::Ip),
         request("shop", "web", "admin", MemberMode::Ip),
@@ -215,9 +219,9 @@ async fn discovery_from_kubeconfig_batches_reads_and_resolves_both_modes() {
     // One list of Services and one of EndpointSlices per namespace, nodes once — also for a
     // second plan in the same process.
     cluster.discover(&requests).await.unwrap();
-    assert_eq!(f.server.request_count("LIST", "services"), 2);
-    assert_eq!(f.server.request_count("LIST", "endpointslices"), 2);
-    assert_eq!(f.server.request_count("LIST", "nodes"), 1);
+    assert_eq!(f.server().request_count("LIST", "services"), 2);
+    assert_eq!(f.server().request_count("LIST", "endpointslices"), 2);
+    assert_eq!(f.server().request_count("LIST", "nodes"), 1);
     assert_eq!(cluster.list_calls(), 5);
 }
 
@@ -245,7 +249,10 @@ async fn a_node_without_ecs_id_is_a_backend_error_naming_it() {
         .await
         .unwrap();
     let failure = found.failures["web:80"].to_string();
-    assert!(failure.contains("node `kind-worker`"), "{failure}");
+    assert!(
+        failure.contains(&format!("node `{}`", f.node_name("kind-worker"))),
+        "{failure}"
+    );
     assert!(
         failure.contains("kind://docker/kind/kind-worker"),
         "{failure}"
@@ -257,7 +264,7 @@ async fn host_token_ca_and_exec_plugin_connect() {
     let f = start().await;
     populate(&f).await;
     let web = [request("shop", "web", "80", MemberMode::Ip)];
-    let with_token = Cluster::connect(&host_settings(&f, f.server.token()))
+    let with_token = Cluster::connect(&host_settings(&f, f.server().token()))
         .await
         .unwrap();
     assert_eq!(
@@ -268,7 +275,7 @@ async fn host_token_ca_and_exec_plugin_connect() {
     // An exec credential plugin printing the token, as a kubeconfig user's `exec` carries it.
     let credential = json!({
         "apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",
-        "status": {"token": f.server.token()}
+        "status": {"token": f.server().token()}
     });
     let plugin = KubernetesSettings {
         token: None,
@@ -289,7 +296,7 @@ async fn host_token_ca_and_exec_plugin_connect() {
     // Without the CA the certificate is refused, unless `insecure`.
     let no_ca = KubernetesSettings {
         cluster_ca_certificate: None,
-        ..host_settings(&f, f.server.token())
+        ..host_settings(&f, f.server().token())
     };
     let refused = Cluster::connect(&no_ca).await.unwrap().discover(&web).await;
     assert!(
@@ -312,7 +319,7 @@ async fn host_token_ca_and_exec_plugin_connect() {
 async fn refused_credentials_are_one_error_naming_the_url_and_service() {
     let f = start().await;
     populate(&f).await;
-    let url = format!("{}/", f.server.server_url());
+    let url = format!("{}/", f.server().server_url());
     let requests = [
         request("shop", "web", "80", MemberMode::Ip),
         request("blog", "api", "8080", MemberMode::Ip),
@@ -438,8 +445,8 @@ async fn two_hundred_backends_cost_one_list_per_kind() {
     assert!(found.failures.is_empty(), "{:?}", found.failures);
     assert_eq!(found.members.len(), 200);
     assert!(found.members.values().all(|m| m.len() == 100));
-    assert_eq!(f.server.request_count("LIST", "services"), 1);
-    assert_eq!(f.server.request_count("LIST", "endpointslices"), 1);
-    assert_eq!(f.server.request_count("LIST", "nodes"), 0);
+    assert_eq!(f.server().request_count("LIST", "services"), 1);
+    assert_eq!(f.server().request_count("LIST", "endpointslices"), 1);
+    assert_eq!(f.server().request_count("LIST", "nodes"), 0);
     eprintln!("discovery of 200 backends / 20,000 endpoints: {elapsed:?}, 2 list calls");
 }

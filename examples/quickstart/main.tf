@@ -26,6 +26,18 @@ variable "secret_key" {
   sensitive = true
 }
 
+variable "namespace" {
+  description = "Namespace of the sample workload."
+  type        = string
+  default     = "shop"
+}
+
+variable "node_selector" {
+  description = "Labels of the nodes that may be members of the nodeport backend (empty: every eligible node)."
+  type        = map(string)
+  default     = {}
+}
+
 variable "kubeconfig" {
   description = "kubeconfig of the cluster whose Services become members; null: KUBE_CONFIG_PATH or KUBECONFIG."
   type        = string
@@ -66,7 +78,7 @@ resource "alb_config" "main" {
 # Pods are members directly: one member per ready endpoint of the Service's EndpointSlices.
 resource "alb_ingress" "shop" {
   alb_config_id = alb_config.main.id
-  namespace     = "shop"
+  namespace     = var.namespace
   name          = "storefront"
   order         = 10
 
@@ -95,12 +107,13 @@ resource "alb_ingress" "shop" {
 # Nodes are members: one ECS member per eligible node, on the Service's nodePort.
 resource "alb_ingress" "legacy" {
   alb_config_id = alb_config.main.id
-  namespace     = "shop"
+  namespace     = var.namespace
   name          = "legacy"
   order         = 20
 
   backend_defaults {
-    member_mode = "nodeport"
+    member_mode   = "nodeport"
+    node_selector = var.node_selector
   }
 
   rule {

@@ -132,6 +132,9 @@ pub struct ActionCounters {
     pub dropped: u64,
     /// Calls applied whose response was withheld (`hang_at_write`).
     pub hung: u64,
+    /// Of the failed calls, how many failed with each API error code (e.g.
+    /// `ResourceInConfiguring.Listener`).
+    pub errors: BTreeMap<String, u64>,
 }
 
 /// Totals of injected faults.
@@ -160,6 +163,30 @@ pub struct Counters {
     pub actions: BTreeMap<String, ActionCounters>,
     /// Injected faults.
     pub faults: FaultCounters,
+}
+
+impl Counters {
+    /// Calls of any action that failed with the API error `code`.
+    pub fn errors(&self, code: &str) -> u64 {
+        self.actions
+            .values()
+            .filter_map(|a| a.errors.get(code))
+            .sum()
+    }
+
+    /// Calls (every attempt, refused ones included) of the actions that change something.
+    pub fn mutating_calls(&self) -> u64 {
+        self.actions
+            .iter()
+            .filter(|(name, _)| super::actions::is_mutating(name))
+            .map(|(_, a)| a.calls)
+            .sum()
+    }
+
+    /// Calls of `action` (0 when it was never called).
+    pub fn calls(&self, action: &str) -> u64 {
+        self.actions.get(action).map_or(0, |a| a.calls)
+    }
 }
 
 /// What to do to one call.
@@ -316,6 +343,16 @@ impl FaultEngine {
         }
     }
 
+    /// Counts the API error `code` a call of `action` failed with (see
+    /// [`ActionCounters::errors`]).
+    pub fn count_error(&mut self, action: &str, code: &str) {
+        *self
+            .entry(action)
+            .errors
+            .entry(code.to_string())
+            .or_default() += 1;
+    }
+
     fn entry(&mut self, action: &str) -> &mut ActionCounters {
         self.counters.actions.entry(action.to_string()).or_default()
     }
@@ -324,6 +361,23 @@ impl FaultEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_codes_are_counted_per_action() {
+        let mut engine = FaultEngine::new(Faults::none(), Some(1));
+        engine.count_error("CreateRules", "ResourceInConfiguring.Listener");
+        engine.count_error("CreateRules", "ResourceInConfiguring.Listener");
+        engine.count_error("DeleteRules", "ResourceInConfiguring.Listener");
+        engine.count_error("DeleteRules", "IncorrectStatus.Rule");
+        let counters = engine.counters();
+        assert_eq!(
+            counters.actions["CreateRules"].errors["ResourceInConfiguring.Listener"],
+            2
+        );
+        assert_eq!(counters.errors("ResourceInConfiguring.Listener"), 3);
+        assert_eq!(counters.errors("IncorrectStatus.Rule"), 1);
+        assert_eq!(counters.errors("Throttling.User"), 0);
+    }
 
     #[test]
     fn seeded_decisions_repeat() {

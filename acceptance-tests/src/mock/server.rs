@@ -59,6 +59,11 @@ impl Shared {
         lock(&self.faults).counters().clone()
     }
 
+    /// Sets every counter back to zero.
+    pub fn reset_counters(&self) {
+        lock(&self.faults).reset_counters();
+    }
+
     /// Current time of the state clock.
     pub fn now(&self) -> u64 {
         lock(&self.clock).now()
@@ -134,6 +139,7 @@ impl Shared {
         lock(&self.faults).record(counted, outcome, decision.drop);
         if let Err(e) = &result {
             tracing::debug!(%action, code = %e.code, status = e.status, "api error");
+            lock(&self.faults).count_error(counted, &e.code);
         }
         if result.is_ok() && actions::is_mutating(&action) {
             let hang = lock(&self.faults).count_write(&action);
@@ -266,6 +272,11 @@ impl MockServer {
     /// Call counters (same as `GET /__mock/counters`).
     pub fn counters(&self) -> Counters {
         self.shared.counters()
+    }
+
+    /// Sets every counter back to zero (objects stay), so a test counts one phase's calls.
+    pub fn reset_counters(&self) {
+        self.shared.reset_counters();
     }
 
     /// Current faults.

@@ -2,9 +2,11 @@
 //! plan fills `server_groups[*].members` from EndpointSlices (ip mode) and Nodes (nodeport
 //! mode), apply puts them on the load balancer, a change of the cluster alone is a member diff
 //! (also with `-refresh=false`), and bad backends or credentials are plan errors.
+//!
+//! With `ACC_KUBECONFIG` the fixtures go to that cluster instead of kube-local (see
+//! [`KubeFixture`]): a namespace of the test's own, and nodes selected by the run's label.
 
 use acceptance_tests::harness::{provider_block, Workdir};
-use acceptance_tests::kube_local::KubeLocalConfig;
 use acceptance_tests::mock::MockServer;
 use serde_json::{json, Value};
 
@@ -20,9 +22,16 @@ fn provider(mock: &MockServer, kubernetes: &str) -> String {
     )
 }
 
-/// Ingress `shop/<name>` (rule band `order`) on `alb_config.main` routing `/p<i>` of `host` to
-/// the i-th (service, port).
-fn ingress(name: &str, order: u32, host: &str, mode: &str, backends: &[(&str, &str)]) -> String {
+/// Ingress `<kube.ns>/<name>` (rule band `order`) on `alb_config.main` routing `/p<i>` of `host`
+/// to the i-th (service, port); nodeport members only among the fixture's nodes.
+fn ingress(
+    kube: &KubeFixture,
+    name: &str,
+    order: u32,
+    host: &str,
+    mode: &str,
+    backends: &[(&str, &str)],
+) -> String {
     let paths: String = backends
         .iter()
         .enumerate()
@@ -36,33 +45,32 @@ fn ingress(name: &str, order: u32, host: &str, mode: &str, backends: &[(&str, &s
         r#"
 resource "alb_ingress" "{name}" {{
   alb_config_id = alb_config.main.id
-  namespace     = "shop"
+  namespace     = "{namespace}"
   name          = "{name}"
   order         = {order}
   backend_defaults {{
-    member_mode = "{mode}"
+    member_mode   = "{mode}"
+    node_selector = {selector}
   }}
   rule {{
     host = "{host}"
 {paths}  }}
 }}
-"#
+"#,
+        namespace = kube.ns,
+        selector = kube.node_selector_hcl(),
     )
 }
 
-/// A runtime for the kube client (it lives as long as the test) and kube-local with namespace
-/// `shop`.
-fn cluster_with_shop() -> (tokio::runtime::Runtime, KubeFixture) {
+/// A runtime for the kube client (it lives as long as the test) and the cluster with the test's
+/// namespace.
+fn cluster_with_namespace() -> (tokio::runtime::Runtime, KubeFixture) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .expect("runtime");
-    let kube = rt.block_on(async {
-        let kube = KubeFixture::start(KubeLocalConfig::default()).await;
-        kube.namespace("shop").await;
-        kube
-    });
+    let kube = rt.block_on(KubeFixture::start());
     (rt, kube)
 }
 
@@ -129,6 +137,7 @@ fn mock_members(mock: &MockServer, key: &str) -> Vec<(String, i64)> {
 fn write_storefront(
     wd: &Workdir,
     mock: &MockServer,
+    kube: &KubeFixture,
     kubernetes: &str,
     mode: &str,
     backends: &[(&str, &str)],
@@ -136,14 +145,14 @@ fn write_storefront(
     wd.write_config(&format!(
         "{}{CONFIG}{}",
         provider(mock, kubernetes),
-        ingress("storefront", 10, "shop.example.com", mode, backends),
+        ingress(kube, "storefront", 10, "shop.example.com", mode, backends),
     ));
 }
 
-/// A NodePort Service `shop/<name>` with port 80 named `http`.
+/// A NodePort Service `<kube.ns>/<name>` with port 80 named `http`.
 async fn node_port_service(kube: &KubeFixture, name: &str) {
     kube.service(
-        "shop",
+        &kube.ns,
         name,
         json!({"type": "NodePort", "ports": [{"name": "http", "port": 80}]}),
     )
@@ -166,17 +175,17 @@ fn ips(ips: &[&str], port: i64) -> Vec<(String, i64)> {
 
 #[test]
 fn ingress_members_follow_endpoint_slices_and_nodes() {
-    let (rt, kube) = cluster_with_shop();
+    let (rt, kube) = cluster_with_namespace();
     rt.block_on(async {
         // A named target port with another number: Service port 80 → endpoints on 8080.
         kube.service(
-            "shop",
+            &kube.ns,
             "web",
             json!({"ports": [{"name": "http", "port": 80, "targetPort": "web"}]}),
         )
         .await;
         kube.slice(
-            "shop",
+            &kube.ns,
             "web",
             "web-a",
             web_ports(),
@@ -190,14 +199,14 @@ fn ingress_members_follow_endpoint_slices_and_nodes() {
         node_port_service(&kube, "api").await;
         // Local policy: only the node with a ready endpoint (n2) is a member.
         kube.service(
-            "shop",
+            &kube.ns,
             "pinned",
             json!({"type": "NodePort", "externalTrafficPolicy": "Local",
                    "ports": [{"name": "http", "port": 80}]}),
         )
         .await;
         kube.slice(
-            "shop",
+            &kube.ns,
             "pinned",
             "pinned-a",
             web_ports(),
@@ -225,8 +234,16 @@ fn ingress_members_follow_endpoint_slices_and_nodes() {
     wd.write_config(&format!(
         "{}{CONFIG}{}{}",
         provider(&mock, &kubernetes),
-        ingress("storefront", 10, "shop.example.com", "ip", &[("web", "80")]),
         ingress(
+            &kube,
+            "storefront",
+            10,
+            "shop.example.com",
+            "ip",
+            &[("web", "80")]
+        ),
+        ingress(
+            &kube,
             "nodes",
             20,
             "api.example.com",
@@ -234,8 +251,8 @@ fn ingress_members_follow_endpoint_slices_and_nodes() {
             &[("api", "http"), ("pinned", "80")]
         )
         .replace(
-            "member_mode = \"nodeport\"",
-            "member_mode = \"nodeport\"\n    member_weight = 50"
+            "member_mode   = \"nodeport\"",
+            "member_mode   = \"nodeport\"\n    member_weight = 50"
         ),
     ));
     wd.apply(&[]).assert_success("create");
@@ -269,7 +286,7 @@ fn ingress_members_follow_endpoint_slices_and_nodes() {
 
     // Scale out: two more endpoints in a second slice, one of them a duplicate of web-a's.
     rt.block_on(kube.slice(
-        "shop",
+        &kube.ns,
         "web",
         "web-b",
         web_ports(),
@@ -301,7 +318,7 @@ fn ingress_members_follow_endpoint_slices_and_nodes() {
 
     // One endpoint not ready, one terminating: both leave.
     rt.block_on(kube.slice(
-        "shop",
+        &kube.ns,
         "web",
         "web-a",
         web_ports(),
@@ -346,7 +363,7 @@ async fn set_web_endpoints(kube: &KubeFixture, count: u32) {
             .map(|ip| (ip.as_str(), "n1", Some(true), None))
             .collect();
         kube.slice(
-            "shop",
+            &kube.ns,
             "web",
             &format!("web-{slice}"),
             web_ports(),
@@ -377,10 +394,10 @@ fn min_serving(mock: &MockServer, key: &str) -> u64 {
 
 #[test]
 fn ingress_members_apply_in_batches_of_200_and_keep_serving() {
-    let (rt, kube) = cluster_with_shop();
+    let (rt, kube) = cluster_with_namespace();
     rt.block_on(async {
         kube.service(
-            "shop",
+            &kube.ns,
             "web",
             json!({"ports": [{"name": "http", "port": 80, "targetPort": 8080}]}),
         )
@@ -389,7 +406,14 @@ fn ingress_members_apply_in_batches_of_200_and_keep_serving() {
     });
     let mock = mock_with(20, 43);
     let wd = Workdir::new();
-    write_storefront(&wd, &mock, &config_path(&kube), "ip", &[("web", "80")]);
+    write_storefront(
+        &wd,
+        &mock,
+        &kube,
+        &config_path(&kube),
+        "ip",
+        &[("web", "80")],
+    );
     wd.apply(&[]).assert_success("450 endpoints");
     assert_eq!(mock_members(&mock, "web:80").len(), 450);
     assert_eq!(state_members(&wd, "storefront", "web:80").len(), 450);
@@ -422,10 +446,10 @@ fn ingress_members_apply_in_batches_of_200_and_keep_serving() {
 
 #[test]
 fn ingress_member_errors_point_at_the_backend_and_the_cluster() {
-    let (rt, kube) = cluster_with_shop();
+    let (rt, kube) = cluster_with_namespace();
     rt.block_on(async {
         kube.service(
-            "shop",
+            &kube.ns,
             "web",
             json!({"ports": [{"name": "http", "port": 80}, {"name": "admin", "port": 9000}]}),
         )
@@ -437,6 +461,7 @@ fn ingress_member_errors_point_at_the_backend_and_the_cluster() {
     write_storefront(
         &wd,
         &mock,
+        &kube,
         &kubernetes,
         "ip",
         &[("web", "80"), ("gone", "80"), ("web", "8443")],
@@ -446,7 +471,7 @@ fn ingress_member_errors_point_at_the_backend_and_the_cluster() {
     let text = flat(&plan.combined());
     assert!(text.contains("Kubernetes Service not found"), "{text}");
     assert!(
-        text.contains("Service `shop/gone` does not exist"),
+        text.contains(&format!("Service `{}/gone` does not exist", kube.ns)),
         "{text}"
     );
     let at_backend = regex::Regex::new(
@@ -458,21 +483,22 @@ fn ingress_member_errors_point_at_the_backend_and_the_cluster() {
         "the error points at the backend's service:\n{text}"
     );
     assert!(
-        text.contains(
-            "Service `shop/web` has no port `8443`; its ports are: 80 (http), 9000 (admin)"
-        ),
+        text.contains(&format!(
+            "Service `{}/web` has no port `8443`; its ports are: 80 (http), 9000 (admin)",
+            kube.ns
+        )),
         "{text}"
     );
 
     // A wrong token: one error naming the API server and the Service, quickly.
+    let (server_url, ca_pem) = kube.server_url_and_ca();
     let ca = wd.path().join("ca.pem");
-    std::fs::write(&ca, kube.server.ca_pem()).unwrap();
+    std::fs::write(&ca, ca_pem).unwrap();
     let kubernetes = format!(
-        "    host = \"{}\"\n    token = \"wrong\"\n    cluster_ca_certificate = file(\"{}\")",
-        kube.server.server_url(),
+        "    host = \"{server_url}\"\n    token = \"wrong\"\n    cluster_ca_certificate = file(\"{}\")",
         ca.display()
     );
-    write_storefront(&wd, &mock, &kubernetes, "ip", &[("web", "80")]);
+    write_storefront(&wd, &mock, &kube, &kubernetes, "ip", &[("web", "80")]);
     let started = std::time::Instant::now();
     let plan = wd.plan(&[]);
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
@@ -484,8 +510,8 @@ fn ingress_member_errors_point_at_the_backend_and_the_cluster() {
         "{text}"
     );
     assert!(text.contains("401 Unauthorized"), "{text}");
-    assert!(text.contains(&kube.server.server_url()), "{text}");
-    assert!(text.contains("`shop/web`"), "{text}");
+    assert!(text.contains(&server_url), "{text}");
+    assert!(text.contains(&format!("`{}/web`", kube.ns)), "{text}");
 
     // nodeport mode with an eligible node that is no ECS instance: an error naming the node.
     rt.block_on(async {
@@ -499,7 +525,7 @@ fn ingress_member_errors_point_at_the_backend_and_the_cluster() {
         .await;
     });
     let kubernetes = config_path(&kube);
-    write_storefront(&wd, &mock, &kubernetes, "nodeport", &[("np", "80")]);
+    write_storefront(&wd, &mock, &kube, &kubernetes, "nodeport", &[("np", "80")]);
     let plan = wd.plan(&[]);
     assert_eq!(plan.code, 1, "{}", plan.combined());
     let text = flat(&plan.combined());
@@ -507,6 +533,9 @@ fn ingress_member_errors_point_at_the_backend_and_the_cluster() {
         text.contains("Error: Node without ECS instance id"),
         "{text}"
     );
-    assert!(text.contains("node `kind-worker`"), "{text}");
+    assert!(
+        text.contains(&format!("node `{}`", kube.node_name("kind-worker"))),
+        "{text}"
+    );
     assert!(text.contains(r#"service = "np""#), "{text}");
 }

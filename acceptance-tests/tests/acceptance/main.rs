@@ -10,6 +10,7 @@ mod config_acl;
 mod config_in_place;
 mod config_lifecycle;
 mod demo;
+mod fleet_apply;
 mod foundation;
 mod ingress_gapless;
 mod ingress_keyed;

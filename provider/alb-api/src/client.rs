@@ -156,6 +156,8 @@ pub struct MetricsSnapshot {
     pub calls: BTreeMap<String, u64>,
     /// HTTP attempts per action (retries included).
     pub attempts: BTreeMap<String, u64>,
+    /// Failed attempts (retried ones included) per error kind ([`Error::kind`]).
+    pub errors: BTreeMap<String, u64>,
 }
 
 impl MetricsSnapshot {
@@ -253,6 +255,7 @@ pub(crate) fn prepare_request(
 struct Metrics {
     calls: BTreeMap<String, u64>,
     attempts: BTreeMap<String, u64>,
+    errors: BTreeMap<String, u64>,
 }
 
 struct Inner {
@@ -358,6 +361,7 @@ impl Client {
         MetricsSnapshot {
             calls: m.calls.clone(),
             attempts: m.attempts.clone(),
+            errors: m.errors.clone(),
         }
     }
 
@@ -383,6 +387,15 @@ impl Client {
             &mut m.attempts
         };
         *map.entry(action.to_string()).or_insert(0) += 1;
+    }
+
+    fn count_error(&self, error: &Error) {
+        let mut m = self
+            .inner
+            .metrics
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *m.errors.entry(error.kind()).or_insert(0) += 1;
     }
 
     /// Raw escape hatch: calls `action` with already flattened parameters, signed and retried,
@@ -486,6 +499,7 @@ impl Client {
                     }
                     Err(err) => err,
                 };
+                self.count_error(&err);
                 if !err.is_retryable() {
                     tracing::debug!(attempt, latency_ms, error = %err, "call failed");
                     return Err(err);

@@ -239,6 +239,26 @@ impl Error {
         }
     }
 
+    /// A short label of the error for metrics: the service's error code when there is one
+    /// (`Throttling.User`, `ServiceUnavailable`, …), else the variant (`Transport`, `Timeout`, …).
+    pub fn kind(&self) -> String {
+        if let Some(code) = self.code() {
+            return code.to_owned();
+        }
+        match self {
+            Error::Api { .. } | Error::Auth { .. } | Error::JobFailed { .. } => "Api",
+            Error::Transport { .. } => "Transport",
+            Error::Timeout { .. } => "Timeout",
+            Error::DeadlineExceeded { .. } => "DeadlineExceeded",
+            Error::Unreachable { .. } => "Unreachable",
+            Error::Decode { .. } => "Decode",
+            Error::UnexpectedState { .. } => "UnexpectedState",
+            Error::WaitTimeout { .. } => "WaitTimeout",
+            Error::InvalidRequest(_) => "InvalidRequest",
+        }
+        .to_owned()
+    }
+
     /// The HTTP status of the error response, if any.
     pub fn http_status(&self) -> Option<u16> {
         match self {

@@ -247,6 +247,11 @@ async fn throttling_is_retried_with_the_same_client_token() {
     let m = c.metrics();
     assert_eq!(m.calls_of("CreateRule"), 1);
     assert_eq!(m.attempts.get("CreateRule"), Some(&3));
+    assert_eq!(
+        m.errors,
+        [("Throttling.User".to_owned(), 2)].into(),
+        "retried failures are counted by code"
+    );
 }
 
 #[tokio::test]

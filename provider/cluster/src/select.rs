@@ -172,7 +172,7 @@ pub fn node_members(
         });
     nodes
         .iter()
-        .filter(|node| node_eligible(node))
+        .filter(|node| node_eligible(node) && node_selected(request, node))
         .filter(|node| {
             hosting
                 .as_ref()
@@ -219,6 +219,15 @@ pub fn node_eligible(node: &Node) -> bool {
     ready && !excluded && !to_be_deleted
 }
 
+/// The node carries every label of the backend's `node_selector`.
+fn node_selected(request: &MemberRequest, node: &Node) -> bool {
+    let labels = node.metadata.labels.as_ref();
+    request
+        .node_selector
+        .iter()
+        .all(|(key, value)| labels.and_then(|l| l.get(key)) == Some(value))
+}
+
 /// The ECS instance id in `spec.providerID`: `<region>.<instance-id>` on ACK nodes. A leading
 /// `alicloud://` is tolerated [INF: seen on self-managed clusters with the Alibaba cloud
 /// controller; the client is tolerant, the instance id must still start with `i-`].
@@ -256,6 +265,7 @@ mod tests {
             port: port.into(),
             mode,
             weight: 100,
+            node_selector: Default::default(),
             paths: Vec::new(),
         }
     }
@@ -503,6 +513,49 @@ mod tests {
         assert!(got
             .iter()
             .all(|m| m.kind == ServerType::Ecs && m.ip.is_empty() && m.weight == 100));
+    }
+
+    #[test]
+    fn node_selector_keeps_only_nodes_with_all_its_labels() {
+        let pool = |name: &str, labels: Value| {
+            node(name, "True", labels, &format!("cn-hangzhou.i-{name}"))
+        };
+        let nodes = [
+            pool("a", json!({"pool": "web", "zone": "h"})),
+            pool("b", json!({"pool": "web"})),
+            pool("c", json!({"pool": "batch", "zone": "h"})),
+            // Not selected, so its missing ECS id is no error.
+            node(
+                "kind-worker",
+                "True",
+                json!({}),
+                "kind://docker/kind/kind-worker",
+            ),
+        ];
+        let selected = |selector: &[(&str, &str)]| {
+            let request = MemberRequest {
+                node_selector: selector
+                    .iter()
+                    .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                    .collect(),
+                ..request("web", "http", MemberMode::NodePort)
+            };
+            members(&request, Some(&web()), &[], &nodes)
+                .map(|m| m.into_iter().map(|m| m.server_id).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            selected(&[("pool", "web")]),
+            Ok(vec!["i-a".into(), "i-b".into()])
+        );
+        assert_eq!(
+            selected(&[("pool", "web"), ("zone", "h")]),
+            Ok(vec!["i-a".into()])
+        );
+        assert_eq!(selected(&[("pool", "gpu")]), Ok(vec![]));
+        assert!(
+            selected(&[]).is_err(),
+            "without a selector the kind node is a member"
+        );
     }
 
     #[test]

@@ -378,10 +378,12 @@ pub enum OpKind {
         /// Servers.
         members: Vec<Member>,
     },
-    /// Delete rules.
+    /// Delete rules (of one or more listeners, in one call).
     DeleteRules {
         /// Rule ids (≤10).
         ids: Vec<String>,
+        /// The listeners the rules are on (each once): their writes wait while these run.
+        listeners: Vec<ListenerKey>,
     },
     /// Delete a server group.
     DeleteServerGroup {
@@ -491,7 +493,7 @@ impl OpKind {
                 rules.first().map_or("", |r| r.rule.identity.as_str())
             ),
             Self::UpdateRules { rules } => rules.first().map_or(String::new(), |r| r.id.clone()),
-            Self::DeleteRules { ids } => ids.first().cloned().unwrap_or_default(),
+            Self::DeleteRules { ids, .. } => ids.first().cloned().unwrap_or_default(),
             Self::CreateAcl { key, .. } | Self::DeleteAcl { key, .. } => key.clone(),
             Self::AddAclEntries { acl, .. } | Self::RemoveAclEntries { acl, .. } => acl.key.clone(),
             Self::AssociateAcls { listener, .. } => listener.key.to_string(),
@@ -574,8 +576,10 @@ pub fn plan_ingress_ops(desired: &DesiredIngress, actual: &ActualIngress) -> Vec
     }
     ops.extend(groups.remove.into_iter().map(op));
     for chunk in rules.delete.chunks(RULE_BATCH) {
+        let listeners: BTreeSet<ListenerKey> = chunk.iter().map(|(_, l)| *l).collect();
         ops.push(op(OpKind::DeleteRules {
-            ids: chunk.to_vec(),
+            ids: chunk.iter().map(|(id, _)| id.clone()).collect(),
+            listeners: listeners.into_iter().collect(),
         }));
     }
     ops.extend(groups.delete.into_iter().map(op));
@@ -603,6 +607,83 @@ fn member_ops(
     for chunk in members.chunks(MEMBER_BATCH) {
         out.push(make(group.clone(), chunk.to_vec()));
     }
+}
+
+/// How one group's members differ from the wanted ones (by identity: server, ip, port).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemberChanges {
+    /// Wanted members the group lacks.
+    pub missing: Vec<Member>,
+    /// Members present with another weight, with their wanted weight.
+    pub reweight: Vec<Member>,
+    /// Members present that are not wanted (sorted).
+    pub stale: Vec<Member>,
+}
+
+impl MemberChanges {
+    /// The changes that turn `have` into `want`.
+    pub fn between(have: &[Member], want: &[Member]) -> Self {
+        let present: BTreeMap<_, &Member> = have.iter().map(|m| (m.identity(), m)).collect();
+        let wanted: BTreeMap<_, &Member> = want.iter().map(|m| (m.identity(), m)).collect();
+        let missing = want
+            .iter()
+            .filter(|m| !present.contains_key(&m.identity()))
+            .cloned()
+            .collect();
+        let reweight = want
+            .iter()
+            .filter(|m| {
+                present
+                    .get(&m.identity())
+                    .is_some_and(|h| h.weight != m.weight)
+            })
+            .cloned()
+            .collect();
+        let mut stale: Vec<Member> = have
+            .iter()
+            .filter(|m| !wanted.contains_key(&m.identity()))
+            .cloned()
+            .collect();
+        stale.sort();
+        Self {
+            missing,
+            reweight,
+            stale,
+        }
+    }
+
+    /// Whether nothing differs.
+    pub fn is_empty(&self) -> bool {
+        self.missing.is_empty() && self.reweight.is_empty() && self.stale.is_empty()
+    }
+}
+
+/// The operations that turn the members `have` of the existing group `group` into `want`,
+/// make-before-break: `AddMembers`, then `UpdateMembers`, then `RemoveMembers` (each ≤
+/// [`MEMBER_BATCH`]), with `owner`'s ClientTokens. What `alb-member-sync` runs for a group whose
+/// members it owns; [`plan_ingress_ops`] orders the same ops around the rule changes.
+pub fn plan_member_ops(owner: &str, group: &GroupRef, have: &[Member], want: &[Member]) -> Vec<Op> {
+    let changes = MemberChanges::between(have, want);
+    let mut kinds = Vec::new();
+    member_ops(&mut kinds, group, changes.missing, |g, m| {
+        OpKind::AddMembers {
+            group: g,
+            members: m,
+        }
+    });
+    member_ops(&mut kinds, group, changes.reweight, |g, m| {
+        OpKind::UpdateMembers {
+            group: g,
+            members: m,
+        }
+    });
+    member_ops(&mut kinds, group, changes.stale, |g, m| {
+        OpKind::RemoveMembers {
+            group: g,
+            members: m,
+        }
+    });
+    kinds.into_iter().map(|kind| Op::new(owner, kind)).collect()
 }
 
 fn plan_groups(
@@ -644,40 +725,18 @@ fn plan_groups(
                     key: d.key.clone(),
                     id: Some(a.id.clone()),
                 };
-                let have: BTreeMap<_, &Member> =
-                    a.members.iter().map(|m| (m.identity(), m)).collect();
-                let want: BTreeMap<_, &Member> =
-                    d.members.iter().map(|m| (m.identity(), m)).collect();
-                let missing: Vec<Member> = d
-                    .members
-                    .iter()
-                    .filter(|m| !have.contains_key(&m.identity()))
-                    .cloned()
-                    .collect();
-                let reweight: Vec<Member> = d
-                    .members
-                    .iter()
-                    .filter(|m| {
-                        have.get(&m.identity())
-                            .is_some_and(|h| h.weight != m.weight)
-                    })
-                    .cloned()
-                    .collect();
-                let mut stale: Vec<Member> = a
-                    .members
-                    .iter()
-                    .filter(|m| !want.contains_key(&m.identity()))
-                    .cloned()
-                    .collect();
-                stale.sort();
-                member_ops(&mut plan.add, &group, missing, add);
-                member_ops(&mut plan.update_members, &group, reweight, |g, m| {
-                    OpKind::UpdateMembers {
+                let changes = MemberChanges::between(&a.members, &d.members);
+                member_ops(&mut plan.add, &group, changes.missing, add);
+                member_ops(
+                    &mut plan.update_members,
+                    &group,
+                    changes.reweight,
+                    |g, m| OpKind::UpdateMembers {
                         group: g,
                         members: m,
-                    }
-                });
-                member_ops(&mut plan.remove, &group, stale, |g, m| {
+                    },
+                );
+                member_ops(&mut plan.remove, &group, changes.stale, |g, m| {
                     OpKind::RemoveMembers {
                         group: g,
                         members: m,
@@ -729,8 +788,8 @@ struct RulePlan {
     creates: Vec<DesiredRule>,
     /// Content (and name) updates, at the final priorities.
     updates: Vec<RuleUpdate>,
-    /// Rules to delete, highest priority number first.
-    delete: Vec<String>,
+    /// Rules to delete (id, listener), highest priority number first.
+    delete: Vec<(String, ListenerKey)>,
 }
 
 /// An existing rule that must land on a priority it does not hold yet.
@@ -866,7 +925,10 @@ fn plan_rules(
         moves: rounds,
         creates,
         updates,
-        delete: leftovers.into_iter().map(|r| r.id.clone()).collect(),
+        delete: leftovers
+            .into_iter()
+            .map(|r| (r.id.clone(), r.listener))
+            .collect(),
     }
 }
 

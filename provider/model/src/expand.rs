@@ -27,7 +27,7 @@ use crate::desired::{
 };
 use crate::diff::ActualRule;
 use crate::error::{AttrPath, ExpandError};
-use crate::ownership::{short_hash, TAG_KEY};
+use crate::ownership::{short_hash, Tags, TAG_INGRESS, TAG_KEY};
 use crate::priority::{self, Held, Numbered, RuleVariant, Specificity};
 use crate::spec::{
     BackendDefaults, BackendProtocol, ConfigSpec, Edition, HealthCheckMethod, HealthCheckProtocol,
@@ -78,9 +78,37 @@ pub struct MemberRequest {
     pub mode: MemberMode,
     /// Weight of every member.
     pub weight: u32,
+    /// nodeport mode: labels a node must carry to be a member (empty: every eligible node).
+    pub node_selector: BTreeMap<String, String>,
     /// The `service` attributes of the backends naming this server group, in configuration order
     /// (where a discovery error about it is reported).
     pub paths: Vec<AttrPath>,
+}
+
+impl MemberRequest {
+    /// The backend an existing ingress server group serves, read back from its ownership tags:
+    /// the Service's namespace from `alb.terraform/ingress` (`<namespace>/<name>`), Service and
+    /// port from `alb.terraform/key` (`<service>:<port>`, see [`group_key`]); `mode` comes from the
+    /// group's type and `weight` from the caller. `None` when the tags name no backend.
+    pub fn from_group_tags(tags: &Tags, mode: MemberMode, weight: u32) -> Option<Self> {
+        let ingress: IngressId = tags.get(TAG_INGRESS)?.parse().ok()?;
+        let key = tags.get(TAG_KEY)?;
+        let (service, port) = key.split_once(':')?;
+        if service.is_empty() || port.is_empty() {
+            return None;
+        }
+        Some(Self {
+            key: key.clone(),
+            namespace: ingress.namespace,
+            service: service.to_owned(),
+            port: port.to_owned(),
+            mode,
+            weight,
+            // Not carried by the tags: node-port groups of the agent take every eligible node.
+            node_selector: BTreeMap::new(),
+            paths: Vec::new(),
+        })
+    }
 }
 
 /// The server groups an ingress may need (a superset of the expansion's), so the member source
@@ -97,6 +125,7 @@ pub fn member_requests(spec: &IngressSpec) -> Vec<MemberRequest> {
             port: group.port,
             mode,
             weight,
+            node_selector: defaults.node_selector.clone().unwrap_or_default(),
             paths: group.paths,
         })
         .collect()
@@ -1122,6 +1151,35 @@ mod tests {
             key: key.into(),
             weight,
         }
+    }
+
+    #[test]
+    fn a_server_group_names_its_backend_in_its_tags() {
+        use crate::ownership::{ingress_tags, ResourceKind};
+        let id = IngressId::new("shop", "web");
+        let tags = ingress_tags("c1", "main", &id, ResourceKind::ServerGroup, "api:http");
+        let r = MemberRequest::from_group_tags(&tags, MemberMode::NodePort, 30).unwrap();
+        assert_eq!(
+            (
+                r.key.as_str(),
+                r.namespace.as_str(),
+                r.service.as_str(),
+                r.port.as_str()
+            ),
+            ("api:http", "shop", "api", "http")
+        );
+        assert_eq!((r.mode, r.weight), (MemberMode::NodePort, 30));
+        let placeholder = ingress_tags("c1", "main", &id, ResourceKind::ServerGroup, "api");
+        assert_eq!(
+            MemberRequest::from_group_tags(&placeholder, MemberMode::Ip, 1),
+            None
+        );
+        let mut no_ingress = tags.clone();
+        no_ingress.remove(TAG_INGRESS);
+        assert_eq!(
+            MemberRequest::from_group_tags(&no_ingress, MemberMode::Ip, 1),
+            None
+        );
     }
 
     #[test]

@@ -254,7 +254,7 @@ impl Replay {
                     }
                 }
             }
-            OpKind::DeleteRules { ids } => {
+            OpKind::DeleteRules { ids, .. } => {
                 for id in ids {
                     self.rule_mut(id)?;
                 }

@@ -757,6 +757,8 @@ fn backend_defaults(g: &ActualServerGroup) -> Option<BackendDefaults> {
         uch_query_key: a.uch.as_ref().map(|u| u.query_key.clone()),
         member_mode: (mode != MemberMode::Ip).then_some(mode),
         member_weight: common_weight(&g.members).filter(|w| *w != DEFAULT_MEMBER_WEIGHT),
+        // Not recorded on the load balancer.
+        node_selector: None,
         keepalive: a.keepalive.then_some(true),
         cross_zone: (!a.cross_zone).then_some(false),
         health_check: a.health_check.as_ref().map(|h| {

@@ -878,6 +878,8 @@ pub struct BackendDefaults {
     pub member_mode: Option<MemberMode>,
     /// Weight of every member, default [`DEFAULT_MEMBER_WEIGHT`].
     pub member_weight: Option<u32>,
+    /// nodeport mode: only nodes carrying all these labels are members.
+    pub node_selector: Option<BTreeMap<String, String>>,
     /// Upstream keepalive, default false.
     pub keepalive: Option<bool>,
     /// Cross-zone balancing, default true.

@@ -669,3 +669,47 @@ fn rules_tagged_by_release_0_1_keep_their_keys_and_ids() {
     assert_eq!(again.rules, d.rules);
     assert!(plan_ingress_ops(&again, &sim.state).is_empty());
 }
+
+#[test]
+fn member_ops_of_one_group_add_then_reweight_then_remove() {
+    let group = model::diff::GroupRef {
+        key: "web:80".into(),
+        id: Some("sgp-1".into()),
+    };
+    let have = [member(1, 100), member(2, 100), member(3, 100)];
+    let want = [
+        member(2, 50),
+        member(3, 100),
+        member(4, 100),
+        member(5, 100),
+    ];
+    let ops = model::diff::plan_member_ops("shop/web", &group, &have, &want);
+    assert_eq!(
+        names(&ops),
+        ["AddMembers", "UpdateMembers", "RemoveMembers"]
+    );
+    let servers = |op: &Op| match &op.kind {
+        OpKind::AddMembers { group: g, members }
+        | OpKind::UpdateMembers { group: g, members }
+        | OpKind::RemoveMembers { group: g, members } => {
+            assert_eq!(g, &group);
+            members
+                .iter()
+                .map(|m| (m.server_id.clone(), m.weight))
+                .collect::<Vec<_>>()
+        }
+        other => panic!("not a member op: {other:?}"),
+    };
+    assert_eq!(
+        servers(&ops[0]),
+        [("eni-4".to_owned(), 100), ("eni-5".to_owned(), 100)]
+    );
+    assert_eq!(servers(&ops[1]), [("eni-2".to_owned(), 50)]);
+    assert_eq!(servers(&ops[2]), [("eni-1".to_owned(), 100)]);
+    // The same change twice has the same tokens (a retry after a crash is deduplicated).
+    assert_eq!(
+        ops,
+        model::diff::plan_member_ops("shop/web", &group, &have, &want)
+    );
+    assert!(model::diff::plan_member_ops("shop/web", &group, &want, &want).is_empty());
+}

@@ -470,9 +470,25 @@ pub fn move_resource_group(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<St
 }
 
 /// DeleteLoadBalancer: refused while deletion protection is on; listeners and rules go with it.
+///
+/// \[INF\] The research documents the load balancer's `Deleting → not found` but not what
+/// happens to its listeners; the provider relies on them going with it (as the console does,
+/// and as the controllers' "delete the AlbConfig deletes the ALB" reads). The mock takes the
+/// strict reading of everything around that: the call is refused
+/// (`IncorrectStatus.Listener`) while one of the listeners is still changing, and the
+/// listeners and rules are `Deleting` until the job ends, so any later write to them fails.
 pub fn delete(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>> {
     let id = p.req_str("LoadBalancerId")?;
     writable_load_balancer(ctx, id)?;
+    if let Some(busy) = ctx
+        .state
+        .store
+        .listeners
+        .values()
+        .find(|l| l.load_balancer_id == id && l.phase.busy(ctx.now))
+    {
+        return Err(ApiError::incorrect_status("Listener", &busy.id));
+    }
     if load_balancer(ctx.state, id)?.deletion_protection.is_some() {
         // [INF] the exact code is not documented; the mock uses OperationDenied.DeletionProtection.
         return Err(ApiError::denied(

@@ -16,7 +16,7 @@ use crate::ReconcileError;
 impl Run<'_> {
     /// `CreateAcl` with its ownership tags, recorded as ACL `key`, job awaited.
     pub(super) async fn create_acl(
-        &mut self,
+        &self,
         key: &str,
         name: &str,
         tags: &Tags,
@@ -36,7 +36,7 @@ impl Run<'_> {
 
     /// Adds (`add`) or removes entries of an ACL, ≤20 per call, each job awaited.
     pub(super) async fn change_acl_entries(
-        &mut self,
+        &self,
         acl: &AclRef,
         entries: &[String],
         add: bool,
@@ -59,7 +59,7 @@ impl Run<'_> {
 
     /// `AssociateAclsWithListener` with the type, job awaited.
     pub(super) async fn associate_acls(
-        &mut self,
+        &self,
         listener: &ListenerRef,
         kind: AclType,
         acls: &[AclRef],
@@ -87,7 +87,7 @@ impl Run<'_> {
 
     /// `DissociateAclsFromListener`, job awaited.
     pub(super) async fn dissociate_acls(
-        &mut self,
+        &self,
         listener_id: &str,
         acl_ids: &[String],
         token: &str,

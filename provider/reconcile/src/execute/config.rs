@@ -27,7 +27,7 @@ use crate::ReconcileError;
 impl Run<'_> {
     /// `CreateLoadBalancer`, wait `Active`, then the access log.
     pub(super) async fn create_load_balancer(
-        &mut self,
+        &self,
         lb: &DesiredLoadBalancer,
         tags: &Tags,
         token: &str,
@@ -54,7 +54,7 @@ impl Run<'_> {
     /// user tags (ownership tags are left alone). Each asynchronous change is awaited before the
     /// next one starts.
     pub(super) async fn update_load_balancer(
-        &mut self,
+        &self,
         id: &str,
         lb: &DesiredLoadBalancer,
         token: &str,
@@ -155,7 +155,7 @@ impl Run<'_> {
     /// Edition, zones, network type and resource group: the attributes the API changes in
     /// place on its own actions.
     async fn update_network(
-        &mut self,
+        &self,
         id: &str,
         lb: &DesiredLoadBalancer,
         token: &str,
@@ -249,7 +249,7 @@ impl Run<'_> {
 
     /// `CreateServerGroup` for a listener's placeholder, wait `Available`.
     pub(super) async fn create_placeholder(
-        &mut self,
+        &self,
         group: &PlaceholderServerGroup,
         tags: &Tags,
         token: &str,
@@ -273,7 +273,7 @@ impl Run<'_> {
 
     /// `CreateListener` with the default certificate, then the additional certificates.
     pub(super) async fn create_listener(
-        &mut self,
+        &self,
         listener: &DesiredListener,
         default_group: &GroupRef,
         tags: &Tags,
@@ -302,7 +302,7 @@ impl Run<'_> {
     /// Dissociates unwanted additional certificates, updates every attribute and the default
     /// action, then associates the new additional certificates.
     pub(super) async fn update_listener(
-        &mut self,
+        &self,
         id: &str,
         listener: &DesiredListener,
         default_group: &GroupRef,

@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use alb_api::token::derive_client_token;
 use model::diff::ActualLoadBalancer;
 use model::ownership::{client_token, content_hash, owns_config_object, TAG_CONFIG, TAG_KEY};
 use model::{Op, OpKind};
@@ -23,7 +24,7 @@ const IN_USE_PATIENCE: Duration = Duration::from_secs(60);
 impl Run<'_> {
     /// `DeleteListener`, job awaited; not found = done.
     pub(super) async fn delete_listener(
-        &mut self,
+        &self,
         id: &str,
         token: &str,
     ) -> Result<(), ReconcileError> {
@@ -36,7 +37,7 @@ impl Run<'_> {
     /// `DeleteServerGroup`, job awaited; not found = done; `ResourceInUse.ServerGroup` retried
     /// (see [`Self::while_in_use`]).
     pub(super) async fn delete_server_group(
-        &mut self,
+        &self,
         id: &str,
         token: &str,
     ) -> Result<(), ReconcileError> {
@@ -50,7 +51,7 @@ impl Run<'_> {
 
     /// `DeleteAcl`, job awaited; not found = done; `ResourceInUse.Acl` retried (see
     /// [`Self::while_in_use`]).
-    pub(super) async fn delete_acl(&mut self, id: &str, token: &str) -> Result<(), ReconcileError> {
+    pub(super) async fn delete_acl(&self, id: &str, token: &str) -> Result<(), ReconcileError> {
         let client = self.client();
         let wait = self.wait();
         self.while_in_use(ACL_IN_USE, id, || {
@@ -85,7 +86,7 @@ impl Run<'_> {
                 Err(e) if e.code() == Some(in_use) && started.elapsed() + delay < patience => {
                     tracing::info!(id, retry_in_ms = delay.as_millis() as u64, "still in use");
                     tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(self.wait().max_interval);
+                    delay = self.wait().next_interval(delay);
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -93,7 +94,7 @@ impl Run<'_> {
     }
 
     /// `DeleteLoadBalancer`, job awaited; not found = done.
-    async fn delete_load_balancer(&mut self, id: &str, token: &str) -> Result<(), ReconcileError> {
+    async fn delete_load_balancer(&self, id: &str, token: &str) -> Result<(), ReconcileError> {
         self.client()
             .delete_load_balancer_and_wait(id, Some(token), self.wait())
             .await?;
@@ -102,12 +103,19 @@ impl Run<'_> {
 }
 
 impl Reconciler {
-    /// Deletes a whole `alb_config`: its owned listeners, the load balancer, then its
-    /// placeholder groups and ACLs (the model plans no deletion of the config itself); ACLs
-    /// it merely binds (`acl_ids`) are left alone. Refuses when
+    /// Deletes a whole `alb_config`: the load balancer (its listeners and their rules go with
+    /// it), then its placeholder groups and managed ACLs at once (the model plans no deletion
+    /// of the config itself); ACLs it merely binds (`acl_ids`) are left alone. Refuses when
     /// deletion protection is on. Every step treats "not found" as done, so a re-run after a
     /// failure finishes the job. The load balancer's snapshot is invalidated when the deletion
     /// starts and when it ends.
+    ///
+    /// \[INF\] No `DeleteListener` first: the research documents a listener's rules going with
+    /// it and the load balancer going `Deleting → not found`, not explicitly its listeners; the
+    /// provider reads that as the listeners going with it (the mock implements the strict
+    /// reading). Should the service refuse the deletion because of its listeners
+    /// ([`listeners_block`]), the owned listeners are deleted and the deletion is tried once
+    /// more.
     pub async fn delete_config(
         &self,
         actual: &ActualLoadBalancer,
@@ -135,17 +143,6 @@ impl Reconciler {
             kind,
         };
         let mine = |tags| owns_config_object(tags, &self.cluster_id, &config);
-        let listeners: Vec<Op> = actual
-            .listeners
-            .iter()
-            .filter(|l| mine(&l.tags))
-            .map(|l| {
-                op(OpKind::DeleteListener {
-                    id: l.id.clone(),
-                    listener: l.key,
-                })
-            })
-            .collect();
         let leftovers: Vec<Op> = actual
             .placeholders
             .iter()
@@ -164,7 +161,7 @@ impl Reconciler {
             }))
             .collect();
         let no_marks = CreationMarks::default();
-        let mut run = Run::new(self, Some(&actual.id), &[], &no_marks);
+        let run = Run::new(self, Some(&actual.id), &[], &no_marks);
         let lb_step = format!("DeleteLoadBalancer {}", actual.id);
         if actual.deletion_protection {
             return Err(run.fail(
@@ -174,33 +171,74 @@ impl Reconciler {
                 },
             ));
         }
-        for o in &listeners {
-            if cancel.is_cancelled() {
-                return Err(run.fail(describe(o), ReconcileError::Cancelled));
-            }
-            if let Err(e) = self.apply(&mut run, o).await {
-                return Err(run.fail(describe(o), e));
-            }
-        }
         if cancel.is_cancelled() {
             return Err(run.fail(lb_step, ReconcileError::Cancelled));
         }
         let token = run.token_for(&client_token(&config, &actual.id, "DeleteLoadBalancer", ""));
         let started = Instant::now();
         tracing::info!(op = "DeleteLoadBalancer", lb_id = %actual.id, "op started");
-        if let Err(e) = run.delete_load_balancer(&actual.id, &token).await {
+        let deleted = match run.delete_load_balancer(&actual.id, &token).await {
+            Err(ReconcileError::Api(e)) if listeners_block(&e) => {
+                tracing::warn!(lb_id = %actual.id, error = %e, "deleting the listeners first");
+                let owned: Vec<Op> = actual
+                    .listeners
+                    .iter()
+                    .filter(|l| mine(&l.tags))
+                    .map(|l| {
+                        op(OpKind::DeleteListener {
+                            id: l.id.clone(),
+                            listener: l.key,
+                        })
+                    })
+                    .collect();
+                let lanes: Vec<Vec<&Op>> = owned.iter().map(|o| vec![o]).collect();
+                if let Err((o, e)) = self.run_stage(&run, &lanes, cancel).await {
+                    return Err(run.fail(describe(o), e));
+                }
+                let again = derive_client_token(&format!("{token}\nafter listeners"));
+                run.delete_load_balancer(&actual.id, &again).await
+            }
+            other => other,
+        };
+        if let Err(e) = deleted {
             return Err(run.fail(lb_step, e));
         }
         run.done();
         tracing::info!(op = "DeleteLoadBalancer", lb_id = %actual.id, elapsed_ms = started.elapsed().as_millis() as u64, "op done");
-        for o in &leftovers {
-            if cancel.is_cancelled() {
-                return Err(run.fail(describe(o), ReconcileError::Cancelled));
-            }
-            if let Err(e) = self.apply(&mut run, o).await {
-                return Err(run.fail(describe(o), e));
-            }
+        let lanes: Vec<Vec<&Op>> = leftovers.iter().map(|o| vec![o]).collect();
+        if let Err((o, e)) = self.run_stage(&run, &lanes, cancel).await {
+            return Err(run.fail(describe(o), e));
         }
         Ok(run.finish())
+    }
+}
+
+/// Whether the service refused to delete a load balancer because of its listeners (a code
+/// naming a listener, or a resource in use, that retrying did not clear) — the case the
+/// provider does not expect (see [`Reconciler::delete_config`]) but tolerates.
+fn listeners_block(error: &alb_api::Error) -> bool {
+    !error.is_not_found()
+        && error
+            .code()
+            .is_some_and(|c| c.contains("Listener") || c.starts_with("ResourceInUse"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api_error(code: &str) -> alb_api::Error {
+        alb_api::Error::from_response(400, code.into(), "refused".into(), "req".into())
+    }
+
+    #[test]
+    fn only_listener_refusals_delete_the_listeners_first() {
+        assert!(listeners_block(&api_error("ResourceInUse.Listener")));
+        assert!(listeners_block(&api_error("IncorrectStatus.Listener")));
+        assert!(listeners_block(&api_error("ResourceInUse.LoadBalancer")));
+        assert!(!listeners_block(&api_error(
+            "OperationDenied.DeletionProtection"
+        )));
+        assert!(!listeners_block(&api_error("Throttling.User")));
     }
 }

@@ -6,6 +6,8 @@ use model::desired::{DesiredServerGroup, ListenerKey, Member, ServerGroupAttribu
 use model::diff::{GroupRef, NewRule, RuleUpdate};
 use model::ownership::{creating_rule_name, Tags};
 
+use super::listener_turns;
+use super::marks::PendingRule;
 use super::run::{derived_token, Run};
 use crate::convert::{
     action_to_api, condition_to_api, create_group_request, member_to_api, server_group_type,
@@ -17,7 +19,7 @@ use crate::ReconcileError;
 impl Run<'_> {
     /// `CreateServerGroup` with its attributes and tags, wait `Available`.
     pub(super) async fn create_server_group(
-        &mut self,
+        &self,
         group: &DesiredServerGroup,
         tags: &Tags,
         token: &str,
@@ -37,7 +39,7 @@ impl Run<'_> {
         };
         let id = self.create_group(&group.key, new, token).await?;
         if self.creating() {
-            self.pending_marks.server_groups.push(id.clone());
+            self.marked_group(&id);
         }
         tracing::info!(key = %group.key, server_group_id = %id, "server group ready");
         Ok(())
@@ -45,7 +47,7 @@ impl Run<'_> {
 
     /// `AddServersToServerGroup` in batches, each job awaited.
     pub(super) async fn add_members(
-        &mut self,
+        &self,
         group: &GroupRef,
         members: &[Member],
         token: &str,
@@ -60,7 +62,7 @@ impl Run<'_> {
 
     /// `UpdateServerGroupServersAttribute` (weights) in batches, each job awaited.
     pub(super) async fn update_members(
-        &mut self,
+        &self,
         group: &GroupRef,
         members: &[Member],
         token: &str,
@@ -76,7 +78,7 @@ impl Run<'_> {
     /// `RemoveServersFromServerGroup` in batches. When the service says a server is not in the
     /// group (removed meanwhile), the servers still present are removed in one more attempt.
     pub(super) async fn remove_members(
-        &mut self,
+        &self,
         group: &GroupRef,
         members: &[Member],
         token: &str,
@@ -129,7 +131,7 @@ impl Run<'_> {
 
     /// `UpdateServerGroupAttribute` with every attribute, job awaited.
     pub(super) async fn update_server_group(
-        &mut self,
+        &self,
         id: &str,
         name: &str,
         attributes: &ServerGroupAttributes,
@@ -144,9 +146,10 @@ impl Run<'_> {
         self.job_done(job).await
     }
 
-    /// `CreateRules` on one listener (tags included), job awaited; records the new ids.
+    /// `CreateRules` on one listener (tags included) in the listener's turn, job awaited;
+    /// records the new ids.
     pub(super) async fn create_rules(
-        &mut self,
+        &self,
         listener: ListenerKey,
         rules: &[NewRule],
         token: &str,
@@ -156,7 +159,7 @@ impl Run<'_> {
             .iter()
             .flat_map(|r| r.rule.actions.iter().flat_map(|a| a.kind.group_keys()))
             .collect();
-        self.resolve_keys(keys, None).await?;
+        let groups = self.group_ids(&keys, None).await?;
         let creating = self.creating();
         let request: Vec<ApiNewRule> = rules
             .iter()
@@ -173,17 +176,19 @@ impl Run<'_> {
                         .rule
                         .actions
                         .iter()
-                        .map(|a| action_to_api(a, &self.group_lookup()))
+                        .map(|a| action_to_api(a, &groups.lookup()))
                         .collect::<Result<_, ConvertError>>()?,
                     direction: None,
                     tag: tags_to_api(&r.tags),
                 })
             })
             .collect::<Result<_, ConvertError>>()?;
-        let created = self
-            .client()
-            .create_rules_batched(&listener_id, &request, Some(token), self.wait())
-            .await?;
+        let created = {
+            let _turn = listener_turns::take(self.client(), &[listener_id.as_str()]).await;
+            self.client()
+                .create_rules_batched(&listener_id, &request, Some(token), self.wait())
+                .await?
+        };
         for r in rules {
             if let Some(c) = created
                 .iter()
@@ -191,18 +196,22 @@ impl Run<'_> {
             {
                 self.created_rule(&r.rule.identity, &c.rule_id);
                 if creating {
-                    let name = (c.rule_id.clone(), c.priority, r.rule.name.clone());
-                    self.pending_marks.rules.push(name);
+                    self.marked_rule(PendingRule {
+                        id: c.rule_id.clone(),
+                        priority: c.priority,
+                        listener_id: listener_id.clone(),
+                        name: r.rule.name.clone(),
+                    });
                 }
             }
         }
         Ok(())
     }
 
-    /// `UpdateRulesAttribute` (priority always; name, conditions and actions when set), job
-    /// awaited.
+    /// `UpdateRulesAttribute` (priority always; name, conditions and actions when set) in the
+    /// turns of the rules' listeners, job awaited.
     pub(super) async fn update_rules(
-        &mut self,
+        &self,
         rules: &[RuleUpdate],
         token: &str,
     ) -> Result<(), ReconcileError> {
@@ -212,8 +221,8 @@ impl Run<'_> {
             .flat_map(|a| a.kind.group_keys())
             .collect();
         let hint = rules.first().map(|r| r.id.as_str());
-        self.resolve_keys(keys, hint).await?;
-        let lookup = self.group_lookup();
+        let groups = self.group_ids(&keys, hint).await?;
+        let lookup = groups.lookup();
         let request: Vec<ApiRuleUpdate> = rules
             .iter()
             .map(|r| {
@@ -236,18 +245,25 @@ impl Run<'_> {
                 })
             })
             .collect::<Result<_, ConvertError>>()?;
+        let listeners: Vec<ListenerKey> = rules.iter().map(|r| r.listener).collect();
+        let listener_ids = self.listener_ids(&listeners).await?;
+        let _turn = listener_turns::take(self.client(), &listener_ids).await;
         self.client()
             .update_rules_batched(&request, Some(token), self.wait())
             .await?;
         Ok(())
     }
 
-    /// `DeleteRules`, job awaited; rules already gone count as deleted.
+    /// `DeleteRules` in the turns of the rules' listeners, job awaited; rules already gone
+    /// count as deleted.
     pub(super) async fn delete_rules(
-        &mut self,
+        &self,
         ids: &[String],
+        listeners: &[ListenerKey],
         token: &str,
     ) -> Result<(), ReconcileError> {
+        let listener_ids = self.listener_ids(listeners).await?;
+        let _turn = listener_turns::take(self.client(), &listener_ids).await;
         self.client()
             .delete_rules_batched(ids, Some(token), self.wait())
             .await?;

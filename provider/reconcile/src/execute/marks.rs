@@ -10,6 +10,7 @@ use alb_api::rule::RuleUpdate as ApiRuleUpdate;
 use alb_api::token::new_client_token;
 use model::ownership::{with_creation_mark, Tags, TAG_CREATING};
 
+use super::listener_turns;
 use super::run::{derived_token, Run};
 use crate::ReconcileError;
 
@@ -50,11 +51,24 @@ impl CreationMarks {
     }
 }
 
+/// A rule created with a `creating-` name.
+#[derive(Debug)]
+pub(super) struct PendingRule {
+    /// Rule id.
+    pub id: String,
+    /// Its priority (sent again with the rename).
+    pub priority: i64,
+    /// Its listener's id.
+    pub listener_id: String,
+    /// The final name.
+    pub name: String,
+}
+
 /// Marks the run set or adopted, removed by [`Run::finish_creation`].
 #[derive(Debug, Default)]
 pub(super) struct PendingMarks {
-    /// Rules created with a `creating-` name: id, priority and final name.
-    pub rules: Vec<(String, i64, String)>,
+    /// Rules created with a `creating-` name.
+    pub rules: Vec<PendingRule>,
     /// Marked server groups.
     pub server_groups: Vec<String>,
     /// Marked load balancer.
@@ -72,24 +86,31 @@ impl PendingMarks {
 }
 
 impl Run<'_> {
-    /// Removes every pending mark: renames the rules (`UpdateRulesAttribute`, jobs awaited),
-    /// then untags the server groups and the load balancer (`UnTagResources`).
-    pub(super) async fn finish_creation(&mut self) -> Result<(), ReconcileError> {
-        let pending = std::mem::take(&mut self.pending_marks);
+    /// Removes every pending mark: renames the rules (`UpdateRulesAttribute`, jobs awaited,
+    /// in their listeners' turns), then untags the server groups and the load balancer
+    /// (`UnTagResources`).
+    pub(super) async fn finish_creation(&self) -> Result<(), ReconcileError> {
+        let pending = self.take_pending_marks();
         let seed = self.token_for("FinishCreation");
         if !pending.rules.is_empty() {
             let updates: Vec<ApiRuleUpdate> = pending
                 .rules
                 .iter()
-                .map(|(id, priority, name)| ApiRuleUpdate {
-                    rule_id: id.clone(),
-                    rule_name: Some(name.clone()),
-                    priority: Some(*priority),
+                .map(|r| ApiRuleUpdate {
+                    rule_id: r.id.clone(),
+                    rule_name: Some(r.name.clone()),
+                    priority: Some(r.priority),
                     rule_conditions: Vec::new(),
                     rule_actions: Vec::new(),
                 })
                 .collect();
             let token = derived_token(&seed, "UpdateRulesAttribute", &updates);
+            let listeners: Vec<&str> = pending
+                .rules
+                .iter()
+                .map(|r| r.listener_id.as_str())
+                .collect();
+            let _turn = listener_turns::take(self.client(), &listeners).await;
             self.client()
                 .update_rules_batched(&updates, Some(&token), self.wait())
                 .await?;

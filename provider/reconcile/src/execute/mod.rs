@@ -7,7 +7,7 @@
 //! | `CreatePlaceholderGroup` | `CreateServerGroup` (Instance, HTTP, health check off, tags), wait `Available` |
 //! | `CreateListener` | `CreateListener` (default action → placeholder, default certificate) + job; `AssociateAdditionalCertificatesWithListener` + job for the other certificates |
 //! | `UpdateListener` | `DissociateAdditionalCertificatesFromListener` + job (certificates no longer wanted), `UpdateListenerAttribute` (every attribute, default action) + job, `AssociateAdditionalCertificatesWithListener` + job (new ones); certificates read with `ListListenerCertificates` |
-//! | `DeleteListener` | `DeleteListener` + job (not found = done) |
+//! | `DeleteListener` | `DeleteListener` + job (not found = done; not used by `delete_config`, see there) |
 //! | `CreateServerGroup` | `CreateServerGroup` (attributes, tags), wait `Available` |
 //! | `AddMembers` / `UpdateMembers` | `AddServersToServerGroup` / `UpdateServerGroupServersAttribute` (batched) + jobs |
 //! | `UpdateServerGroup` | `UpdateServerGroupAttribute` (every attribute) + job |
@@ -27,6 +27,12 @@
 //! (one `ListListeners` per run); the VPC of new groups is the load balancer's. ACL keys without
 //! an id resolve to the ACL created earlier in the run (the plan names existing ones by id).
 //!
+//! Order and concurrency: stages of consecutive ops on different server groups, or of new
+//! rules on different listeners, run side by side (see `stages`); every other op runs alone.
+//! Rule writes (`CreateRules`, `UpdateRules`, `DeleteRules`, the creation-mark renames) take
+//! their listeners' turns, shared by every run in the process (see `listener_turns`), so
+//! concurrent runs never collide on `ResourceInConfiguring.Listener`.
+//!
 //! A create run ([`Reconciler::execute_marked`] with a token) marks the load balancer and server
 //! groups it creates (`alb.terraform/creating` in the create call) and names its rules
 //! `creating-…`; after the last op it renames the rules (`UpdateRulesAttribute` + job), then
@@ -37,12 +43,15 @@ mod acl;
 mod config;
 mod delete;
 mod ingress;
+mod listener_turns;
 mod marks;
 mod run;
+mod stages;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use futures::stream::{self, StreamExt};
 use model::desired::ListenerKey;
 use model::{Op, OpKind};
 use tokio_util::sync::CancellationToken;
@@ -146,12 +155,9 @@ impl Reconciler {
         marks: &CreationMarks,
         cancel: &CancellationToken,
     ) -> Result<ExecReport, ExecFailure> {
-        let mut run = Run::new(self, lb_id, ops, marks);
-        for op in ops {
-            if cancel.is_cancelled() {
-                return Err(run.fail(describe(op), ReconcileError::Cancelled));
-            }
-            if let Err(error) = self.apply(&mut run, op).await {
+        let run = Run::new(self, lb_id, ops, marks);
+        for stage in stages::stages(ops) {
+            if let Err((op, error)) = self.run_stage(&run, &stage, cancel).await {
                 return Err(run.fail(describe(op), error));
             }
         }
@@ -165,8 +171,49 @@ impl Reconciler {
         Ok(run.finish())
     }
 
+    /// Runs the lanes of one stage (see [`stages`]), at most [`stages::LANES_AT_ONCE`] at a
+    /// time, each lane's ops in order; a lane stops at its first failure (or cancellation) while
+    /// the others finish what they started. Returns the first failed op in op order.
+    async fn run_stage<'o>(
+        &self,
+        run: &Run<'_>,
+        lanes: &[Vec<&'o Op>],
+        cancel: &CancellationToken,
+    ) -> Result<(), (&'o Op, ReconcileError)> {
+        let lanes_run: Vec<_> = lanes
+            .iter()
+            .map(|ops| self.run_lane(run, ops, cancel))
+            .collect();
+        let results: Vec<Result<(), (&'o Op, ReconcileError)>> = stream::iter(lanes_run)
+            .buffer_unordered(stages::LANES_AT_ONCE)
+            .collect()
+            .await;
+        let position = |op: &Op| lanes.iter().flatten().position(|o| std::ptr::eq(*o, op));
+        results
+            .into_iter()
+            .filter_map(Result::err)
+            .min_by_key(|(op, _)| position(op))
+            .map_or(Ok(()), Err)
+    }
+
+    /// The ops of one lane in order, up to the first failure (or cancellation).
+    async fn run_lane<'o>(
+        &self,
+        run: &Run<'_>,
+        ops: &[&'o Op],
+        cancel: &CancellationToken,
+    ) -> Result<(), (&'o Op, ReconcileError)> {
+        for op in ops {
+            if cancel.is_cancelled() {
+                return Err((op, ReconcileError::Cancelled));
+            }
+            self.apply(run, op).await.map_err(|e| (*op, e))?;
+        }
+        Ok(())
+    }
+
     /// One op with its progress logs.
-    async fn apply(&self, run: &mut Run<'_>, op: &Op) -> Result<(), ReconcileError> {
+    async fn apply(&self, run: &Run<'_>, op: &Op) -> Result<(), ReconcileError> {
         let started = Instant::now();
         let name = op.kind.name();
         let object = op.kind.object();
@@ -218,7 +265,7 @@ impl Reconciler {
             OpKind::RemoveMembers { group, members } => {
                 run.remove_members(group, members, token).await
             }
-            OpKind::DeleteRules { ids } => run.delete_rules(ids, token).await,
+            OpKind::DeleteRules { ids, listeners } => run.delete_rules(ids, listeners, token).await,
             OpKind::DeleteServerGroup { id, .. } => run.delete_server_group(id, token).await,
             OpKind::CreateAcl {
                 key, name, tags, ..

@@ -2,6 +2,7 @@
 //! of extra calls, and the report.
 
 use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use alb_api::load_balancer::LoadBalancerIdRequest;
 use alb_api::rule::ListRulesRequest;
@@ -14,7 +15,7 @@ use model::ownership::{Tags, TAG_INGRESS, TAG_KEY};
 use model::{Op, OpKind};
 use serde::Serialize;
 
-use super::marks::{CreationMarks, PendingMarks};
+use super::marks::{CreationMarks, PendingMarks, PendingRule};
 use super::{ExecFailure, ExecReport};
 use crate::convert::{tags_from_api, tags_to_api};
 use crate::error::ConvertError;
@@ -24,9 +25,27 @@ use crate::{ReconcileError, Reconciler};
 /// Prefix of keys that name a server group by id (see `ActualIngress::group_key`).
 const ID_KEY_PREFIX: &str = "id:";
 
-/// One execution of a list of ops.
+/// One execution of a list of ops. Shared (`&Run`) by the steps of a stage that run
+/// concurrently (see `stages`): the ids known so far and the report sit behind mutexes.
 pub(super) struct Run<'a> {
     rec: &'a Reconciler,
+    /// Ids known so far (never locked across an await).
+    known: Mutex<Known>,
+    /// Serialises the one-off lookups (VPC, listeners, the ingress's groups), so steps running
+    /// at once make each lookup once.
+    lookups: tokio::sync::Mutex<()>,
+    /// What was done (never locked across an await).
+    record: Mutex<Record>,
+    before: MetricsSnapshot,
+    /// Unique to this run; salts every ClientToken (see [`Run::token_for`]).
+    nonce: String,
+    /// Creation marks of the run.
+    marks: &'a CreationMarks,
+}
+
+/// Ids the run knows: given, created in the run, or looked up once.
+#[derive(Default)]
+struct Known {
     lb_id: Option<String>,
     vpc_id: Option<String>,
     listener_ids: Option<BTreeMap<ListenerKey, String>>,
@@ -36,14 +55,13 @@ pub(super) struct Run<'a> {
     acls: BTreeMap<String, String>,
     /// Ownership tags of the ingress the ops belong to, when some op carries them.
     owner: Option<Tags>,
+}
+
+/// The report and the marks to remove once every op is done.
+#[derive(Default)]
+struct Record {
     report: ExecReport,
-    before: MetricsSnapshot,
-    /// Unique to this run; salts every ClientToken (see [`Run::token_for`]).
-    nonce: String,
-    /// Creation marks of the run.
-    marks: &'a CreationMarks,
-    /// Marks to remove once every op is done.
-    pub(super) pending_marks: PendingMarks,
+    pending_marks: PendingMarks,
 }
 
 impl<'a> Run<'a> {
@@ -64,19 +82,28 @@ impl<'a> Run<'a> {
             .cloned();
         Self {
             rec,
-            lb_id: lb_id.map(str::to_owned),
-            vpc_id: None,
-            listener_ids: None,
-            groups: BTreeMap::new(),
-            groups_listed: false,
-            acls: BTreeMap::new(),
-            owner,
-            report: ExecReport::default(),
+            known: Mutex::new(Known {
+                lb_id: lb_id.map(str::to_owned),
+                owner,
+                ..Known::default()
+            }),
+            lookups: tokio::sync::Mutex::new(()),
+            record: Mutex::new(Record {
+                report: ExecReport::default(),
+                pending_marks: PendingMarks::adopted(marks),
+            }),
             before: rec.client.metrics(),
             nonce: new_client_token(),
             marks,
-            pending_marks: PendingMarks::adopted(marks),
         }
+    }
+
+    fn known(&self) -> MutexGuard<'_, Known> {
+        self.known.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn record(&self) -> MutexGuard<'_, Record> {
+        self.record.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// `tags` with the run's creation mark when it creates its resource.
@@ -107,15 +134,16 @@ impl<'a> Run<'a> {
 
     /// The load balancer the ops work on (given, or created earlier in the run).
     pub(super) fn lb_id(&self) -> Result<String, ReconcileError> {
-        self.lb_id.clone().ok_or_else(|| {
+        self.known().lb_id.clone().ok_or_else(|| {
             ReconcileError::Inconsistent("no load balancer id given or created".into())
         })
     }
 
     /// The load balancer's VPC (new server groups go there).
-    pub(super) async fn vpc_id(&mut self) -> Result<String, ReconcileError> {
-        if let Some(vpc) = &self.vpc_id {
-            return Ok(vpc.clone());
+    pub(super) async fn vpc_id(&self) -> Result<String, ReconcileError> {
+        let _lookup = self.lookups.lock().await;
+        if let Some(vpc) = self.known().vpc_id.clone() {
+            return Ok(vpc);
         }
         let lb = self
             .client()
@@ -128,75 +156,102 @@ impl<'a> Run<'a> {
                 lb.load_balancer_id
             ))
         })?;
-        self.vpc_id = Some(vpc.clone());
+        self.known().vpc_id = Some(vpc.clone());
         Ok(vpc)
     }
 
     /// The id of the listener `key` on the load balancer.
-    pub(super) async fn listener_id(&mut self, key: ListenerKey) -> Result<String, ReconcileError> {
-        if self.listener_ids.is_none() {
+    pub(super) async fn listener_id(&self, key: ListenerKey) -> Result<String, ReconcileError> {
+        let _lookup = self.lookups.lock().await;
+        if self.known().listener_ids.is_none() {
             let lb_id = self.lb_id()?;
-            let mut known: BTreeMap<ListenerKey, String> = self
+            let mut found: BTreeMap<ListenerKey, String> = self
                 .rec
                 .list_listeners(&lb_id)
                 .await?
                 .into_iter()
                 .map(|(k, l)| (k, l.listener_id))
                 .collect();
-            known.extend(self.report.listeners.clone());
-            self.listener_ids = Some(known);
+            found.extend(self.record().report.listeners.clone());
+            self.known().listener_ids = Some(found);
         }
-        self.listener_ids
+        self.known()
+            .listener_ids
             .as_ref()
             .and_then(|m| m.get(&key).cloned())
             .ok_or_else(|| ReconcileError::Inconsistent(format!("listener {key} does not exist")))
     }
 
+    /// The ids of the listeners `keys` (each once).
+    pub(super) async fn listener_ids(
+        &self,
+        keys: &[ListenerKey],
+    ) -> Result<Vec<String>, ReconcileError> {
+        let keys: std::collections::BTreeSet<ListenerKey> = keys.iter().copied().collect();
+        let mut ids = Vec::with_capacity(keys.len());
+        for key in keys {
+            ids.push(self.listener_id(key).await?);
+        }
+        Ok(ids)
+    }
+
     /// The id of a referenced server group.
-    pub(super) async fn group_id(&mut self, group: &GroupRef) -> Result<String, ReconcileError> {
+    pub(super) async fn group_id(&self, group: &GroupRef) -> Result<String, ReconcileError> {
         if let Some(id) = &group.id {
             return Ok(id.clone());
         }
-        self.resolve_keys([group.key.as_str()], None).await?;
-        Ok(self.group_lookup()(&group.key)?)
+        Ok(self
+            .group_ids(&[group.key.as_str()], None)
+            .await?
+            .id(&group.key)?)
     }
 
-    /// Makes every key in `keys` resolvable by [`Self::group_lookup`]: keys not created in the
-    /// run are looked up once per run among the ingress's groups (ownership tags taken from the
+    /// The groups known once every key in `keys` is resolvable: keys not created in the run
+    /// are looked up once per run among the ingress's groups (ownership tags taken from the
     /// ops, else from the rule `rule_hint`).
-    pub(super) async fn resolve_keys<'k>(
-        &mut self,
-        keys: impl IntoIterator<Item = &'k str>,
+    pub(super) async fn group_ids(
+        &self,
+        keys: &[&str],
         rule_hint: Option<&str>,
-    ) -> Result<(), ReconcileError> {
-        let missing = keys
-            .into_iter()
-            .any(|k| !k.starts_with(ID_KEY_PREFIX) && !self.groups.contains_key(k));
-        if !missing || self.groups_listed {
-            return Ok(());
+    ) -> Result<GroupIds, ReconcileError> {
+        let missing = |known: &Known, keys: &[&str]| {
+            !known.groups_listed
+                && keys
+                    .iter()
+                    .any(|k| !k.starts_with(ID_KEY_PREFIX) && !known.groups.contains_key(*k))
+        };
+        if !missing(&self.known(), keys) {
+            return Ok(GroupIds(self.known().groups.clone()));
         }
-        if self.owner.is_none() {
+        let _lookup = self.lookups.lock().await;
+        if !missing(&self.known(), keys) {
+            return Ok(GroupIds(self.known().groups.clone()));
+        }
+        let mut owner = self.known().owner.clone();
+        if owner.is_none() {
             if let Some(rule_id) = rule_hint {
-                self.owner = self.rule_tags(rule_id).await?;
+                owner = self.rule_tags(rule_id).await?;
+                self.known().owner.clone_from(&owner);
             }
         }
-        let Some(owner) = &self.owner else {
-            return Ok(());
+        let Some(owner) = owner else {
+            return Ok(GroupIds(self.known().groups.clone()));
         };
         let groups = self
             .client()
             .list_all(ListServerGroupsRequest {
-                tag: tags_to_api(&group_filter(owner)),
+                tag: tags_to_api(&group_filter(&owner)),
                 ..Default::default()
             })
             .await?;
+        let mut known = self.known();
         for g in groups {
             if let Some(key) = tags_from_api(&g.tags).get(TAG_KEY) {
-                self.groups.entry(key.clone()).or_insert(g.server_group_id);
+                known.groups.entry(key.clone()).or_insert(g.server_group_id);
             }
         }
-        self.groups_listed = true;
-        Ok(())
+        known.groups_listed = true;
+        Ok(GroupIds(known.groups.clone()))
     }
 
     async fn rule_tags(&self, rule_id: &str) -> Result<Option<Tags>, ReconcileError> {
@@ -213,41 +268,29 @@ impl<'a> Run<'a> {
             .filter(|t| t.contains_key(TAG_INGRESS)))
     }
 
-    /// Key → id among the groups known so far (`id:<id>` keys name the id itself).
-    pub(super) fn group_lookup(&self) -> impl Fn(&str) -> Result<String, ConvertError> + '_ {
-        |key| {
-            if let Some(id) = key.strip_prefix(ID_KEY_PREFIX) {
-                return Ok(id.to_owned());
-            }
-            self.groups.get(key).cloned().ok_or_else(|| {
-                ConvertError(format!(
-                    "server group {key:?} was neither created in this run nor found by its tags"
-                ))
-            })
-        }
-    }
-
-    pub(super) fn created_load_balancer(&mut self, id: &str, vpc_id: &str) {
-        self.lb_id = Some(id.to_owned());
-        self.vpc_id = Some(vpc_id.to_owned());
-        self.report.created_load_balancer = Some(id.to_owned());
+    pub(super) fn created_load_balancer(&self, id: &str, vpc_id: &str) {
+        let mut known = self.known();
+        known.lb_id = Some(id.to_owned());
+        known.vpc_id = Some(vpc_id.to_owned());
+        let mut record = self.record();
+        record.report.created_load_balancer = Some(id.to_owned());
         if self.creating() {
-            self.pending_marks.load_balancer = Some(id.to_owned());
+            record.pending_marks.load_balancer = Some(id.to_owned());
         }
     }
 
-    pub(super) fn created_listener(&mut self, key: ListenerKey, id: &str) {
-        if let Some(known) = &mut self.listener_ids {
+    pub(super) fn created_listener(&self, key: ListenerKey, id: &str) {
+        if let Some(known) = &mut self.known().listener_ids {
             known.insert(key, id.to_owned());
         }
-        self.report.listeners.insert(key, id.to_owned());
+        self.record().report.listeners.insert(key, id.to_owned());
     }
 
     /// `CreateServerGroup` with the request `new` builds for the load balancer's VPC, recorded as
     /// group `key`, then waits until it is `Available`; returns its id. Shared by placeholder and
     /// ingress server groups.
     pub(super) async fn create_group(
-        &mut self,
+        &self,
         key: &str,
         new: impl FnOnce(&str) -> CreateServerGroupRequest,
         token: &str,
@@ -265,9 +308,10 @@ impl<'a> Run<'a> {
         Ok(id)
     }
 
-    pub(super) fn created_group(&mut self, key: &str, id: &str) {
-        self.groups.insert(key.to_owned(), id.to_owned());
-        self.report
+    fn created_group(&self, key: &str, id: &str) {
+        self.known().groups.insert(key.to_owned(), id.to_owned());
+        self.record()
+            .report
             .server_groups
             .insert(key.to_owned(), id.to_owned());
     }
@@ -284,7 +328,7 @@ impl<'a> Run<'a> {
     pub(super) fn acl_id(&self, acl: &AclRef) -> Result<String, ReconcileError> {
         acl.id
             .clone()
-            .or_else(|| self.acls.get(&acl.key).cloned())
+            .or_else(|| self.known().acls.get(&acl.key).cloned())
             .ok_or_else(|| {
                 ReconcileError::Inconsistent(format!(
                     "ACL {:?} was not created in this run",
@@ -293,25 +337,51 @@ impl<'a> Run<'a> {
             })
     }
 
-    pub(super) fn created_acl(&mut self, key: &str, id: &str) {
-        self.acls.insert(key.to_owned(), id.to_owned());
-        self.report.acls.insert(key.to_owned(), id.to_owned());
+    pub(super) fn created_acl(&self, key: &str, id: &str) {
+        self.known().acls.insert(key.to_owned(), id.to_owned());
+        self.record()
+            .report
+            .acls
+            .insert(key.to_owned(), id.to_owned());
     }
 
-    pub(super) fn created_rule(&mut self, identity: &str, id: &str) {
-        self.report.rules.insert(identity.to_owned(), id.to_owned());
+    pub(super) fn created_rule(&self, identity: &str, id: &str) {
+        self.record()
+            .report
+            .rules
+            .insert(identity.to_owned(), id.to_owned());
     }
 
-    pub(super) fn done(&mut self) {
-        self.report.ops_done += 1;
+    /// Records a server group this run created with its creation mark.
+    pub(super) fn marked_group(&self, id: &str) {
+        self.record()
+            .pending_marks
+            .server_groups
+            .push(id.to_owned());
     }
 
-    pub(super) fn finish(mut self) -> ExecReport {
+    /// Records a rule this run created with a `creating-` name: id, priority, listener and
+    /// final name.
+    pub(super) fn marked_rule(&self, rule: PendingRule) {
+        self.record().pending_marks.rules.push(rule);
+    }
+
+    /// The marks still to remove, taken out of the record.
+    pub(super) fn take_pending_marks(&self) -> PendingMarks {
+        std::mem::take(&mut self.record().pending_marks)
+    }
+
+    pub(super) fn done(&self) {
+        self.record().report.ops_done += 1;
+    }
+
+    pub(super) fn finish(self) -> ExecReport {
         let after = self.rec.client.metrics();
         let delta = |a: u64, b: u64| usize::try_from(a.saturating_sub(b)).unwrap_or(usize::MAX);
-        self.report.calls = delta(after.total_calls(), self.before.total_calls());
-        self.report.mutating_calls = delta(after.mutating_calls(), self.before.mutating_calls());
-        self.report
+        let mut report = std::mem::take(&mut self.record().report);
+        report.calls = delta(after.total_calls(), self.before.total_calls());
+        report.mutating_calls = delta(after.mutating_calls(), self.before.mutating_calls());
+        report
     }
 
     pub(super) fn fail(self, op: String, error: ReconcileError) -> ExecFailure {
@@ -320,6 +390,28 @@ impl<'a> Run<'a> {
             error,
             op,
         }
+    }
+}
+
+/// Server-group key → id, as known to a run at one moment.
+pub(super) struct GroupIds(BTreeMap<String, String>);
+
+impl GroupIds {
+    /// The id of the group `key` (`id:<id>` keys name the id itself).
+    pub(super) fn id(&self, key: &str) -> Result<String, ConvertError> {
+        if let Some(id) = key.strip_prefix(ID_KEY_PREFIX) {
+            return Ok(id.to_owned());
+        }
+        self.0.get(key).cloned().ok_or_else(|| {
+            ConvertError(format!(
+                "server group {key:?} was neither created in this run nor found by its tags"
+            ))
+        })
+    }
+
+    /// [`Self::id`] as a closure, for the conversions.
+    pub(super) fn lookup(&self) -> impl Fn(&str) -> Result<String, ConvertError> + '_ {
+        |key| self.id(key)
     }
 }
 

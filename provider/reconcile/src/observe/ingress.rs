@@ -2,12 +2,18 @@
 //! groups (with their members) owned by the ingress, taken from the load balancer's snapshot.
 
 use alb_api::rule::Rule;
-use alb_api::server_group::ServerGroup;
+use alb_api::server_group::{
+    ListServerGroupServersRequest, ListServerGroupsRequest, ServerGroup, ServerGroupServer,
+};
 use futures::{StreamExt, TryStreamExt};
 use model::desired::{IngressId, ListenerKey};
 use model::diff::{ActualIngress, ActualRule, ActualServerGroup};
-use model::ownership::{owns, ResourceKind, Tags, TAG_CLUSTER, TAG_INGRESS, TAG_RESOURCE};
+use model::ownership::{
+    bounded, members_kept_by_agent, owns, ResourceKind, Tags, MEMBERS_AGENT, TAG_CLUSTER,
+    TAG_INGRESS, TAG_MEMBERS, TAG_RESOURCE,
+};
 
+use super::tag_filter;
 use crate::convert::{
     action_from_api, condition_from_api, group_attributes_from_api, member_from_api,
     member_mode_from_api, tags_from_api,
@@ -108,8 +114,8 @@ impl Reconciler {
             .await
     }
 
-    /// Group `g` (with ownership `tags`) in the model's terms, with its members when
-    /// `with_members` and [`members_compared`].
+    /// Group `g` (with ownership `tags`) in the model's terms, with its members (from the load
+    /// balancer's snapshot) when `with_members` and [`members_compared`].
     async fn owned_group(
         &self,
         lb_id: &str,
@@ -118,28 +124,70 @@ impl Reconciler {
         with_members: bool,
     ) -> Result<ActualServerGroup, ReconcileError> {
         let members = if with_members && members_compared(&g) {
-            self.members(lb_id, &g.server_group_id).await?
+            members_of(&self.group_servers(lb_id, &g.server_group_id).await?)?
         } else {
             Vec::new()
         };
         Ok(actual_group(&g, tags, members)?)
     }
 
-    /// The group's servers, leaving out those being removed.
-    async fn members(
+    /// The server groups of this cluster whose members the in-cluster agent owns
+    /// (`model::ownership::members_kept_by_agent`), each with its members: what `alb-member-sync`
+    /// keeps in step. Groups of other clusters, groups whose members Terraform owns and foreign
+    /// groups are never returned. Read afresh, never from a snapshot.
+    pub async fn agent_groups(&self) -> Result<Vec<ActualServerGroup>, ReconcileError> {
+        let mut filter = Tags::new();
+        filter.insert(TAG_CLUSTER.to_owned(), bounded(&self.cluster_id, 128));
+        filter.insert(
+            TAG_RESOURCE.to_owned(),
+            ResourceKind::ServerGroup.as_str().to_owned(),
+        );
+        filter.insert(TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned());
+        // [INF] the service is read as filtering by every tag given; checked here again so a
+        // looser filter never hands the agent a group it does not own.
+        let groups = self
+            .client
+            .list_all(ListServerGroupsRequest {
+                tag: tag_filter(&filter),
+                ..Default::default()
+            })
+            .await?;
+        let mut out = Vec::with_capacity(groups.len());
+        for g in groups {
+            let tags = tags_from_api(&g.tags);
+            if members_kept_by_agent(&tags, &self.cluster_id) {
+                let members = self.group_members(&g.server_group_id).await?;
+                out.push(actual_group(&g, tags, members)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The servers of group `group_id`, leaving out those being removed, sorted (read afresh).
+    pub async fn group_members(
         &self,
-        lb_id: &str,
         group_id: &str,
     ) -> Result<Vec<model::desired::Member>, ReconcileError> {
-        let servers = self.group_servers(lb_id, group_id).await?;
-        let mut members = servers
-            .iter()
-            .filter(|s| s.status.as_deref() != Some("Removing"))
-            .map(|s| member_from_api(&s.server))
-            .collect::<Result<Vec<_>, ConvertError>>()?;
-        members.sort();
-        Ok(members)
+        let servers = self
+            .client
+            .list_all(ListServerGroupServersRequest {
+                server_group_id: Some(group_id.to_owned()),
+                ..Default::default()
+            })
+            .await?;
+        Ok(members_of(&servers)?)
     }
+}
+
+/// The members of a group with `servers`, leaving out those being removed, sorted.
+fn members_of(servers: &[ServerGroupServer]) -> Result<Vec<model::desired::Member>, ConvertError> {
+    let mut members = servers
+        .iter()
+        .filter(|s| s.status.as_deref() != Some("Removing"))
+        .map(|s| member_from_api(&s.server))
+        .collect::<Result<Vec<_>, ConvertError>>()?;
+    members.sort();
+    Ok(members)
 }
 
 /// The tag filter finding the server groups of the ingress whose ownership tags (of any of

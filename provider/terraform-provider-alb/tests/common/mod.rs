@@ -419,6 +419,10 @@ pub fn alb_ingress(variant: u8) -> Value {
                 ("uch_query_key", s("uid")),
                 ("member_mode", s("ip")),
                 ("member_weight", n(80)),
+                (
+                    "node_selector",
+                    Value::Map([("pool".to_owned(), s("web"))].into()),
+                ),
                 ("keepalive", Value::from(true)),
                 ("cross_zone", Value::from(true)),
                 (

@@ -211,6 +211,14 @@ fn backend_defaults() -> Block {
             "Weight of every member, 0–100 (0 takes no new requests). Default `100`; a change \
              updates the members in place.",
         ))
+        .attr(
+            tfplugin::schema::Attribute::optional("node_selector", Type::map(Type::String))
+                .describe(
+                    "`nodeport` mode: only nodes carrying all these labels are members (like \
+                     ACK's `alibaba-cloud-loadbalancer-backend-label` annotation). Default: every \
+                     eligible node.",
+                ),
+        )
         .attr(opt_bool(
             "keepalive",
             "Keep connections to backends alive (annotation `backend-keepalive`). Default `false`.",

@@ -1,0 +1,487 @@
+//! What the agent's end-to-end tests share: alb-mock and kube-local in-process, server groups
+//! created through the signed ALB API, EndpointSlices written through the Kubernetes API, and
+//! the agent run as a real process of the built binary.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use acceptance_tests::mock::{Faults, MockConfig, MockServer};
+use alb_api::common::Tag;
+use alb_api::server_group::{BackendServer, CreateServerGroupRequest, HealthCheckConfig};
+use alb_api::{Client, ClientConfig, Credentials, WaitOptions};
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use kube::api::{Api, Patch, PatchParams, PostParams};
+use model::desired::IngressId;
+use model::ownership::{ingress_tags, ResourceKind, MEMBERS_AGENT, TAG_MEMBERS};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use serde_json::{json, Value};
+
+#[path = "../../../../acceptance-tests/tests/kube_support/mod.rs"]
+mod kube_support;
+pub use kube_support::KubeFixture;
+
+/// Cluster id the agent and the groups share.
+pub const CLUSTER: &str = "c1";
+/// The workload's Service.
+pub const SERVICE: &str = "web";
+/// Target port of the workload.
+pub const TARGET_PORT: u16 = 8080;
+/// Namespace of the Lease.
+pub const LEASE_NS: &str = "kube-system";
+/// Name of the Lease.
+pub const LEASE: &str = "alb-member-sync";
+/// Longest wait for a condition.
+pub const WAIT: Duration = Duration::from_secs(60);
+
+/// Runs the tests of one binary one at a time (their timings are asserted; the machine is small).
+pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
+}
+
+/// The mock, kube-local, and a client of each.
+pub struct Env {
+    pub mock: MockServer,
+    pub kube: KubeFixture,
+    pub alb: Client,
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    /// Starts both servers and creates Service `web` (port 80 `http`) in the fixture's
+    /// namespace.
+    pub async fn start(seed: u64) -> Self {
+        let mock = MockServer::start(MockConfig::default().async_delay_ms(30).seed(seed))
+            .expect("alb-mock");
+        let kube = KubeFixture::local(Default::default()).await;
+        kube.namespace(&kube.ns).await;
+        kube.service(
+            &kube.ns,
+            SERVICE,
+            json!({"ports": [{"name": "http", "port": 80, "targetPort": TARGET_PORT}]}),
+        )
+        .await;
+        let alb = Client::new(
+            ClientConfig::new(
+                "cn-hangzhou",
+                Credentials::new("mock-access-key", "mock-secret-key"),
+            )
+            .with_endpoint(mock.endpoint()),
+        )
+        .expect("ALB client");
+        Self {
+            mock,
+            kube,
+            alb,
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// Creates an Ip server group for `web:80` of ingress `shop/web` tagged for cluster
+    /// `cluster`, with `members` (`Some("agent")` adds `alb.terraform/members=agent`), holding
+    /// `servers` (IPs on the target port). Returns its id.
+    pub async fn group(
+        &self,
+        name: &str,
+        cluster: Option<&str>,
+        members: Option<&str>,
+        servers: &[&str],
+    ) -> String {
+        let mut tags = match cluster {
+            Some(c) => ingress_tags(
+                c,
+                "main",
+                &IngressId::new(&self.kube.ns, "web"),
+                ResourceKind::ServerGroup,
+                &format!("{SERVICE}:80"),
+            ),
+            None => [("team".to_owned(), "payments".to_owned())].into(),
+        };
+        if let Some(m) = members {
+            tags.insert(TAG_MEMBERS.to_owned(), m.to_owned());
+        }
+        let request = CreateServerGroupRequest {
+            server_group_name: name.to_owned(),
+            health_check_config: HealthCheckConfig {
+                health_check_enabled: Some(false),
+                ..Default::default()
+            },
+            server_group_type: Some("Ip".into()),
+            vpc_id: Some("vpc-test".into()),
+            tag: tags.iter().map(|(k, v)| Tag::new(k, v)).collect(),
+            ..Default::default()
+        };
+        let id = self
+            .alb
+            .create_server_group(&request, None)
+            .await
+            .expect("create server group")
+            .server_group_id;
+        self.alb
+            .wait_server_group_available(&id, &WaitOptions::default())
+            .await
+            .expect("group available");
+        if !servers.is_empty() {
+            let servers: Vec<BackendServer> = servers.iter().map(|ip| server(ip)).collect();
+            self.alb
+                .add_servers_batched(&id, &servers, None, &WaitOptions::default())
+                .await
+                .expect("add servers");
+        }
+        id
+    }
+
+    /// The agent group of the tests (`members=agent`, cluster `c1`).
+    pub async fn agent_group(&self) -> String {
+        self.group("k8s-web-80", Some(CLUSTER), Some(MEMBERS_AGENT), &[])
+            .await
+    }
+
+    /// Writes the Service's EndpointSlice with the ready endpoints `ips`.
+    pub async fn endpoints(&self, ips: &[String]) {
+        let endpoints: Vec<(&str, &str, Option<bool>, Option<bool>)> = ips
+            .iter()
+            .map(|ip| (ip.as_str(), "n1", Some(true), None))
+            .collect();
+        self.kube
+            .slice(
+                &self.kube.ns,
+                SERVICE,
+                "web-a",
+                json!([{"name": "http", "port": TARGET_PORT}]),
+                &endpoints,
+            )
+            .await;
+    }
+
+    /// The server ids of group `id` in the mock (servers being removed left out).
+    pub fn members(&self, id: &str) -> Vec<String> {
+        let group = self.group_state(id);
+        let mut ids: Vec<String> = group["Servers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|s| s["Status"] != "Removing")
+            .map(|s| s["ServerId"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// Every server entry of group `id` (to find duplicates).
+    pub fn server_entries(&self, id: &str) -> Vec<String> {
+        self.group_state(id)["Servers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| {
+                format!(
+                    "{}:{}",
+                    s["ServerId"].as_str().unwrap_or_default(),
+                    s["Port"]
+                )
+            })
+            .collect()
+    }
+
+    /// The fewest serving members the mock saw in group `id` since its first change.
+    pub fn min_serving(&self, id: &str) -> Option<u64> {
+        self.group_state(id)["MinServingServers"].as_u64()
+    }
+
+    fn group_state(&self, id: &str) -> Value {
+        self.mock.state()["ServerGroups"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|g| g["ServerGroupId"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no server group {id}"))
+    }
+
+    /// Calls of `action` the mock received (faulted ones included).
+    pub fn calls(&self, action: &str) -> u64 {
+        self.mock
+            .counters()
+            .actions
+            .get(action)
+            .map_or(0, |c| c.calls)
+    }
+
+    /// Member-changing calls the mock received.
+    pub fn member_writes(&self) -> u64 {
+        [
+            "AddServersToServerGroup",
+            "RemoveServersFromServerGroup",
+            "ReplaceServersInServerGroup",
+            "UpdateServerGroupServersAttribute",
+        ]
+        .iter()
+        .map(|a| self.calls(a))
+        .sum()
+    }
+
+    /// Sets the mock's faults.
+    pub fn faults(&self, faults: Faults) {
+        self.mock.set_faults(faults);
+    }
+
+    /// The Lease holder (`None`: no Lease or no holder).
+    pub async fn lease_holder(&self) -> Option<String> {
+        let api: Api<Lease> = Api::namespaced(self.kube.client.clone(), LEASE_NS);
+        api.get_opt(LEASE)
+            .await
+            .expect("read lease")?
+            .spec?
+            .holder_identity
+            .filter(|h| !h.is_empty())
+    }
+
+    /// Creates pod `name` with IP `ip`, containers ready and the agent's readiness gate.
+    pub async fn gated_pod(&self, name: &str, ip: &str) {
+        let api: Api<Pod> = Api::namespaced(self.kube.client.clone(), &self.kube.ns);
+        let pod: Pod = serde_json::from_value(json!({
+            "metadata": {"name": name, "labels": {"app": "web"}},
+            "spec": {
+                "containers": [{"name": "web", "image": "web:1"}],
+                "readinessGates": [{"conditionType": alb_member_sync::gates::CONDITION_TYPE}],
+            },
+        }))
+        .unwrap();
+        api.create(&PostParams::default(), &pod)
+            .await
+            .expect("create pod");
+        let status = json!({"status": {"podIP": ip, "conditions": [
+            {"type": "ContainersReady", "status": "True"},
+            {"type": "Ready", "status": "False"},
+        ]}});
+        api.patch_status(name, &PatchParams::default(), &Patch::Strategic(&status))
+            .await
+            .expect("pod status");
+    }
+
+    /// The status of the pod's readiness-gate condition.
+    pub async fn gate(&self, name: &str) -> Option<String> {
+        let api: Api<Pod> = Api::namespaced(self.kube.client.clone(), &self.kube.ns);
+        let pod = api.get(name).await.expect("read pod");
+        pod.status?
+            .conditions?
+            .into_iter()
+            .find(|c| c.type_ == alb_member_sync::gates::CONDITION_TYPE)
+            .map(|c| c.status)
+    }
+
+    /// Writes the slice of pod endpoints `(ip, pod, ready)` with their `targetRef`s.
+    pub async fn pod_endpoints(&self, endpoints: &[(&str, &str, bool)]) {
+        let endpoints: Vec<Value> = endpoints
+            .iter()
+            .map(|(ip, pod, ready)| {
+                json!({
+                    "addresses": [ip], "conditions": {"ready": ready},
+                    "targetRef": {"kind": "Pod", "name": pod},
+                })
+            })
+            .collect();
+        let slice: EndpointSlice = serde_json::from_value(json!({
+            "metadata": {"name": "web-pods", "labels": {"kubernetes.io/service-name": SERVICE}},
+            "addressType": "IPv4",
+            "ports": [{"name": "http", "port": TARGET_PORT}],
+            "endpoints": endpoints,
+        }))
+        .unwrap();
+        let api: Api<EndpointSlice> = Api::namespaced(self.kube.client.clone(), &self.kube.ns);
+        match api.get_opt("web-pods").await.expect("get slice") {
+            Some(_) => {
+                api.patch("web-pods", &PatchParams::default(), &Patch::Merge(&slice))
+                    .await
+                    .expect("replace slice");
+            }
+            None => {
+                api.create(&PostParams::default(), &slice)
+                    .await
+                    .expect("create slice");
+            }
+        }
+    }
+
+    /// A new agent process named `identity` with the tests' timings plus `extra` flags.
+    pub fn agent(&self, identity: &str, extra: &[&str]) -> Agent {
+        Agent::spawn(self, identity, extra)
+    }
+}
+
+/// A server in the Ip group: `ip` on the target port.
+pub fn server(ip: &str) -> BackendServer {
+    BackendServer {
+        server_id: ip.to_owned(),
+        server_ip: None,
+        server_type: "Ip".into(),
+        port: Some(i64::from(TARGET_PORT)),
+        weight: Some(100),
+        ..Default::default()
+    }
+}
+
+/// `n` endpoint IPs `10.<block>.0.1…`.
+pub fn ips(block: u8, n: usize) -> Vec<String> {
+    (1..=n).map(|i| format!("10.{block}.0.{i}")).collect()
+}
+
+/// Sorted copy.
+pub fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+/// Waits until `done` holds (checked every 50 ms) or panics after `limit`, naming `what`;
+/// returns how long it took.
+pub async fn wait_until<F, Fut>(what: &str, limit: Duration, mut done: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    loop {
+        if done().await {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < limit,
+            "timed out after {limit:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A running `alb-member-sync` process; killed when dropped.
+pub struct Agent {
+    child: Child,
+    /// `http://127.0.0.1:PORT` of its probes and metrics.
+    pub url: String,
+    /// Its log file.
+    pub log: PathBuf,
+}
+
+impl Agent {
+    fn spawn(env: &Env, identity: &str, extra: &[&str]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let log = env.dir.path().join(format!("{identity}.log"));
+        let mut args: Vec<String> = vec![
+            "--region=cn-hangzhou".into(),
+            format!("--endpoint={}", env.mock.endpoint()),
+            "--access-key=mock-access-key".into(),
+            "--secret-key=mock-secret-key".into(),
+            format!("--cluster-id={CLUSTER}"),
+            format!("--kubeconfig={}", env.kube.kubeconfig.display()),
+            format!("--lease-namespace={LEASE_NS}"),
+            format!("--lease-name={LEASE}"),
+            format!("--identity={identity}"),
+            "--lease-duration=3s".into(),
+            "--renew-deadline=2s".into(),
+            "--retry-period=300ms".into(),
+            "--debounce=300ms".into(),
+            "--relist=2s".into(),
+            "--retry-after=500ms".into(),
+            "--shutdown-grace=2s".into(),
+            format!("--listen=127.0.0.1:{port}"),
+            "--log-format=text".into(),
+        ];
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        let child = Command::new(env!("CARGO_BIN_EXE_alb-member-sync"))
+            .args(&args)
+            .env_remove("KUBECONFIG")
+            .env("RUST_LOG", "info,kube=warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"))
+            .spawn()
+            .expect("start alb-member-sync");
+        Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            log,
+        }
+    }
+
+    /// The metrics text (empty while the agent does not answer).
+    pub async fn metrics(&self) -> String {
+        match reqwest::get(format!("{}/metrics", self.url)).await {
+            Ok(r) => r.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// The value of the metric line starting with `series` (0 when absent).
+    pub async fn metric(&self, series: &str) -> f64 {
+        metric_value(&self.metrics().await, series)
+    }
+
+    /// HTTP status of `path` (0 when the agent does not answer).
+    pub async fn probe(&self, path: &str) -> u16 {
+        reqwest::get(format!("{}{path}", self.url))
+            .await
+            .map_or(0, |r| r.status().as_u16())
+    }
+
+    /// Sends `signal`.
+    pub fn signal(&self, signal: Signal) {
+        kill(Pid::from_raw(self.child.id() as i32), signal).expect("signal agent");
+    }
+
+    /// Waits for the process to exit (panics after `limit`); returns its status and the time.
+    pub async fn exited(&mut self, limit: Duration) -> (ExitStatus, Duration) {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait agent") {
+                return (status, started.elapsed());
+            }
+            assert!(
+                started.elapsed() < limit,
+                "agent still running after {limit:?}; log:\n{}",
+                self.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The agent's log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The value of the first line of `text` starting with `series` followed by a space.
+pub fn metric_value(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix(series)?
+                .strip_prefix(' ')?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0.0)
+}
+
+/// The distinct entries of `v`, asserting there are no duplicates.
+pub fn distinct(v: &[String]) -> BTreeSet<String> {
+    let set: BTreeSet<String> = v.iter().cloned().collect();
+    assert_eq!(set.len(), v.len(), "duplicate servers: {v:?}");
+    set
+}
