@@ -153,6 +153,47 @@ pub static RESOURCES: &[ResourceType] = &[
         field_labels: &[],
         short_names: &[],
     },
+    ResourceType {
+        group: "networking.k8s.io",
+        version: "v1",
+        plural: "ingressclasses",
+        kind: "IngressClass",
+        singular: "ingressclass",
+        namespaced: false,
+        status_subresource: false,
+        create_on_update: false,
+        delete_returns_object: false,
+        field_labels: &[],
+        short_names: &[],
+    },
+    ResourceType {
+        group: "networking.k8s.io",
+        version: "v1",
+        plural: "ingresses",
+        kind: "Ingress",
+        singular: "ingress",
+        namespaced: true,
+        status_subresource: true,
+        create_on_update: false,
+        delete_returns_object: false,
+        field_labels: &[],
+        short_names: &["ing"],
+    },
+    // ACK's custom resource (alibaba-load-balancer-controller's CRD: cluster-scoped, status
+    // subresource); a custom resource's DELETE answers with the object.
+    ResourceType {
+        group: "alibabacloud.com",
+        version: "v1",
+        plural: "albconfigs",
+        kind: "AlbConfig",
+        singular: "albconfig",
+        namespaced: false,
+        status_subresource: true,
+        create_on_update: false,
+        delete_returns_object: true,
+        field_labels: &[],
+        short_names: &[],
+    },
 ];
 
 /// The served type for a group, version and plural.

@@ -183,3 +183,53 @@ fn fleet_converges_under_throttling_without_duplicates() {
     assert_fleet_without_duplicates(&mock.state(), COUNT as usize, 2, 2);
     wd.assert_plan_empty();
 }
+
+/// The `elapsed_ms` the provider logged for its `alb_ingress` apply step whose message contains
+/// `what` (hclog lines in Terraform's log: `… alb_ingress creating …: … elapsed_ms=812 …`).
+fn logged_elapsed_ms(log: &str, what: &str) -> Option<u64> {
+    let line = log.lines().find(|l| l.contains(what))?;
+    let rest = &line[line.find("elapsed_ms=")? + "elapsed_ms=".len()..];
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+#[test]
+fn one_ingress_with_five_backends_applies_in_three_job_rounds() {
+    let mock = mock_with(200, 23);
+    let wd = Workdir::new();
+    wd.write_config(&fleet(&mock, 0));
+    wd.apply(&[]).assert_success("apply the config");
+    let paths: String = (0..5)
+        .map(|i| {
+            format!(
+                "    path {{\n      path = \"/p{i}\"\n      backend {{\n        service = \"five-{i}\"\n        port    = \"80\"\n      }}\n    }}\n"
+            )
+        })
+        .collect();
+    wd.write_config(&format!(
+        "{}\nresource \"alb_ingress\" \"five\" {{\n  alb_config_id = alb_config.main.id\n  namespace     = \"fleet\"\n  name          = \"five\"\n  rule {{\n    host = \"five.example.com\"\n{paths}  }}\n}}\n",
+        fleet(&mock, 0)
+    ));
+    let log = wd.path().join("apply.log");
+    let mut command = wd.command(&["apply", "-no-color", "-input=false", "-auto-approve"]);
+    command
+        .env("TF_LOG_PROVIDER", "INFO")
+        .env("TF_LOG_PATH", &log);
+    let started = Instant::now();
+    acceptance_tests::harness::Terraform::run(command).assert_success("apply the ingress");
+    let wall = started.elapsed();
+    let log = std::fs::read_to_string(&log).expect("terraform log");
+    let applied = logged_elapsed_ms(&log, "alb_ingress creating")
+        .unwrap_or_else(|| panic!("no apply step in the log:\n{log}"));
+    eprintln!(
+        "one ingress with 5 backends at 200 ms jobs: provider apply {applied} ms, terraform \
+         apply {wall:?}"
+    );
+    // (No `kubernetes` block, so no members.) One after another, its 5 server groups, the rules
+    // and their rename each wait for a 200 ms job, polled from 500 ms on: 3.6 s before this
+    // change; with the groups created side by side and short polls, 3 job rounds.
+    assert!(applied <= 1_500, "{applied} ms");
+    assert_fleet_without_duplicates(&mock.state(), 1, 5, 5);
+}

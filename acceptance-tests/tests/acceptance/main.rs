@@ -12,6 +12,7 @@ mod config_lifecycle;
 mod demo;
 mod fleet_apply;
 mod foundation;
+mod generate;
 mod ingress_gapless;
 mod ingress_keyed;
 mod ingress_lifecycle;

@@ -7,6 +7,7 @@
 pub mod connect;
 pub mod discover;
 pub mod error;
+pub mod objects;
 pub mod select;
 pub mod settings;
 

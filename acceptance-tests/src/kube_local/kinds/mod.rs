@@ -3,6 +3,7 @@
 //! the tests touch it.
 
 mod endpointslice;
+mod ingress;
 mod lease;
 mod namespace;
 mod node;
@@ -41,6 +42,7 @@ pub fn prepare_create(resource: &ResourceType, object: &mut Value) {
         "Namespace" => namespace::prepare_create(object),
         "Service" => service::prepare_create(object),
         "Pod" => pod::prepare_create(object),
+        "Ingress" | "AlbConfig" => ingress::prepare_create(object),
         // Nodes may carry their status on create (the kubelet registers that way).
         _ => {}
     }
@@ -63,6 +65,7 @@ pub fn validate(resource: &ResourceType, object: &Value, old: Option<&Value>) ->
         "Node" => node::validate(object, old),
         "Pod" => pod::validate(object, old),
         "Lease" => lease::validate(object),
+        "Ingress" => ingress::validate(object),
         _ => Vec::new(),
     }
 }
@@ -70,7 +73,7 @@ pub fn validate(resource: &ResourceType, object: &Value, old: Option<&Value>) ->
 /// The top-level fields whose change increments `metadata.generation`.
 pub fn generation_fields(resource: &ResourceType) -> &'static [&'static str] {
     match resource.kind {
-        "Service" | "Pod" => &["spec"],
+        "Service" | "Pod" | "Ingress" | "IngressClass" | "AlbConfig" => &["spec"],
         "EndpointSlice" => &["addressType", "endpoints", "ports"],
         _ => &[],
     }

@@ -2,7 +2,7 @@
 //! and the state shared with the resources.
 
 mod schema;
-mod settings;
+pub mod settings;
 mod state;
 
 pub use cluster::KubernetesSettings;

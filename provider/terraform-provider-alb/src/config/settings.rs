@@ -190,13 +190,7 @@ fn kubernetes(block: &Value, env: &dyn Fn(&str) -> Option<String>) -> Kubernetes
         .collect();
     let config_paths = match text(block.get("config_path")) {
         Some(path) => vec![PathBuf::from(path)],
-        None if !listed.is_empty() => listed,
-        None => match non_empty(env(env::KUBE_CONFIG_PATH)) {
-            Some(path) => vec![PathBuf::from(path)],
-            None => non_empty(env(env::KUBECONFIG))
-                .map(|list| std::env::split_paths(&list).collect())
-                .unwrap_or_default(),
-        },
+        None => kubeconfig_paths(listed, env),
     };
     let exec = block.get("exec");
     KubernetesSettings {
@@ -218,6 +212,23 @@ fn kubernetes(block: &Value, env: &dyn Fn(&str) -> Option<String>) -> Kubernetes
                 .filter_map(|(name, value)| Some((name.clone(), value.as_str()?.to_string())))
                 .collect(),
         }),
+    }
+}
+
+/// Kubeconfig files: `listed` when not empty, else `KUBE_CONFIG_PATH`, else the `KUBECONFIG`
+/// path list (the `kubernetes` block's fallbacks, also used by `generate --from-cluster`).
+pub fn kubeconfig_paths(
+    listed: Vec<PathBuf>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Vec<PathBuf> {
+    if !listed.is_empty() {
+        return listed;
+    }
+    match non_empty(env(env::KUBE_CONFIG_PATH)) {
+        Some(path) => vec![PathBuf::from(path)],
+        None => non_empty(env(env::KUBECONFIG))
+            .map(|list| std::env::split_paths(&list).collect())
+            .unwrap_or_default(),
     }
 }
 
