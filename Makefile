@@ -48,8 +48,13 @@ testacc: terraform-1.0 $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## Acceptanc
 
 test: lint unit testacc ## Everything CI runs.
 
-bench: ## Benchmarks that print figures (expansion speed, API calls against the minimum).
+# The fleet bench runs the release provider through real Terraform against alb-mock (200 ms jobs)
+# and kube-local; BENCH_INGRESSES (default 1,20,200), BENCH_RUNS (3), BENCH_LOAD_BALANCERS (20),
+# BENCH_JOB_MS (200), BENCH_MEMBERS (200, 0 skips) and BENCH_OUT (a file for the tables) tune it.
+bench: $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## Benchmarks: model expansion; the fleet through real Terraform (calls against the minimum, wall time, RSS).
 	$(CARGO) bench -p model --bench expansion
+	$(CARGO) build --release -p terraform-provider-alb
+	TF_ACC_TERRAFORM_PATH=$(TERRAFORM) $(CARGO) bench -p acceptance-tests --bench fleet
 
 demo: build $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## alb-mock + kube-local with a sample workload: apply examples/quickstart, show the ALB, scale, plan, apply, destroy.
 	TF_ACC_TERRAFORM_PATH=$(TERRAFORM) bash tools/demo.sh

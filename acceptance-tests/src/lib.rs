@@ -4,6 +4,7 @@
 
 pub mod background;
 pub mod cli;
+pub mod fleet;
 pub mod harness;
 pub mod kube_local;
 pub mod mock;

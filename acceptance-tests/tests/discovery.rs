@@ -409,35 +409,19 @@ async fn no_configuration_is_a_clear_error() {
 /// and one of EndpointSlices serve them all. Prints the discovery time.
 #[tokio::test]
 async fn two_hundred_backends_cost_one_list_per_kind() {
-    let f = start().await;
-    f.namespace("bench").await;
-    let ports = json!([{"name": "http", "port": 8080}]);
     let addresses: Vec<String> = (0..100)
         .map(|i| format!("10.1.{}.{}", i / 250, i % 250 + 1))
         .collect();
-    let endpoints: Vec<(&str, &str, Option<bool>, Option<bool>)> = addresses
+    let names: Vec<String> = (0..200).map(|i| format!("svc-{i}")).collect();
+    let services = names
         .iter()
-        .map(|ip| (ip.as_str(), "n1", None, None))
+        .map(|n| (n.clone(), addresses.clone()))
         .collect();
-    let mut requests = Vec::new();
-    for i in 0..200 {
-        let name = format!("svc-{i}");
-        f.service(
-            "bench",
-            &name,
-            json!({"ports": [{"name": "http", "port": 80}]}),
-        )
-        .await;
-        f.slice(
-            "bench",
-            &name,
-            &format!("{name}-a"),
-            ports.clone(),
-            &endpoints,
-        )
-        .await;
-        requests.push(request("bench", &name, "80", MemberMode::Ip));
-    }
+    let f = KubeFixture::serving("bench", 80, 8080, services).await;
+    let requests: Vec<MemberRequest> = names
+        .iter()
+        .map(|name| request("bench", name, "80", MemberMode::Ip))
+        .collect();
     let cluster = Cluster::connect(&kubeconfig_settings(&f)).await.unwrap();
     let started = Instant::now();
     let found = cluster.discover(&requests).await.unwrap();

@@ -2,6 +2,8 @@
 //! canary, members), in-place rule updates, removals, a foreign rule that is never touched,
 //! convergence under injected faults, and re-runs after a crash.
 
+mod reconcile_support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
@@ -13,15 +15,14 @@ use alb_api::rule::{
     CreateRuleRequest, ForwardGroupConfig, ListRulesRequest, Rule, RuleAction, RuleCondition,
 };
 use alb_api::server_group::{CreateServerGroupRequest, HealthCheckConfig};
-use alb_api::{Client, ClientConfig, Credentials, RetryPolicy, WaitOptions};
+use alb_api::{RetryPolicy, WaitOptions};
 use model::desired::{DesiredIngress, DesiredLoadBalancer, IngressId};
 use model::diff::ActualIngress;
 use model::ownership::{TAG_CREATING, TAG_KEY};
 use model::priority::Held;
-use model::spec::{ConfigSpec, IngressSpec};
+use model::spec::IngressSpec;
 use model::{
-    check_clashes, expand_config, expand_ingress, plan_config_ops, plan_ingress_ops,
-    ConfigListeners, Members, Op,
+    check_clashes, expand_ingress, plan_config_ops, plan_ingress_ops, ConfigListeners, Members, Op,
 };
 use reconcile::{CreationMarks, ExecReport, IngressReads, Reconciler};
 use serde_json::{json, Value};
@@ -33,20 +34,14 @@ const CONFIG: &str = "web-alb";
 const FOREIGN_PRIORITY: i64 = 41;
 
 fn reconciler(server: &MockServer) -> Reconciler {
-    let config = ClientConfig::new(
-        "cn-hangzhou",
-        Credentials::new("mock-access-key", "mock-secret-key"),
-    )
-    .with_endpoint(server.endpoint())
-    .with_request_timeout(Duration::from_secs(5))
-    .with_retry(RetryPolicy {
+    let retry = RetryPolicy {
         initial: Duration::from_millis(10),
         max_delay: Duration::from_millis(200),
         max_elapsed: Duration::from_secs(90),
         max_attempts: 80,
         ..RetryPolicy::default()
-    });
-    let client = Client::new(config).expect("client");
+    };
+    let client = reconcile_support::mock_client(server, Duration::from_secs(5), retry);
     Reconciler::new(client, CLUSTER).with_wait_options(WaitOptions {
         timeout: Duration::from_secs(60),
         initial_interval: Duration::from_millis(20),
@@ -60,30 +55,12 @@ fn mock() -> MockServer {
 }
 
 fn config_desired() -> DesiredLoadBalancer {
-    let spec: ConfigSpec = serde_json::from_value(json!({
-        "name": CONFIG,
-        "vpc_id": "vpc-123",
-        "zone_mapping": [
-            {"zone_id": "cn-hangzhou-h", "vswitch_id": "vsw-h"},
-            {"zone_id": "cn-hangzhou-i", "vswitch_id": "vsw-i"}
-        ],
-        "listener": [
-            {"port": 80, "protocol": "HTTP"},
-            {"port": 443, "protocol": "HTTPS", "certificate_ids": ["cert-1"]}
-        ]
-    }))
-    .expect("config spec");
-    expand_config(&spec).expect("expand config")
+    reconcile_support::two_listener_config(CONFIG)
 }
 
 /// Creates the alb_config; returns the load balancer id.
 async fn create_config(r: &Reconciler) -> String {
-    let ops = plan_config_ops(&config_desired(), None, CLUSTER);
-    let report = r
-        .execute(None, &ops, &CancellationToken::new())
-        .await
-        .expect("create config");
-    report.created_load_balancer.expect("lb id")
+    reconcile_support::create_config(r, &config_desired(), CLUSTER).await
 }
 
 fn member(ip: &str) -> Value {

@@ -3,16 +3,16 @@
 //! independent steps run side by side, job waits start short, and destroying ingresses and
 //! their load balancer costs exactly the minimum of mutating calls.
 
+mod reconcile_support;
+
 use std::time::{Duration, Instant};
 
 use acceptance_tests::mock::{MockConfig, MockServer};
-use alb_api::{Client, ClientConfig, Credentials, RetryPolicy, WaitOptions};
+use alb_api::{RetryPolicy, WaitOptions};
 use model::desired::{DesiredIngress, DesiredLoadBalancer};
 use model::priority::Held;
-use model::spec::{ConfigSpec, IngressSpec};
-use model::{
-    expand_config, expand_ingress, plan_config_ops, plan_ingress_ops, ConfigListeners, Members,
-};
+use model::spec::IngressSpec;
+use model::{expand_ingress, plan_ingress_ops, ConfigListeners, Members};
 use reconcile::{IngressReads, Reconciler};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
@@ -27,18 +27,12 @@ const RULES_PER_CALL: usize = 10;
 /// A reconciler with its own client, as each Terraform resource operation builds one, and the
 /// production wait options.
 fn reconciler(server: &MockServer) -> Reconciler {
-    let config = ClientConfig::new(
-        "cn-hangzhou",
-        Credentials::new("mock-access-key", "mock-secret-key"),
-    )
-    .with_endpoint(server.endpoint())
-    .with_request_timeout(Duration::from_secs(10))
-    .with_retry(RetryPolicy {
+    let retry = RetryPolicy {
         max_elapsed: Duration::from_secs(120),
         ..RetryPolicy::default()
-    });
-    Reconciler::new(Client::new(config).expect("client"), CLUSTER)
-        .with_wait_options(WaitOptions::default())
+    };
+    let client = reconcile_support::mock_client(server, Duration::from_secs(10), retry);
+    Reconciler::new(client, CLUSTER).with_wait_options(WaitOptions::default())
 }
 
 fn mock() -> MockServer {
@@ -46,29 +40,12 @@ fn mock() -> MockServer {
 }
 
 fn config_desired() -> DesiredLoadBalancer {
-    let spec: ConfigSpec = serde_json::from_value(json!({
-        "name": CONFIG,
-        "vpc_id": "vpc-123",
-        "zone_mapping": [
-            {"zone_id": "cn-hangzhou-h", "vswitch_id": "vsw-h"},
-            {"zone_id": "cn-hangzhou-i", "vswitch_id": "vsw-i"}
-        ],
-        "listener": [
-            {"port": 80, "protocol": "HTTP"},
-            {"port": 443, "protocol": "HTTPS", "certificate_ids": ["cert-1"]}
-        ]
-    }))
-    .expect("config spec");
-    expand_config(&spec).expect("expand config")
+    reconcile_support::two_listener_config(CONFIG)
 }
 
+/// Creates the alb_config; returns the load balancer id.
 async fn create_config(r: &Reconciler) -> String {
-    let ops = plan_config_ops(&config_desired(), None, CLUSTER);
-    r.execute(None, &ops, &CancellationToken::new())
-        .await
-        .expect("create config")
-        .created_load_balancer
-        .expect("lb id")
+    reconcile_support::create_config(r, &config_desired(), CLUSTER).await
 }
 
 /// Ingress `shop/<name>` in band `order`: `backends` paths of host `<name>.example.com`, each

@@ -54,14 +54,9 @@ resource "alb_config" "main" {
 
   tags = { team = "web" }
 
-  listener {
-    port     = 80
-    protocol = "HTTP"
-  }
+  listener "HTTP:80" {}
 
-  listener {
-    port               = 443
-    protocol           = "HTTPS"
+  listener "HTTPS:443" {
     certificate_ids    = ["1234-cn-hangzhou"]
     security_policy_id = "tls_cipher_policy_1_2"
     idle_timeout       = 60

@@ -66,10 +66,7 @@ resource "alb_config" "main" {
     vswitch_id = "vsw-2"
   }
 
-  listener {
-    port     = 80
-    protocol = "HTTP"
-  }
+  listener "HTTP:80" {}
 }
 
 resource "alb_ingress" "shop" {

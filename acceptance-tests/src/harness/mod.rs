@@ -8,12 +8,14 @@ pub mod binaries;
 pub mod diagnostics;
 pub mod hcl;
 pub mod interrupt;
+pub mod member_sync;
 pub mod terraform;
 pub mod workdir;
 
-pub use binaries::{provider_binary, terraform_binary, TERRAFORM_ENV};
+pub use binaries::{member_sync_binary, provider_binary, terraform_binary, TERRAFORM_ENV};
 pub use diagnostics::{Diagnostic, ValidateReport};
 pub use hcl::provider_block;
 pub use interrupt::Interrupted;
+pub use member_sync::MemberSync;
 pub use terraform::{Output, Terraform};
 pub use workdir::Workdir;

@@ -29,8 +29,13 @@ impl Workdir {
 
     /// A fresh directory using a specific Terraform binary, with `dev_overrides`.
     pub fn with_terraform(terraform: Terraform) -> Self {
+        Self::with_provider(terraform, &provider_binary())
+    }
+
+    /// A fresh directory whose `dev_overrides` launch the provider binary `provider` (e.g. a
+    /// release build for benchmarks) with a specific Terraform binary.
+    pub fn with_provider(terraform: Terraform, provider: &Path) -> Self {
         let workdir = Self::empty(terraform);
-        let provider = provider_binary();
         let provider_dir = provider.parent().unwrap_or(Path::new("."));
         workdir.write_cli_config(&format!(
             "provider_installation {{\n  dev_overrides {{\n    \"example/alb\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",

@@ -1,6 +1,8 @@
 //! Signature verification (V3 `ACS3-HMAC-SHA256` headers or V1 HMAC-SHA1 parameters),
-//! timestamp window, nonce replay and STS token checks. Canonicalisation is
-//! `alb_api::signing`'s, so client and mock share one implementation.
+//! timestamp window, nonce replay and STS token checks, for ALB and STS calls alike.
+//! Canonicalisation is `alb_api::signing`'s, so client and mock share one implementation.
+//! Besides the configured keys, the verifier accepts the temporary keys the STS and metadata
+//! fake issued ([`Verifier::issue`]) until they expire.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -10,7 +12,7 @@ use alb_api::signing;
 use super::config::Credential;
 use super::error::{ApiError, ApiResult};
 use super::model::Millis;
-use super::wire::{Incoming, VERSION};
+use super::wire::{Incoming, STS_VERSION, VERSION};
 
 /// Allowed clock difference between a request's timestamp and the server.
 const WINDOW_MS: u64 = 15 * 60 * 1000;
@@ -31,10 +33,18 @@ fn mismatch() -> ApiError {
     )
 }
 
-/// Checks request signatures against the configured keys.
+/// A temporary key issued by the fake, valid until `expires`.
+#[derive(Debug, Clone)]
+struct Issued {
+    credential: Credential,
+    expires: Millis,
+}
+
+/// Checks request signatures against the configured keys and the issued temporary ones.
 #[derive(Debug)]
 pub struct Verifier {
     keys: BTreeMap<String, Credential>,
+    issued: Mutex<BTreeMap<String, Issued>>,
     /// `(AccessKeyId, nonce)` → when it was first seen.
     nonces: Mutex<HashMap<(String, String), Millis>>,
 }
@@ -47,8 +57,34 @@ impl Verifier {
                 .iter()
                 .map(|c| (c.access_key_id.clone(), c.clone()))
                 .collect(),
+            issued: Mutex::new(BTreeMap::new()),
             nonces: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Issues a temporary key with an STS token, accepted until `expires`.
+    pub fn issue(&self, expires: Millis) -> Credential {
+        let random = || uuid::Uuid::new_v4().simple().to_string();
+        let credential = Credential::new(format!("STS.{}", random()), random())
+            .with_security_token(format!("CAIS{}{}", random(), random()));
+        if let Ok(mut issued) = self.issued.lock() {
+            issued.insert(
+                credential.access_key_id.clone(),
+                Issued {
+                    credential: credential.clone(),
+                    expires,
+                },
+            );
+        }
+        credential
+    }
+
+    /// Every key issued so far (for tests that look for leaked secrets).
+    pub fn issued(&self) -> Vec<Credential> {
+        self.issued
+            .lock()
+            .map(|issued| issued.values().map(|i| i.credential.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// Forgets all seen nonces.
@@ -70,14 +106,30 @@ impl Verifier {
         }
     }
 
-    fn credential(&self, id: &str) -> ApiResult<&Credential> {
-        self.keys.get(id).ok_or_else(|| {
-            ApiError::new(
+    /// The key `id`, configured or issued; an issued key past its expiry is refused.
+    /// [INF] the code for an expired STS key: `InvalidSecurityToken.Expired`.
+    fn credential(&self, id: &str, now: Millis) -> ApiResult<Credential> {
+        if let Some(key) = self.keys.get(id) {
+            return Ok(key.clone());
+        }
+        let issued = self
+            .issued
+            .lock()
+            .ok()
+            .and_then(|issued| issued.get(id).cloned());
+        match issued {
+            Some(issued) if now < issued.expires => Ok(issued.credential),
+            Some(_) => Err(ApiError::new(
+                400,
+                "InvalidSecurityToken.Expired",
+                "Specified SecurityToken is expired.",
+            )),
+            None => Err(ApiError::new(
                 404,
                 "InvalidAccessKeyId.NotFound",
                 "Specified access key is not found.",
-            )
-        })
+            )),
+        }
     }
 
     fn verify_v3(&self, req: &Incoming, auth: &str, now: Millis) -> ApiResult<String> {
@@ -94,14 +146,14 @@ impl Verifier {
                 "Authorization needs Credential, SignedHeaders and Signature",
             ));
         };
-        let credential = self.credential(id)?;
+        let credential = self.credential(id, now)?;
         check_version(req.header("x-acs-version"))?;
         check_time(req.header("x-acs-date"), now)?;
         let nonce = req
             .header("x-acs-signature-nonce")
             .filter(|n| !n.is_empty())
             .ok_or_else(|| incomplete("x-acs-signature-nonce is missing"))?;
-        check_token(credential, req.header("x-acs-security-token"))?;
+        check_token(&credential, req.header("x-acs-security-token"))?;
 
         // Every header the scheme requires must be signed, and every signed header must exist.
         let claimed: Vec<&str> = claimed_headers
@@ -148,7 +200,7 @@ impl Verifier {
             .param("AccessKeyId")
             .filter(|s| !s.is_empty())
             .ok_or_else(|| incomplete("AccessKeyId is missing"))?;
-        let credential = self.credential(id)?;
+        let credential = self.credential(id, now)?;
         if req.param("SignatureMethod") != Some("HMAC-SHA1") {
             return Err(incomplete("SignatureMethod must be HMAC-SHA1"));
         }
@@ -161,7 +213,7 @@ impl Verifier {
             .param("SignatureNonce")
             .filter(|n| !n.is_empty())
             .ok_or_else(|| incomplete("SignatureNonce is missing"))?;
-        check_token(credential, req.param("SecurityToken"))?;
+        check_token(&credential, req.param("SecurityToken"))?;
         let signature = req.param("Signature").unwrap_or_default();
         let params: Vec<(String, String)> = req
             .all_params()
@@ -204,7 +256,7 @@ impl Verifier {
 
 fn check_version(version: Option<&str>) -> ApiResult<()> {
     match version {
-        Some(VERSION) => Ok(()),
+        Some(VERSION | STS_VERSION) => Ok(()),
         None | Some("") => Err(ApiError::missing("Version")),
         Some(other) => Err(ApiError::new(
             400,

@@ -7,6 +7,7 @@ use anyhow::{bail, Context as _};
 use serde::{Deserialize, Serialize};
 
 use super::faults::Faults;
+use super::identity::IdentitySettings;
 
 /// An access key the mock accepts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +60,8 @@ pub struct MockConfig {
     /// Freeze the clock of transitional states and jobs; it then moves only through
     /// [`MockServer::advance`](super::MockServer::advance) or `POST /__mock/clock`.
     pub frozen_clock: bool,
+    /// What the STS and metadata fake accepts and how long its keys live.
+    pub identity: IdentitySettings,
 }
 
 impl Default for MockConfig {
@@ -72,6 +75,7 @@ impl Default for MockConfig {
             faults: Faults::default(),
             seed: None,
             frozen_clock: false,
+            identity: IdentitySettings::default(),
         }
     }
 }

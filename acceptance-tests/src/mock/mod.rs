@@ -18,6 +18,8 @@
 //!   item + "Servers": [ListServerGroupServers item]], "Acls": [ListAcls item + "AclEntries":
 //!   [ListAclEntries item]], "Jobs": [ListAsynJobs item], "ClientTokens": count}`, every list
 //!   ordered by id, statuses as of now.
+//! * Credentials: an STS and ECS metadata fake (module `identity`) issues temporary keys the
+//!   API accepts until they expire; see [`IdentitySettings`].
 //! * Persistence: with a state file, the stored objects, jobs and ClientToken records are
 //!   written (atomically) after every successful change and loaded at start.
 //!
@@ -61,7 +63,9 @@ mod auth;
 mod config;
 mod error;
 mod faults;
-mod limits;
+mod identity;
+mod index;
+pub(crate) mod limits;
 mod model;
 mod params;
 mod routing;
@@ -70,7 +74,19 @@ mod state;
 mod validate;
 mod wire;
 
+pub use actions::is_mutating;
 pub use config::{load_credentials_file, Credential, MockConfig};
 pub use error::ApiError;
 pub use faults::{ActionCounters, Counters, FaultCounters, Faults};
+pub use identity::IdentitySettings;
 pub use server::MockServer;
+
+/// The value of tag `key` of an object in the mock's state dump (its `Tags` list of
+/// `{"Key", "Value"}`).
+pub fn state_tag<'a>(object: &'a serde_json::Value, key: &str) -> Option<&'a str> {
+    object["Tags"]
+        .as_array()?
+        .iter()
+        .find(|t| t["Key"] == key)?["Value"]
+        .as_str()
+}

@@ -344,4 +344,7 @@ pub struct Store {
     pub client_tokens: BTreeMap<String, TokenRecord>,
     /// Next sequence number.
     pub next_seq: u64,
+    /// Derived lookups (see the `index` module); not part of the state file.
+    #[serde(skip)]
+    pub(super) index: super::index::Index,
 }

@@ -20,9 +20,10 @@ use super::auth::Verifier;
 use super::config::MockConfig;
 use super::error::ApiError;
 use super::faults::{Counters, FaultEngine, Faults, Outcome};
+use super::identity::{self, Identity, IdentitySettings};
 use super::params::Params;
 use super::state::{now_ms, Clock, State};
-use super::wire::{self, Incoming};
+use super::wire::{self, Incoming, STS_VERSION};
 use crate::background::BackgroundServer;
 
 /// How often a withheld response checks whether the faults were replaced.
@@ -40,10 +41,21 @@ pub struct Shared {
     state: Mutex<State>,
     faults: Mutex<FaultEngine>,
     verifier: Verifier,
+    identity: Identity,
     clock: Mutex<Clock>,
 }
 
 impl Shared {
+    /// The STS and metadata fake.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// The signature verifier (which also holds the issued keys).
+    pub fn verifier(&self) -> &Verifier {
+        &self.verifier
+    }
+
     /// Current faults.
     pub fn faults(&self) -> Faults {
         lock(&self.faults).faults().clone()
@@ -106,6 +118,15 @@ impl Shared {
     async fn handle(&self, req: Incoming) -> Response {
         let request_id = wire::request_id();
         let action = req.action().unwrap_or_default().to_string();
+        if req.version() == Some(STS_VERSION) {
+            return match self.identity.sts(&self.verifier, &req, &action) {
+                Ok(body) => wire::success(&request_id, body),
+                Err(e) => {
+                    tracing::debug!(%action, code = %e.code, "sts error");
+                    wire::error(&request_id, "sts.aliyuncs.com", &e)
+                }
+            };
+        }
         let counted = if action.is_empty() {
             "(none)"
         } else {
@@ -234,11 +255,13 @@ impl MockServer {
             state: Mutex::new(state),
             faults: Mutex::new(FaultEngine::new(config.faults.clone(), config.seed)),
             verifier: Verifier::new(&config.credentials),
+            identity: Identity::default(),
             clock: Mutex::new(Clock::new(config.frozen_clock)),
         });
         let app = Router::new()
             .route("/", any(api))
             .merge(admin::router())
+            .merge(identity::router())
             .fallback(not_found)
             .with_state(shared.clone());
 
@@ -246,6 +269,7 @@ impl MockServer {
             .with_context(|| format!("binding {}", config.listen))?;
         let addr = std_listener.local_addr()?;
         let server = BackgroundServer::start("alb-mock", std_listener, Ok, app)?;
+        shared.identity.set(config.identity.clone());
         tracing::info!(%addr, "alb-mock listening");
         Ok(Self {
             addr,
@@ -305,6 +329,28 @@ impl MockServer {
     pub fn advance(&self, by: Duration) {
         self.shared
             .advance(u64::try_from(by.as_millis()).unwrap_or(u64::MAX));
+    }
+
+    /// Replaces what the STS and metadata fake accepts and how long its keys live.
+    pub fn set_identity(&self, settings: IdentitySettings) {
+        self.shared.identity.set(settings);
+    }
+
+    /// Keys the STS and metadata fake issued, per way of issuance (`AssumeRole`,
+    /// `AssumeRoleWithOIDC`, `EcsRamRole`, `CredentialsUri`).
+    pub fn issued_credentials(&self) -> std::collections::BTreeMap<String, u64> {
+        self.shared.identity.issued()
+    }
+
+    /// The secrets and security tokens of every key issued so far.
+    pub fn issued_secrets(&self) -> Vec<String> {
+        self.shared
+            .verifier
+            .issued()
+            .into_iter()
+            .flat_map(|c| [Some(c.access_key_secret), c.security_token])
+            .flatten()
+            .collect()
     }
 
     /// Forgets all objects, nonces and counters (same as `POST /__mock/reset`).

@@ -99,6 +99,7 @@ impl State {
             }
             _ => Store::default(),
         };
+        let store = Self::indexed(store);
         let rng = match seed {
             Some(seed) => StdRng::seed_from_u64(seed.wrapping_add(0x5eed)),
             None => StdRng::from_os_rng(),
@@ -110,6 +111,21 @@ impl State {
             rng,
             path: path.map(Path::to_path_buf),
         })
+    }
+
+    /// A loaded store with its index built. Orphans cannot normally exist (children are
+    /// removed with their parents), but a hand-edited state file could contain them.
+    fn indexed(mut store: Store) -> Store {
+        let lbs = &store.load_balancers;
+        store
+            .listeners
+            .retain(|_, l| lbs.contains_key(&l.load_balancer_id));
+        let listeners = &store.listeners;
+        store
+            .rules
+            .retain(|_, r| listeners.contains_key(&r.listener_id));
+        store.reindex();
+        store
     }
 
     /// Forgets every object (the state file is rewritten on the next mutation).
@@ -196,35 +212,7 @@ impl State {
 
     /// Drops everything whose removal (Deleting, Removing, Dissociating) has completed.
     pub fn settle(&mut self, now: Millis) {
-        let s = &mut self.store;
-        s.load_balancers.retain(|_, lb| !lb.phase.gone(now));
-        s.listeners.retain(|_, l| !l.phase.gone(now));
-        s.rules.retain(|_, r| !r.phase.gone(now));
-        s.server_groups.retain(|_, g| !g.phase.gone(now));
-        s.acls.retain(|_, a| !a.phase.gone(now));
-        for listener in s.listeners.values_mut() {
-            listener
-                .additional_certificates
-                .retain(|_, c| !c.phase.gone(now));
-            listener.acls.retain(|_, b| !b.phase.gone(now));
-            if listener.acls.is_empty() {
-                listener.acl_type = None;
-            }
-        }
-        for acl in s.acls.values_mut() {
-            acl.entries.retain(|e| !e.phase.gone(now));
-        }
-        for group in s.server_groups.values_mut() {
-            group.servers.retain(|srv| !srv.phase.gone(now));
-        }
-        // Orphans cannot normally exist (children are removed with their parents), but a
-        // hand-edited state file could contain them.
-        let lbs = &s.load_balancers;
-        s.listeners
-            .retain(|_, l| lbs.contains_key(&l.load_balancer_id));
-        let listeners = &s.listeners;
-        s.rules
-            .retain(|_, r| listeners.contains_key(&r.listener_id));
+        self.store.settle(now);
     }
 
     /// Writes the store to the state file, when one is configured (atomic rename).

@@ -11,6 +11,9 @@ use super::error::ApiError;
 /// The API version the mock serves.
 pub const VERSION: &str = "2020-06-16";
 
+/// The STS API version the fake STS serves (the client's own constant, so both agree).
+pub const STS_VERSION: &str = alb_api::credentials::STS_API_VERSION;
+
 /// V1 common and signature parameters: not business parameters.
 const COMMON_PARAMS: &[&str] = &[
     "Action",
@@ -110,6 +113,12 @@ impl Incoming {
             .filter(|(k, _)| !COMMON_PARAMS.contains(&k.as_str()))
             .cloned()
             .collect()
+    }
+
+    /// The API version: `x-acs-version` header (V3) or `Version` parameter (V1).
+    pub fn version(&self) -> Option<&str> {
+        self.header("x-acs-version")
+            .or_else(|| self.param("Version"))
     }
 
     /// The action: `x-acs-action` header (V3) or `Action` parameter (V1).

@@ -146,14 +146,14 @@ fn config_acls_apply_converge_follow_changes_revert_drift_and_clean_up() {
     );
     let values = resource_values(&wd);
     assert_eq!(
-        values["listener"][0]["acl"]["entries"],
+        values["listener"]["HTTP:80"]["acl"]["entries"],
         serde_json::json!(["192.168.0.1", "10.0.0.0/8"]),
         "configuration order kept"
     );
     wd.assert_plan_empty();
 
     // Entries change in place on the same ACL; the listener keeps its id.
-    let listener_id = values["listener"][0]["id"].clone();
+    let listener_id = values["listener"]["HTTP:80"]["id"].clone();
     write(
         &entries("White", &["10.0.0.0/8", "172.16.0.0/12"]),
         &black_foreign,
@@ -166,7 +166,10 @@ fn config_acls_apply_converge_follow_changes_revert_drift_and_clean_up() {
         managed_acl(&mock),
         (managed.clone(), strings(&["10.0.0.0/8", "172.16.0.0/12"]))
     );
-    assert_eq!(resource_values(&wd)["listener"][0]["id"], listener_id);
+    assert_eq!(
+        resource_values(&wd)["listener"]["HTTP:80"]["id"],
+        listener_id
+    );
     wd.assert_plan_empty();
 
     // Console drift: an entry added to the managed ACL shows in the plan and is reverted.
@@ -246,13 +249,13 @@ fn config_acls_import_into_a_fresh_workdir_plans_nothing() {
         .assert_success("import");
     let imported = resource_values(&fresh);
     assert_eq!(
-        imported["listener"][0]["acl"]["entries"],
+        imported["listener"]["HTTP:80"]["acl"]["entries"],
         serde_json::json!(["10.0.0.0/8", "192.168.0.1"])
     );
     assert_eq!(
-        imported["listener"][1]["acl"]["acl_ids"],
+        imported["listener"]["HTTPS:443"]["acl"]["acl_ids"],
         serde_json::json!([foreign])
     );
-    assert_eq!(imported["listener"][1]["acl"]["type"], "Black");
+    assert_eq!(imported["listener"]["HTTPS:443"]["acl"]["type"], "Black");
     fresh.assert_plan_empty();
 }

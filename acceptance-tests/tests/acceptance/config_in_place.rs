@@ -1,6 +1,6 @@
 //! `alb_config` plans a reviewer can trust, with real Terraform against the mock: an unset
-//! attribute equals its default, zone mappings compare as a set by zone, listeners pair by
-//! `PROTOCOL:port`, and what the API changes in place (edition upgrades, zones, network type,
+//! attribute equals its default, zone mappings compare as a set by zone, listeners are keyed by
+//! their `PROTOCOL:port` label, and what the API changes in place (edition upgrades, zones, network type,
 //! resource group) is an in-place update keeping the load balancer id.
 
 use acceptance_tests::harness::{provider_block, Workdir};
@@ -14,12 +14,12 @@ struct Lb {
     top: Vec<String>,
     /// `(zone_id, vswitch_id, extra lines)` in block order.
     zones: Vec<(&'static str, &'static str, &'static str)>,
-    /// Listener block bodies in block order.
+    /// Listener blocks (label line and body, without the closing brace) in block order.
     listeners: Vec<&'static str>,
 }
 
-const HTTP_80: &str = "port = 80\n    protocol = \"HTTP\"";
-const HTTPS_443: &str = "port = 443\n    protocol = \"HTTPS\"\n    certificate_ids = [\"1234-cn-hangzhou\"]\n    acl {\n      type    = \"White\"\n      entries = [\"10.0.0.0/8\"]\n    }";
+const HTTP_80: &str = "listener \"HTTP:80\" {";
+const HTTPS_443: &str = "listener \"HTTPS:443\" {\n    certificate_ids = [\"1234-cn-hangzhou\"]\n    acl {\n      type    = \"White\"\n      entries = [\"10.0.0.0/8\"]\n    }";
 
 impl Default for Lb {
     fn default() -> Self {
@@ -51,7 +51,7 @@ impl Lb {
         let listeners: String = self
             .listeners
             .iter()
-            .map(|body| format!("  listener {{\n    {body}\n  }}\n"))
+            .map(|block| format!("  {block}\n  }}\n"))
             .collect();
         format!(
             "{provider}\nresource \"alb_config\" \"main\" {{\n  name   = \"web\"\n  vpc_id = \"vpc-1\"\n  {top}\n{zones}{listeners}}}\n",
@@ -301,7 +301,8 @@ fn config_state_of_schema_version_0_upgrades_without_a_diff() {
     let wd = Workdir::new();
     wd.write_config(&Lb::default().hcl(&mock.endpoint()));
     wd.apply(&[]).assert_success("create");
-    // Rewrite the state as version 0 stored it: defaults as null.
+    // Rewrite the state as version 0 stored it: defaults as null, listeners as a list of blocks
+    // with `protocol` and `port`.
     let path = wd.path().join("terraform.tfstate");
     let mut state: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("state")).expect("JSON");
@@ -317,6 +318,20 @@ fn config_state_of_schema_version_0_upgrades_without_a_diff() {
     ] {
         instance["attributes"][name] = serde_json::Value::Null;
     }
+    let listeners = instance["attributes"]["listener"].take();
+    let listeners: Vec<serde_json::Value> = listeners
+        .as_object()
+        .expect("listeners by label")
+        .iter()
+        .map(|(label, block)| {
+            let (protocol, port) = label.split_once(':').expect("PROTOCOL:port");
+            let mut block = block.clone();
+            block["protocol"] = protocol.into();
+            block["port"] = port.parse::<u16>().expect("port").into();
+            block
+        })
+        .collect();
+    instance["attributes"]["listener"] = listeners.into();
     std::fs::write(&path, state.to_string()).expect("write state");
     // Without a refresh only the upgrade can make the nulls defaults again (the group is
     // computed, so its null stays until the next refresh and shows no diff either).

@@ -71,15 +71,11 @@ resource "alb_config" "main" {{
     vswitch_id = "vsw-2"
   }}
 
-  listener {{
-    port     = 80
-    protocol = "HTTP"
+  listener "HTTP:80" {{
     {idle}
     {http_extra}
   }}
-  listener {{
-    port            = 443
-    protocol        = "HTTPS"
+  listener "HTTPS:443" {{
     certificate_ids = ["1234-cn-hangzhou"]
     {https_extra}
   }}
@@ -142,18 +138,13 @@ fn resource(wd: &Workdir) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// `(protocol:port, listener id)` of the state's listeners.
+/// `(label, listener id)` of the state's listeners, by label.
 fn state_listeners(values: &Value) -> Vec<(String, String)> {
     values["listener"]
-        .as_array()
+        .as_object()
         .into_iter()
         .flatten()
-        .map(|l| {
-            (
-                format!("{}:{}", l["protocol"].as_str().unwrap_or(""), l["port"]),
-                l["id"].as_str().unwrap_or("").to_string(),
-            )
-        })
+        .map(|(label, l)| (label.clone(), l["id"].as_str().unwrap_or("").to_string()))
         .collect()
 }
 
@@ -241,7 +232,7 @@ fn config_create_update_replace_destroy() {
     );
     assert_eq!(mock_listener(&state, 80)["ListenerId"], ids[0].1.as_str());
     assert_eq!(
-        values["listener"][0]["default_server_group_id"],
+        values["listener"]["HTTP:80"]["default_server_group_id"],
         mock_listener(&state, 80)["DefaultActions"][0]["ForwardGroupConfig"]["ServerGroupTuples"]
             [0]["ServerGroupId"]
     );
@@ -301,11 +292,11 @@ fn config_drift_is_planned_and_reverted_and_foreign_listeners_are_left_alone() {
     wd.apply(&[]).assert_success("create");
     let values = resource_values(&wd);
     let lb_id = values["id"].as_str().expect("id").to_string();
-    let http_id = values["listener"][0]["id"]
+    let http_id = values["listener"]["HTTP:80"]["id"]
         .as_str()
         .expect("id")
         .to_string();
-    let placeholder = values["listener"][0]["default_server_group_id"]
+    let placeholder = values["listener"]["HTTP:80"]["default_server_group_id"]
         .as_str()
         .expect("group")
         .to_string();

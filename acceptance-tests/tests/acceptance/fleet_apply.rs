@@ -58,10 +58,7 @@ resource "alb_config" "main" {{
   name   = "fleet"
   vpc_id = "vpc-1"
 {TWO_ZONE_MAPPINGS}
-  listener {{
-    port     = 80
-    protocol = "HTTP"
-  }}
+  listener "HTTP:80" {{}}
 }}
 {ingresses}"#,
         provider = provider_block(&mock.endpoint()),

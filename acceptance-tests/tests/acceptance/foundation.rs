@@ -56,10 +56,7 @@ resource "alb_config" "one" {
     zone_id    = "cn-hangzhou-i"
     vswitch_id = "vsw-2"
   }
-  listener {
-    port     = 80
-    protocol = "HTTP"
-  }
+  listener "HTTP:80" {}
 }
 
 resource "alb_config" "two" {
@@ -74,10 +71,7 @@ resource "alb_config" "two" {
     zone_id    = "cn-shanghai-b"
     vswitch_id = "vsw-4"
   }
-  listener {
-    port     = 80
-    protocol = "HTTP"
-  }
+  listener "HTTP:80" {}
 }
 "#
     ));

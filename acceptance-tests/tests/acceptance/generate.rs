@@ -105,6 +105,32 @@ fn generate_with_invalid_annotations_exits_1_naming_object_and_annotation() {
     }
 }
 
+#[test]
+fn generate_explains_itself_and_its_exit_codes() {
+    let help = generate(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    let text = text(&help.stdout);
+    for needed in [
+        "--from-files",
+        "--from-cluster",
+        "--namespace",
+        "--ingress-class",
+        "Exit code 0; 2 when",
+    ] {
+        assert!(text.contains(needed), "help lacks {needed:?}:\n{text}");
+    }
+    let neither = generate(&[]);
+    assert_ne!(neither.status.code(), Some(0), "an input is required");
+    let unconfigured = generate(&["--from-cluster"]);
+    assert_eq!(unconfigured.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&unconfigured.stderr)
+            .contains("no Kubernetes cluster is configured: pass --kubeconfig"),
+        "{}",
+        String::from_utf8_lossy(&unconfigured.stderr)
+    );
+}
+
 /// The plural of each fixture kind, for the dynamic API.
 fn api_resource(object: &Value) -> ApiResource {
     let api_version = object["apiVersion"].as_str().expect("apiVersion");

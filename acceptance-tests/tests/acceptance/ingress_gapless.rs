@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use acceptance_tests::harness::hcl::TWO_ZONE_MAPPINGS;
 use acceptance_tests::harness::{provider_block, Workdir};
-use acceptance_tests::mock::{MockConfig, MockServer};
+use acceptance_tests::mock::{state_tag, MockConfig, MockServer};
 use serde_json::{json, Value};
 
 /// The alb_config of the test: one HTTP:80 listener.
@@ -20,10 +20,7 @@ fn config() -> String {
 resource "alb_config" "main" {{
   name   = "web"
   vpc_id = "vpc-1"
-{TWO_ZONE_MAPPINGS}  listener {{
-    port     = 80
-    protocol = "HTTP"
-  }}
+{TWO_ZONE_MAPPINGS}  listener "HTTP:80" {{}}
 }}
 "#
     )
@@ -63,14 +60,6 @@ resource "alb_ingress" "shop" {{
     )
 }
 
-fn tag<'a>(object: &'a Value, key: &str) -> Option<&'a str> {
-    object["Tags"]
-        .as_array()?
-        .iter()
-        .find(|t| t["Key"] == key)?["Value"]
-        .as_str()
-}
-
 /// `alb.terraform/key` → id of the mock's objects of one kind.
 fn ids(state: &Value, kind: &str) -> BTreeMap<String, String> {
     state[kind]
@@ -79,7 +68,7 @@ fn ids(state: &Value, kind: &str) -> BTreeMap<String, String> {
         .flatten()
         .filter_map(|o| {
             let id = o["RuleId"].as_str().or(o["ServerGroupId"].as_str())?;
-            Some((tag(o, "alb.terraform/key")?.to_owned(), id.to_owned()))
+            Some((state_tag(o, "alb.terraform/key")?.to_owned(), id.to_owned()))
         })
         .collect()
 }

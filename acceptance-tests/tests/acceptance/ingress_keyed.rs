@@ -14,37 +14,73 @@ use alb_api::rule::{
 };
 use serde_json::Value;
 
+use crate::config_keyed::listener_ids_of_list;
 use crate::ingress_lifecycle::{block_on, client, mock_with, resource_values, settle};
 
-/// `tests/fixtures/ingress-state-v0`: `main.tf`, the `terraform.tfstate` release 0.1.0 wrote
-/// applying it, and the mock's state file of that apply (see its `regenerate.sh`).
-fn fixture(name: &str) -> PathBuf {
+/// The ingress state fixture: `main.tf`, the `terraform.tfstate` release 0.1.0 wrote applying
+/// it (`applied.tf`, the same configuration in the HCL of that release), and the mock's state
+/// file of that apply (see `tests/fixtures/regenerate.sh`).
+const FIXTURE: &str = "ingress-state-v0";
+
+/// File `name` of state fixture `fixture` (a directory of `tests/fixtures`).
+fn fixture(fixture: &str, name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/ingress-state-v0")
+        .join("tests/fixtures")
+        .join(fixture)
         .join(name)
 }
 
-fn copy_fixture(name: &str, dir: &Path) -> PathBuf {
+/// Copies file `name` of state fixture `fixture` into `dir`.
+pub(crate) fn copy_fixture(fixture_dir: &str, name: &str, dir: &Path) -> PathBuf {
     let to = dir.join(name);
-    std::fs::copy(fixture(name), &to).unwrap_or_else(|e| panic!("copy {name}: {e}"));
+    std::fs::copy(fixture(fixture_dir, name), &to).unwrap_or_else(|e| panic!("copy {name}: {e}"));
     to
 }
 
-/// `-var endpoint=…` for the fixture's configuration.
-fn endpoint_var(mock: &MockServer) -> String {
+/// A working directory with the configuration and Terraform state of state fixture `fixture`,
+/// and a mock started on the fixture's mock state; also the state file's path.
+pub(crate) fn fixture_workdir(fixture: &str) -> (Workdir, MockServer, PathBuf) {
+    let wd = Workdir::new();
+    let mock = MockServer::start(MockConfig {
+        state_file: Some(copy_fixture(fixture, "mock-state.json", wd.path())),
+        async_delay_ms: 30,
+        ..MockConfig::default()
+    })
+    .expect("start mock on the fixture's state");
+    copy_fixture(fixture, "main.tf", wd.path());
+    let tfstate = copy_fixture(fixture, "terraform.tfstate", wd.path());
+    (wd, mock, tfstate)
+}
+
+/// `-var endpoint=…` for a fixture's configuration.
+pub(crate) fn endpoint_var(mock: &MockServer) -> String {
     format!("endpoint={}", mock.endpoint())
 }
 
-/// The instance of `alb_ingress.<name>` in a raw `terraform.tfstate`.
-fn raw_instance<'a>(tfstate: &'a Value, name: &str) -> &'a Value {
+/// The instance of resource `<kind>.<name>` in a raw `terraform.tfstate`.
+pub(crate) fn raw_instance<'a>(tfstate: &'a Value, kind: &str, name: &str) -> &'a Value {
     tfstate["resources"]
         .as_array()
-        .and_then(|r| {
-            r.iter()
-                .find(|r| r["type"] == "alb_ingress" && r["name"] == name)
-        })
+        .and_then(|r| r.iter().find(|r| r["type"] == kind && r["name"] == name))
         .map(|r| &r["instances"][0])
-        .unwrap_or_else(|| panic!("alb_ingress.{name} in {tfstate:#}"))
+        .unwrap_or_else(|| panic!("{kind}.{name} in {tfstate:#}"))
+}
+
+/// Plans a fixture's configuration (`-var` `var`) without and with a refresh, asserting both
+/// plans are empty (the stored state upgraded in memory), then stores the upgraded state with a
+/// refresh-only apply.
+pub(crate) fn upgrade_with_empty_plans(wd: &Workdir, var: &str) {
+    for extra in [&["-refresh=false", "-var", var][..], &["-var", var][..]] {
+        let plan = wd.plan(extra);
+        assert_eq!(plan.code, 0, "plan {extra:?}:\n{}", plan.combined());
+    }
+    wd.apply(&["-refresh-only", "-var", var])
+        .assert_success("refresh-only apply");
+}
+
+/// A `terraform.tfstate` file, parsed.
+pub(crate) fn read_tfstate(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).expect("read terraform.tfstate")).expect("JSON")
 }
 
 /// `key → id` of a version 0 list (`[{key, id, …}]`).
@@ -57,7 +93,7 @@ fn ids_of_list(list: &Value) -> BTreeMap<String, String> {
 }
 
 /// `key → id` of a keyed map (`{key: {id, …}}`).
-fn ids_of_map(map: &Value) -> BTreeMap<String, String> {
+pub(crate) fn ids_of_map(map: &Value) -> BTreeMap<String, String> {
     map.as_object()
         .unwrap_or_else(|| panic!("a map: {map:#}"))
         .iter()
@@ -65,9 +101,12 @@ fn ids_of_map(map: &Value) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// A plan with changes saved to `tfplan`: its human output and `terraform show -json tfplan`.
-fn planned_changes(wd: &Workdir, var: &str) -> (Output, Value) {
-    let plan = wd.plan(&["-out", "tfplan", "-var", var]);
+/// A plan with changes saved to `tfplan` (`extra` arguments added): its human output and
+/// `terraform show -json tfplan`.
+pub(crate) fn planned_changes(wd: &Workdir, extra: &[&str]) -> (Output, Value) {
+    let mut args = vec!["-out", "tfplan"];
+    args.extend_from_slice(extra);
+    let plan = wd.plan(&args);
     assert_eq!(plan.code, 2, "{}", plan.combined());
     let show = wd.run(&["show", "-json", "tfplan"]);
     show.assert_success("show -json tfplan");
@@ -75,44 +114,41 @@ fn planned_changes(wd: &Workdir, var: &str) -> (Output, Value) {
     (plan, json)
 }
 
-fn text(v: &Value) -> String {
+pub(crate) fn text(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_owned()
 }
 
 #[test]
 fn ingress_state_of_release_0_1_upgrades_to_maps_with_an_empty_plan() {
-    let wd = Workdir::new();
-    let mock = MockServer::start(MockConfig {
-        state_file: Some(copy_fixture("mock-state.json", wd.path())),
-        async_delay_ms: 30,
-        ..MockConfig::default()
-    })
-    .expect("start mock on the fixture's state");
-    copy_fixture("main.tf", wd.path());
-    let tfstate = copy_fixture("terraform.tfstate", wd.path());
-    let before: Value = serde_json::from_slice(&std::fs::read(&tfstate).unwrap()).unwrap();
+    let (wd, mock, tfstate) = fixture_workdir(FIXTURE);
+    let before = read_tfstate(&tfstate);
     let var = endpoint_var(&mock);
+    let instance = |state, name| raw_instance(state, "alb_ingress", name);
     for name in ["shop", "blog"] {
-        assert_eq!(raw_instance(&before, name)["schema_version"], 0);
+        assert_eq!(instance(&before, name)["schema_version"], 0);
     }
-    let rules_before = ids_of_list(&raw_instance(&before, "shop")["attributes"]["rules"]);
+    let rules_before = ids_of_list(&instance(&before, "shop")["attributes"]["rules"]);
     assert_eq!(rules_before.len(), 7, "{rules_before:?}");
     let mock_before = mock.state();
 
-    for extra in [&["-refresh=false", "-var", &var][..], &["-var", &var][..]] {
-        let plan = wd.plan(extra);
-        assert_eq!(plan.code, 0, "plan {extra:?}:\n{}", plan.combined());
-    }
-    wd.apply(&["-refresh-only", "-var", &var])
-        .assert_success("refresh-only apply");
+    upgrade_with_empty_plans(&wd, &var);
 
     // The stored state is version 1 with maps, the same objects under the same keys.
-    let after: Value = serde_json::from_slice(&std::fs::read(&tfstate).unwrap()).unwrap();
+    let after = read_tfstate(&tfstate);
+    // Its alb_config, of schema version 0 (listeners as a list), has them by label now.
+    let config = |state| raw_instance(state, "alb_config", "main");
+    assert_eq!(config(&before)["schema_version"], 0);
+    assert_eq!(config(&after)["schema_version"], 2);
+    assert_eq!(
+        ids_of_map(&config(&after)["attributes"]["listener"]),
+        listener_ids_of_list(&config(&before)["attributes"]["listener"]),
+        "the same listeners under their labels"
+    );
     for name in ["shop", "blog"] {
-        let old = &raw_instance(&before, name)["attributes"];
-        let new = &raw_instance(&after, name)["schema_version"];
+        let old = &instance(&before, name)["attributes"];
+        let new = &instance(&after, name)["schema_version"];
         assert_eq!(new, 1, "alb_ingress.{name} upgraded");
-        let attributes = &raw_instance(&after, name)["attributes"];
+        let attributes = &instance(&after, name)["attributes"];
         for attr in ["rules", "server_groups"] {
             let (got, was) = (ids_of_map(&attributes[attr]), ids_of_list(&old[attr]));
             if attr == "rules" {
@@ -154,7 +190,7 @@ fn ingress_state_of_release_0_1_upgrades_to_maps_with_an_empty_plan() {
 fn ingress_priority_drift_and_a_console_copy_plan_as_single_rule_entries() {
     let mock = mock_with(30, 21);
     let wd = Workdir::new();
-    copy_fixture("main.tf", wd.path());
+    copy_fixture(FIXTURE, "main.tf", wd.path());
     let var = endpoint_var(&mock);
     wd.apply(&["-var", &var]).assert_success("create");
     let rules = resource_values(&wd, "alb_ingress.shop")["rules"].clone();
@@ -191,7 +227,7 @@ fn ingress_priority_drift_and_a_console_copy_plan_as_single_rule_entries() {
     });
     settle(&mock);
 
-    let (plan, json) = planned_changes(&wd, &var);
+    let (plan, json) = planned_changes(&wd, &["-var", &var]);
     let changes = json["resource_changes"]
         .as_array()
         .expect("resource_changes");
@@ -310,7 +346,7 @@ fn ingress_priority_drift_and_a_console_copy_plan_as_single_rule_entries() {
             .rule_id
     });
     settle(&mock);
-    let (plan, json) = planned_changes(&wd, &var);
+    let (plan, json) = planned_changes(&wd, &["-var", &var]);
     let change = &json["resource_changes"]
         .as_array()
         .and_then(|c| c.iter().find(|c| c["address"] == "alb_ingress.shop"))

@@ -59,13 +59,8 @@ resource "alb_config" "main" {
     zone_id    = "cn-hangzhou-i"
     vswitch_id = "vsw-2"
   }
-  listener {
-    port     = 80
-    protocol = "HTTP"
-  }
-  listener {
-    port            = 443
-    protocol        = "HTTPS"
+  listener "HTTP:80" {}
+  listener "HTTPS:443" {
     certificate_ids = ["1234-cn-hangzhou"]
   }
 }

@@ -5,10 +5,13 @@
 //! `TF_ACC_TERRAFORM_PATH` picks the CLI.
 
 mod adoption;
+mod bench_counts;
 mod cli;
 mod config_acl;
 mod config_in_place;
+mod config_keyed;
 mod config_lifecycle;
+mod credentials;
 mod demo;
 mod fleet_apply;
 mod foundation;

@@ -31,10 +31,7 @@ resource "alb_config" "lb" {{
   name   = "fleet-${{count.index}}"
   vpc_id = "vpc-1"
 {TWO_ZONE_MAPPINGS}
-  listener {{
-    port     = 80
-    protocol = "HTTP"
-  }}
+  listener "HTTP:80" {{}}
 }}
 
 resource "alb_ingress" "app" {{

@@ -30,10 +30,7 @@ resource "alb_config" "main" {{
     zone_id    = "cn-hangzhou-i"
     vswitch_id = "vsw-2"
   }}
-  listener {{
-    port     = 80
-    protocol = "HTTP"
-  }}
+  listener "HTTP:80" {{}}
 {extra_listener}
 }}
 "#
@@ -225,7 +222,7 @@ fn plan_listen_port_missing_on_an_unchanged_config_is_an_error() {
         "points at the listen entry: {text}"
     );
 
-    let port_8080 = "  listener {\n    port     = 8080\n    protocol = \"HTTP\"\n  }";
+    let port_8080 = "  listener \"HTTP:8080\" {}";
     write(
         &wd,
         &mock,

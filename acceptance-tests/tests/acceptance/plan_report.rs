@@ -35,10 +35,7 @@ const BASE: Variant = Variant {
 fn hcl(endpoint: &str, v: Variant) -> String {
     let admin_listener = if v.admin_listener {
         r#"
-  listener {
-    port     = 8080
-    protocol = "HTTP"
-  }"#
+  listener "HTTP:8080" {}"#
     } else {
         ""
     };
@@ -85,13 +82,8 @@ resource "alb_ingress" "admin" {
 resource "alb_config" "main" {{
   name   = "web"
   vpc_id = "{vpc}"
-{TWO_ZONE_MAPPINGS}  listener {{
-    port     = 80
-    protocol = "HTTP"
-  }}
-  listener {{
-    port            = 443
-    protocol        = "HTTPS"
+{TWO_ZONE_MAPPINGS}  listener "HTTP:80" {{}}
+  listener "HTTPS:443" {{
     certificate_ids = ["1234-cn-hangzhou"]
     acl {{
       type    = "White"

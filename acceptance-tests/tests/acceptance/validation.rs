@@ -100,34 +100,47 @@ fn assert_invalid(hcl: &str, summary: &str) {
 }
 
 #[test]
-fn listener_port_out_of_range() {
+fn listener_label_port_out_of_range() {
     assert_invalid(
-        &config_with("  listener {\n    port     = 70000 # <- here\n    protocol = \"HTTP\"\n  }"),
-        "port",
+        &config_with("  listener \"HTTP:70000\" { # <- here\n  }"),
+        "Invalid listener label",
     );
 }
 
 #[test]
-fn listener_protocol_unknown() {
+fn listener_label_protocol_unknown() {
     assert_invalid(
-        &config_with("  listener {\n    port     = 80\n    protocol = \"TCP\" # <- here\n  }"),
-        "protocol",
+        &config_with("  listener \"HTTP:80\" {}\n  listener \"TCP:80\" { # <- here\n  }"),
+        "Invalid listener label",
     );
+}
+
+#[test]
+fn listener_label_not_protocol_colon_port() {
+    let hcl = config_with("  listener \"https:443\" { # <- here\n  }");
+    assert_invalid(&hcl, "Invalid listener label");
+    assert_detail(
+        &hcl,
+        "Invalid listener label",
+        "e.g. `listener \"HTTPS:443\"",
+    );
+}
+
+#[test]
+fn no_listener_block() {
+    assert_invalid(&config_with(""), "Wrong number of listeners");
 }
 
 #[test]
 fn https_listener_without_certificate() {
-    assert_invalid(
-        &config_with("  listener {\n    port     = 443\n    protocol = \"HTTPS\"\n  }"),
-        "certificate",
-    );
+    assert_invalid(&config_with("  listener \"HTTPS:443\" {}"), "certificate");
 }
 
 #[test]
 fn http_and_https_on_one_port() {
     assert_invalid(
         &config_with(
-            "  listener {\n    port     = 8080\n    protocol = \"HTTP\"\n  }\n  listener {\n    port            = 8080\n    protocol        = \"HTTPS\"\n    certificate_ids = [\"1-cn-hangzhou\"]\n  }",
+            "  listener \"HTTP:8080\" {}\n  listener \"HTTPS:8080\" { # <- here\n    certificate_ids = [\"1-cn-hangzhou\"]\n  }",
         ),
         "Conflicting listener protocols",
     );
@@ -136,9 +149,7 @@ fn http_and_https_on_one_port() {
 #[test]
 fn idle_timeout_out_of_range() {
     assert_invalid(
-        &config_with(
-            "  listener {\n    port         = 80\n    protocol     = \"HTTP\"\n    idle_timeout = 0 # <- here\n  }",
-        ),
+        &config_with("  listener \"HTTP:80\" {\n    idle_timeout = 0 # <- here\n  }"),
         "timeout",
     );
 }
@@ -154,10 +165,7 @@ resource "alb_config" "main" {{
     zone_id    = "cn-hangzhou-h"
     vswitch_id = "vsw-1"
   }}
-  listener {{
-    port     = 80
-    protocol = "HTTP"
-  }}
+  listener "HTTP:80" {{}}
 }}
 "#
     );
@@ -327,7 +335,7 @@ fn unknown_values_are_not_errors_at_validate() {
 fn reserved_tag_key() {
     assert_invalid(
         &config_with(
-            "  tags = {\n    team                    = \"web\"\n    \"alb.terraform/cluster\" = \"prod\" # <- here\n  }\n  listener {\n    port     = 80\n    protocol = \"HTTP\"\n  }",
+            "  tags = {\n    team                    = \"web\"\n    \"alb.terraform/cluster\" = \"prod\" # <- here\n  }\n  listener \"HTTP:80\" {}",
         ),
         "Reserved tag key",
     );
@@ -338,7 +346,7 @@ fn reserved_tag_key() {
 fn ack_tag_key() {
     assert_invalid(
         &config_with(
-            "  tags = {\n    \"ingress.k8s.alibaba/albconfig\" = \"default/web\" # <- here\n  }\n  listener {\n    port     = 80\n    protocol = \"HTTP\"\n  }",
+            "  tags = {\n    \"ingress.k8s.alibaba/albconfig\" = \"default/web\" # <- here\n  }\n  listener \"HTTP:80\" {}",
         ),
         "Reserved tag key",
     );
@@ -420,14 +428,14 @@ fn regex_path_with_unbalanced_parenthesis() {
     assert_invalid(&hcl, "Invalid regular expression path");
 }
 
-/// Issue 11 item 10: a duplicate listener is reported on the duplicate block, naming it.
+/// Issue 11 item 10: a duplicate listener is reported on the duplicate block (by Terraform:
+/// listener blocks are keyed by their label).
 #[test]
 fn duplicate_listener_points_at_the_duplicate() {
     let hcl = config_with(
-        "  listener {\n    port     = 80\n    protocol = \"HTTP\"\n  }\n  listener {\n    port     = 8080\n    protocol = \"HTTP\"\n  }\n  listener {\n    port     = 80 # <- here\n    protocol = \"HTTP\"\n  }",
+        "  listener \"HTTP:80\" {}\n  listener \"HTTP:8080\" {}\n  listener \"HTTP:80\" { # <- here\n  }",
     );
     assert_invalid(&hcl, "Duplicate listener");
-    assert_detail(&hcl, "Duplicate listener", "listener[2] repeats");
 }
 
 /// Issue 11 item 10: a duplicate `listen` entry of an ingress, likewise.
@@ -456,10 +464,7 @@ resource "alb_config" "main" {{
     zone_id    = "cn-hangzhou-h" # <- here
     vswitch_id = "vsw-2"
   }}
-  listener {{
-    port     = 80
-    protocol = "HTTP"
-  }}
+  listener "HTTP:80" {{}}
 }}
 "#
     );

@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use acceptance_tests::kube_local::{KubeLocal, KubeLocalConfig};
+use futures::StreamExt;
 use k8s_openapi::api::core::v1::{Namespace, Node, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
@@ -107,6 +108,21 @@ impl KubeFixture {
             created: Mutex::default(),
             _dir: dir,
         }
+    }
+
+    /// An in-process kube-local with `namespace` holding `services` (name, ready addresses) on `port`, their
+    /// endpoints on `target_port` (see [`Self::ready_service`]).
+    pub async fn serving(
+        namespace: &str,
+        port: u16,
+        target_port: u16,
+        services: Vec<(String, Vec<String>)>,
+    ) -> Self {
+        let kube = Self::local(KubeLocalConfig::default()).await;
+        kube.namespace(namespace).await;
+        kube.ready_services(namespace, port, target_port, services)
+            .await;
+        kube
     }
 
     /// The in-process kube-local (panics on the cluster of `ACC_KUBECONFIG`).
@@ -231,6 +247,52 @@ impl KubeFixture {
         } else {
             self.create(api, slice).await;
         }
+    }
+
+    /// Creates Service `name` (port `port`, named `http`) with one EndpointSlice whose ready
+    /// `addresses` listen on `target_port`.
+    pub async fn ready_service(
+        &self,
+        namespace: &str,
+        name: &str,
+        port: u16,
+        target_port: u16,
+        addresses: &[String],
+    ) {
+        self.service(
+            namespace,
+            name,
+            json!({"ports": [{"name": "http", "port": port}]}),
+        )
+        .await;
+        let endpoints: Vec<Endpoint<'_>> = addresses
+            .iter()
+            .map(|ip| (ip.as_str(), "n1", Some(true), None))
+            .collect();
+        self.slice(
+            namespace,
+            name,
+            &format!("{name}-a"),
+            json!([{"name": "http", "port": target_port}]),
+            &endpoints,
+        )
+        .await;
+    }
+
+    /// [`Self::ready_service`] for every `(name, addresses)`, a few at a time.
+    pub async fn ready_services(
+        &self,
+        namespace: &str,
+        port: u16,
+        target_port: u16,
+        services: Vec<(String, Vec<String>)>,
+    ) {
+        futures::stream::iter(services)
+            .for_each_concurrent(8, |(name, addresses)| async move {
+                self.ready_service(namespace, &name, port, target_port, &addresses)
+                    .await;
+            })
+            .await;
     }
 
     /// Creates node [`Self::node_name`]`(name)` with `labels` plus [`RUN_LABEL`], and sets its

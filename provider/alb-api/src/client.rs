@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tracing::Instrument as _;
 
+use crate::credentials::CredentialsProvider;
 use crate::error::Error;
 use crate::params::{encode_pairs, flatten, split_query_body};
 use crate::retry::RetryPolicy;
@@ -91,8 +92,11 @@ pub struct ClientConfig {
     /// Endpoint override (scheme, host, optional port), e.g. `http://127.0.0.1:8080` for the
     /// local mock. A bare host gets `https://`.
     pub endpoint: Option<String>,
-    /// Credentials used to sign every request.
-    pub credentials: Credentials,
+    /// Where the credentials signing every request come from (asked once per attempt, so
+    /// temporary credentials are renewed during long operations).
+    pub credentials: CredentialsProvider,
+    /// The OpenAPI version sent in `x-acs-version` (default [`API_VERSION`]).
+    pub api_version: &'static str,
     /// Retry policy of each logical call.
     pub retry: RetryPolicy,
     /// Timeout of one HTTP attempt.
@@ -104,11 +108,12 @@ pub struct ClientConfig {
 impl ClientConfig {
     /// A configuration for `region` with the default endpoint, retry policy, a 30 s request
     /// timeout and a 5 s connect timeout.
-    pub fn new(region: impl Into<String>, credentials: Credentials) -> Self {
+    pub fn new(region: impl Into<String>, credentials: impl Into<CredentialsProvider>) -> Self {
         ClientConfig {
             region: region.into(),
             endpoint: None,
-            credentials,
+            credentials: credentials.into(),
+            api_version: API_VERSION,
             retry: RetryPolicy::default(),
             request_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(5),
@@ -118,6 +123,12 @@ impl ClientConfig {
     /// Sets an endpoint override.
     pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
         self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// Sets the OpenAPI version (for another service's endpoint, e.g. STS).
+    pub fn with_api_version(mut self, version: &'static str) -> Self {
+        self.api_version = version;
         self
     }
 
@@ -203,6 +214,7 @@ pub(crate) struct PreparedRequest {
 /// Builds and signs one attempt of `action` (pure: date and nonce are inputs).
 pub(crate) fn prepare_request(
     action: &str,
+    version: &str,
     params: Vec<(String, String)>,
     credentials: &Credentials,
     host: &str,
@@ -215,7 +227,7 @@ pub(crate) fn prepare_request(
     let mut headers: Vec<(String, String)> = vec![
         ("host".into(), host.into()),
         ("x-acs-action".into(), action.into()),
-        ("x-acs-version".into(), API_VERSION.into()),
+        ("x-acs-version".into(), version.into()),
         ("x-acs-date".into(), date.into()),
         ("x-acs-signature-nonce".into(), nonce.into()),
         ("x-acs-content-sha256".into(), hashed_payload.clone()),
@@ -263,7 +275,8 @@ struct Inner {
     base_url: String,
     host: String,
     region: String,
-    credentials: Credentials,
+    credentials: CredentialsProvider,
+    api_version: &'static str,
     retry: RetryPolicy,
     request_timeout: Duration,
     metrics: Mutex<Metrics>,
@@ -288,8 +301,10 @@ impl fmt::Debug for Client {
 impl Client {
     /// Builds a client; fails on an unusable endpoint or empty credentials.
     pub fn new(config: ClientConfig) -> Result<Client, Error> {
-        if config.credentials.access_key_id.is_empty()
-            || config.credentials.access_key_secret.is_empty()
+        if config
+            .credentials
+            .fixed_keys()
+            .is_some_and(|keys| keys.access_key_id.is_empty() || keys.access_key_secret.is_empty())
         {
             return Err(Error::InvalidRequest(
                 "access key id and secret must not be empty".into(),
@@ -324,6 +339,7 @@ impl Client {
                 host,
                 region: config.region,
                 credentials: config.credentials,
+                api_version: config.api_version,
                 retry: config.retry,
                 request_timeout: config.request_timeout,
                 metrics: Mutex::new(Metrics::default()),
@@ -454,7 +470,11 @@ impl Client {
     }
 
     /// The retry loop of one logical call.
-    async fn execute(&self, action: &str, params: Vec<(String, String)>) -> Result<Value, Error> {
+    pub(crate) async fn execute(
+        &self,
+        action: &str,
+        params: Vec<(String, String)>,
+    ) -> Result<Value, Error> {
         let resource_id = params
             .iter()
             .find(|(k, _)| ID_PARAMS.contains(&k.as_str()))
@@ -555,10 +575,12 @@ impl Client {
     ) -> Result<Value, Error> {
         let inner = &self.inner;
         let date = format_timestamp(time::OffsetDateTime::now_utc());
+        let credentials = inner.credentials.current().await?;
         let prepared = prepare_request(
             action,
+            inner.api_version,
             params,
-            &inner.credentials,
+            &credentials,
             &inner.host,
             &date,
             &new_nonce(),
@@ -596,22 +618,26 @@ fn transport_error(action: &str, timeout: Duration, err: reqwest::Error) -> Erro
             timeout,
         };
     }
-    let err = err.without_url();
+    Error::Transport {
+        action: action.to_string(),
+        message: error_chain(&err.without_url()),
+    }
+}
+
+/// An error and its sources, joined by `: `.
+pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
     let mut message = err.to_string();
-    let mut source = std::error::Error::source(&err);
+    let mut source = err.source();
     while let Some(s) = source {
         message.push_str(": ");
         message.push_str(&s.to_string());
         source = s.source();
     }
-    Error::Transport {
-        action: action.to_string(),
-        message,
-    }
+    message
 }
 
 /// Turns an HTTP status and body into the JSON value or the classified error.
-fn interpret_response(action: &str, status: u16, body: &[u8]) -> Result<Value, Error> {
+pub(crate) fn interpret_response(action: &str, status: u16, body: &[u8]) -> Result<Value, Error> {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     if (200..300).contains(&status) {
         return parsed.ok_or_else(|| Error::Decode {
@@ -731,6 +757,7 @@ mod tests {
         ];
         let prepared = prepare_request(
             "CreateRules",
+            API_VERSION,
             params,
             &creds(),
             "alb.cn-hangzhou.aliyuncs.com",
@@ -779,7 +806,7 @@ mod tests {
     #[test]
     fn sts_token_is_sent_and_signed() {
         let c = creds().with_security_token("sts-xyz");
-        let p = prepare_request("ListRules", vec![], &c, "h", "d", "n");
+        let p = prepare_request("ListRules", API_VERSION, vec![], &c, "h", "d", "n");
         assert!(p
             .headers
             .iter()

@@ -122,6 +122,9 @@ pub enum Error {
         /// The last observed state.
         last_seen: String,
     },
+    /// No credentials could be had from the configured source.
+    #[error(transparent)]
+    Credentials(#[from] crate::credentials::CredentialError),
     /// The request could not be built (bad configuration, invalid client token, a value that
     /// cannot be expressed as parameters).
     #[error("invalid request: {0}")]
@@ -254,6 +257,7 @@ impl Error {
             Error::Decode { .. } => "Decode",
             Error::UnexpectedState { .. } => "UnexpectedState",
             Error::WaitTimeout { .. } => "WaitTimeout",
+            Error::Credentials(_) => "Credentials",
             Error::InvalidRequest(_) => "InvalidRequest",
         }
         .to_owned()

@@ -19,7 +19,9 @@
 //! Modules, one responsibility each:
 //! - [`signing`]: V3 (`ACS3-HMAC-SHA256`) and V1 (`HMAC-SHA1`) signatures, pure functions.
 //! - [`params`]: flattening typed requests into dotted parameters; query/body placement.
-//! - [`client`]: configuration, credentials, the signed and retried transport, metrics.
+//! - [`client`]: configuration, the signed and retried transport, metrics.
+//! - [`credentials`]: the Alibaba Cloud credential chain and the renewal of temporary
+//!   credentials.
 //! - [`retry`]: backoff policy. [`error`]: the error type and its classification.
 //! - [`token`]: client tokens (idempotency keys).
 //! - [`load_balancer`], [`listener`], [`rule`], [`server_group`], [`acl`], [`job`]: typed requests,
@@ -33,6 +35,7 @@ pub mod acl;
 pub mod batch;
 pub mod client;
 pub mod common;
+pub mod credentials;
 pub mod error;
 pub mod job;
 pub mod listener;

@@ -1,12 +1,15 @@
 //! Flags and environment variables. Region and credentials are read the way the provider reads
-//! them (`ALIBABA_CLOUD_*`); the Kubernetes client comes from `cluster::connect` (kubeconfig
-//! files and context, else the in-cluster service account).
+//! them: the region from `ALIBABA_CLOUD_REGION`, the credentials from the provider's credential
+//! chain (`alb_api::credentials`: the key flags or `ALIBABA_CLOUD_*` variables, an `aliyun` CLI
+//! profile, RRSA/OIDC, the ECS RAM role, a credentials URI); the Kubernetes client comes from
+//! `cluster::connect` (kubeconfig files and context, else the in-cluster service account).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use alb_api::{Client, ClientConfig, Credentials};
+use alb_api::credentials::{CredentialSettings, CredentialsProvider};
+use alb_api::{Client, ClientConfig};
 use clap::Parser;
 use cluster::KubernetesSettings;
 
@@ -22,12 +25,13 @@ pub struct Args {
     /// ALB API endpoint override (e.g. a local mock); default: the region's public endpoint.
     #[arg(long, env = "ALB_ENDPOINT")]
     pub endpoint: Option<String>,
-    /// AccessKey id.
+    /// AccessKey id; without a key, the rest of the provider's credential chain is tried (e.g.
+    /// RRSA in an ACK pod).
     #[arg(long, env = "ALIBABA_CLOUD_ACCESS_KEY_ID", hide_env_values = true)]
-    pub access_key: String,
+    pub access_key: Option<String>,
     /// AccessKey secret.
     #[arg(long, env = "ALIBABA_CLOUD_ACCESS_KEY_SECRET", hide_env_values = true)]
-    pub secret_key: String,
+    pub secret_key: Option<String>,
     /// STS security token of temporary credentials.
     #[arg(long, env = "ALIBABA_CLOUD_SECURITY_TOKEN", hide_env_values = true)]
     pub security_token: Option<String>,
@@ -95,12 +99,18 @@ pub struct Args {
 }
 
 impl Args {
-    /// The ALB client: signed requests with the given credentials, the client's retries.
+    /// The ALB client: requests signed with the credential chain's source (temporary credentials
+    /// renewed before they expire), the client's retries.
     pub fn alb_client(&self) -> Result<Client, alb_api::Error> {
-        let mut credentials = Credentials::new(&self.access_key, &self.secret_key);
-        if let Some(token) = self.security_token.as_deref().filter(|t| !t.is_empty()) {
-            credentials = credentials.with_security_token(token);
-        }
+        let non_empty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        let settings = CredentialSettings {
+            access_key: non_empty(&self.access_key),
+            secret_key: non_empty(&self.secret_key),
+            security_token: non_empty(&self.security_token),
+            ..CredentialSettings::default()
+        };
+        let credentials =
+            CredentialsProvider::from_settings(&settings, &|name| std::env::var(name).ok())?;
         let mut config = ClientConfig::new(&self.region, credentials);
         if let Some(endpoint) = &self.endpoint {
             config = config.with_endpoint(endpoint);

@@ -5,6 +5,7 @@ mod support;
 
 use std::time::Duration;
 
+use acceptance_tests::harness::member_sync::metric_value;
 use acceptance_tests::mock::Faults;
 use nix::sys::signal::Signal;
 use support::*;
@@ -74,9 +75,7 @@ async fn the_readiness_gate_opens_only_once_the_pod_ip_is_a_member() {
     .await;
     assert_eq!(env.members(&group), ["10.3.0.1"]);
     assert_eq!(
-        agent
-            .metric("alb_member_sync_readiness_gates_opened_total")
-            .await,
+        agent.metric("alb_member_sync_readiness_gates_opened_total"),
         1.0
     );
 }
@@ -94,7 +93,7 @@ async fn two_replicas_only_the_lease_holder_writes_and_the_other_takes_over_afte
     .await;
     let b = env.agent("b", &[]);
     wait_until("b ready (caches synced)", WAIT, || async {
-        b.probe("/readyz").await == 200
+        b.get("/readyz").0 == 200
     })
     .await;
     env.endpoints(&ips(1, 5)).await;
@@ -102,13 +101,13 @@ async fn two_replicas_only_the_lease_holder_writes_and_the_other_takes_over_afte
         env.members(&group) == sorted(ips(1, 5))
     })
     .await;
-    let b_metrics = b.metrics().await;
+    let b_metrics = b.metrics();
     assert!(
         !b_metrics.contains("alb_member_sync_alb_api_calls_total{"),
         "the follower called the ALB API:\n{b_metrics}"
     );
     assert_eq!(metric_value(&b_metrics, "alb_member_sync_leader"), 0.0);
-    assert_eq!(a.metric("alb_member_sync_leader").await, 1.0);
+    assert_eq!(a.metric("alb_member_sync_leader"), 1.0);
 
     a.signal(Signal::SIGKILL);
     let killed = std::time::Instant::now();
@@ -156,7 +155,7 @@ async fn converges_under_throttling_5xx_and_dropped_responses_without_duplicates
     }
     let counters = env.mock.counters();
     assert!(counters.faults.throttled > 0 && counters.faults.server_errors > 0);
-    let metrics = agent.metrics().await;
+    let metrics = agent.metrics();
     let errors = |code: &str| {
         metric_value(
             &metrics,
@@ -208,7 +207,7 @@ async fn sigterm_during_a_reconcile_exits_within_seconds_and_releases_the_lease(
     })
     .await;
     a.signal(Signal::SIGTERM);
-    let (status, took) = a.exited(Duration::from_secs(10)).await;
+    let (status, took) = a.exited(Duration::from_secs(10));
     println!("exit {status} {took:?} after SIGTERM mid-reconcile");
     assert!(status.success(), "{status}; log:\n{}", a.log_text());
     assert!(

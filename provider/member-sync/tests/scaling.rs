@@ -48,11 +48,11 @@ async fn scaling_follows_the_endpoints_and_never_drops_below_the_smaller_set() {
     assert_eq!(env.members(&foreign), ["10.9.0.3"]);
     // 3 + 5 + 2 added, 6 + 2 removed, counted once each op's job is done.
     wait_until("the member counters", WAIT, || async {
-        agent.metric("alb_member_sync_members_added_total").await == 10.0
-            && agent.metric("alb_member_sync_members_removed_total").await == 8.0
+        agent.metric("alb_member_sync_members_added_total") == 10.0
+            && agent.metric("alb_member_sync_members_removed_total") == 8.0
     })
     .await;
-    assert_eq!(agent.probe("/healthz").await, 200);
-    assert_eq!(agent.probe("/readyz").await, 200);
-    assert_eq!(agent.metric("alb_member_sync_groups").await, 1.0);
+    assert_eq!(agent.get("/healthz").0, 200);
+    assert_eq!(agent.get("/readyz").0, 200);
+    assert_eq!(agent.metric("alb_member_sync_groups"), 1.0);
 }

@@ -50,7 +50,9 @@ impl fmt::Display for ListenerKey {
     }
 }
 
-/// Error parsing a [`ListenerKey`] from `PROTOCOL:PORT`.
+/// Error parsing a [`ListenerKey`] from `PROTOCOL:PORT` (only the form [`ListenerKey`] renders:
+/// `HTTP`, `HTTPS` or `QUIC`, a colon, and a port 1–65535 in decimal without sign or leading
+/// zeros).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("invalid listener key {0:?}; expected PROTOCOL:PORT such as HTTPS:443")]
 pub struct ParseListenerKeyError(pub String);
@@ -66,11 +68,14 @@ impl FromStr for ListenerKey {
             "QUIC" => ListenerProtocol::Quic,
             _ => return Err(err()),
         };
-        let port: u16 = port.parse().map_err(|_| err())?;
-        if port == 0 {
+        let number: u16 = port.parse().map_err(|_| err())?;
+        if number == 0 || number.to_string() != port {
             return Err(err());
         }
-        Ok(Self { protocol, port })
+        Ok(Self {
+            protocol,
+            port: number,
+        })
     }
 }
 
@@ -1002,6 +1007,19 @@ mod tests {
         assert!(b < a);
         assert!("HTTP:0".parse::<ListenerKey>().is_err());
         assert!("TCP:80".parse::<ListenerKey>().is_err());
+        for not_canonical in [
+            "HTTP:080",
+            "HTTP:+80",
+            "http:80",
+            "HTTP: 80",
+            "HTTP:65536",
+            "HTTP",
+        ] {
+            assert!(
+                not_canonical.parse::<ListenerKey>().is_err(),
+                "{not_canonical}"
+            );
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use tfplugin::diag::Diagnostics;
+use tfplugin::diag::{AttributePath, Diagnostics};
 use tfplugin::provider::{Ctx, Provider, Resource};
 use tfplugin::schema::Schema;
 use tfplugin::value::Value;
@@ -39,6 +39,7 @@ impl AlbProvider {
                     region = %settings.region,
                     endpoint = settings.endpoint.as_deref().unwrap_or("(default)"),
                     cluster_id = %settings.cluster_id,
+                    credentials = %settings.credentials.source().origin().description,
                     "provider configured"
                 );
                 self.settings.set_ready(*settings);
@@ -68,8 +69,19 @@ impl Provider for AlbProvider {
         validate::provider_config::validate(config)
     }
 
+    /// Resolves the configuration, then gets credentials from the chosen source once, so that a
+    /// source that cannot give any fails here with one diagnostic naming it.
     async fn configure(&self, _ctx: &Ctx, config: &Value, _terraform_version: &str) -> Diagnostics {
-        self.configure_with(config, &|name| std::env::var(name).ok())
+        let mut diagnostics = self.configure_with(config, &|name| std::env::var(name).ok());
+        if let Ok(settings) = self.settings.get() {
+            if let Err(error) = settings.credentials.current().await {
+                diagnostics.push(
+                    config::credential_diagnostic(&error)
+                        .at(AttributePath::root().attr(error.attribute())),
+                );
+            }
+        }
+        diagnostics
     }
 }
 
@@ -81,8 +93,8 @@ mod tests {
     fn configure_stores_settings_or_defers() {
         let provider = AlbProvider::new();
         let env = |name: &str| match name {
-            config::env::ACCESS_KEY_ID => Some("AK".to_string()),
-            config::env::ACCESS_KEY_SECRET => Some("SK".to_string()),
+            "ALIBABA_CLOUD_ACCESS_KEY_ID" => Some("AK".to_string()),
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET" => Some("SK".to_string()),
             _ => None,
         };
         let deferred = Value::object([("region", Value::Unknown)]);

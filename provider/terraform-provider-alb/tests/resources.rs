@@ -32,19 +32,19 @@ async fn provider_serves_both_resources_with_their_schema_versions() {
         .iter()
         .map(|r| (r.type_name(), r.schema().version))
         .collect();
-    assert_eq!(names, vec![("alb_config", 1), ("alb_ingress", 1)]);
+    assert_eq!(names, vec![("alb_config", 2), ("alb_ingress", 1)]);
 }
 
 #[tokio::test]
 async fn validate_reports_through_the_trait() {
     let ctx = Ctx::default();
     let config = resource("alb_config");
-    let invalid = with(alb_config(), "listener[0].port", n(0));
+    let invalid = with(alb_config(), r#"listener["HTTP:80"].idle_timeout"#, n(0));
     assert_eq!(
         found(&config.validate(&ctx, &invalid).await),
         vec![(
-            "Invalid listener port".to_string(),
-            "listener[0].port".to_string()
+            "Invalid idle timeout".to_string(),
+            r#"listener["HTTP:80"].idle_timeout"#.to_string()
         )]
     );
     let ingress = resource("alb_ingress");
@@ -67,7 +67,7 @@ async fn plan_on_create_leaves_computed_attributes_unknown() {
     for attr in ["id", "dns_name", "status"] {
         assert!(planned.get(attr).is_unknown(), "{attr}");
     }
-    let listener = &planned.get("listener").as_list().unwrap_or_default()[0];
+    let listener = planned.get("listener").get("HTTP:80");
     assert!(listener.get("id").is_unknown());
     assert!(listener.get("default_server_group_id").is_unknown());
     assert_eq!(planned.get("name"), alb_config().get("name"));

@@ -22,7 +22,9 @@ fn fixtures_cover_every_attribute() {
 
 #[test]
 fn model_spec_accepts_full_alb_config() {
-    let spec: Result<ConfigSpec, _> = serde_json::from_value(json(&alb_config()));
+    let (spec_json, labels) = alb_config::spec_json(json(&alb_config())).expect("labels");
+    assert_eq!(labels, ["HTTP:80", "HTTPS:443", "QUIC:443"]);
+    let spec: Result<ConfigSpec, _> = serde_json::from_value(spec_json);
     assert!(spec.is_ok(), "{spec:?}");
 }
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{alb_config, found, n, obj, path, s, strs, with};
+use common::{alb_config, found, n, obj, s, strs, with};
 use terraform_provider_alb::validate::alb_config::validate;
 use tfplugin::value::Value;
 
@@ -81,175 +81,139 @@ fn cases() -> Vec<(&'static str, Value, &'static str, &'static str)> {
             "zone_mapping[0].intranet_address",
         ),
         (
-            "listener[0].port",
-            n(0),
-            "Invalid listener port",
-            "listener[0].port",
-        ),
-        (
-            "listener[0].port",
-            n(65536),
-            "Invalid listener port",
-            "listener[0].port",
-        ),
-        (
-            "listener[0].port",
-            Value::from(80.5),
-            "Invalid listener port",
-            "listener[0].port",
-        ),
-        (
-            "listener[0].protocol",
-            s("TCP"),
-            "Invalid listener protocol",
-            "listener[0].protocol",
-        ),
-        (
-            "listener[2].protocol",
-            s("HTTPS"),
-            "Duplicate listener",
-            "listener[2].port",
-        ),
-        (
-            "listener[0].port",
-            n(443),
-            "Conflicting listener protocols",
-            "listener[1].port",
-        ),
-        (
-            "listener[1].certificate_ids",
+            r#"listener["HTTPS:443"].certificate_ids"#,
             Value::Null,
             "Missing listener certificate",
-            "listener[1].certificate_ids",
+            r#"listener["HTTPS:443"].certificate_ids"#,
         ),
         (
-            "listener[2].certificate_ids",
+            r#"listener["QUIC:443"].certificate_ids"#,
             strs(&[]),
             "Missing listener certificate",
-            "listener[2].certificate_ids",
+            r#"listener["QUIC:443"].certificate_ids"#,
         ),
         (
-            "listener[0].certificate_ids",
+            r#"listener["HTTP:80"].certificate_ids"#,
             strs(&["c-1"]),
             "Certificates need an HTTPS or QUIC listener",
-            "listener[0].certificate_ids",
+            r#"listener["HTTP:80"].certificate_ids"#,
         ),
         (
-            "listener[2].ca_certificate_ids",
+            r#"listener["QUIC:443"].ca_certificate_ids"#,
             strs(&["ca-1"]),
             "CA certificates need an HTTPS listener",
-            "listener[2].ca_certificate_ids",
+            r#"listener["QUIC:443"].ca_certificate_ids"#,
         ),
         (
-            "listener[1].ca_certificate_ids",
+            r#"listener["HTTPS:443"].ca_certificate_ids"#,
             strs(&["ca-1", "ca-2"]),
             "Too many CA certificates",
-            "listener[1].ca_certificate_ids",
+            r#"listener["HTTPS:443"].ca_certificate_ids"#,
         ),
         (
-            "listener[0].security_policy_id",
+            r#"listener["HTTP:80"].security_policy_id"#,
             s("tls_cipher_policy_1_0"),
             "Security policy needs an HTTPS or QUIC listener",
-            "listener[0].security_policy_id",
+            r#"listener["HTTP:80"].security_policy_id"#,
         ),
         (
-            "listener[2].http2",
+            r#"listener["QUIC:443"].http2"#,
             Value::from(false),
             "HTTP/2 setting needs an HTTPS listener",
-            "listener[2].http2",
+            r#"listener["QUIC:443"].http2"#,
         ),
         (
-            "listener[0].quic",
+            r#"listener["HTTP:80"].quic"#,
             obj(&[
                 ("upgrade_enabled", Value::from(true)),
                 ("listener_id", Value::Null),
             ]),
             "QUIC upgrade needs an HTTPS listener",
-            "listener[0].quic",
+            r#"listener["HTTP:80"].quic"#,
         ),
         (
-            "listener[0].x_forwarded_for.client_cert_fingerprint",
+            r#"listener["HTTP:80"].x_forwarded_for.client_cert_fingerprint"#,
             Value::from(true),
             "Client certificate headers need an HTTPS listener",
-            "listener[0].x_forwarded_for.client_cert_fingerprint",
+            r#"listener["HTTP:80"].x_forwarded_for.client_cert_fingerprint"#,
         ),
         (
-            "listener[0].idle_timeout",
+            r#"listener["HTTP:80"].idle_timeout"#,
             n(601),
             "Invalid idle timeout",
-            "listener[0].idle_timeout",
+            r#"listener["HTTP:80"].idle_timeout"#,
         ),
         (
-            "listener[1].request_timeout",
+            r#"listener["HTTPS:443"].request_timeout"#,
             n(0),
             "Invalid request timeout",
-            "listener[1].request_timeout",
+            r#"listener["HTTPS:443"].request_timeout"#,
         ),
         (
-            "listener[0].description",
+            r#"listener["HTTP:80"].description"#,
             s("x"),
             "Invalid listener description",
-            "listener[0].description",
+            r#"listener["HTTP:80"].description"#,
         ),
         (
-            "listener[0].acl.type",
+            r#"listener["HTTP:80"].acl.type"#,
             s("white"),
             "Invalid ACL type",
-            "listener[0].acl.type",
+            r#"listener["HTTP:80"].acl.type"#,
         ),
         (
-            "listener[0].acl.acl_ids",
+            r#"listener["HTTP:80"].acl.acl_ids"#,
             strs(&["acl-9"]),
             "Conflicting ACL sources",
-            "listener[0].acl.acl_ids",
+            r#"listener["HTTP:80"].acl.acl_ids"#,
         ),
         (
-            "listener[0].acl.entries",
+            r#"listener["HTTP:80"].acl.entries"#,
             Value::List(vec![]),
             "Missing ACL sources",
-            "listener[0].acl",
+            r#"listener["HTTP:80"].acl"#,
         ),
         (
-            "listener[0].acl.entries",
+            r#"listener["HTTP:80"].acl.entries"#,
             strs(&["10.0.0.300/8"]),
             "Invalid ACL entry",
-            "listener[0].acl.entries[0]",
+            r#"listener["HTTP:80"].acl.entries[0]"#,
         ),
         (
-            "listener[0].acl.entries",
+            r#"listener["HTTP:80"].acl.entries"#,
             strs(&["10.0.0.0/8", "2001:db8::/32"]),
             "Invalid ACL entry",
-            "listener[0].acl.entries[1]",
+            r#"listener["HTTP:80"].acl.entries[1]"#,
         ),
         (
-            "listener[0].acl.entries",
+            r#"listener["HTTP:80"].acl.entries"#,
             many(501, &|i| format!("10.{}.{}.0/24", i / 256, i % 256)),
             "Too many ACL entries",
-            "listener[0].acl.entries",
+            r#"listener["HTTP:80"].acl.entries"#,
         ),
         (
-            "listener[0].acl.entries",
+            r#"listener["HTTP:80"].acl.entries"#,
             strs(&["10.0.0.0/8", "10.0.0.0/8"]),
             "Duplicate ACL entry",
-            "listener[0].acl.entries[1]",
+            r#"listener["HTTP:80"].acl.entries[1]"#,
         ),
         (
-            "listener[0].acl.entries",
+            r#"listener["HTTP:80"].acl.entries"#,
             strs(&["10.0.0.1", "192.168.0.0/16", "10.0.0.1/32"]),
             "Duplicate ACL entry",
-            "listener[0].acl.entries[2]",
+            r#"listener["HTTP:80"].acl.entries[2]"#,
         ),
         (
-            "listener[1].acl.acl_ids",
+            r#"listener["HTTPS:443"].acl.acl_ids"#,
             strs(&["acl-1", "acl-2", "acl-1"]),
             "Duplicate ACL id",
-            "listener[1].acl.acl_ids[2]",
+            r#"listener["HTTPS:443"].acl.acl_ids[2]"#,
         ),
         (
-            "listener[1].acl.acl_ids",
+            r#"listener["HTTPS:443"].acl.acl_ids"#,
             strs(&["a", "b", "c", "d"]),
             "Too many ACL ids",
-            "listener[1].acl.acl_ids",
+            r#"listener["HTTPS:443"].acl.acl_ids"#,
         ),
         (
             "timeouts.create",
@@ -290,14 +254,14 @@ fn acl_entry_limit_depends_on_edition() {
             .map(|i| Value::from(format!("10.{}.{}.0/24", i / 256, i % 256)))
             .collect(),
     );
-    let config = with(alb_config(), "listener[0].acl.entries", entries);
+    let config = with(alb_config(), r#"listener["HTTP:80"].acl.entries"#, entries);
     assert_eq!(found(&validate(&config)), vec![]);
     let basic = with(config, "edition", s("Basic"));
     assert_eq!(
         found(&validate(&basic)),
         vec![(
             "Too many ACL entries".to_string(),
-            "listener[0].acl.entries".to_string()
+            r#"listener["HTTP:80"].acl.entries"#.to_string()
         )]
     );
 }
@@ -320,16 +284,18 @@ fn unknown_values_are_never_errors() {
         let config = with(alb_config(), at, Value::Unknown);
         assert_eq!(found(&validate(&config)), vec![], "with {at} unknown");
     }
-    // Unknown protocols and ports of other listeners cannot make a listener a duplicate.
-    let config = with(alb_config(), "listener[2].protocol", Value::Unknown);
-    let config = with(config, "listener[1].port", Value::Unknown);
+    // Unknown listener blocks (a `dynamic` block over an unknown collection) are not checked.
+    let config = with(alb_config(), "listener", Value::Unknown);
     assert_eq!(found(&validate(&config)), vec![]);
-    assert!(path("listener[0].port").0.len() == 3);
 }
 
 #[test]
 fn diagnostics_explain_the_problem() {
-    let config = with(alb_config(), "listener[1].certificate_ids", Value::Null);
+    let config = with(
+        alb_config(),
+        r#"listener["HTTPS:443"].certificate_ids"#,
+        Value::Null,
+    );
     let diagnostics = validate(&config);
     let detail = diagnostics
         .iter()
@@ -340,13 +306,77 @@ fn diagnostics_explain_the_problem() {
         "HTTPS listeners need at least one certificate id in `certificate_ids`; the first is their \
          default certificate."
     );
-    let config = with(alb_config(), "listener[0].port", n(70000));
+    let config = relabel(alb_config(), "HTTP:80", "http:80");
     let detail = validate(&config)
         .iter()
         .map(|d| d.detail.clone())
         .collect::<String>();
     assert_eq!(
         detail,
-        "The listener port must be a whole number from 1 to 65535; got 70000."
+        "A listener block is labelled by its protocol and port, `PROTOCOL:port`: one of HTTP, \
+         HTTPS, QUIC (upper case), a colon and a port 1–65535 without leading zeros, e.g. \
+         `listener \"HTTPS:443\" { … }`; got \"http:80\"."
+    );
+}
+
+/// `config` with its listener block labelled `from` labelled `to`.
+fn relabel(config: Value, from: &str, to: &str) -> Value {
+    let mut listeners = config.get("listener").as_map().cloned().expect("listeners");
+    let block = listeners.remove(from).expect("the listener");
+    listeners.insert(to.to_owned(), block);
+    with(config, "listener", Value::Map(listeners))
+}
+
+#[test]
+fn listener_labels_are_checked_at_their_block() {
+    for label in [
+        "http:80",
+        "HTTP:0",
+        "HTTP:080",
+        "HTTP:65536",
+        "TCP:80",
+        "80",
+        "HTTP 80",
+    ] {
+        assert_eq!(
+            found(&validate(&relabel(alb_config(), "HTTP:80", label))),
+            vec![(
+                "Invalid listener label".to_string(),
+                format!("listener[{label:?}]")
+            )],
+            "label {label}"
+        );
+    }
+    // HTTP on 443 sorts before HTTPS:443, which is reported (QUIC may share the port).
+    assert_eq!(
+        found(&validate(&relabel(alb_config(), "HTTP:80", "HTTP:443"))),
+        vec![(
+            "Conflicting listener protocols".to_string(),
+            r#"listener["HTTPS:443"]"#.to_string()
+        )]
+    );
+    assert_eq!(
+        found(&validate(&with(
+            alb_config(),
+            "listener",
+            Value::Map(Default::default())
+        ))),
+        vec![(
+            "Wrong number of listeners".to_string(),
+            "listener".to_string()
+        )]
+    );
+    let many: Value = Value::object((1..=51).map(|port| {
+        (
+            format!("HTTP:{port}"),
+            alb_config().get("listener").get("HTTP:80").clone(),
+        )
+    }));
+    assert_eq!(
+        found(&validate(&with(alb_config(), "listener", many))),
+        vec![(
+            "Wrong number of listeners".to_string(),
+            "listener".to_string()
+        )]
     );
 }

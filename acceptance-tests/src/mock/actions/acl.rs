@@ -22,6 +22,7 @@ use serde_json::{json, Map, Value};
 
 use super::{job_response, listener, load_balancer, object, writable_listener, Ctx, Page};
 use crate::mock::error::{ApiError, ApiResult};
+use crate::mock::index::Removal;
 use crate::mock::limits;
 use crate::mock::model::{Acl, AclEntry, Listener, ListenerAcl, Millis, Phase};
 use crate::mock::params::Scope;
@@ -222,6 +223,9 @@ pub fn remove_entries(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String,
         }
         a.phase = Phase::transition("Configuring", until);
     }
+    ctx.state
+        .store
+        .removal_started(Removal::AclEntries(id.to_string()));
     Ok(job_response(ctx.job("acl", id, "Update")))
 }
 
@@ -245,6 +249,9 @@ pub fn delete(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>>
     if let Some(a) = ctx.state.store.acls.get_mut(id) {
         a.phase = Phase::removing("Deleting", until);
     }
+    ctx.state
+        .store
+        .removal_started(Removal::Acl(id.to_string()));
     Ok(job_response(ctx.job("acl", id, "Delete")))
 }
 
@@ -338,6 +345,9 @@ pub fn dissociate(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Val
         }
         l.phase = Phase::transition("Configuring", until);
     }
+    ctx.state
+        .store
+        .removal_started(Removal::ListenerParts(id.to_string()));
     Ok(job_response(ctx.job("listener", id, "Update")))
 }
 

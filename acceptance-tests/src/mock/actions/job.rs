@@ -1,6 +1,8 @@
 //! ListAsynJobs. Jobs are kept for the life of the state; a job reports Processing until its
 //! deadline and Succeeded afterwards.
 
+use std::collections::BTreeSet;
+
 use serde_json::{json, Map, Value};
 
 use super::{seq_key, Ctx, Page};
@@ -29,12 +31,15 @@ pub fn list(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>> {
     let begin = p.int("BeginTime")?;
     let end = p.int("EndTime")?;
     let now = ctx.now;
-    let mut items: Vec<(String, Value)> = ctx
-        .state
-        .store
-        .jobs
-        .values()
-        .filter(|j| ids.is_empty() || ids.contains(&j.id.as_str()))
+    let jobs = &ctx.state.store.jobs;
+    // Polls name their jobs: only those are looked at.
+    let wanted: BTreeSet<&str> = ids.iter().copied().collect();
+    let candidates: Box<dyn Iterator<Item = &Job>> = if wanted.is_empty() {
+        Box::new(jobs.values())
+    } else {
+        Box::new(wanted.into_iter().filter_map(|id| jobs.get(id)))
+    };
+    let mut items: Vec<(String, Value)> = candidates
         .filter(|j| resources.is_empty() || resources.contains(&j.resource_id.as_str()))
         .filter(|j| resource_type.is_none_or(|t| t == j.resource_type))
         .filter(|j| api_name.is_none_or(|a| a == j.api_name))

@@ -1,5 +1,7 @@
 //! Listener actions, including additional certificates.
 
+use std::collections::BTreeSet;
+
 use serde_json::{json, Map, Value};
 
 use super::{
@@ -8,6 +10,7 @@ use super::{
     Ctx, Page,
 };
 use crate::mock::error::{ApiError, ApiResult};
+use crate::mock::index::Removal;
 use crate::mock::limits;
 use crate::mock::model::{Listener, ListenerCertificate, Millis, Phase};
 use crate::mock::params::Scope;
@@ -147,11 +150,10 @@ pub fn check_forward_target(state: &State, id: &str) -> ApiResult<()> {
 /// and HTTPS would share it (QUIC runs over UDP and may share a port with either).
 fn check_port(state: &State, lb_id: &str, protocol: &str, port: i64) -> ApiResult<()> {
     let tcp = |p: &str| p == "HTTP" || p == "HTTPS";
-    let clash = state.store.listeners.values().any(|l| {
-        l.load_balancer_id == lb_id
-            && l.port == port
-            && (l.protocol == protocol || (tcp(&l.protocol) && tcp(protocol)))
-    });
+    let clash = state
+        .store
+        .listeners_of(lb_id)
+        .any(|l| l.port == port && (l.protocol == protocol || (tcp(&l.protocol) && tcp(protocol))));
     if clash {
         return Err(ApiError::already_exists(
             "Listener",
@@ -191,13 +193,7 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>>
 
     load_balancer(ctx.state, lb_id)?;
     check_port(ctx.state, lb_id, protocol, port)?;
-    let count = ctx
-        .state
-        .store
-        .listeners
-        .values()
-        .filter(|l| l.load_balancer_id == lb_id)
-        .count();
+    let count = ctx.state.store.listeners_of(lb_id).count();
     if count >= limits::LISTENERS_PER_LOAD_BALANCER {
         return Err(ApiError::quota(
             "ListenersNum",
@@ -263,7 +259,7 @@ pub fn create(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>>
         seq,
         phase: Phase::transition("Provisioning", ctx.busy_until()),
     };
-    ctx.state.store.listeners.insert(id.clone(), listener);
+    ctx.state.store.insert_listener(listener);
     let job = ctx.job("listener", &id, "Create");
     Ok(object(json!({"ListenerId": id, "JobId": job})))
 }
@@ -281,11 +277,14 @@ pub fn list(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>> {
     let protocol = p.str("ListenerProtocol")?.filter(|s| !s.is_empty());
     let tags = validate::tag_filters(p)?;
     let now = ctx.now;
-    let mut items = ctx
-        .state
-        .store
-        .listeners
-        .values()
+    let store = &ctx.state.store;
+    let by_lb: BTreeSet<&str> = lbs.iter().copied().collect();
+    let candidates: Box<dyn Iterator<Item = &Listener>> = if by_lb.is_empty() {
+        Box::new(store.listeners.values())
+    } else {
+        Box::new(by_lb.into_iter().flat_map(|lb| store.listeners_of(lb)))
+    };
+    let mut items = candidates
         .filter(|l| ids.is_empty() || ids.contains(&l.id.as_str()))
         .filter(|l| lbs.is_empty() || lbs.contains(&l.load_balancer_id.as_str()))
         .filter(|l| protocol.is_none_or(|x| x == l.protocol))
@@ -343,6 +342,7 @@ pub fn update(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>>
         }
         l.phase = Phase::transition("Configuring", until);
     }
+    ctx.state.store.index_listener(id);
     Ok(job_response(ctx.job("listener", id, "Update")))
 }
 
@@ -359,8 +359,14 @@ pub fn delete(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>>
             binding.phase = Phase::removing("Dissociating", until);
         }
     }
-    for r in store.rules.values_mut().filter(|r| r.listener_id == id) {
-        r.phase = Phase::removing("Deleting", until);
+    store.removal_started(Removal::Listener(id.to_string()));
+    store.removal_started(Removal::ListenerParts(id.to_string()));
+    let rules: Vec<String> = store.rules_of(id).map(|r| r.id.clone()).collect();
+    for rule in rules {
+        if let Some(r) = store.rules.get_mut(&rule) {
+            r.phase = Phase::removing("Deleting", until);
+        }
+        store.removal_started(Removal::Rule(rule));
     }
     Ok(job_response(ctx.job("listener", id, "Delete")))
 }
@@ -398,9 +404,7 @@ pub fn associate_certificates(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map
     let used: usize = ctx
         .state
         .store
-        .listeners
-        .values()
-        .filter(|l| l.load_balancer_id == lb_id)
+        .listeners_of(&lb_id)
         .map(|l| l.additional_certificates.len())
         .sum();
     if used + new.len() > limit {
@@ -442,6 +446,9 @@ pub fn dissociate_certificates(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Ma
         }
         l.phase = Phase::transition("Configuring", until);
     }
+    ctx.state
+        .store
+        .removal_started(Removal::ListenerParts(id.clone()));
     Ok(job_response(ctx.job("listener", &id, "Update")))
 }
 

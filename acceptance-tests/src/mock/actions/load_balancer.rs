@@ -4,6 +4,7 @@ use serde_json::{json, Map, Value};
 
 use super::{job_response, load_balancer, object, writable_load_balancer, Ctx, Page};
 use crate::mock::error::{ApiError, ApiResult};
+use crate::mock::index::Removal;
 use crate::mock::limits;
 use crate::mock::model::{LoadBalancer, Millis, Phase, Zone};
 use crate::mock::params::Scope;
@@ -502,19 +503,23 @@ pub fn delete(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>>
     if let Some(lb) = store.load_balancers.get_mut(id) {
         lb.phase = Phase::removing("Deleting", until);
     }
-    for l in store
-        .listeners
-        .values_mut()
-        .filter(|l| l.load_balancer_id == id)
-    {
-        l.phase = Phase::removing("Deleting", until);
+    store.removal_started(Removal::LoadBalancer(id.to_string()));
+    let listeners: Vec<String> = store.listeners_of(id).map(|l| l.id.clone()).collect();
+    let rules: Vec<String> = store
+        .rules_of_load_balancer(id)
+        .map(|r| r.id.clone())
+        .collect();
+    for listener in listeners {
+        if let Some(l) = store.listeners.get_mut(&listener) {
+            l.phase = Phase::removing("Deleting", until);
+        }
+        store.removal_started(Removal::Listener(listener));
     }
-    for r in store
-        .rules
-        .values_mut()
-        .filter(|r| r.load_balancer_id == id)
-    {
-        r.phase = Phase::removing("Deleting", until);
+    for rule in rules {
+        if let Some(r) = store.rules.get_mut(&rule) {
+            r.phase = Phase::removing("Deleting", until);
+        }
+        store.removal_started(Removal::Rule(rule));
     }
     Ok(job_response(ctx.job("loadbalancer", id, "Delete")))
 }

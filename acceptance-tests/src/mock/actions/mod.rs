@@ -9,6 +9,8 @@ mod rule;
 mod server_group;
 mod tag;
 
+use std::collections::BTreeSet;
+
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -395,28 +397,17 @@ pub fn referenced_server_groups(actions: &Value) -> Vec<String> {
 
 /// Load balancers whose listeners or rules forward to the server group.
 pub fn related_load_balancers(state: &State, server_group_id: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let uses = |actions: &Value| {
-        referenced_server_groups(actions)
-            .iter()
-            .any(|g| g == server_group_id)
-    };
-    for l in state.store.listeners.values() {
-        if uses(&l.default_actions) && !out.contains(&l.load_balancer_id) {
-            out.push(l.load_balancer_id.clone());
-        }
-    }
-    for r in state.store.rules.values() {
-        if uses(&r.actions) && !out.contains(&r.load_balancer_id) {
-            out.push(r.load_balancer_id.clone());
-        }
-    }
-    out.sort();
-    out
+    let lbs: BTreeSet<&str> = state
+        .store
+        .forwarders_of(server_group_id)
+        .map(|(_, lb)| lb)
+        .collect();
+    lbs.into_iter().map(str::to_string).collect()
 }
 
 /// Checks the per-instance backend server quota of `lb_id` as if `extra_groups` were attached
 /// and `extra_servers` more servers were added (`QuotaExceeded.LoadBalancerServersNum`).
+/// Costs the load balancer's own listeners, rules and groups, nothing else.
 pub fn check_instance_servers(
     state: &State,
     lb_id: &str,
@@ -427,21 +418,19 @@ pub fn check_instance_servers(
         return Ok(());
     };
     let limit = limits::edition(&lb.edition).servers;
-    let mut groups: Vec<String> = state
-        .store
-        .server_groups
-        .keys()
-        .filter(|g| related_load_balancers(state, g).iter().any(|x| x == lb_id))
-        .cloned()
+    let store = &state.store;
+    let owners = store
+        .listeners_of(lb_id)
+        .map(|l| l.id.as_str())
+        .chain(store.rules_of_load_balancer(lb_id).map(|r| r.id.as_str()));
+    let groups: BTreeSet<&str> = owners
+        .flat_map(|owner| store.forward_targets(owner))
+        .chain(extra_groups)
+        .map(String::as_str)
         .collect();
-    for g in extra_groups {
-        if !groups.contains(g) {
-            groups.push(g.clone());
-        }
-    }
     let count: usize = groups
         .iter()
-        .filter_map(|g| state.store.server_groups.get(g))
+        .filter_map(|g| store.server_groups.get(*g))
         .map(|g| g.servers.iter().filter(|s| !s.phase.removing_now()).count())
         .sum::<usize>()
         + extra_servers;

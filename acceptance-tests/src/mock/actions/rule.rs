@@ -7,7 +7,7 @@
 //! `QuotaExceeded.RuleActionsNum`. Priority is unique per listener across both directions
 //! (the stricter reading).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value};
 
@@ -17,6 +17,7 @@ use super::{
     referenced_server_groups, rule, writable_listener_child, Ctx, Page,
 };
 use crate::mock::error::{ApiError, ApiResult};
+use crate::mock::index::Removal;
 use crate::mock::limits::{self, EditionLimits};
 use crate::mock::model::{Millis, Phase, Rule};
 use crate::mock::params::Scope;
@@ -460,10 +461,10 @@ fn check_priority_free(
     priority: i64,
     except: &[String],
 ) -> ApiResult<()> {
-    let taken =
-        state.store.rules.values().any(|r| {
-            r.listener_id == listener_id && r.priority == priority && !except.contains(&r.id)
-        });
+    let taken = state
+        .store
+        .rules_of(listener_id)
+        .any(|r| r.priority == priority && !except.contains(&r.id));
     if taken {
         return Err(ApiError::illegal(
             "Priority",
@@ -479,12 +480,7 @@ fn check_rule_quota(
     limits: EditionLimits,
     adding: usize,
 ) -> ApiResult<()> {
-    let used = state
-        .store
-        .rules
-        .values()
-        .filter(|r| r.load_balancer_id == lb_id)
-        .count();
+    let used = state.store.rules_of_load_balancer(lb_id).count();
     if used + adding > limits.rules {
         return Err(ApiError::quota("RulesNum", limits.rules));
     }
@@ -548,7 +544,7 @@ fn create_rules(
             tags: input.tags,
             phase: Phase::transition("Provisioning", until),
         };
-        ctx.state.store.rules.insert(id.clone(), rule);
+        ctx.state.store.insert_rule(rule);
         created.push((id, priority));
     }
     let listener_until = ctx.job_done();
@@ -609,10 +605,11 @@ fn update_rules(ctx: &mut Ctx<'_>, defs: &[Scope<'_>]) -> ApiResult<Vec<String>>
         let input = parse_rule(ctx.state, def, &direction, limits, false)?;
         updates.push((id.to_string(), listener_id, input));
     }
-    // Final priorities per listener after the whole call.
+    // Final priorities per listener after the whole call (only touched listeners can clash).
     let touched: Vec<String> = updates.iter().map(|(id, _, _)| id.clone()).collect();
+    let listeners: BTreeSet<&str> = updates.iter().map(|(_, l, _)| l.as_str()).collect();
     let mut final_priorities: BTreeMap<(String, i64), String> = BTreeMap::new();
-    for r in ctx.state.store.rules.values() {
+    for r in listeners.iter().flat_map(|l| ctx.state.store.rules_of(l)) {
         let priority = updates
             .iter()
             .find(|(id, _, _)| *id == r.id)
@@ -662,6 +659,7 @@ fn update_rules(ctx: &mut Ctx<'_>, defs: &[Scope<'_>]) -> ApiResult<Vec<String>>
             }
             r.phase = Phase::transition("Configuring", until);
         }
+        ctx.state.store.index_rule(&id);
         if let Some(l) = ctx.state.store.listeners.get_mut(&listener_id) {
             l.phase = Phase::transition("Configuring", listener_until);
         }
@@ -709,6 +707,9 @@ fn delete_rules(ctx: &mut Ctx<'_>, ids: &[&str]) -> ApiResult<()> {
             }
             None => continue,
         };
+        ctx.state
+            .store
+            .removal_started(Removal::Rule(id.to_string()));
         if let Some(l) = ctx.state.store.listeners.get_mut(&listener_id) {
             l.phase = Phase::transition("Configuring", until);
         }
@@ -742,11 +743,21 @@ pub fn list(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>> {
     let direction = p.enumeration("Direction", &["Request", "Response"])?;
     let tags = validate::tag_filters(p)?;
     let now = ctx.now;
-    let mut items: Vec<(String, Value)> = ctx
-        .state
-        .store
-        .rules
-        .values()
+    let store = &ctx.state.store;
+    // Filtered by listener or load balancer, only their rules are looked at.
+    let listeners: BTreeSet<&str> = listener_ids.iter().copied().collect();
+    let lbs: BTreeSet<&str> = lb_ids.iter().copied().collect();
+    let candidates: Box<dyn Iterator<Item = &Rule>> = if !listeners.is_empty() {
+        Box::new(listeners.into_iter().flat_map(|l| store.rules_of(l)))
+    } else if !lbs.is_empty() {
+        Box::new(
+            lbs.into_iter()
+                .flat_map(|lb| store.rules_of_load_balancer(lb)),
+        )
+    } else {
+        Box::new(store.rules.values())
+    };
+    let mut items: Vec<(String, Value)> = candidates
         .filter(|r| listener_ids.is_empty() || listener_ids.contains(&r.listener_id.as_str()))
         .filter(|r| lb_ids.is_empty() || lb_ids.contains(&r.load_balancer_id.as_str()))
         .filter(|r| rule_ids.is_empty() || rule_ids.contains(&r.id.as_str()))

@@ -7,6 +7,8 @@
 //! `QuotaExceeded.ServerGroupServersNum`; more servers behind one instance than its edition
 //! allows → `QuotaExceeded.LoadBalancerServersNum`.
 
+use std::collections::BTreeSet;
+
 use serde_json::{json, Map, Value};
 
 use super::{
@@ -14,6 +16,7 @@ use super::{
     writable_server_group, Ctx, Page,
 };
 use crate::mock::error::{ApiError, ApiResult};
+use crate::mock::index::Removal;
 use crate::mock::limits;
 use crate::mock::model::{Millis, Phase, Server, ServerGroup};
 use crate::mock::params::Scope;
@@ -165,11 +168,15 @@ pub fn list(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>> {
     let tags = validate::tag_filters(p)?;
     let now = ctx.now;
     let state: &State = ctx.state;
-    let items = state
-        .store
-        .server_groups
-        .values()
-        .filter(|g| ids.is_empty() || ids.contains(&g.id.as_str()))
+    let groups = &state.store.server_groups;
+    // With an id filter only those groups are looked at.
+    let wanted: BTreeSet<&str> = ids.iter().copied().collect();
+    let candidates: Box<dyn Iterator<Item = &ServerGroup>> = if wanted.is_empty() {
+        Box::new(groups.values())
+    } else {
+        Box::new(wanted.into_iter().filter_map(|id| groups.get(id)))
+    };
+    let items = candidates
         .filter(|g| names.is_empty() || names.contains(&g.name.as_str()))
         .filter(|g| kind.is_none_or(|k| k == g.server_group_type))
         .filter(|g| vpc.is_none_or(|v| g.vpc_id.as_deref() == Some(v)))
@@ -207,28 +214,14 @@ pub fn update(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>>
 pub fn delete(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>> {
     let id = p.req_str("ServerGroupId")?;
     server_group(ctx.state, id)?;
-    let used = ctx
-        .state
-        .store
-        .listeners
-        .values()
-        .filter(|l| !l.phase.removing_now())
-        .any(|l| {
-            super::referenced_server_groups(&l.default_actions)
-                .iter()
-                .any(|g| g == id)
-        })
-        || ctx
-            .state
-            .store
-            .rules
-            .values()
-            .filter(|r| !r.phase.removing_now())
-            .any(|r| {
-                super::referenced_server_groups(&r.actions)
-                    .iter()
-                    .any(|g| g == id)
-            });
+    let store = &ctx.state.store;
+    let used = store.forwarders_of(id).any(|(owner, _)| {
+        let phase = match store.listeners.get(owner) {
+            Some(l) => Some(&l.phase),
+            None => store.rules.get(owner).map(|r| &r.phase),
+        };
+        phase.is_some_and(|p| !p.removing_now())
+    });
     if used {
         return Err(ApiError::in_use("ServerGroup", id));
     }
@@ -238,6 +231,9 @@ pub fn delete(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Value>>
     if let Some(g) = ctx.state.store.server_groups.get_mut(id) {
         g.phase = Phase::removing("Deleting", until);
     }
+    ctx.state
+        .store
+        .removal_started(Removal::ServerGroup(id.to_string()));
     Ok(job_response(ctx.job("servergroup", id, "Delete")))
 }
 
@@ -417,6 +413,9 @@ pub fn remove_servers(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String,
         g.phase = Phase::transition("Configuring", busy);
         g.note_serving();
     }
+    ctx.state
+        .store
+        .removal_started(Removal::Servers(id.to_string()));
     Ok(job_response(ctx.job("servergroup", id, "Update")))
 }
 
@@ -467,6 +466,9 @@ pub fn replace_servers(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String
         g.phase = Phase::transition("Configuring", busy);
         g.note_serving();
     }
+    ctx.state
+        .store
+        .removal_started(Removal::Servers(id.to_string()));
     Ok(job_response(ctx.job("servergroup", id, "Update")))
 }
 
@@ -523,21 +525,22 @@ pub fn list_servers(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, V
     let server_ids = validate::filter_list(p, "ServerIds", limits::IDS_PER_FILTER)?;
     let tags = validate::tag_filters(p)?;
     let now = ctx.now;
-    let items =
-        ctx.state
-            .store
-            .server_groups
-            .values()
-            .filter(|g| group_id.is_none_or(|id| id == g.id))
-            .filter(|g| validate::tags_match(&g.tags, &tags))
-            .flat_map(|g| {
-                g.servers.iter().enumerate().map(move |(i, s)| {
-                    (format!("{}/{i:06}", g.id), s, render_server(&g.id, s, now))
-                })
-            })
-            .filter(|(_, s, _)| server_ids.is_empty() || server_ids.contains(&s.server_id.as_str()))
-            .map(|(key, _, v)| (key, v))
-            .collect();
+    let groups = &ctx.state.store.server_groups;
+    let candidates: Box<dyn Iterator<Item = &ServerGroup>> = match group_id {
+        Some(id) => Box::new(groups.get(id).into_iter()),
+        None => Box::new(groups.values()),
+    };
+    let items = candidates
+        .filter(|g| validate::tags_match(&g.tags, &tags))
+        .flat_map(|g| {
+            g.servers
+                .iter()
+                .enumerate()
+                .map(move |(i, s)| (format!("{}/{i:06}", g.id), s, render_server(&g.id, s, now)))
+        })
+        .filter(|(_, s, _)| server_ids.is_empty() || server_ids.contains(&s.server_id.as_str()))
+        .map(|(key, _, v)| (key, v))
+        .collect();
     Ok(Page::cut(p, items)?.render("Servers", true))
 }
 

@@ -24,15 +24,11 @@ resource "alb_config" "internal" {
     vswitch_id = "vsw-ops-k"
   }
 
-  listener {
-    port     = 80
-    protocol = "HTTP"
-    gzip     = false
+  listener "HTTP:80" {
+    gzip = false
   }
 
-  listener {
-    port        = 8080
-    protocol    = "HTTP"
+  listener "HTTP:8080" {
     description = "ops-admin"
 
     acl {
@@ -63,9 +59,7 @@ resource "alb_config" "legacy" {
     vswitch_id = "vsw-legacy-i"
   }
 
-  listener {
-    port            = 443
-    protocol        = "HTTPS"
+  listener "HTTPS:443" {
     certificate_ids = ["2000-cn-hangzhou"]
   }
 }
@@ -102,14 +96,9 @@ resource "alb_config" "public" {
     logstore = "alb_public"
   }
 
-  listener {
-    port     = 80
-    protocol = "HTTP"
-  }
+  listener "HTTP:80" {}
 
-  listener {
-    port               = 443
-    protocol           = "HTTPS"
+  listener "HTTPS:443" {
     certificate_ids    = ["1000-cn-hangzhou", "1001-cn-hangzhou"]
     security_policy_id = "tls_cipher_policy_1_2"
     idle_timeout       = 60

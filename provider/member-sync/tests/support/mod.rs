@@ -4,10 +4,10 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+pub use acceptance_tests::harness::member_sync::MemberSync;
 use acceptance_tests::mock::{Faults, MockConfig, MockServer};
 use alb_api::common::Tag;
 use alb_api::server_group::{BackendServer, CreateServerGroupRequest, HealthCheckConfig};
@@ -18,8 +18,6 @@ use k8s_openapi::api::discovery::v1::EndpointSlice;
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use model::desired::IngressId;
 use model::ownership::{ingress_tags, ResourceKind, MEMBERS_AGENT, TAG_MEMBERS};
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::Pid;
 use serde_json::{json, Value};
 
 #[path = "../../../../acceptance-tests/tests/kube_support/mod.rs"]
@@ -311,8 +309,8 @@ impl Env {
     }
 
     /// A new agent process named `identity` with the tests' timings plus `extra` flags.
-    pub fn agent(&self, identity: &str, extra: &[&str]) -> Agent {
-        Agent::spawn(self, identity, extra)
+    pub fn agent(&self, identity: &str, extra: &[&str]) -> MemberSync {
+        spawn_agent(self, identity, extra)
     }
 }
 
@@ -359,124 +357,33 @@ where
     }
 }
 
-/// A running `alb-member-sync` process; killed when dropped.
-pub struct Agent {
-    child: Child,
-    /// `http://127.0.0.1:PORT` of its probes and metrics.
-    pub url: String,
-    /// Its log file.
-    pub log: PathBuf,
-}
-
-impl Agent {
-    fn spawn(env: &Env, identity: &str, extra: &[&str]) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let log = env.dir.path().join(format!("{identity}.log"));
-        let mut args: Vec<String> = vec![
-            "--region=cn-hangzhou".into(),
-            format!("--endpoint={}", env.mock.endpoint()),
-            "--access-key=mock-access-key".into(),
-            "--secret-key=mock-secret-key".into(),
-            format!("--cluster-id={CLUSTER}"),
-            format!("--kubeconfig={}", env.kube.kubeconfig.display()),
-            format!("--lease-namespace={LEASE_NS}"),
-            format!("--lease-name={LEASE}"),
-            format!("--identity={identity}"),
-            "--lease-duration=3s".into(),
-            "--renew-deadline=2s".into(),
-            "--retry-period=300ms".into(),
-            "--debounce=300ms".into(),
-            "--relist=2s".into(),
-            "--retry-after=500ms".into(),
-            "--shutdown-grace=2s".into(),
-            format!("--listen=127.0.0.1:{port}"),
-            "--log-format=text".into(),
-        ];
-        args.extend(extra.iter().map(|s| (*s).to_owned()));
-        let child = Command::new(env!("CARGO_BIN_EXE_alb-member-sync"))
-            .args(&args)
-            .env_remove("KUBECONFIG")
-            .env("RUST_LOG", "info,kube=warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("log file"))
-            .spawn()
-            .expect("start alb-member-sync");
-        Self {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            log,
-        }
-    }
-
-    /// The metrics text (empty while the agent does not answer).
-    pub async fn metrics(&self) -> String {
-        match reqwest::get(format!("{}/metrics", self.url)).await {
-            Ok(r) => r.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        }
-    }
-
-    /// The value of the metric line starting with `series` (0 when absent).
-    pub async fn metric(&self, series: &str) -> f64 {
-        metric_value(&self.metrics().await, series)
-    }
-
-    /// HTTP status of `path` (0 when the agent does not answer).
-    pub async fn probe(&self, path: &str) -> u16 {
-        reqwest::get(format!("{}{path}", self.url))
-            .await
-            .map_or(0, |r| r.status().as_u16())
-    }
-
-    /// Sends `signal`.
-    pub fn signal(&self, signal: Signal) {
-        kill(Pid::from_raw(self.child.id() as i32), signal).expect("signal agent");
-    }
-
-    /// Waits for the process to exit (panics after `limit`); returns its status and the time.
-    pub async fn exited(&mut self, limit: Duration) -> (ExitStatus, Duration) {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait agent") {
-                return (status, started.elapsed());
-            }
-            assert!(
-                started.elapsed() < limit,
-                "agent still running after {limit:?}; log:\n{}",
-                self.log_text()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// The agent's log so far.
-    pub fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The value of the first line of `text` starting with `series` followed by a space.
-pub fn metric_value(text: &str, series: &str) -> f64 {
-    text.lines()
-        .find_map(|l| {
-            l.strip_prefix(series)?
-                .strip_prefix(' ')?
-                .trim()
-                .parse()
-                .ok()
-        })
-        .unwrap_or(0.0)
+/// Starts `alb-member-sync` (this build's binary) with the tests' flags plus `extra`.
+fn spawn_agent(env: &Env, identity: &str, extra: &[&str]) -> MemberSync {
+    let mut args: Vec<String> = vec![
+        "--region=cn-hangzhou".into(),
+        format!("--endpoint={}", env.mock.endpoint()),
+        "--access-key=mock-access-key".into(),
+        "--secret-key=mock-secret-key".into(),
+        format!("--cluster-id={CLUSTER}"),
+        format!("--kubeconfig={}", env.kube.kubeconfig.display()),
+        format!("--lease-namespace={LEASE_NS}"),
+        format!("--lease-name={LEASE}"),
+        format!("--identity={identity}"),
+        "--lease-duration=3s".into(),
+        "--renew-deadline=2s".into(),
+        "--retry-period=300ms".into(),
+        "--debounce=300ms".into(),
+        "--relist=2s".into(),
+        "--retry-after=500ms".into(),
+        "--shutdown-grace=2s".into(),
+        "--log-format=text".into(),
+    ];
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    MemberSync::spawn(
+        Path::new(env!("CARGO_BIN_EXE_alb-member-sync")),
+        &args,
+        env.dir.path().join(format!("{identity}.log")),
+    )
 }
 
 /// The distinct entries of `v`, asserting there are no duplicates.

@@ -8,6 +8,7 @@ mod state;
 pub use cluster::KubernetesSettings;
 pub use schema::schema;
 pub use settings::{
-    env, resolve, ApiTimeouts, ProviderSettings, Resolution, Secret, DEFAULT_CLUSTER_ID,
+    credential_diagnostic, env, resolve, ApiTimeouts, ProviderSettings, Resolution,
+    DEFAULT_CLUSTER_ID,
 };
 pub use state::SharedSettings;

@@ -3,7 +3,7 @@
 use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
 use tfplugin::types::Type;
 
-use crate::schema_kit::{opt_bool, opt_str, opt_str_list, req_str};
+use crate::schema_kit::{opt_bool, opt_num, opt_str, opt_str_list, req_str};
 
 /// The provider configuration schema.
 pub fn schema() -> Schema {
@@ -13,32 +13,72 @@ pub fn schema() -> Schema {
 fn block() -> Block {
     Block::new()
         .describe(
-            "Alibaba Cloud ALB with Kubernetes-Ingress-style routing. Credentials and region come from \
-             this block or the usual `ALIBABA_CLOUD_*` environment variables; the `kubernetes` block says \
-             where to find the cluster whose Services back the ingresses.",
+            "Alibaba Cloud ALB with Kubernetes-Ingress-style routing. Credentials come from the first \
+             configured source, in this order: `access_key`/`secret_key`; the `ALIBABA_CLOUD_ACCESS_KEY_*` \
+             (or `ALICLOUD_*`) variables; `profile`/`shared_credentials_file`; `assume_role_with_oidc` \
+             (or the RRSA variables); `ecs_role_name`; `credentials_uri`. With `assume_role`, those \
+             credentials assume a RAM role. The `kubernetes` block says where to find the cluster \
+             whose Services back the ingresses.",
         )
         .attr(opt_str(
             "region",
-            "Region of the load balancers, e.g. `cn-hangzhou`. Default: `ALIBABA_CLOUD_REGION`.",
+            "Region of the load balancers, e.g. `cn-hangzhou`. Default: `ALIBABA_CLOUD_REGION`, then \
+             `ALICLOUD_REGION`.",
         ))
         .attr(opt_str(
             "access_key",
-            "AccessKey id. Default: `ALIBABA_CLOUD_ACCESS_KEY_ID`.",
+            "AccessKey id (first credential source). Default: `ALIBABA_CLOUD_ACCESS_KEY_ID`, then \
+             `ALICLOUD_ACCESS_KEY`.",
         ))
         .attr(
             opt_str(
                 "secret_key",
-                "AccessKey secret. Default: `ALIBABA_CLOUD_ACCESS_KEY_SECRET`.",
+                "AccessKey secret. Default: `ALIBABA_CLOUD_ACCESS_KEY_SECRET`, then \
+                 `ALICLOUD_SECRET_KEY`.",
             )
             .sensitive(),
         )
         .attr(
             opt_str(
                 "security_token",
-                "STS security token for temporary credentials. Default: `ALIBABA_CLOUD_SECURITY_TOKEN`.",
+                "STS security token of temporary keys. Default: `ALIBABA_CLOUD_SECURITY_TOKEN`, then \
+                 `ALICLOUD_SECURITY_TOKEN`.",
             )
             .sensitive(),
         )
+        .attr(opt_str(
+            "profile",
+            "Profile of the `aliyun` CLI configuration file (modes `AK`, `StsToken`, `RamRoleArn`, \
+             `EcsRamRole`, `OIDC`), used when no access key is set. Default: \
+             `ALIBABA_CLOUD_PROFILE`, then `ALICLOUD_PROFILE`, then the file's `current` profile.",
+        ))
+        .attr(opt_str(
+            "shared_credentials_file",
+            "Path of the `aliyun` CLI configuration file. Default: `ALIBABA_CLOUD_CONFIG_FILE`, \
+             then `ALICLOUD_SHARED_CREDENTIALS_FILE`, then `~/.aliyun/config.json`.",
+        ))
+        .attr(opt_str(
+            "ecs_role_name",
+            "RAM role of the ECS instance the provider runs on; its credentials come from the \
+             instance metadata service. Default: `ALIBABA_CLOUD_ECS_METADATA`, then \
+             `ALICLOUD_ECS_ROLE_NAME`.",
+        ))
+        .attr(opt_str(
+            "credentials_uri",
+            "A URL answering `{\"Code\": \"Success\", \"AccessKeyId\", \"AccessKeySecret\", \
+             \"SecurityToken\", \"Expiration\"}`, the last credential source. Default: \
+             `ALIBABA_CLOUD_CREDENTIALS_URI`.",
+        ))
+        .attr(opt_str(
+            "sts_endpoint",
+            "STS endpoint override for `assume_role` and `assume_role_with_oidc`, an `http://` or \
+             `https://` URL. Default: `ALIBABA_CLOUD_STS_ENDPOINT`, then `https://sts.aliyuncs.com`.",
+        ))
+        .attr(opt_str(
+            "ecs_metadata_endpoint",
+            "ECS instance metadata endpoint override for `ecs_role_name`. Default: \
+             `ALIBABA_CLOUD_ECS_METADATA_ENDPOINT`, then `http://100.100.100.200`.",
+        ))
         .attr(opt_str(
             "endpoint",
             "ALB API endpoint override, an `http://` or `https://` URL (e.g. `http://127.0.0.1:18080` for \
@@ -49,8 +89,73 @@ fn block() -> Block {
             "Identity of this Kubernetes cluster in the ownership tags of every object the provider \
              creates; the provider changes and deletes only objects carrying it. Default `default`.",
         ))
+        .block(NestedBlock::single("assume_role", assume_role()))
+        .block(NestedBlock::single(
+            "assume_role_with_oidc",
+            assume_role_with_oidc(),
+        ))
         .block(NestedBlock::single("kubernetes", kubernetes()))
         .block(NestedBlock::single("api_timeouts", api_timeouts()))
+}
+
+/// `session_name`, `policy` and `session_expiration`, shared by both role blocks.
+fn role_session(block: Block) -> Block {
+    block
+        .attr(opt_str(
+            "session_name",
+            "Session name of the assumed role. Default `terraform-provider-alb`.",
+        ))
+        .attr(opt_str(
+            "policy",
+            "A RAM policy (JSON) further restricting the role's permissions.",
+        ))
+        .attr(opt_num(
+            "session_expiration",
+            "Lifetime of the role's credentials in seconds (900–43200; STS default 3600). The \
+             provider renews them before they expire.",
+        ))
+}
+
+fn assume_role() -> Block {
+    role_session(
+        Block::new()
+            .describe(
+                "Assume a RAM role (STS AssumeRole) with the credentials of the first configured \
+                 source, and use the role's temporary credentials.",
+            )
+            .attr(req_str(
+                "role_arn",
+                "ARN of the role, `acs:ram::<account>:role/<name>`.",
+            ))
+            .attr(opt_str(
+                "external_id",
+                "External id the role's trust policy requires.",
+            )),
+    )
+}
+
+fn assume_role_with_oidc() -> Block {
+    role_session(
+        Block::new()
+            .describe(
+                "Assume a RAM role with an OIDC token (STS AssumeRoleWithOIDC), as ACK's RRSA and \
+                 OIDC-federated CI systems provide. Unset attributes come from the RRSA \
+                 variables; the RRSA variables alone also select this source.",
+            )
+            .attr(opt_str(
+                "role_arn",
+                "ARN of the role. Default: `ALIBABA_CLOUD_ROLE_ARN`.",
+            ))
+            .attr(opt_str(
+                "oidc_provider_arn",
+                "ARN of the OIDC identity provider. Default: `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`.",
+            ))
+            .attr(opt_str(
+                "oidc_token_file",
+                "File holding the OIDC token, read again at every renewal. Default: \
+                 `ALIBABA_CLOUD_OIDC_TOKEN_FILE`.",
+            )),
+    )
 }
 
 fn api_timeouts() -> Block {

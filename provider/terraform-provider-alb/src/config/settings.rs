@@ -1,9 +1,12 @@
 //! Resolution of the provider configuration (plus environment fallbacks) into [`ProviderSettings`].
 
-use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use alb_api::credentials::{
+    AssumeRole, CredentialError, CredentialSettings, CredentialsProvider, OidcRole,
+    DEFAULT_SESSION_NAME,
+};
 use model::spec::Timeouts;
 
 use cluster::{ExecSettings, KubernetesSettings};
@@ -13,42 +16,17 @@ use tfplugin::value::Value;
 /// Default of `cluster_id`.
 pub const DEFAULT_CLUSTER_ID: &str = "default";
 
-/// Environment variables read when the corresponding attribute is not set.
+/// Environment variables read when the corresponding attribute is not set (the credential
+/// chain's are in [`alb_api::credentials::env`]).
 pub mod env {
-    /// Fallback of `access_key`.
-    pub const ACCESS_KEY_ID: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
-    /// Fallback of `secret_key`.
-    pub const ACCESS_KEY_SECRET: &str = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
-    /// Fallback of `security_token`.
-    pub const SECURITY_TOKEN: &str = "ALIBABA_CLOUD_SECURITY_TOKEN";
     /// Fallback of `region`.
     pub const REGION: &str = "ALIBABA_CLOUD_REGION";
+    /// Second fallback of `region` (the alicloud provider's name).
+    pub const REGION_ALIAS: &str = "ALICLOUD_REGION";
     /// First fallback of `kubernetes.config_path`.
     pub const KUBE_CONFIG_PATH: &str = "KUBE_CONFIG_PATH";
     /// Second fallback of `kubernetes.config_path` (a path list).
     pub const KUBECONFIG: &str = "KUBECONFIG";
-}
-
-/// A secret string: its `Debug` output is redacted so it never reaches logs.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The secret itself, for signing requests.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
 }
 
 /// The resolved provider configuration the resources build their clients from.
@@ -56,12 +34,9 @@ impl fmt::Debug for Secret {
 pub struct ProviderSettings {
     /// Region of the load balancers.
     pub region: String,
-    /// AccessKey id.
-    pub access_key: String,
-    /// AccessKey secret.
-    pub secret_key: Secret,
-    /// STS token of temporary credentials.
-    pub security_token: Option<Secret>,
+    /// The credentials signing ALB calls, from the first configured source of the chain
+    /// (renewed before they expire).
+    pub credentials: CredentialsProvider,
     /// ALB API endpoint override (e.g. a local mock).
     pub endpoint: Option<String>,
     /// Cluster identity written into ownership tags.
@@ -131,8 +106,9 @@ pub enum Resolution {
 
 /// Resolves `config` (the provider block) with `env` as the environment.
 ///
-/// Unknown values defer the resolution; missing region or credentials are errors that name both the
-/// attribute and its environment variable.
+/// Unknown values defer the resolution; a missing region names the attribute and its environment
+/// variable; a missing or wrongly configured credential source is one error naming the source.
+/// Nothing is fetched here: [`ProviderSettings::credentials`] fetches on first use.
 pub fn resolve(
     config: &Value,
     env: &dyn Fn(&str) -> Option<String>,
@@ -141,44 +117,98 @@ pub fn resolve(
     if !unknown.is_empty() {
         return Ok(Resolution::Deferred(unknown.join(", ")));
     }
-    let setting = |attr: &str, var: &str| text(config.get(attr)).or_else(|| non_empty(env(var)));
-
     let mut diagnostics = Diagnostics::default();
-    let mut required = |attr: &str, var: &str, what: &str| {
-        let value = setting(attr, var);
-        if value.is_none() {
-            diagnostics.push(
-                Diagnostic::error(
-                    format!("Missing ALB {what}"),
-                    format!(
-                        "Missing ALB {what}: set `{attr}` in the provider block or the {var} \
-                         environment variable."
-                    ),
-                )
-                .at(AttributePath::root().attr(attr)),
-            );
-        }
-        value
-    };
-    let region = required("region", env::REGION, "region");
-    let access_key = required("access_key", env::ACCESS_KEY_ID, "access key");
-    let secret_key = required("secret_key", env::ACCESS_KEY_SECRET, "secret key");
-    let (Some(region), Some(access_key), Some(secret_key)) = (region, access_key, secret_key)
-    else {
+    let region = text(config.get("region"))
+        .or_else(|| non_empty(env(env::REGION)))
+        .or_else(|| non_empty(env(env::REGION_ALIAS)));
+    if region.is_none() {
+        diagnostics.push(
+            Diagnostic::error(
+                "Missing ALB region",
+                format!(
+                    "Missing ALB region: set `region` in the provider block or the {} (or {}) \
+                     environment variable.",
+                    env::REGION,
+                    env::REGION_ALIAS
+                ),
+            )
+            .at(AttributePath::root().attr("region")),
+        );
+    }
+    let credentials = CredentialsProvider::from_settings(&credential_settings(config), env)
+        .map_err(|e| {
+            diagnostics
+                .push(credential_diagnostic(&e).at(AttributePath::root().attr(e.attribute())))
+        });
+    let (Some(region), Ok(credentials)) = (region, credentials) else {
         return Err(diagnostics);
     };
 
     Ok(Resolution::Ready(Box::new(ProviderSettings {
         region,
-        access_key,
-        secret_key: Secret::new(secret_key),
-        security_token: setting("security_token", env::SECURITY_TOKEN).map(Secret::new),
+        credentials,
         endpoint: text(config.get("endpoint")),
         cluster_id: text(config.get("cluster_id"))
             .unwrap_or_else(|| DEFAULT_CLUSTER_ID.to_string()),
         kubernetes: kubernetes(config.get("kubernetes"), env),
         api_timeouts: ApiTimeouts::from_block(config.get("api_timeouts")),
     })))
+}
+
+/// The credential chain's inputs in the provider block.
+fn credential_settings(config: &Value) -> CredentialSettings {
+    let assume = config.get("assume_role");
+    let oidc = config.get("assume_role_with_oidc");
+    let seconds = |block: &Value| {
+        block
+            .get("session_expiration")
+            .as_i64()
+            .and_then(|n| u64::try_from(n).ok())
+    };
+    CredentialSettings {
+        access_key: text(config.get("access_key")),
+        secret_key: text(config.get("secret_key")),
+        security_token: text(config.get("security_token")),
+        profile: text(config.get("profile")),
+        shared_credentials_file: text(config.get("shared_credentials_file")),
+        assume_role: text(assume.get("role_arn")).map(|role_arn| AssumeRole {
+            role_arn,
+            session_name: text(assume.get("session_name"))
+                .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_string()),
+            policy: text(assume.get("policy")),
+            session_expiration: seconds(assume),
+            external_id: text(assume.get("external_id")),
+        }),
+        assume_role_with_oidc: (!oidc.is_null()).then(|| OidcRole {
+            role_arn: text(oidc.get("role_arn")).unwrap_or_default(),
+            oidc_provider_arn: text(oidc.get("oidc_provider_arn")).unwrap_or_default(),
+            oidc_token_file: text(oidc.get("oidc_token_file")).unwrap_or_default(),
+            session_name: text(oidc.get("session_name")).unwrap_or_default(),
+            policy: text(oidc.get("policy")),
+            session_expiration: seconds(oidc),
+        }),
+        ecs_role_name: text(config.get("ecs_role_name")),
+        credentials_uri: text(config.get("credentials_uri")),
+        sts_endpoint: text(config.get("sts_endpoint")),
+        ecs_metadata_endpoint: text(config.get("ecs_metadata_endpoint")),
+    }
+}
+
+/// One diagnostic for a credential source that is missing, misconfigured or failing (see
+/// [`CredentialError::attribute`] for the provider attribute it concerns).
+pub fn credential_diagnostic(error: &CredentialError) -> Diagnostic {
+    let summary = match error {
+        CredentialError::Missing => "Missing Alibaba Cloud credentials",
+        CredentialError::Config { .. } => "Invalid Alibaba Cloud credential source",
+        CredentialError::Fetch { .. } => "Cannot get Alibaba Cloud credentials",
+    };
+    Diagnostic::error(
+        summary,
+        format!(
+            "{summary}: {error}. The provider's credential sources and their order are described \
+             in docs/guides/credentials.md."
+        ),
+    )
 }
 
 /// The `kubernetes` block; `config_path`/`config_paths` fall back to `KUBE_CONFIG_PATH`, then the
@@ -279,6 +309,14 @@ mod tests {
         }
     }
 
+    /// The fixed keys the settings sign with.
+    fn keys(settings: &ProviderSettings) -> alb_api::Credentials {
+        match settings.credentials.fixed_keys() {
+            Some(keys) => keys.clone(),
+            None => panic!("expected fixed keys, got {:?}", settings.credentials),
+        }
+    }
+
     fn ready(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> ProviderSettings {
         match resolve(config, env) {
             Ok(Resolution::Ready(settings)) => *settings,
@@ -300,13 +338,13 @@ mod tests {
         ]);
         let env = env_of(&[
             (env::REGION, "cn-hangzhou"),
-            (env::ACCESS_KEY_ID, "ENV_AK"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ENV_AK"),
             (env::KUBECONFIG, "/a:/b"),
         ]);
         let settings = ready(&config, &env);
         assert_eq!(settings.region, "cn-beijing");
-        assert_eq!(settings.access_key, "AK");
-        assert_eq!(settings.secret_key.expose(), "SK");
+        assert_eq!(keys(&settings).access_key_id, "AK");
+        assert_eq!(keys(&settings).access_key_secret, "SK");
         assert_eq!(settings.endpoint.as_deref(), Some("http://127.0.0.1:18080"));
         assert_eq!(settings.cluster_id, DEFAULT_CLUSTER_ID);
         assert_eq!(settings.api_timeouts, ApiTimeouts::default());
@@ -320,20 +358,18 @@ mod tests {
     fn environment_fills_unset_attributes() {
         let config = Value::object([("region", Value::from(""))]);
         let env = env_of(&[
-            (env::REGION, "cn-hangzhou"),
-            (env::ACCESS_KEY_ID, "ENV_AK"),
-            (env::ACCESS_KEY_SECRET, "ENV_SK"),
-            (env::SECURITY_TOKEN, "ENV_TOKEN"),
+            (env::REGION_ALIAS, "cn-hangzhou"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ENV_AK"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ENV_SK"),
+            ("ALIBABA_CLOUD_SECURITY_TOKEN", "ENV_TOKEN"),
             (env::KUBECONFIG, "/a:/b"),
         ]);
         let settings = ready(&config, &env);
         assert_eq!(settings.region, "cn-hangzhou");
-        assert_eq!(settings.access_key, "ENV_AK");
-        assert_eq!(settings.secret_key.expose(), "ENV_SK");
-        assert_eq!(
-            settings.security_token.as_ref().map(Secret::expose),
-            Some("ENV_TOKEN")
-        );
+        let keys = keys(&settings);
+        assert_eq!(keys.access_key_id, "ENV_AK");
+        assert_eq!(keys.access_key_secret, "ENV_SK");
+        assert_eq!(keys.security_token.as_deref(), Some("ENV_TOKEN"));
         assert_eq!(
             settings.kubernetes.config_paths,
             vec![PathBuf::from("/a"), PathBuf::from("/b")]
@@ -422,8 +458,8 @@ mod tests {
             vec![
                 ("Missing ALB region".to_string(), "region".to_string()),
                 (
-                    "Missing ALB secret key".to_string(),
-                    "secret_key".to_string()
+                    "Invalid Alibaba Cloud credential source".to_string(),
+                    "access_key".to_string()
                 ),
             ]
         );
@@ -432,7 +468,68 @@ mod tests {
             .nth(1)
             .map(|d| d.detail.clone())
             .unwrap_or_default();
-        assert!(detail.contains("`secret_key`") && detail.contains(env::ACCESS_KEY_SECRET));
+        assert!(
+            detail.contains("`secret_key`") && detail.contains("both its id and its secret"),
+            "{detail}"
+        );
+        let Err(nothing) = resolve(
+            &Value::object([("region", Value::from("cn-hangzhou"))]),
+            &env_of(&[]),
+        ) else {
+            panic!("expected an error");
+        };
+        let detail = nothing.iter().map(|d| d.detail.clone()).collect::<String>();
+        assert!(
+            detail.contains("ALIBABA_CLOUD_ACCESS_KEY_ID") && detail.contains("`profile`"),
+            "{detail}"
+        );
+    }
+
+    #[test]
+    fn credential_blocks_select_their_sources() {
+        let config = Value::object([
+            ("region", Value::from("cn-hangzhou")),
+            ("sts_endpoint", Value::from("http://127.0.0.1:1")),
+            (
+                "assume_role_with_oidc",
+                Value::object([
+                    ("role_arn", Value::from("acs:ram::1:role/ci")),
+                    ("session_expiration", Value::from(900)),
+                ]),
+            ),
+        ]);
+        let env = env_of(&[
+            (
+                "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+                "acs:ram::1:oidc-provider/p",
+            ),
+            ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", "/token"),
+        ]);
+        let settings = ready(&config, &env);
+        match settings.credentials.source() {
+            alb_api::credentials::Source::Oidc { role, .. } => {
+                assert_eq!(role.role_arn, "acs:ram::1:role/ci");
+                assert_eq!(role.oidc_token_file, "/token");
+                assert_eq!(role.session_expiration, Some(900));
+            }
+            other => panic!("{other:?}"),
+        }
+        let assumed = Value::object([
+            ("region", Value::from("cn-hangzhou")),
+            ("access_key", Value::from("AK")),
+            ("secret_key", Value::from("SK")),
+            (
+                "assume_role",
+                Value::object([("role_arn", Value::from("acs:ram::1:role/deploy"))]),
+            ),
+        ]);
+        let settings = ready(&assumed, &env_of(&[]));
+        match settings.credentials.source() {
+            alb_api::credentials::Source::AssumeRole { role, .. } => {
+                assert_eq!(role.session_name, DEFAULT_SESSION_NAME);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

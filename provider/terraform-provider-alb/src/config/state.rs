@@ -62,7 +62,7 @@ impl SharedSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::settings::{ApiTimeouts, Secret};
+    use crate::config::settings::ApiTimeouts;
     use crate::config::KubernetesSettings;
 
     #[test]
@@ -77,9 +77,7 @@ mod tests {
         assert!(error.contains("(region)"), "{error}");
         let settings = ProviderSettings {
             region: "cn-hangzhou".into(),
-            access_key: "AK".into(),
-            secret_key: Secret::new("SK"),
-            security_token: None,
+            credentials: alb_api::Credentials::new("AK", "SK").into(),
             endpoint: None,
             cluster_id: "default".into(),
             kubernetes: KubernetesSettings::default(),

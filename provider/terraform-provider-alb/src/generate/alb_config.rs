@@ -209,23 +209,33 @@ impl Builder {
         json!(out)
     }
 
-    /// The `listener` blocks (the one place that knows their shape).
+    /// The `listener` blocks (the one place that knows their shape): a map of blocks labelled
+    /// `PROTOCOL:port`.
     fn listeners(&mut self, object: &Value) -> Value {
-        let mut out = Vec::new();
+        let mut out = Map::new();
         for (i, l) in object["spec"]["listeners"]
             .as_array()
             .into_iter()
             .flatten()
             .enumerate()
         {
-            if let Some(listener) = self.listener(i, l, &object["status"]) {
-                out.push(listener);
+            let Some((label, listener)) = self.listener(i, l, &object["status"]) else {
+                continue;
+            };
+            if out.contains_key(&label) {
+                self.found.error(
+                    format!("spec.listeners[{i}]"),
+                    format!("a second listener {label}: each protocol and port may appear once"),
+                );
+            } else {
+                out.insert(label, listener);
             }
         }
-        json!(out)
+        Value::Object(out)
     }
 
-    fn listener(&mut self, i: usize, l: &Value, status: &Value) -> Option<Value> {
+    /// A listener's label (`PROTOCOL:port`) and block.
+    fn listener(&mut self, i: usize, l: &Value, status: &Value) -> Option<(String, Value)> {
         let field = |name: &str| format!("spec.listeners[{i}].{name}");
         let Some(port) = super::annotations::int_of(&l["port"]) else {
             self.found.error(
@@ -235,7 +245,7 @@ impl Builder {
             return None;
         };
         let protocol = text(&l["protocol"]).to_ascii_uppercase();
-        let mut out = json!({"port": port, "protocol": protocol});
+        let mut out = json!({});
         for (key, attr) in [
             ("description", "description"),
             ("securityPolicyId", "security_policy_id"),
@@ -346,7 +356,7 @@ impl Builder {
                 self.found.todo(field(key), reason);
             }
         }
-        Some(out)
+        Some((format!("{protocol}:{port}"), out))
     }
 }
 

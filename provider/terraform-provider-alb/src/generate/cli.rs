@@ -138,7 +138,14 @@ fn read(args: &GenerateArgs) -> Result<Inventory, String> {
                 &settings,
                 &args.namespace,
             ))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| match e {
+                cluster::objects::ObjectsError::Config(cluster::ClusterError::NotConfigured) => {
+                    "no Kubernetes cluster is configured: pass --kubeconfig, or set \
+                     KUBE_CONFIG_PATH or KUBECONFIG"
+                        .to_string()
+                }
+                other => other.to_string(),
+            })?;
         for object in objects {
             inventory.add_object(object)?;
         }

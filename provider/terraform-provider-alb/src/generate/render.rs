@@ -272,14 +272,18 @@ fn expression(value: &Value) -> Expression {
 
 /// Aligns the `=` of consecutive attribute lines at the same indentation, as `terraform fmt`
 /// does. Every attribute is on one line (arrays and objects are formatted compactly); a line
-/// that is not an attribute (a block, a comment, a blank line) ends the run.
+/// that is not an attribute (a block, a comment, a blank line) ends the run. An empty block
+/// (`listener "HTTP:80" {  }`) is written `{}`, as `terraform fmt` does too.
 pub fn align_equals(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     let mut out: Vec<String> = Vec::with_capacity(lines.len());
     let mut i = 0;
     while i < lines.len() {
         let Some((indent, _, _)) = split_attribute(lines[i]) else {
-            out.push(lines[i].to_string());
+            out.push(match lines[i].strip_suffix(" {  }") {
+                Some(header) => format!("{header} {{}}"),
+                None => lines[i].to_string(),
+            });
             i += 1;
             continue;
         };
@@ -319,6 +323,13 @@ mod tests {
     fn aligns_runs_of_attributes_at_one_indentation_only() {
         let text = "resource \"a\" \"b\" {\n  name = \"x\"\n  vpc_id = var.v\n\n  listener {\n    port = 80\n    description = \"y = z\"\n  }\n  tags = { \"k\" = \"v\" }\n}\n";
         let expected = "resource \"a\" \"b\" {\n  name   = \"x\"\n  vpc_id = var.v\n\n  listener {\n    port        = 80\n    description = \"y = z\"\n  }\n  tags = { \"k\" = \"v\" }\n}\n";
+        assert_eq!(align_equals(text), expected);
+    }
+
+    #[test]
+    fn writes_empty_blocks_as_terraform_fmt_does() {
+        let text = "resource \"a\" \"b\" {\n  listener \"HTTP:80\" {  }\n  name = \"{  }\"\n}\n";
+        let expected = "resource \"a\" \"b\" {\n  listener \"HTTP:80\" {}\n  name = \"{  }\"\n}\n";
         assert_eq!(align_equals(text), expected);
     }
 }

@@ -19,7 +19,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use alb_api::{Client, ClientConfig, Credentials, RetryPolicy};
+use alb_api::{Client, ClientConfig, RetryPolicy};
 use model::spec::Timeouts;
 use reconcile::{ExecFailure, ReconcileError, Reconciler};
 use tfplugin::diag::Diagnostic;
@@ -27,21 +27,17 @@ use tfplugin::provider::CancellationToken;
 use tfplugin::value::Value;
 use tokio::task::JoinHandle;
 
-use crate::config::{env, ProviderSettings};
+use crate::config::{credential_diagnostic, ProviderSettings};
 
 /// Time limit of an operation whose `timeouts` block leaves it unset (the schema documents it).
 pub const DEFAULT_TIME_LIMIT: Duration = Duration::from_secs(30 * 60);
 
-/// The ALB client for `settings`: region, credentials (with the STS token), endpoint override,
+/// The ALB client for `settings`: region, the credential chain's provider, endpoint override,
 /// and the provider's `api_timeouts`: the default [`RetryPolicy`] with its `busy` and
 /// `unreachable` budgets, `request` and `connect` per attempt.
 pub fn client(settings: &ProviderSettings) -> Result<Client, Diagnostic> {
-    let mut credentials = Credentials::new(&settings.access_key, settings.secret_key.expose());
-    if let Some(token) = &settings.security_token {
-        credentials = credentials.with_security_token(token.expose());
-    }
     let timeouts = settings.api_timeouts;
-    let mut config = ClientConfig::new(&settings.region, credentials)
+    let mut config = ClientConfig::new(&settings.region, settings.credentials.clone())
         .with_retry(RetryPolicy {
             max_elapsed: timeouts.busy,
             unreachable: timeouts.unreachable,
@@ -238,15 +234,17 @@ pub fn diagnostic_from(error: &ReconcileError, what: &str) -> Diagnostic {
 
 fn api_diagnostic(e: &alb_api::Error, what: &str) -> Diagnostic {
     use alb_api::Error as E;
+    if let E::Credentials(error) = e {
+        return credential_diagnostic(error);
+    }
     if e.is_auth() {
         return Diagnostic::error(
             "Alibaba Cloud rejected the credentials",
             format!(
-                "The ALB API rejected the credentials while {what}: {e}. Check `access_key`, \
-                 `secret_key` and `security_token` in the provider block (or {}, {} and {}).",
-                env::ACCESS_KEY_ID,
-                env::ACCESS_KEY_SECRET,
-                env::SECURITY_TOKEN,
+                "The ALB API rejected the credentials while {what}: {e}. Check the credential \
+                 source the provider uses (`access_key` and `secret_key`, the \
+                 ALIBABA_CLOUD_ACCESS_KEY_* variables, `profile`, `assume_role`, ...; see \
+                 docs/guides/credentials.md)."
             ),
         );
     }
@@ -278,14 +276,14 @@ fn api_diagnostic(e: &alb_api::Error, what: &str) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{ApiTimeouts, KubernetesSettings, Secret};
+    use crate::config::{ApiTimeouts, KubernetesSettings};
 
     fn settings(endpoint: Option<&str>) -> ProviderSettings {
         ProviderSettings {
             region: "cn-hangzhou".into(),
-            access_key: "AK".into(),
-            secret_key: Secret::new("SK"),
-            security_token: Some(Secret::new("STS")),
+            credentials: alb_api::Credentials::new("AK", "SK")
+                .with_security_token("STS")
+                .into(),
             endpoint: endpoint.map(str::to_string),
             cluster_id: "c1".into(),
             kubernetes: KubernetesSettings::default(),
@@ -354,6 +352,11 @@ mod tests {
             d.detail
         );
         assert!(d.detail.contains("req-1") && d.detail.contains("`access_key`"));
+        assert!(
+            d.detail.contains("docs/guides/credentials.md"),
+            "{}",
+            d.detail
+        );
 
         let timeout = ReconcileError::Timeout {
             what: "load balancer alb-1 to be Active".into(),

@@ -8,6 +8,7 @@ use super::check::{
 };
 use super::formats::{is_ipv4_or_cidr, is_lb_name};
 use super::{listeners, timeouts};
+use crate::resources::alb_config::schema::MAX_LISTENERS;
 
 /// Checks every rule of the `alb_config` contract that needs no API call. Unknown values pass.
 pub fn validate(config: &Value) -> Diagnostics {
@@ -21,10 +22,19 @@ pub fn validate(config: &Value) -> Diagnostics {
     } else {
         500
     };
-    let items = root.attr("listener").items();
-    listeners::check(&mut d, &items, "listener");
-    for item in &items {
-        listener(&mut d, item, max_acl_entries);
+    let listeners = root.attr("listener");
+    let labelled = listeners::check_labels(&mut d, listeners.entries());
+    listener_count(&mut d, &listeners, labelled.len());
+    for (item, key) in labelled
+        .iter()
+        .filter(|(item, _)| !item.value().is_unknown())
+    {
+        listener(
+            &mut d,
+            item,
+            key.map(|k| k.protocol.as_str()),
+            max_acl_entries,
+        );
     }
     timeouts::check(&mut d, &root);
     d
@@ -145,7 +155,24 @@ fn zone_mappings(d: &mut Diagnostics, node: &Node) {
     }
 }
 
-fn listener(d: &mut Diagnostics, item: &Node, max_acl_entries: usize) {
+/// 1 to [`MAX_LISTENERS`] listener blocks (when the map is known: Terraform sends an empty
+/// map when there are none).
+fn listener_count(d: &mut Diagnostics, listeners: &Node, count: usize) {
+    if listeners.value().as_map().is_none() || (1..=MAX_LISTENERS).contains(&count) {
+        return;
+    }
+    listeners.error(
+        d,
+        "Wrong number of listeners",
+        format!(
+            "An alb_config needs 1 to {MAX_LISTENERS} `listener \"PROTOCOL:port\"` blocks; \
+             it has {count}."
+        ),
+    );
+}
+
+/// The checks of one listener block; `protocol` from its label (`None` when invalid).
+fn listener(d: &mut Diagnostics, item: &Node, protocol: Option<&str>, max_acl_entries: usize) {
     length(d, &item.attr("description"), "listener description", 2, 256);
     int_range(d, &item.attr("idle_timeout"), "idle timeout", 1, 600);
     int_range(d, &item.attr("request_timeout"), "request timeout", 1, 600);
@@ -154,7 +181,7 @@ fn listener(d: &mut Diagnostics, item: &Node, max_acl_entries: usize) {
         self::acl(d, &acl, max_acl_entries);
     }
 
-    let Some(protocol) = item.attr("protocol").str() else {
+    let Some(protocol) = protocol else {
         return;
     };
     let https = Some(protocol == "HTTPS");

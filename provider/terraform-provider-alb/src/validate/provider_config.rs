@@ -18,6 +18,19 @@ pub fn validate(config: &Value) -> Diagnostics {
         is_http_url,
         "an `http://` or `https://` URL such as `http://127.0.0.1:18080`",
     );
+    for (name, what) in [
+        ("sts_endpoint", "STS endpoint"),
+        ("ecs_metadata_endpoint", "ECS metadata endpoint"),
+        ("credentials_uri", "credentials URI"),
+    ] {
+        format(
+            &mut d,
+            &root.attr(name),
+            what,
+            is_http_url,
+            "an `http://` or `https://` URL",
+        );
+    }
     format(
         &mut d,
         &root.attr("kubernetes").attr("host"),

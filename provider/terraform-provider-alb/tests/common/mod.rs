@@ -27,7 +27,8 @@ pub fn obj(fields: &[(&str, Value)]) -> Value {
     Value::object(fields.iter().map(|(k, v)| (*k, v.clone())))
 }
 
-/// Parses `listener[0].acl.entries` (attributes and indexes) into a path.
+/// Parses `zone_mapping[0].zone_id` or `listener["HTTP:80"].acl.entries` (attributes, indexes
+/// and map keys without dots) into a path.
 pub fn path(text: &str) -> AttributePath {
     let mut path = AttributePath::root();
     for part in text.split('.') {
@@ -35,9 +36,12 @@ pub fn path(text: &str) -> AttributePath {
         if let Some(name) = pieces.next().filter(|n| !n.is_empty()) {
             path = path.attr(name);
         }
-        for index in pieces {
-            let index = index.trim_end_matches(']').parse().expect("index");
-            path = path.index(index);
+        for step in pieces {
+            let step = step.trim_end_matches(']');
+            path = match step.strip_prefix('"') {
+                Some(key) => path.key(key.trim_end_matches('"')),
+                None => path.index(step.parse().expect("index")),
+            };
         }
     }
     path
@@ -85,6 +89,7 @@ pub fn assert_covers(block: &Block, values: &[&Value], at: &str) {
             .iter()
             .flat_map(|v| match (nested.nesting, v.get(&nested.type_name)) {
                 (Nesting::List | Nesting::Set, Value::List(items)) => items.iter().collect(),
+                (Nesting::Map, Value::Map(blocks)) => blocks.values().collect(),
                 (_, Value::Null) => Vec::new(),
                 (_, other) => vec![other],
             })
@@ -130,10 +135,8 @@ pub fn alb_config() -> Value {
             ("client_cert_client_verify", cert),
         ])
     };
-    let listener = |port: i64, protocol: &str| {
+    let listener = || {
         obj(&[
-            ("port", n(port)),
-            ("protocol", s(protocol)),
             ("description", Value::Null),
             ("certificate_ids", Value::Null),
             ("ca_certificate_ids", Value::Null),
@@ -165,7 +168,7 @@ pub fn alb_config() -> Value {
         ),
     ]
     .into_iter()
-    .fold(listener(80, "HTTP"), |l, (k, v)| with(l, k, v));
+    .fold(listener(), |l, (k, v)| with(l, k, v));
     let https = [
         ("description", s("public https")),
         (
@@ -196,12 +199,8 @@ pub fn alb_config() -> Value {
         ),
     ]
     .into_iter()
-    .fold(listener(443, "HTTPS"), |l, (k, v)| with(l, k, v));
-    let quic = with(
-        listener(443, "QUIC"),
-        "certificate_ids",
-        strs(&["123-cn-hangzhou"]),
-    );
+    .fold(listener(), |l, (k, v)| with(l, k, v));
+    let quic = with(listener(), "certificate_ids", strs(&["123-cn-hangzhou"]));
     obj(&[
         ("id", Value::Null),
         ("name", s("demo-alb")),
@@ -225,7 +224,10 @@ pub fn alb_config() -> Value {
             "access_log",
             obj(&[("project", s("k8s-log")), ("logstore", s("alb_demo"))]),
         ),
-        ("listener", Value::List(vec![http, https, quic])),
+        (
+            "listener",
+            obj(&[("HTTP:80", http), ("HTTPS:443", https), ("QUIC:443", quic)]),
+        ),
         ("dns_name", Value::Null),
         ("status", Value::Null),
         (

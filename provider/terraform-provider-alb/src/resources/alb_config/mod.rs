@@ -21,6 +21,8 @@ use tfplugin::provider::{
 use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
+pub use desired::spec_json;
+
 use super::api::Session;
 use super::run_plans::{PlannedListeners, RunPlans};
 use crate::config::SharedSettings;
@@ -46,18 +48,13 @@ impl AlbConfig {
     }
 }
 
-/// The listeners of a planned `alb_config` value.
+/// The listeners of a planned `alb_config` value: the labels of its listener blocks.
 fn planned_listeners(planned: &Value) -> PlannedListeners {
-    let keys: Option<std::collections::BTreeSet<_>> = planned
-        .get("listener")
-        .as_list()
-        .unwrap_or_default()
-        .iter()
-        .map(|l| {
-            let (protocol, port) = state::listener_key(l)?;
-            format!("{protocol}:{port}").parse().ok()
-        })
-        .collect();
+    let keys: Option<std::collections::BTreeSet<_>> = match planned.get("listener") {
+        Value::Map(listeners) => listeners.keys().map(|label| label.parse().ok()).collect(),
+        Value::Null => Some(Default::default()),
+        _ => None,
+    };
     keys.map_or(PlannedListeners::Unknown, PlannedListeners::Known)
 }
 

@@ -5,9 +5,9 @@
 //!   prior group.
 //! * Create or replace: the configuration as proposed, every other computed value unknown.
 //! * Update: the configuration as proposed; `id` and `dns_name` from the prior state; each
-//!   listener's `id` and `default_server_group_id` from the prior listener with the same
-//!   (protocol, port), unknown for new listeners, so inserting a listener block shows as one
-//!   added listener; zone mappings that equal the prior ones as a set by zone keep the prior
+//!   listener's `id` and `default_server_group_id` from the prior listener with the same label
+//!   (`PROTOCOL:port`), unknown for new listeners, so adding a listener block shows as one
+//!   added listener and the others keep their known ids; zone mappings that equal the prior ones as a set by zone keep the prior
 //!   order; `status` unknown when anything changes.
 //! * Replacement when an attribute the API cannot change in place changes
 //!   ([`schema::REPLACE_ON_CHANGE`]), or for an edition change the API refuses (with a warning
@@ -26,7 +26,6 @@ use tfplugin::value::Value;
 
 use super::desired::desired;
 use super::schema;
-use super::state::listener_key;
 use crate::resources::adoption;
 use crate::validate;
 
@@ -186,14 +185,9 @@ fn update(prior: &Value, proposed: Value, config: &Value) -> Value {
     {
         planned.insert("zone_mapping".to_owned(), zones);
     }
-    let prior_listeners: &[Value] = prior.get("listener").as_list().unwrap_or_default();
-    if let Some(Value::List(listeners)) = planned.get_mut("listener") {
-        for l in listeners.iter_mut() {
-            let before = listener_key(l).and_then(|key| {
-                prior_listeners
-                    .iter()
-                    .find(|p| listener_key(p) == Some(key))
-            });
+    if let Some(Value::Map(listeners)) = planned.get_mut("listener") {
+        for (label, l) in listeners.iter_mut() {
+            let before = prior.get("listener").as_map().and_then(|p| p.get(label));
             if let Value::Map(l) = l {
                 for name in ["id", "default_server_group_id"] {
                     let value = before
@@ -243,13 +237,14 @@ mod tests {
     use super::*;
     use tfplugin::plan::conform;
 
-    fn listener(protocol: &str, port: i64, id: Value, group: Value) -> Value {
-        Value::object([
-            ("protocol", Value::from(protocol)),
-            ("port", Value::from(port)),
-            ("id", id),
-            ("default_server_group_id", group),
-        ])
+    /// A labelled listener block.
+    type Listener = (&'static str, Value);
+
+    fn listener(label: &'static str, id: Value, group: Value) -> Listener {
+        (
+            label,
+            Value::object([("id", id), ("default_server_group_id", group)]),
+        )
     }
 
     fn zone(id: &str) -> Value {
@@ -260,7 +255,7 @@ mod tests {
     }
 
     /// A configuration (`computed` false) or a state with every computed value known.
-    fn resource(vpc: &str, listeners: Vec<Value>, computed: bool) -> Value {
+    fn resource(vpc: &str, listeners: Vec<Listener>, computed: bool) -> Value {
         let value = plain(vpc, listeners, computed);
         if computed {
             with_defaults(&Value::Null, value)
@@ -269,7 +264,7 @@ mod tests {
         }
     }
 
-    fn plain(vpc: &str, listeners: Vec<Value>, computed: bool) -> Value {
+    fn plain(vpc: &str, listeners: Vec<Listener>, computed: bool) -> Value {
         let c = |v: &str| {
             if computed {
                 Value::from(v)
@@ -286,7 +281,7 @@ mod tests {
                 ("name", Value::from("web")),
                 ("vpc_id", Value::from(vpc)),
                 ("zone_mapping", Value::List(vec![zone("a"), zone("b")])),
-                ("listener", Value::List(listeners)),
+                ("listener", Value::object(listeners)),
             ]),
         )
     }
@@ -300,15 +295,15 @@ mod tests {
         }
     }
 
-    fn http(id: Option<&str>) -> Value {
+    fn http(id: Option<&str>) -> Listener {
         let v = |s: Option<&str>| s.map_or(Value::Null, Value::from);
-        listener("HTTP", 80, v(id), v(id.map(|_| "sgp-80")))
+        listener("HTTP:80", v(id), v(id.map(|_| "sgp-80")))
     }
 
-    fn https(id: Option<&str>) -> Value {
+    fn https(id: Option<&str>) -> Listener {
         let v = |s: Option<&str>| s.map_or(Value::Null, Value::from);
-        let mut l = listener("HTTPS", 443, v(id), v(id.map(|_| "sgp-443")));
-        if let Value::Map(m) = &mut l {
+        let mut l = listener("HTTPS:443", v(id), v(id.map(|_| "sgp-443")));
+        if let Value::Map(m) = &mut l.1 {
             m.insert(
                 "certificate_ids".into(),
                 Value::List(vec![Value::from("123-cn-hangzhou")]),
@@ -328,24 +323,32 @@ mod tests {
         );
         let planned = response.planned_state;
         assert!(planned.get("id").is_unknown() && planned.get("status").is_unknown());
-        let l = &planned.get("listener").as_list().unwrap_or_default()[0];
+        let l = planned.get("listener").get("HTTP:80");
         assert!(l.get("id").is_unknown() && l.get("default_server_group_id").is_unknown());
     }
 
     #[test]
-    fn listener_ids_follow_their_key_not_their_position() {
+    fn a_new_listener_plans_unknown_ids_and_the_others_keep_theirs() {
         let prior = resource("vpc-1", vec![http(Some("lsn-80"))], true);
-        // A new HTTPS listener inserted first: Terraform proposes by position.
-        let proposed = resource("vpc-1", vec![https(Some("lsn-80")), http(Some("x"))], true);
+        // A new HTTPS listener: Terraform proposes the prior block for the same label, null
+        // computed values for the new one.
+        let proposed = resource("vpc-1", vec![https(None), http(Some("lsn-80"))], true);
         let config = resource("vpc-1", vec![https(None), http(None)], false);
         let response = plan(request(prior.clone(), proposed.clone(), config.clone()));
         assert!(response.requires_replace.is_empty());
         let planned = &response.planned_state;
-        let listeners = planned.get("listener").as_list().unwrap_or_default();
-        assert!(listeners[0].get("id").is_unknown());
-        assert_eq!(listeners[1].get("id").as_str(), Some("lsn-80"));
+        let listeners = planned.get("listener");
+        assert!(listeners.get("HTTPS:443").get("id").is_unknown());
+        assert!(listeners
+            .get("HTTPS:443")
+            .get("default_server_group_id")
+            .is_unknown());
+        assert_eq!(listeners.get("HTTP:80").get("id").as_str(), Some("lsn-80"));
         assert_eq!(
-            listeners[1].get("default_server_group_id").as_str(),
+            listeners
+                .get("HTTP:80")
+                .get("default_server_group_id")
+                .as_str(),
             Some("sgp-80")
         );
         assert_eq!(planned.get("id").as_str(), Some("alb-1"));
@@ -372,7 +375,10 @@ mod tests {
             resource("vpc-1", vec![http(Some("lsn-80"))], false),
         );
         let mut proposed = prior.clone();
-        let acl_path = AttributePath::root().attr("listener").index(0).attr("acl");
+        let acl_path = AttributePath::root()
+            .attr("listener")
+            .key("HTTP:80")
+            .attr("acl");
         let acl = Value::object([
             ("type", Value::from("White")),
             ("entries", Value::List(vec![Value::from("10.0.0.0/8")])),
@@ -388,11 +394,7 @@ mod tests {
             response.diagnostics
         );
         assert!(response.requires_replace.is_empty());
-        let listener = &response
-            .planned_state
-            .get("listener")
-            .as_list()
-            .unwrap_or_default()[0];
+        let listener = response.planned_state.get("listener").get("HTTP:80");
         assert_eq!(listener.get("id").as_str(), Some("lsn-80"));
         assert_eq!(listener.get("acl"), &acl);
     }

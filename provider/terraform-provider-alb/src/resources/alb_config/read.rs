@@ -91,7 +91,10 @@ mod tests {
         assert!(response.diagnostics.is_empty());
         assert_eq!(response.state.get("id").as_str(), Some("alb-123"));
         assert!(response.state.get("name").is_null());
-        assert_eq!(response.state.get("listener"), &Value::List(Vec::new()));
+        assert_eq!(
+            response.state.get("listener"),
+            &Value::Map(Default::default())
+        );
         assert!(import("").diagnostics.has_errors());
     }
 }

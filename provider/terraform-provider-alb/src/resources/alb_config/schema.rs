@@ -6,14 +6,20 @@ use tfplugin::types::Type;
 use crate::resources::timeouts;
 use crate::schema_kit::{
     computed_str, opt_bool, opt_computed_bool, opt_computed_str, opt_num, opt_str, opt_str_list,
-    req_num, req_str,
+    req_str,
 };
 
-/// Schema version of `alb_config`. Version 1: `address_type`, `edition`, `address_ip_version`,
-/// `address_allocated_mode` and `deletion_protection` hold their effective value (the default
-/// when unset) and `resource_group_id` the load balancer's group; version 0 kept them null when
-/// they equalled the default (see `upgrade`).
-pub const VERSION: i64 = 1;
+/// Schema version of `alb_config`. Version 2: `listener` blocks are a map keyed by their
+/// `PROTOCOL:port` label (versions 0 and 1: a list of blocks with `protocol` and `port`).
+/// Version 1: `address_type`, `edition`, `address_ip_version`, `address_allocated_mode` and
+/// `deletion_protection` hold their effective value (the default when unset) and
+/// `resource_group_id` the load balancer's group; version 0 kept them null when they equalled
+/// the default. See `upgrade`.
+pub const VERSION: i64 = 2;
+
+/// Listeners per load balancer (the ALB quota); checked by validation, since Terraform allows
+/// no item limits on map blocks.
+pub const MAX_LISTENERS: usize = 50;
 
 /// Top-level attributes whose change forces a new load balancer, each because the API has no
 /// action that changes it: the VPC, the IP version and the address mode are fixed at creation,
@@ -122,7 +128,7 @@ fn block() -> Block {
         ))
         .block(NestedBlock::list("zone_mapping", zone_mapping()).max(10))
         .block(NestedBlock::single("access_log", access_log()))
-        .block(NestedBlock::list("listener", listener()).min(1).max(50))
+        .block(NestedBlock::map("listener", listener()))
         .block(timeouts::block("30m"))
 }
 
@@ -165,16 +171,13 @@ fn access_log() -> Block {
 fn listener() -> Block {
     Block::new()
         .describe(
-            "A listener (AlbConfig `spec.listeners[]`), identified by (`protocol`, `port`). Each gets a \
-             default forward action to an empty placeholder server group; `alb_ingress` rules are added \
-             to it. 1–50 listeners.",
+            "A listener (AlbConfig `spec.listeners[]`), labelled by its identity `PROTOCOL:port`: \
+             `listener \"HTTPS:443\" { … }` with `HTTP`, `HTTPS` or `QUIC` and a port 1–65535. \
+             Listeners are keyed by that label, so adding or removing one plans exactly that \
+             listener and leaves the others unchanged. HTTP and HTTPS cannot share a port (HTTPS \
+             and QUIC can). Each gets a default forward action to an empty placeholder server \
+             group; `alb_ingress` rules are added to it. 1–50 listeners.",
         )
-        .attr(req_num(
-            "port",
-            "Listener port, 1–65535. A (protocol, port) pair may appear once; HTTP and HTTPS cannot share \
-             a port (HTTPS and QUIC can).",
-        ))
-        .attr(req_str("protocol", "Listener protocol: `HTTP`, `HTTPS` or `QUIC`."))
         .attr(opt_str(
             "description",
             "Listener description, 2–256 characters. Default `ingress-auto-listener-<port>`.",

@@ -12,7 +12,7 @@
 //!   bound to it (the managed ACL's entries, other ACLs as `acl_ids`), entries and ids in the
 //!   prior order; listeners the provider did not create are ignored.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use model::acl::canonical_entry;
 use model::desired::ZoneMapping;
@@ -25,18 +25,6 @@ use tfplugin::value::Value;
 
 use super::observe::Observed;
 use super::schema;
-
-/// `(protocol, port)` of a listener value, when both are known.
-pub(crate) fn listener_key(listener: &Value) -> Option<(&str, i64)> {
-    Some((
-        listener.get("protocol").as_str()?,
-        listener.get("port").as_i64()?,
-    ))
-}
-
-fn same_key(key: ListenerKey, listener: &Value) -> bool {
-    listener_key(listener) == Some((key.protocol.as_str(), i64::from(key.port)))
-}
 
 /// The state after an apply of `planned` to load balancer `id`: unknown computed values come
 /// from `observed` when there is one, else become null (a failed create).
@@ -61,13 +49,14 @@ pub(crate) fn applied(
             Value::from(o.actual.resource_group_id.clone()),
         );
         if let Value::Map(m) = &mut state {
-            if let Some(Value::List(listeners)) = m.get_mut("listener") {
-                for l in listeners.iter_mut() {
+            if let Some(Value::Map(listeners)) = m.get_mut("listener") {
+                for (label, l) in listeners.iter_mut() {
+                    let key = label.parse::<ListenerKey>().ok();
                     let found = o
                         .actual
                         .listeners
                         .iter()
-                        .find(|a| same_key(a.key, l) && o.owns(&a.tags, cluster_id));
+                        .find(|a| Some(a.key) == key && o.owns(&a.tags, cluster_id));
                     if let Some(a) = found {
                         fill(l, "id", Value::from(a.id.clone()));
                         fill(
@@ -254,28 +243,22 @@ fn zones(prior: &Value, actual: &[ZoneMapping]) -> Value {
     )
 }
 
-/// The owned listeners: those in the prior state in its order (missing ones dropped), then new
-/// ones by key.
+/// The owned listeners by label (`PROTOCOL:port`), each rendered against the prior listener
+/// with that label.
 fn listeners(prior: &Value, o: &Observed, cluster_id: &str) -> Value {
-    let owned: Vec<&ActualListener> = o
+    let mut out = BTreeMap::new();
+    for a in o
         .actual
         .listeners
         .iter()
         .filter(|a| o.owns(&a.tags, cluster_id))
-        .collect();
-    let mut out = Vec::new();
-    let mut seen = BTreeSet::new();
-    for p in prior.as_list().unwrap_or_default() {
-        if let Some(a) = owned.iter().find(|a| same_key(a.key, p)) {
-            if seen.insert(a.key) {
-                out.extend(listener(p, a));
-            }
+    {
+        let label = a.key.to_string();
+        if let Some(value) = listener(prior.get(&label), a) {
+            out.entry(label).or_insert(value);
         }
     }
-    let mut rest: Vec<&&ActualListener> = owned.iter().filter(|a| !seen.contains(&a.key)).collect();
-    rest.sort_by_key(|a| a.key);
-    out.extend(rest.into_iter().filter_map(|a| listener(&Value::Null, a)));
-    Value::List(out)
+    Value::Map(out)
 }
 
 /// The model's defaults of a listener with `key` (what it expands to with nothing set); `None`
@@ -295,8 +278,6 @@ fn listener(prior: &Value, a: &ActualListener) -> Option<Value> {
     let at = &a.attributes;
     let p = |name: &str| prior.get(name);
     Some(Value::object([
-        ("port", Value::from(i64::from(a.key.port))),
-        ("protocol", Value::from(a.key.protocol.as_str())),
         (
             "description",
             keep_null(
@@ -598,12 +579,17 @@ mod tests {
             state.get("tags"),
             &Value::object([("team", Value::from("web"))])
         );
-        let listeners = state.get("listener").as_list().unwrap_or_default();
-        assert_eq!(listeners.len(), 1, "only the owned listener");
-        assert_eq!(listeners[0].get("id").as_str(), Some("lsn-80"));
-        assert!(listeners[0].get("idle_timeout").is_null());
-        assert!(listeners[0].get("x_forwarded_for").is_null());
-        assert!(listeners[0].get("description").is_null());
+        let listeners = state.get("listener").as_map().expect("listeners by label");
+        assert_eq!(
+            listeners.keys().collect::<Vec<_>>(),
+            ["HTTP:80"],
+            "only the owned listener, under its label"
+        );
+        let http = &listeners["HTTP:80"];
+        assert_eq!(http.get("id").as_str(), Some("lsn-80"));
+        assert!(http.get("idle_timeout").is_null());
+        assert!(http.get("x_forwarded_for").is_null());
+        assert!(http.get("description").is_null());
         let zones: Vec<_> = state
             .get("zone_mapping")
             .as_list()
@@ -622,7 +608,7 @@ mod tests {
             items.reverse();
         }
         let drifted = refreshed(&prior, &observed(99), CLUSTER);
-        let listener = &drifted.get("listener").as_list().unwrap_or_default()[0];
+        let listener = drifted.get("listener").get("HTTP:80");
         assert_eq!(listener.get("idle_timeout").as_i64(), Some(99));
         let zones: Vec<_> = drifted
             .get("zone_mapping")
@@ -645,11 +631,7 @@ mod tests {
             });
             o
         };
-        let acl_of = |state: &Value| {
-            state.get("listener").as_list().unwrap_or_default()[0]
-                .get("acl")
-                .clone()
-        };
+        let acl_of = |state: &Value| state.get("listener").get("HTTP:80").get("acl").clone();
         let strings = |v: &[&str]| Value::List(v.iter().map(|s| Value::from(*s)).collect());
         let imported = refreshed(
             &Value::Null,
@@ -668,7 +650,7 @@ mod tests {
         let mut prior = imported.clone();
         let entries = tfplugin::diag::AttributePath::root()
             .attr("listener")
-            .index(0)
+            .key("HTTP:80")
             .attr("acl")
             .attr("entries");
         if let Some(slot) = prior.at_mut(&entries) {
@@ -711,19 +693,20 @@ mod tests {
             ("status", Value::Unknown),
             (
                 "listener",
-                Value::List(vec![Value::object([
-                    ("protocol", Value::from("HTTP")),
-                    ("port", Value::from(80)),
-                    ("id", Value::Unknown),
-                    ("default_server_group_id", Value::Unknown),
-                ])]),
+                Value::object([(
+                    "HTTP:80",
+                    Value::object([
+                        ("id", Value::Unknown),
+                        ("default_server_group_id", Value::Unknown),
+                    ]),
+                )]),
             ),
         ]);
         let state = applied(&planned, "alb-1", Some(&observed(15)), CLUSTER);
         assert_eq!(state.get("id").as_str(), Some("alb-1"));
         assert_eq!(state.get("dns_name").as_str(), Some("kept"));
         assert_eq!(state.get("status").as_str(), Some("Active"));
-        let l = &state.get("listener").as_list().unwrap_or_default()[0];
+        let l = state.get("listener").get("HTTP:80");
         assert_eq!(l.get("id").as_str(), Some("lsn-80"));
         assert_eq!(l.get("default_server_group_id").as_str(), Some("sgp-80"));
 

@@ -1,0 +1,112 @@
+//! The fleet bench's counting, through real Terraform at a small size (3 ingresses on 2 load
+//! balancers): what the bench takes as the fleet really is what the apply leaves on the mock,
+//! the minimum it derives from that is a lower bound the provider's calls respect, and every
+//! call of every phase is counted once in exactly one of the bench's columns. The read and
+//! write counts themselves are guarded by their own acceptance tests.
+
+use acceptance_tests::fleet::shape::{self, ENDPOINTS_PER_SERVICE, NAMESPACE, PATHS};
+use acceptance_tests::fleet::{Fleet, Minimum, Phase, PhaseRunner};
+use acceptance_tests::harness::{provider_binary, Terraform};
+
+use crate::ingress_lifecycle::mock_with;
+use crate::kube_support::KubeFixture;
+
+#[test]
+fn bench_phases_count_every_call_against_a_minimum_that_holds() {
+    let fleet = Fleet::new(3, 2);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let kube = rt.block_on(KubeFixture::serving(
+        NAMESPACE,
+        shape::SERVICE_PORT,
+        shape::TARGET_PORT,
+        fleet.service_endpoints(),
+    ));
+    let mock = mock_with(30, 11);
+    let runner = PhaseRunner::new(
+        Terraform::from_env(),
+        &provider_binary(),
+        &mock,
+        fleet,
+        shape::provider_hcl(&mock.endpoint(), &kube.kubeconfig),
+    );
+    let result = runner.run_all();
+
+    // The inventory is the fleet: each ingress's rules on one listener, tagged with it.
+    let inventory = &result.inventory;
+    assert_eq!(inventory.load_balancers, 2);
+    assert_eq!(inventory.listeners, 4);
+    let mut owners: Vec<(&str, usize)> = inventory
+        .rules
+        .iter()
+        .map(|((owner, _), n)| (owner.as_str(), *n))
+        .collect();
+    owners.sort();
+    let rules = Fleet::rules_per_ingress();
+    assert_eq!(
+        owners,
+        vec![
+            ("fleet/app-0", rules),
+            ("fleet/app-1", rules),
+            ("fleet/app-2", rules)
+        ]
+    );
+    assert_eq!(inventory.members, vec![ENDPOINTS_PER_SERVICE; 3 * PATHS]);
+    let placeholders = inventory.server_groups - 3 * PATHS;
+    assert!(
+        (1..=inventory.listeners).contains(&placeholders),
+        "{inventory:?}"
+    );
+
+    // The minimum from it: 2 + 4 + groups + 3 rule batches + 15 member batches.
+    let minimum = Minimum::of(inventory);
+    assert_eq!(minimum.apply, 6 + inventory.server_groups + 3 + 15);
+    assert_eq!(minimum.destroy, 2 + inventory.server_groups + 3);
+    assert_eq!(minimum.read_pages, 5);
+
+    let mut counted = 0;
+    for m in &result.phases {
+        let t = &m.cost.tally;
+        assert_eq!(
+            t.mutating + t.refused_total() + t.reads + t.job_polls,
+            t.total(),
+            "{:?}: {t:?}",
+            m.phase
+        );
+        counted += t.total();
+        let least = minimum.phase(m.phase);
+        assert!(
+            t.mutating >= least.mutating as u64,
+            "{:?}: {} mutating calls, fewer than the minimum {}: {t:?}",
+            m.phase,
+            t.mutating,
+            least.mutating
+        );
+        assert!(
+            m.cost.rss.processes >= 1 && m.cost.rss.kib > 0,
+            "{:?}",
+            m.cost.rss
+        );
+        match m.phase {
+            Phase::Plan | Phase::PlanNoRefresh => assert_eq!(t.mutating, 0, "{t:?}"),
+            Phase::OneRuleChange => assert!(
+                t.calls("UpdateRuleAttribute") + t.calls("UpdateRulesAttribute") >= 1,
+                "{t:?}"
+            ),
+            Phase::Apply | Phase::Destroy => {}
+        }
+    }
+    assert_eq!(
+        counted,
+        mock.counters().total_calls,
+        "every call belongs to one phase"
+    );
+    assert!(result.state_bytes_per_ingress > 1000);
+    let state = mock.state();
+    for kind in ["LoadBalancers", "Listeners", "Rules", "ServerGroups"] {
+        assert_eq!(state[kind].as_array().map(Vec::len), Some(0), "{kind} left");
+    }
+}
