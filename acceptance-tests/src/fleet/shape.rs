@@ -185,13 +185,8 @@ fn load_balancer(lb: usize) -> String {
 resource "alb_config" "lb{lb}" {{
   name   = "bench-{lb}"
   vpc_id = "vpc-1"
-{TWO_ZONE_MAPPINGS}  listener {{
-    port     = 80
-    protocol = "HTTP"
-  }}
-  listener {{
-    port            = 443
-    protocol        = "HTTPS"
+{TWO_ZONE_MAPPINGS}  listener "HTTP:80" {{}}
+  listener "HTTPS:443" {{
     certificate_ids = ["1234-cn-hangzhou"]
   }}
 }}
