@@ -120,7 +120,35 @@ impl Reconciler {
     /// [`Self::execute`] with creation marks (see `model::ownership`): a create run
     /// (`marks.token`) marks the load balancer, server groups and rules it creates; once every op
     /// is done, the run removes those marks and the marks of the objects it adopted.
+    ///
+    /// The load balancer's snapshot is invalidated when the run starts and when it ends.
     pub async fn execute_marked(
+        &self,
+        lb_id: Option<&str>,
+        ops: &[Op],
+        marks: &CreationMarks,
+        cancel: &CancellationToken,
+    ) -> Result<ExecReport, ExecFailure> {
+        self.invalidate_snapshot(lb_id);
+        let result = self.run_ops(lb_id, ops, marks, cancel).await;
+        self.invalidate_snapshot(lb_id);
+        let report = match &result {
+            Ok(report) => report,
+            Err(failure) => &failure.report,
+        };
+        self.invalidate_snapshot(report.created_load_balancer.as_deref());
+        result
+    }
+
+    /// Forgets the snapshot of the load balancer a run writes to (see the `snapshot` module).
+    pub(crate) fn invalidate_snapshot(&self, lb_id: Option<&str>) {
+        if let Some(id) = lb_id {
+            self.snapshots.invalidate(id);
+        }
+    }
+
+    /// The run of [`Self::execute_marked`].
+    async fn run_ops(
         &self,
         lb_id: Option<&str>,
         ops: &[Op],
