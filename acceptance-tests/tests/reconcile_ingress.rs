@@ -24,7 +24,7 @@ use model::spec::IngressSpec;
 use model::{
     check_clashes, expand_ingress, plan_config_ops, plan_ingress_ops, ConfigListeners, Members, Op,
 };
-use reconcile::{CreationMarks, ExecReport, Reconciler};
+use reconcile::{CreationMarks, ExecReport, IngressReads, Reconciler};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
@@ -112,8 +112,7 @@ fn ingress(name: &str, order: i64, lb_id: &str, version: u8) -> DesiredIngress {
 }
 
 async fn observe(r: &Reconciler, lb_id: &str, d: &DesiredIngress) -> ActualIngress {
-    let listeners = r.listener_ids(lb_id).await.expect("listeners");
-    r.observe_ingress(lb_id, &listeners, &d.id, CONFIG)
+    r.observe_ingress(lb_id, &d.id, CONFIG, IngressReads::Members)
         .await
         .expect("observe ingress")
 }
@@ -301,10 +300,15 @@ async fn ingress_lifecycle_updates_in_place_removes_and_leaves_foreign_rules_alo
     );
     assert!(at("CreateServerGroup") < at("UpdateRules"), "{names:?}");
     assert!(at("UpdateRules") < at("DeleteServerGroup"), "{names:?}");
+    // web swaps one member for two: a small change, one atomic replace, no separate remove.
     assert!(
-        at("AddMembers").is_some() && at("RemoveMembers").is_some(),
+        at("ReplaceMembers").is_some_and(|i| Some(i) < at("UpdateRules"))
+            && at("RemoveMembers").is_none(),
         "{names:?}"
     );
+    let calls = |action: &str| server.counters().actions.get(action).map_or(0, |c| c.calls);
+    assert_eq!(calls("ReplaceServersInServerGroup"), 1);
+    assert_eq!(calls("RemoveServersFromServerGroup"), 0);
     println!(
         "v2: {} ops {names:?}, {} calls ({} mutating)",
         ops.len(),
@@ -493,4 +497,70 @@ async fn rerun_after_a_crash_adopts_what_exists() {
     }
     assert_no_duplicates(&server, &v2);
     assert_no_duplicates(&server, &a);
+}
+
+/// With shared snapshots, concurrent observations of ingresses on one load balancer share
+/// one read of each part (counted on the client), a run of operations invalidates it, and the
+/// next observation sees what the run did.
+#[tokio::test(flavor = "multi_thread")]
+async fn shared_snapshots_read_once_until_a_write() {
+    let server = mock();
+    let r = reconciler(&server).with_snapshots();
+    let lb_id = create_config(&r).await;
+    let web = ingress("web", 10, &lb_id, 1);
+    let blog = ingress("blog", 20, &lb_id, 1);
+    apply(&r, &lb_id, &web).await;
+    apply(&r, &lb_id, &blog).await;
+
+    r.client().reset_metrics();
+    let observations = (0..10).map(|i| {
+        let d = if i % 2 == 0 { &web } else { &blog };
+        let r = r.clone();
+        let lb_id = lb_id.clone();
+        async move {
+            r.observe_ingress(&lb_id, &d.id, CONFIG, IngressReads::Members)
+                .await
+        }
+    });
+    let observed = futures::future::join_all(observations).await;
+    for (i, actual) in observed.into_iter().enumerate() {
+        let d = if i % 2 == 0 { &web } else { &blog };
+        let actual = actual.expect("observe");
+        assert!(
+            plan_ingress_ops(d, &actual).is_empty(),
+            "{} converged",
+            d.id
+        );
+    }
+    let groups_with_servers = (web.server_groups.len() + blog.server_groups.len()) as u64;
+    let metrics = r.client().metrics();
+    assert_eq!(metrics.calls_of("ListListeners"), 1, "{metrics:?}");
+    assert_eq!(metrics.calls_of("ListRules"), 1, "{metrics:?}");
+    assert_eq!(metrics.calls_of("ListServerGroups"), 1, "{metrics:?}");
+    assert_eq!(
+        metrics.calls_of("ListServerGroupServers"),
+        groups_with_servers,
+        "each group's members once: {metrics:?}"
+    );
+
+    // Rules only: nothing more is read while the snapshot holds.
+    r.client().reset_metrics();
+    r.observe_ingress(&lb_id, &web.id, CONFIG, IngressReads::Rules)
+        .await
+        .expect("observe rules");
+    assert_eq!(r.client().metrics().total_calls(), 0);
+
+    // A write invalidates: the next observation reads again and sees the change.
+    let v3 = ingress("web", 10, &lb_id, 3);
+    apply(&r, &lb_id, &v3).await;
+    r.client().reset_metrics();
+    assert_converged(&r, &lb_id, &v3).await;
+    let metrics = r.client().metrics();
+    assert_eq!(metrics.calls_of("ListRules"), 1, "{metrics:?}");
+    assert_eq!(metrics.calls_of("ListServerGroups"), 1, "{metrics:?}");
+    assert_eq!(
+        metrics.calls_of("ListServerGroupServers"),
+        v3.server_groups.len() as u64,
+        "{metrics:?}"
+    );
 }

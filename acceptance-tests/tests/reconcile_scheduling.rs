@@ -13,7 +13,7 @@ use model::desired::{DesiredIngress, DesiredLoadBalancer};
 use model::priority::Held;
 use model::spec::IngressSpec;
 use model::{expand_ingress, plan_ingress_ops, ConfigListeners, Members};
-use reconcile::Reconciler;
+use reconcile::{IngressReads, Reconciler};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
@@ -92,9 +92,8 @@ impl<T> Pipe for T {}
 
 /// Observes, plans and runs `desired` (`None`: deletes the ingress `like`).
 async fn converge(r: &Reconciler, lb_id: &str, desired: &DesiredIngress, delete: bool) {
-    let listeners = r.listener_ids(lb_id).await.expect("listeners");
     let actual = r
-        .observe_ingress(lb_id, &listeners, &desired.id, CONFIG)
+        .observe_ingress(lb_id, &desired.id, CONFIG, IngressReads::Members)
         .await
         .expect("observe");
     let target = if delete {
@@ -113,7 +112,7 @@ async fn converge(r: &Reconciler, lb_id: &str, desired: &DesiredIngress, delete:
         .unwrap_or_else(|f| panic!("{}: {f}", desired.id));
     if !delete {
         let actual = r
-            .observe_ingress(lb_id, &listeners, &desired.id, CONFIG)
+            .observe_ingress(lb_id, &desired.id, CONFIG, IngressReads::Members)
             .await
             .expect("observe");
         assert!(

@@ -62,11 +62,11 @@ fn member_sync_agent_leaves_members_alone_and_switches_in_place() {
     let (id, tag) = web_group(&mock);
     assert_eq!(tag.as_deref(), Some("agent"), "members tag on the group");
     assert!(mock_members(&mock, "web:80").is_empty(), "no first fill");
-    assert_eq!(member_calls(&mock), (0, 0));
+    assert_eq!(member_calls(&mock), (0, 0, 0));
     assert!(state_members(&wd, "storefront", "web:80").is_empty());
 
     // The workload scales: no member churn in the plan, and refresh lists no members.
-    rt.block_on(set_web_endpoints(&kube, 8));
+    rt.block_on(set_web_endpoints(&kube, 0, 8));
     let lists = member_lists(&mock);
     wd.assert_plan_empty();
     assert_eq!(
@@ -89,7 +89,7 @@ fn member_sync_agent_leaves_members_alone_and_switches_in_place() {
     wd.apply(&[]).assert_success("switch to agent");
     assert_eq!(web_group(&mock), (id.clone(), Some("agent".to_string())));
     let calls = member_calls(&mock);
-    rt.block_on(set_web_endpoints(&kube, 2));
+    rt.block_on(set_web_endpoints(&kube, 0, 2));
     wd.assert_plan_empty();
     wd.apply(&[]).assert_success("apply in agent mode");
     assert_eq!(member_calls(&mock), calls, "no member call in agent mode");
@@ -102,7 +102,7 @@ fn member_sync_agent_leaves_members_alone_and_switches_in_place() {
     assert_eq!(mock_members(&mock, "web:80"), web_endpoints(2));
     assert_eq!(
         member_calls(&mock),
-        (calls.0, calls.1 + 1),
+        (calls.0, calls.1 + 1, calls.2),
         "one remove call"
     );
     wd.assert_plan_empty();

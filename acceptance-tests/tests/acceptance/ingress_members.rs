@@ -349,10 +349,10 @@ fn ingress_members_follow_endpoint_slices_and_nodes() {
 const WEB_SLICES: u32 = 5;
 const ENDPOINTS_PER_SLICE: u32 = 100;
 
-/// Makes Service `shop/web` have `count` ready endpoints (10.1.x.y:8080), spread over
-/// [`WEB_SLICES`] slices like the EndpointSlice controller does.
-pub(crate) async fn set_web_endpoints(kube: &KubeFixture, count: u32) {
-    let addresses: Vec<String> = (0..count)
+/// Makes Service `web` have `count` ready endpoints (10.1.x.y:8080, from the `first`-th address
+/// on), spread over [`WEB_SLICES`] slices like the EndpointSlice controller does.
+pub(crate) async fn set_web_endpoints(kube: &KubeFixture, first: u32, count: u32) {
+    let addresses: Vec<String> = (first..first + count)
         .map(|i| format!("10.1.{}.{}", i / 250, i % 250 + 1))
         .collect();
     for slice in 0..WEB_SLICES {
@@ -373,13 +373,15 @@ pub(crate) async fn set_web_endpoints(kube: &KubeFixture, count: u32) {
     }
 }
 
-/// `(AddServersToServerGroup, RemoveServersFromServerGroup)` calls the mock has seen so far.
-pub(crate) fn member_calls(mock: &MockServer) -> (u64, u64) {
+/// `(AddServersToServerGroup, RemoveServersFromServerGroup, ReplaceServersInServerGroup)` calls
+/// the mock has seen so far.
+pub(crate) fn member_calls(mock: &MockServer) -> (u64, u64, u64) {
     let counters = mock.counters();
     let calls = |action: &str| counters.actions.get(action).map_or(0, |c| c.calls);
     (
         calls("AddServersToServerGroup"),
         calls("RemoveServersFromServerGroup"),
+        calls("ReplaceServersInServerGroup"),
     )
 }
 
@@ -402,7 +404,7 @@ pub(crate) fn cluster_with_web(count: u32) -> (tokio::runtime::Runtime, KubeFixt
             json!({"ports": [{"name": "http", "port": 80, "targetPort": 8080}]}),
         )
         .await;
-        set_web_endpoints(&kube, count).await;
+        set_web_endpoints(&kube, 0, count).await;
     });
     (rt, kube)
 }
@@ -424,11 +426,11 @@ fn ingress_members_apply_in_batches_of_200_and_keep_serving() {
     assert_eq!(mock_members(&mock, "web:80").len(), 450);
     assert_eq!(state_members(&wd, "storefront", "web:80").len(), 450);
     // The mock refuses more than 200 servers per call, so 3 calls is the fewest possible.
-    assert_eq!(member_calls(&mock), (3, 0), "calls for 0 → 450");
+    assert_eq!(member_calls(&mock), (3, 0, 0), "calls for 0 → 450");
     wd.assert_plan_empty();
 
     // 450 → 10: no add, 440 removes in 3 calls, never fewer than 10 serving.
-    rt.block_on(set_web_endpoints(&kube, 10));
+    rt.block_on(set_web_endpoints(&kube, 0, 10));
     wd.apply(&[]).assert_success("shrink to 10");
     assert_eq!(
         mock_members(&mock, "web:80").len(),
@@ -436,16 +438,32 @@ fn ingress_members_apply_in_batches_of_200_and_keep_serving() {
         "{:?}",
         mock_members(&mock, "web:80")
     );
-    assert_eq!(member_calls(&mock), (3, 3), "calls for 450 → 10");
+    assert_eq!(member_calls(&mock), (3, 3, 0), "calls for 450 → 10");
     assert_eq!(min_serving(&mock, "web:80"), 10, "min(before, after) = 10");
     wd.assert_plan_empty();
 
     // 10 → 450: 440 adds in 3 calls; the minimum seen stays at 10.
-    rt.block_on(set_web_endpoints(&kube, 450));
+    rt.block_on(set_web_endpoints(&kube, 0, 450));
     wd.apply(&[]).assert_success("grow to 450");
     assert_eq!(mock_members(&mock, "web:80").len(), 450);
-    assert_eq!(member_calls(&mock), (6, 3), "calls for 10 → 450");
+    assert_eq!(member_calls(&mock), (6, 3, 0), "calls for 10 → 450");
     assert_eq!(min_serving(&mock, "web:80"), 10, "never below 10 serving");
+    wd.assert_plan_empty();
+
+    // A rollout replaces 20 pods: one ReplaceServersInServerGroup swaps them, no add or remove.
+    rt.block_on(set_web_endpoints(&kube, 20, 450));
+    wd.apply(&[]).assert_success("rollout of 20");
+    let members = mock_members(&mock, "web:80");
+    assert_eq!(members.len(), 450);
+    assert!(
+        !members.iter().any(|(ip, _)| ip == "10.1.0.1"),
+        "old pod left"
+    );
+    assert!(
+        members.iter().any(|(ip, _)| ip == "10.1.1.220"),
+        "new pod in"
+    );
+    assert_eq!(member_calls(&mock), (6, 3, 1), "calls for the rollout");
     wd.assert_plan_empty();
     wd.destroy().assert_success("destroy");
 }

@@ -357,6 +357,11 @@ impl Client {
         &self.inner.base_url
     }
 
+    /// Whether `other` is a clone of this client (one connection pool, one set of metrics).
+    pub fn same_pool(&self, other: &Client) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// The retry policy of each logical call.
     pub fn retry_policy(&self) -> RetryPolicy {
         self.inner.retry

@@ -369,6 +369,10 @@ impl Syncer {
                 OpKind::RemoveMembers { members, .. } => {
                     self.metrics.members_removed.inc_by(members.len() as u64);
                 }
+                OpKind::ReplaceMembers { added, removed, .. } => {
+                    self.metrics.members_added.inc_by(added.len() as u64);
+                    self.metrics.members_removed.inc_by(removed.len() as u64);
+                }
                 _ => {}
             }
         }

@@ -2,7 +2,11 @@
 //!
 //! Ingress op order ([`plan_ingress_ops`]):
 //! 1. `CreateServerGroup` (new keys, and replacements when the immutable protocol changed)
-//! 2. `AddMembers` (≤200 per op), then `UpdateMembers` (weight changes)
+//! 2. Member changes of kept groups: a small change (both adds and removes, each ≤
+//!    [`REPLACE_LIMIT`]) is one `ReplaceMembers`, which swaps the stale members for the new ones
+//!    in one atomic call, so the group never serves fewer than min(before, after); otherwise
+//!    `AddMembers` (≤200 per op) here and `RemoveMembers` in step 7. Then `UpdateMembers`
+//!    (weight changes)
 //! 3. `UpdateServerGroup` (name / attributes), `SetMemberSync` (who keeps the members: a group
 //!    whose members the agent keeps gets no member ops)
 //! 4. Rule moves (`UpdateRules` with priority and name only, ≤10): rules whose priority changes,
@@ -63,6 +67,12 @@ pub const RULE_BATCH: usize = 10;
 /// `RemoveServersFromServerGroup` call (the client splits weight updates further, at the
 /// API's 40 per `UpdateServerGroupServersAttribute`).
 pub const MEMBER_BATCH: usize = 200;
+/// Most members added and most removed by one `ReplaceMembers`: a member change with adds and
+/// removes each within it is one `ReplaceServersInServerGroup` call instead of an add and a remove
+/// call. Bigger changes add first and remove after (the API would take 200 of each; like ACK's
+/// controller, which replaces below 40, we keep the atomic swap for small changes, so a big
+/// rollout's new members are registered before any old one leaves).
+pub const REPLACE_LIMIT: usize = 40;
 
 // ------------------------------------------------------------------------------------------------
 // Actual state (converted from API responses by the provider)
@@ -343,6 +353,16 @@ pub enum OpKind {
         /// Servers.
         members: Vec<Member>,
     },
+    /// Swap servers in one call: remove `removed` and add `added` atomically (≤
+    /// [`REPLACE_LIMIT`] each).
+    ReplaceMembers {
+        /// Group.
+        group: GroupRef,
+        /// Servers to add.
+        added: Vec<Member>,
+        /// Servers to remove.
+        removed: Vec<Member>,
+    },
     /// Change server weights.
     UpdateMembers {
         /// Group.
@@ -468,6 +488,7 @@ impl OpKind {
             Self::DeleteListener { .. } => "DeleteListener",
             Self::CreateServerGroup { .. } => "CreateServerGroup",
             Self::AddMembers { .. } => "AddMembers",
+            Self::ReplaceMembers { .. } => "ReplaceMembers",
             Self::UpdateMembers { .. } => "UpdateMembers",
             Self::UpdateServerGroup { .. } => "UpdateServerGroup",
             Self::SetMemberSync { .. } => "SetMemberSync",
@@ -496,6 +517,7 @@ impl OpKind {
             Self::DeleteListener { listener, .. } => listener.to_string(),
             Self::CreateServerGroup { group, .. } => group.key.clone(),
             Self::AddMembers { group, .. }
+            | Self::ReplaceMembers { group, .. }
             | Self::UpdateMembers { group, .. }
             | Self::RemoveMembers { group, .. } => group.key.clone(),
             Self::UpdateServerGroup { key, .. }
@@ -665,6 +687,20 @@ impl MemberChanges {
         }
     }
 
+    /// A small change — members both missing and stale, each at most [`REPLACE_LIMIT`] — as
+    /// one `ReplaceMembers` of `group`, taking them out of `self`; `None` otherwise.
+    pub fn take_replace(&mut self, group: &GroupRef) -> Option<OpKind> {
+        let small = |members: &Vec<Member>| (1..=REPLACE_LIMIT).contains(&members.len());
+        if !(small(&self.missing) && small(&self.stale)) {
+            return None;
+        }
+        Some(OpKind::ReplaceMembers {
+            group: group.clone(),
+            added: std::mem::take(&mut self.missing),
+            removed: std::mem::take(&mut self.stale),
+        })
+    }
+
     /// Whether nothing differs.
     pub fn is_empty(&self) -> bool {
         self.missing.is_empty() && self.reweight.is_empty() && self.stale.is_empty()
@@ -672,12 +708,14 @@ impl MemberChanges {
 }
 
 /// The operations that turn the members `have` of the existing group `group` into `want`,
-/// make-before-break: `AddMembers`, then `UpdateMembers`, then `RemoveMembers` (each ≤
-/// [`MEMBER_BATCH`]), with `owner`'s ClientTokens. What `alb-member-sync` runs for a group whose
-/// members it owns; [`plan_ingress_ops`] orders the same ops around the rule changes.
+/// make-before-break: one `ReplaceMembers` for a small change
+/// ([`MemberChanges::take_replace`]), else `AddMembers`, then `UpdateMembers`, then
+/// `RemoveMembers` (each ≤ [`MEMBER_BATCH`]), with `owner`'s ClientTokens. What
+/// `alb-member-sync` runs for a group whose members it owns; [`plan_ingress_ops`] orders the
+/// same ops around the rule changes.
 pub fn plan_member_ops(owner: &str, group: &GroupRef, have: &[Member], want: &[Member]) -> Vec<Op> {
-    let changes = MemberChanges::between(have, want);
-    let mut kinds = Vec::new();
+    let mut changes = MemberChanges::between(have, want);
+    let mut kinds: Vec<OpKind> = changes.take_replace(group).into_iter().collect();
     member_ops(&mut kinds, group, changes.missing, |g, m| {
         OpKind::AddMembers {
             group: g,
@@ -748,8 +786,11 @@ fn plan_groups(
                     key: d.key.clone(),
                     id: Some(a.id.clone()),
                 };
-                let changes = MemberChanges::between(&a.members, &d.members);
-                member_ops(&mut plan.add, &group, changes.missing, add);
+                let mut changes = MemberChanges::between(&a.members, &d.members);
+                match changes.take_replace(&group) {
+                    Some(replace) => plan.add.push(replace),
+                    None => member_ops(&mut plan.add, &group, changes.missing, add),
+                }
                 member_ops(
                     &mut plan.update_members,
                     &group,

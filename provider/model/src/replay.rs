@@ -168,6 +168,15 @@ impl Replay {
             OpKind::AddMembers { group, members } => {
                 self.group_mut(group)?.members.extend(members.clone())
             }
+            OpKind::ReplaceMembers {
+                group,
+                added,
+                removed,
+            } => {
+                let members = &mut self.group_mut(group)?.members;
+                members.retain(|x| !removed.iter().any(|m| m.identity() == x.identity()));
+                members.extend(added.clone());
+            }
             OpKind::UpdateMembers { group, members } => {
                 for x in self.group_mut(group)?.members.iter_mut() {
                     if let Some(m) = members.iter().find(|m| m.identity() == x.identity()) {

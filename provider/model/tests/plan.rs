@@ -225,10 +225,7 @@ fn agent_kept_groups_get_no_member_ops_and_switch_by_tag_alone() {
 
     // Back to Terraform: the tag goes (same group) and the members converge.
     let ops = plan_ingress_ops(&terraform, &sim.state);
-    assert_eq!(
-        names(&ops),
-        ["AddMembers", "SetMemberSync", "RemoveMembers"]
-    );
+    assert_eq!(names(&ops), ["ReplaceMembers", "SetMemberSync"]);
     let id = sim.state.server_groups[0].id.clone();
     sim.apply_all(&ops).unwrap();
     assert_eq!(sim.state.server_groups[0].id, id);
@@ -265,16 +262,72 @@ fn rule_batches_hold_at_most_ten() {
     );
 }
 
-/// `(op name, member count)` of the member ops in `ops`.
+/// `(op name, member count)` of the member ops in `ops`; a replace counts adds + removes.
 fn member_batches(ops: &[Op]) -> Vec<(&'static str, usize)> {
     ops.iter()
         .filter_map(|op| match &op.kind {
             OpKind::AddMembers { members, .. } | OpKind::RemoveMembers { members, .. } => {
                 Some((op.kind.name(), members.len()))
             }
+            OpKind::ReplaceMembers { added, removed, .. } => {
+                Some((op.kind.name(), added.len() + removed.len()))
+            }
             _ => None,
         })
         .collect()
+}
+
+/// `n` Ip members 10.1.x.y:8080 starting at the `from`-th address, as the members of `web:80`.
+fn web_members(from: u32, n: u32) -> Members {
+    let members = (from..from + n)
+        .map(|i| Member {
+            server_id: format!("10.1.{}.{}", i / 250, i % 250 + 1),
+            ip: String::new(),
+            port: 8080,
+            weight: 100,
+            kind: ServerType::Ip,
+        })
+        .collect();
+    [("web:80".to_owned(), members)].into()
+}
+
+#[test]
+fn small_member_swaps_are_one_replace_and_large_ones_add_then_remove() {
+    let spec = ingress("web", 10, &["/a"]);
+    let mut sim = Replay::new(ActualIngress::default());
+    sim.apply_all(&plan_ingress_ops(
+        &expand(&spec, &web_members(0, 100)),
+        &ActualIngress::default(),
+    ))
+    .unwrap();
+
+    // A rollout of 40 pods: 40 out, 40 in, one call.
+    let rolled = expand(&spec, &web_members(40, 100));
+    let ops = plan_ingress_ops(&rolled, &sim.state);
+    assert_eq!(member_batches(&ops), [("ReplaceMembers", 80)]);
+    let OpKind::ReplaceMembers { added, removed, .. } = &ops[0].kind else {
+        panic!("{:?}", names(&ops));
+    };
+    assert_eq!((added.len(), removed.len()), (40, 40));
+    assert_eq!(removed[0].server_id, "10.1.0.1");
+    assert_eq!(added[0].server_id, "10.1.0.101");
+    sim.apply_all(&ops).unwrap();
+    assert!(
+        plan_ingress_ops(&rolled, &sim.state).is_empty(),
+        "converged"
+    );
+
+    // 41 in and 41 out is no longer small: adds first, removes after the rules.
+    let ops = plan_ingress_ops(&expand(&spec, &web_members(81, 100)), &sim.state);
+    assert_eq!(
+        member_batches(&ops),
+        [("AddMembers", 41), ("RemoveMembers", 41)]
+    );
+    // Only adds or only removes need no replace.
+    let ops = plan_ingress_ops(&expand(&spec, &web_members(40, 105)), &sim.state);
+    assert_eq!(member_batches(&ops), [("AddMembers", 5)]);
+    let ops = plan_ingress_ops(&expand(&spec, &web_members(40, 95)), &sim.state);
+    assert_eq!(member_batches(&ops), [("RemoveMembers", 5)]);
 }
 
 #[test]
@@ -360,9 +413,11 @@ fn changes_keep_rule_ids_and_order_make_before_break() {
     let last = |n| last_position(&ops, n).unwrap();
     assert!(p("CreateServerGroup") < p("AddMembers"));
     assert!(last("AddMembers") < p("UpdateMembers"));
+    // web:80 swaps member 1 for member 3: a small change, one atomic replace, before the rules.
+    assert!(p("ReplaceMembers") < p("UpdateMembers"));
+    assert_eq!(position(&ops, "RemoveMembers"), None, "{order:?}");
     assert!(p("UpdateMembers") < p("CreateRules").min(p("UpdateRules")));
-    assert!(last("UpdateRules").max(last("CreateRules")) < p("RemoveMembers"));
-    assert!(p("RemoveMembers") < p("DeleteRules"));
+    assert!(p("DeleteRules") > last("UpdateRules").max(last("CreateRules")));
     sim.apply_all(&ops).unwrap();
     let ids_after: BTreeMap<String, String> = sim
         .state
@@ -730,11 +785,18 @@ fn rules_tagged_by_release_0_1_keep_their_keys_and_ids() {
 }
 
 #[test]
-fn member_ops_of_one_group_add_then_reweight_then_remove() {
+fn member_ops_of_one_group_swap_small_changes_else_add_then_reweight_then_remove() {
     let group = model::diff::GroupRef {
         key: "web:80".into(),
         id: Some("sgp-1".into()),
     };
+    let servers = |members: &[Member]| {
+        members
+            .iter()
+            .map(|m| (m.server_id.clone(), m.weight))
+            .collect::<Vec<_>>()
+    };
+    // Small: two in, one out → one replace, then the weight change.
     let have = [member(1, 100), member(2, 100), member(3, 100)];
     let want = [
         member(2, 50),
@@ -743,32 +805,45 @@ fn member_ops_of_one_group_add_then_reweight_then_remove() {
         member(5, 100),
     ];
     let ops = model::diff::plan_member_ops("shop/web", &group, &have, &want);
-    assert_eq!(
-        names(&ops),
-        ["AddMembers", "UpdateMembers", "RemoveMembers"]
-    );
-    let servers = |op: &Op| match &op.kind {
-        OpKind::AddMembers { group: g, members }
-        | OpKind::UpdateMembers { group: g, members }
-        | OpKind::RemoveMembers { group: g, members } => {
-            assert_eq!(g, &group);
-            members
-                .iter()
-                .map(|m| (m.server_id.clone(), m.weight))
-                .collect::<Vec<_>>()
-        }
-        other => panic!("not a member op: {other:?}"),
+    assert_eq!(names(&ops), ["ReplaceMembers", "UpdateMembers"]);
+    let OpKind::ReplaceMembers {
+        group: g,
+        added,
+        removed,
+    } = &ops[0].kind
+    else {
+        panic!("{:?}", names(&ops));
     };
+    assert_eq!(g, &group);
     assert_eq!(
-        servers(&ops[0]),
+        servers(added),
         [("eni-4".to_owned(), 100), ("eni-5".to_owned(), 100)]
     );
-    assert_eq!(servers(&ops[1]), [("eni-2".to_owned(), 50)]);
-    assert_eq!(servers(&ops[2]), [("eni-1".to_owned(), 100)]);
+    assert_eq!(servers(removed), [("eni-1".to_owned(), 100)]);
+    let OpKind::UpdateMembers { members, .. } = &ops[1].kind else {
+        panic!("{:?}", names(&ops));
+    };
+    assert_eq!(servers(members), [("eni-2".to_owned(), 50)]);
     // The same change twice has the same tokens (a retry after a crash is deduplicated).
     assert_eq!(
         ops,
         model::diff::plan_member_ops("shop/web", &group, &have, &want)
     );
     assert!(model::diff::plan_member_ops("shop/web", &group, &want, &want).is_empty());
+
+    // Large: 41 out, one in → add first, reweight, then remove.
+    let have: Vec<Member> = (10..51)
+        .map(|i| member(i, 100))
+        .chain([member(2, 100)])
+        .collect();
+    let want = [member(2, 50), member(4, 100)];
+    let ops = model::diff::plan_member_ops("shop/web", &group, &have, &want);
+    assert_eq!(
+        names(&ops),
+        ["AddMembers", "UpdateMembers", "RemoveMembers"]
+    );
+    let OpKind::RemoveMembers { members, .. } = &ops[2].kind else {
+        panic!("{:?}", names(&ops));
+    };
+    assert_eq!(members.len(), 41);
 }

@@ -11,7 +11,9 @@
 //!   midway ([`ExecFailure`]).
 //!
 //! Modules: `convert` (API ⇄ model conversions), `observe/{config,acl,ingress}` (reads),
-//! `execute/{mod,run,config,acl,ingress,delete,marks}` (writes), `error`.
+//! `snapshot` (what each load balancer holds, read once per operation when shared, see
+//! [`Reconciler::with_snapshots`]), `execute/{mod,run,config,acl,ingress,delete,marks}` (writes),
+//! `error`.
 //!
 //! Idempotency: the main call of every operation carries the op's deterministic
 //! `client_token`; the extra calls an operation needs (access log, additional certificates, a
@@ -25,14 +27,16 @@ mod convert;
 mod error;
 mod execute;
 mod observe;
+mod snapshot;
 
 use std::time::Duration;
 
 use alb_api::{Client, WaitOptions};
+use snapshot::Snapshots;
 
 pub use error::{ConvertError, ReconcileError};
 pub use execute::{CreationMarks, ExecFailure, ExecReport};
-pub use observe::FoundLoadBalancer;
+pub use observe::{FoundLoadBalancer, IngressReads};
 
 /// Observes and changes one region's load balancers for one cluster id (the ownership tags'
 /// `alb.terraform/cluster`). Cheap to clone.
@@ -41,6 +45,7 @@ pub struct Reconciler {
     client: Client,
     cluster_id: String,
     wait: WaitOptions,
+    snapshots: Snapshots,
 }
 
 impl Reconciler {
@@ -50,7 +55,17 @@ impl Reconciler {
             client,
             cluster_id: cluster_id.into(),
             wait: WaitOptions::default(),
+            snapshots: Snapshots::default(),
         }
+    }
+
+    /// Shares what observations read of each load balancer between this reconciler and its
+    /// clones until a run of operations through them writes to that load balancer (see the
+    /// `snapshot` module): for a process that lives for one Terraform operation. Without it,
+    /// every observation reads afresh.
+    pub fn with_snapshots(mut self) -> Self {
+        self.snapshots = Snapshots::shared();
+        self
     }
 
     /// Sets the overall deadline of each wait for a job or a status (Terraform timeouts).

@@ -8,6 +8,7 @@ use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
 use crate::config::{self, Resolution, SharedSettings};
+use crate::resources::api::Session;
 use crate::resources::run_plans::RunPlans;
 use crate::{resources, validate};
 
@@ -16,6 +17,7 @@ use crate::{resources, validate};
 pub struct AlbProvider {
     settings: SharedSettings,
     run: RunPlans,
+    api: Session,
 }
 
 impl AlbProvider {
@@ -60,7 +62,7 @@ impl Provider for AlbProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        resources::all(&self.settings, &self.run)
+        resources::all(&self.settings, &self.run, &self.api)
     }
 
     async fn validate_config(&self, _ctx: &Ctx, config: &Value) -> Diagnostics {

@@ -107,7 +107,8 @@ impl Reconciler {
     /// it), then its placeholder groups and managed ACLs at once (the model plans no deletion
     /// of the config itself); ACLs it merely binds (`acl_ids`) are left alone. Refuses when
     /// deletion protection is on. Every step treats "not found" as done, so a re-run after a
-    /// failure finishes the job.
+    /// failure finishes the job. The load balancer's snapshot is invalidated when the deletion
+    /// starts and when it ends.
     ///
     /// \[INF\] No `DeleteListener` first: the research documents a listener's rules going with
     /// it and the load balancer going `Deleting → not found`, not explicitly its listeners; the
@@ -116,6 +117,18 @@ impl Reconciler {
     /// ([`listeners_block`]), the owned listeners are deleted and the deletion is tried once
     /// more.
     pub async fn delete_config(
+        &self,
+        actual: &ActualLoadBalancer,
+        cancel: &CancellationToken,
+    ) -> Result<ExecReport, ExecFailure> {
+        self.invalidate_snapshot(Some(&actual.id));
+        let result = self.delete_config_objects(actual, cancel).await;
+        self.invalidate_snapshot(Some(&actual.id));
+        result
+    }
+
+    /// The deletion of [`Self::delete_config`].
+    async fn delete_config_objects(
         &self,
         actual: &ActualLoadBalancer,
         cancel: &CancellationToken,

@@ -2,7 +2,7 @@
 
 use alb_api::job::{TagResourcesRequest, UnTagResourcesRequest};
 use alb_api::rule::{NewRule as ApiNewRule, RuleUpdate as ApiRuleUpdate};
-use alb_api::server_group::{BackendServer, ListServerGroupServersRequest};
+use alb_api::server_group::{BackendServer, ListServerGroupServersRequest, ReplaceServersRequest};
 use model::desired::{DesiredServerGroup, ListenerKey, Member, ServerGroupAttributes};
 use model::diff::{GroupRef, NewRule, RuleUpdate};
 use model::ownership::{creating_rule_name, Tags, MEMBERS_AGENT, TAG_MEMBERS};
@@ -61,6 +61,43 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// `ReplaceServersInServerGroup` (one call, job awaited): `removed` leave and `added` join
+    /// atomically. When the service says a removed server is not in the group (removed
+    /// meanwhile), the change is made as an add followed by a remove of what is still there.
+    pub(super) async fn replace_members(
+        &self,
+        group: &GroupRef,
+        added: &[Member],
+        removed: &[Member],
+        token: &str,
+    ) -> Result<(), ReconcileError> {
+        let id = self.group_id(group).await?;
+        let request = ReplaceServersRequest {
+            server_group_id: id,
+            added_servers: added.iter().map(member_to_api).collect(),
+            removed_servers: removed.iter().map(removed_server).collect(),
+            dry_run: None,
+        };
+        match self
+            .client()
+            .replace_servers_in_server_group(&request, Some(token))
+            .await
+        {
+            Ok(response) => self.job_done(response.job_id).await,
+            Err(e) if e.is_not_found() => {
+                let t = derived_token(token, "AddServersToServerGroup", &request.added_servers);
+                self.add_members(group, added, &t).await?;
+                let t = derived_token(
+                    token,
+                    "RemoveServersFromServerGroup",
+                    &request.removed_servers,
+                );
+                self.remove_members(group, removed, &t).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// `UpdateServerGroupServersAttribute` (weights) in batches, each job awaited.
     pub(super) async fn update_members(
         &self,
@@ -85,13 +122,7 @@ impl Run<'_> {
         token: &str,
     ) -> Result<(), ReconcileError> {
         let id = self.group_id(group).await?;
-        let servers: Vec<BackendServer> = members
-            .iter()
-            .map(|m| BackendServer {
-                weight: None,
-                ..member_to_api(m)
-            })
-            .collect();
+        let servers: Vec<BackendServer> = members.iter().map(removed_server).collect();
         let client = self.client();
         match client
             .remove_servers_batched(&id, &servers, Some(token), self.wait())
@@ -300,5 +331,13 @@ impl Run<'_> {
             .delete_rules_batched(ids, Some(token), self.wait())
             .await?;
         Ok(())
+    }
+}
+
+/// A member as a server to remove (no weight).
+fn removed_server(member: &Member) -> BackendServer {
+    BackendServer {
+        weight: None,
+        ..member_to_api(member)
     }
 }

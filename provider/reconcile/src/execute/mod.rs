@@ -10,6 +10,7 @@
 //! | `DeleteListener` | `DeleteListener` + job (not found = done; not used by `delete_config`, see there) |
 //! | `CreateServerGroup` | `CreateServerGroup` (attributes, tags), wait `Available` |
 //! | `AddMembers` / `UpdateMembers` | `AddServersToServerGroup` / `UpdateServerGroupServersAttribute` (batched) + jobs |
+//! | `ReplaceMembers` | `ReplaceServersInServerGroup` + job; on "not found", an add and a remove of the servers still present |
 //! | `UpdateServerGroup` | `UpdateServerGroupAttribute` (every attribute) + job |
 //! | `SetMemberSync` | `TagResources` (`alb.terraform/members=agent`) / `UnTagResources` of that key |
 //! | `CreateRules` | `CreateRules` (tags; server-group keys resolved to ids) + job |
@@ -121,7 +122,35 @@ impl Reconciler {
     /// [`Self::execute`] with creation marks (see `model::ownership`): a create run
     /// (`marks.token`) marks the load balancer, server groups and rules it creates; once every op
     /// is done, the run removes those marks and the marks of the objects it adopted.
+    ///
+    /// The load balancer's snapshot is invalidated when the run starts and when it ends.
     pub async fn execute_marked(
+        &self,
+        lb_id: Option<&str>,
+        ops: &[Op],
+        marks: &CreationMarks,
+        cancel: &CancellationToken,
+    ) -> Result<ExecReport, ExecFailure> {
+        self.invalidate_snapshot(lb_id);
+        let result = self.run_ops(lb_id, ops, marks, cancel).await;
+        self.invalidate_snapshot(lb_id);
+        let report = match &result {
+            Ok(report) => report,
+            Err(failure) => &failure.report,
+        };
+        self.invalidate_snapshot(report.created_load_balancer.as_deref());
+        result
+    }
+
+    /// Forgets the snapshot of the load balancer a run writes to (see the `snapshot` module).
+    pub(crate) fn invalidate_snapshot(&self, lb_id: Option<&str>) {
+        if let Some(id) = lb_id {
+            self.snapshots.invalidate(id);
+        }
+    }
+
+    /// The run of [`Self::execute_marked`].
+    async fn run_ops(
         &self,
         lb_id: Option<&str>,
         ops: &[Op],
@@ -222,6 +251,11 @@ impl Reconciler {
                 run.create_server_group(group, tags, token).await
             }
             OpKind::AddMembers { group, members } => run.add_members(group, members, token).await,
+            OpKind::ReplaceMembers {
+                group,
+                added,
+                removed,
+            } => run.replace_members(group, added, removed, token).await,
             OpKind::UpdateMembers { group, members } => {
                 run.update_members(group, members, token).await
             }

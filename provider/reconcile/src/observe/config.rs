@@ -2,13 +2,11 @@
 //! config's placeholder server groups and ACLs.
 
 use alb_api::listener::ListListenerCertificatesRequest;
-use alb_api::load_balancer::{ListLoadBalancersRequest, LoadBalancerIdRequest};
-use alb_api::server_group::ListServerGroupsRequest;
-use alb_api::NotFoundExt;
+use alb_api::load_balancer::ListLoadBalancersRequest;
 use model::acl::listener_acl;
 use model::desired::AccessLog;
 use model::diff::{ActualListener, ActualLoadBalancer, ActualPlaceholder};
-use model::ownership::{config_tags, in_creation, owns_config_object, ResourceKind};
+use model::ownership::{config_tags, in_creation, owns_config_object, ResourceKind, TAG_RESOURCE};
 use model::spec::ListenerProtocol;
 
 use super::tag_filter;
@@ -28,17 +26,11 @@ impl Reconciler {
         lb_id: &str,
         config: &str,
     ) -> Result<Option<ActualLoadBalancer>, ReconcileError> {
-        let Some(lb) = self
-            .client
-            .get_load_balancer_attribute(&LoadBalancerIdRequest::new(lb_id))
-            .await
-            .ok_if_not_found()?
-            .map(|r| r.load_balancer)
-        else {
+        let Some(lb) = self.load_balancer(lb_id).await? else {
             return Ok(None);
         };
         let mut listeners = Vec::new();
-        for (key, l) in self.list_listeners(lb_id).await? {
+        for (key, l) in self.listeners(lb_id).await?.iter().cloned() {
             let certificates = if key.protocol == ListenerProtocol::Http {
                 Vec::new()
             } else {
@@ -69,18 +61,18 @@ impl Reconciler {
         for l in &mut listeners {
             l.attributes.acl = listener_acl(l, &acls);
         }
-        let filter = config_tags(&self.cluster_id, config, ResourceKind::Placeholder, None);
         let placeholders = self
-            .client
-            .list_all(ListServerGroupsRequest {
-                tag: tag_filter(&filter),
-                ..Default::default()
-            })
+            .config_groups(lb_id, config)
             .await?
-            .into_iter()
-            .map(|g| ActualPlaceholder {
-                tags: tags_from_api(&g.tags),
-                id: g.server_group_id,
+            .iter()
+            .map(|g| (g, tags_from_api(&g.tags)))
+            .filter(|(_, tags)| {
+                tags.get(TAG_RESOURCE).map(String::as_str)
+                    == Some(ResourceKind::Placeholder.as_str())
+            })
+            .map(|(g, tags)| ActualPlaceholder {
+                tags,
+                id: g.server_group_id.clone(),
             })
             .collect();
         let access_log = lb.access_log_config.as_ref().and_then(|a| {
@@ -99,9 +91,12 @@ impl Reconciler {
             "observed config"
         );
         Ok(Some(ActualLoadBalancer {
-            id: lb.load_balancer_id,
-            name: lb.load_balancer_name.unwrap_or_default(),
-            deletion_protection: lb.deletion_protection_config.is_some_and(|d| d.enabled),
+            id: lb.load_balancer_id.clone(),
+            name: lb.load_balancer_name.clone().unwrap_or_default(),
+            deletion_protection: lb
+                .deletion_protection_config
+                .as_ref()
+                .is_some_and(|d| d.enabled),
             access_log,
             tags: tags_from_api(&lb.tags),
             // Tolerant: a spelling the model does not know is reported as unknown (`None`).
@@ -114,7 +109,7 @@ impl Reconciler {
                 .as_deref()
                 .and_then(|t| parse_enum("address type", t).ok()),
             zone_mappings: lb.zone_mappings.iter().map(zone_mapping_from_api).collect(),
-            resource_group_id: lb.resource_group_id.filter(|rg| !rg.is_empty()),
+            resource_group_id: lb.resource_group_id.clone().filter(|rg| !rg.is_empty()),
             listeners,
             placeholders,
             acls,

@@ -1,16 +1,17 @@
 //! Observation of an `alb_ingress`: every rule on the load balancer's listeners and the server
-//! groups owned by the ingress, with their members unless the agent keeps them.
+//! groups owned by the ingress, taken from the load balancer's snapshot, with their members
+//! unless the agent keeps them.
 
-use std::collections::BTreeMap;
-
-use alb_api::batch::split_batches;
-use alb_api::rule::{ListRulesRequest, Rule};
-use alb_api::server_group::{ListServerGroupServersRequest, ListServerGroupsRequest, ServerGroup};
+use alb_api::rule::Rule;
+use alb_api::server_group::{
+    ListServerGroupServersRequest, ListServerGroupsRequest, ServerGroup, ServerGroupServer,
+};
+use futures::{StreamExt, TryStreamExt};
 use model::desired::{DesiredIngress, IngressId, ListenerKey};
 use model::diff::{ActualIngress, ActualRule, ActualServerGroup};
 use model::ownership::{
-    bounded, ingress_tags, members_kept_by_agent, tagged_for_agent, ResourceKind, Tags,
-    MEMBERS_AGENT, TAG_CLUSTER, TAG_INGRESS, TAG_MEMBERS, TAG_RESOURCE,
+    bounded, members_kept_by_agent, owns, tagged_for_agent, ResourceKind, Tags, MEMBERS_AGENT,
+    TAG_CLUSTER, TAG_INGRESS, TAG_MEMBERS, TAG_RESOURCE,
 };
 
 use super::tag_filter;
@@ -21,47 +22,66 @@ use crate::convert::{
 use crate::error::ConvertError;
 use crate::{ReconcileError, Reconciler};
 
-/// Listener ids per `ListRules` call.
-const LISTENERS_PER_CALL: usize = 20;
+/// Member lists (`ListServerGroupServers`) one observation has in flight at a time.
+const MEMBER_LISTS_IN_FLIGHT: usize = 8;
+
+/// What [`Reconciler::observe_ingress`] reads besides the load balancer's rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IngressReads {
+    /// Only the rules: the ingress's server groups are left out, so rule actions name groups
+    /// as `id:<id>`. Enough for priorities and clash checks.
+    Rules,
+    /// The rules and the ingress's server groups, without members.
+    Groups,
+    /// The rules, the server groups and the members of each group whose members are compared
+    /// (see [`members_compared`]); the other groups' members are left empty.
+    Members,
+}
+
+/// Whether an observation that reads members lists those of group `g`: the single place that
+/// decides. A group the API reports with no servers (`ServerCount` 0) has none to list; an
+/// absent count is listed (tolerant: the field is optional in the API reference).
+pub(crate) fn members_compared(g: &ServerGroup) -> bool {
+    g.server_count != Some(0)
+}
 
 impl Reconciler {
-    /// Every rule on the load balancer's `listeners` (ids by key, from
-    /// [`Reconciler::listener_ids`]; any owner: foreign rules occupy priorities) and the server
-    /// groups owned by `ingress` in this cluster (tags cluster + ingress + `server-group`, as the
-    /// plan's ownership test; `lb_id` and `config` only label the logs).
+    /// Every rule on the load balancer's listeners (any owner: foreign rules occupy
+    /// priorities) and, as `reads` asks, the server groups owned by `ingress` in this cluster
+    /// among those of `config` (the load balancer's config identity), with their members.
     pub async fn observe_ingress(
         &self,
         lb_id: &str,
-        listeners: &BTreeMap<ListenerKey, String>,
         ingress: &IngressId,
         config: &str,
+        reads: IngressReads,
     ) -> Result<ActualIngress, ReconcileError> {
+        let server_groups = match reads {
+            IngressReads::Rules => Vec::new(),
+            IngressReads::Groups => self.owned_groups(lb_id, ingress, config, false).await?,
+            IngressReads::Members => self.owned_groups(lb_id, ingress, config, true).await?,
+        };
         let mut actual = ActualIngress {
             rules: Vec::new(),
-            server_groups: self.owned_groups(ingress).await?,
+            server_groups,
         };
-        let ids: Vec<String> = listeners.values().cloned().collect();
-        for chunk in split_batches(&ids, LISTENERS_PER_CALL) {
-            let rules = self
-                .client
-                .list_all(ListRulesRequest {
-                    listener_ids: chunk,
-                    ..Default::default()
-                })
-                .await?;
-            for r in rules {
-                let Some((key, _)) = listeners.iter().find(|(_, id)| **id == r.listener_id) else {
-                    continue;
-                };
-                let rule = actual_rule(&r, *key, &actual);
-                actual.rules.push(rule);
-            }
+        let listeners = self.listeners(lb_id).await?;
+        for r in self.rules(lb_id).await?.iter() {
+            let Some((key, _)) = listeners
+                .iter()
+                .find(|(_, l)| l.listener_id == r.listener_id)
+            else {
+                continue;
+            };
+            let rule = actual_rule(r, *key, &actual);
+            actual.rules.push(rule);
         }
         actual.rules.sort_by_key(|r| (r.listener, r.priority));
         tracing::debug!(
             lb_id,
             %ingress,
             config,
+            ?reads,
             rules = actual.rules.len(),
             server_groups = actual.server_groups.len(),
             "observed ingress"
@@ -69,17 +89,47 @@ impl Reconciler {
         Ok(actual)
     }
 
+    /// The server groups of `config` that `ingress` owns (tags cluster + ingress +
+    /// `server-group`, as the plan's ownership test), with their members when `with_members`.
     async fn owned_groups(
         &self,
+        lb_id: &str,
         ingress: &IngressId,
+        config: &str,
+        with_members: bool,
     ) -> Result<Vec<ActualServerGroup>, ReconcileError> {
-        let owner = ingress_tags(&self.cluster_id, "", ingress, ResourceKind::ServerGroup, "");
-        self.groups_tagged(
-            &group_filter(&owner),
-            |_| true,
-            |tags| !tagged_for_agent(tags),
-        )
-        .await
+        let groups = self.config_groups(lb_id, config).await?;
+        let reads: Vec<_> = groups
+            .iter()
+            .map(|g| (g, tags_from_api(&g.tags)))
+            .filter(|(_, tags)| {
+                owns(tags, &self.cluster_id, ingress)
+                    && tags.get(TAG_RESOURCE).map(String::as_str)
+                        == Some(ResourceKind::ServerGroup.as_str())
+            })
+            .map(|(g, tags)| self.owned_group(lb_id, g.clone(), tags, with_members))
+            .collect();
+        futures::stream::iter(reads)
+            .buffered(MEMBER_LISTS_IN_FLIGHT)
+            .try_collect()
+            .await
+    }
+
+    /// Group `g` (with ownership `tags`) in the model's terms, with its members (from the load
+    /// balancer's snapshot) when `with_members` and [`members_compared`].
+    async fn owned_group(
+        &self,
+        lb_id: &str,
+        g: ServerGroup,
+        tags: Tags,
+        with_members: bool,
+    ) -> Result<ActualServerGroup, ReconcileError> {
+        let members = if with_members && members_compared(&g) && !tagged_for_agent(&tags) {
+            members_of(&self.group_servers(lb_id, &g.server_group_id).await?)?
+        } else {
+            Vec::new()
+        };
+        Ok(actual_group(&g, tags, members)?)
     }
 
     /// Fills in the members of the groups of `actual` that the agent kept (observed without
@@ -106,7 +156,7 @@ impl Reconciler {
     /// The server groups of this cluster whose members the in-cluster agent owns
     /// (`model::ownership::members_kept_by_agent`), each with its members: what `alb-member-sync`
     /// keeps in step. Groups of other clusters, groups whose members Terraform owns and foreign
-    /// groups are never returned.
+    /// groups are never returned. Read afresh, never from a snapshot.
     pub async fn agent_groups(&self) -> Result<Vec<ActualServerGroup>, ReconcileError> {
         let mut filter = Tags::new();
         filter.insert(TAG_CLUSTER.to_owned(), bounded(&self.cluster_id, 128));
@@ -117,46 +167,25 @@ impl Reconciler {
         filter.insert(TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned());
         // [INF] the service is read as filtering by every tag given; checked here again so a
         // looser filter never hands the agent a group it does not own.
-        self.groups_tagged(
-            &filter,
-            |tags| members_kept_by_agent(tags, &self.cluster_id),
-            |_| true,
-        )
-        .await
-    }
-
-    /// The server groups carrying every tag of `filter` whose tags pass `keep`, with their
-    /// members when their tags pass `list_members` (else none: `ListServerGroupServers` is not
-    /// called).
-    async fn groups_tagged(
-        &self,
-        filter: &Tags,
-        keep: impl Fn(&Tags) -> bool,
-        list_members: impl Fn(&Tags) -> bool,
-    ) -> Result<Vec<ActualServerGroup>, ReconcileError> {
         let groups = self
             .client
             .list_all(ListServerGroupsRequest {
-                tag: tag_filter(filter),
+                tag: tag_filter(&filter),
                 ..Default::default()
             })
             .await?;
         let mut out = Vec::with_capacity(groups.len());
         for g in groups {
             let tags = tags_from_api(&g.tags);
-            if keep(&tags) {
-                let members = if list_members(&tags) {
-                    self.group_members(&g.server_group_id).await?
-                } else {
-                    Vec::new()
-                };
-                out.push(actual_group(g, members)?);
+            if members_kept_by_agent(&tags, &self.cluster_id) {
+                let members = self.group_members(&g.server_group_id).await?;
+                out.push(actual_group(&g, tags, members)?);
             }
         }
         Ok(out)
     }
 
-    /// The servers of group `group_id`, leaving out those being removed, sorted.
+    /// The servers of group `group_id`, leaving out those being removed, sorted (read afresh).
     pub async fn group_members(
         &self,
         group_id: &str,
@@ -168,14 +197,19 @@ impl Reconciler {
                 ..Default::default()
             })
             .await?;
-        let mut members = servers
-            .iter()
-            .filter(|s| s.status.as_deref() != Some("Removing"))
-            .map(|s| member_from_api(&s.server))
-            .collect::<Result<Vec<_>, ConvertError>>()?;
-        members.sort();
-        Ok(members)
+        Ok(members_of(&servers)?)
     }
+}
+
+/// The members of a group with `servers`, leaving out those being removed, sorted.
+fn members_of(servers: &[ServerGroupServer]) -> Result<Vec<model::desired::Member>, ConvertError> {
+    let mut members = servers
+        .iter()
+        .filter(|s| s.status.as_deref() != Some("Removing"))
+        .map(|s| member_from_api(&s.server))
+        .collect::<Result<Vec<_>, ConvertError>>()?;
+    members.sort();
+    Ok(members)
 }
 
 /// The tag filter finding the server groups of the ingress whose ownership tags (of any of
@@ -194,15 +228,16 @@ pub(crate) fn group_filter(owner: &Tags) -> Tags {
 }
 
 fn actual_group(
-    g: ServerGroup,
+    g: &ServerGroup,
+    tags: Tags,
     members: Vec<model::desired::Member>,
 ) -> Result<ActualServerGroup, ConvertError> {
     Ok(ActualServerGroup {
-        attributes: group_attributes_from_api(&g)?,
-        name: g.server_group_name.unwrap_or_default(),
-        tags: tags_from_api(&g.tags),
+        attributes: group_attributes_from_api(g)?,
+        name: g.server_group_name.clone().unwrap_or_default(),
+        tags,
         member_mode: member_mode_from_api(g.server_group_type.as_deref()),
-        id: g.server_group_id,
+        id: g.server_group_id.clone(),
         members,
     })
 }

@@ -1,23 +1,72 @@
-//! Reading what exists on the load balancer into the model's actual-state types.
+//! Reading what exists on the load balancer into the model's actual-state types. The parts of a
+//! load balancer that several resources read (attributes, listeners, rules, a config's server
+//! groups, a group's members) go through its [`Snapshot`](crate::snapshot::Snapshot), each part
+//! a single list paged at the API's maximum page size.
 
 mod acl;
 mod config;
 
 pub use config::FoundLoadBalancer;
+pub use ingress::IngressReads;
 pub(crate) mod ingress;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use alb_api::common::Tag;
 use alb_api::listener::{ListListenersRequest, Listener};
+use alb_api::load_balancer::{LoadBalancer, LoadBalancerIdRequest};
+use alb_api::rule::{ListRulesRequest, Rule};
+use alb_api::server_group::{
+    ListServerGroupServersRequest, ListServerGroupsRequest, ServerGroup, ServerGroupServer,
+};
+use alb_api::NotFoundExt;
 use model::desired::ListenerKey;
+use model::ownership::{config_tags, ResourceKind, TAG_CLUSTER, TAG_CONFIG};
 
 use crate::convert::listener_key;
 use crate::{ReconcileError, Reconciler};
 
 impl Reconciler {
-    /// Every listener of the load balancer with its key; listeners whose protocol or port the
-    /// model cannot represent are skipped (with a warning).
+    /// The load balancer's attributes (`GetLoadBalancerAttribute`, from its snapshot);
+    /// `Ok(None)` when it does not exist.
+    pub async fn load_balancer(
+        &self,
+        lb_id: &str,
+    ) -> Result<Option<Arc<LoadBalancer>>, ReconcileError> {
+        let snapshot = self.snapshots.of(lb_id);
+        let lb = snapshot
+            .load_balancer
+            .get_or_try_init(|| async {
+                let found = self
+                    .client
+                    .get_load_balancer_attribute(&LoadBalancerIdRequest::new(lb_id))
+                    .await
+                    .ok_if_not_found()?;
+                Ok::<_, ReconcileError>(found.map(|r| Arc::new(r.load_balancer)))
+            })
+            .await?;
+        Ok(lb.clone())
+    }
+
+    /// Every listener of the load balancer with its key (from its snapshot; see
+    /// [`Self::list_listeners`]).
+    pub(crate) async fn listeners(
+        &self,
+        lb_id: &str,
+    ) -> Result<Arc<Vec<(ListenerKey, Listener)>>, ReconcileError> {
+        let snapshot = self.snapshots.of(lb_id);
+        let listeners = snapshot
+            .listeners
+            .get_or_try_init(|| async {
+                Ok::<_, ReconcileError>(Arc::new(self.list_listeners(lb_id).await?))
+            })
+            .await?;
+        Ok(Arc::clone(listeners))
+    }
+
+    /// Every listener of the load balancer with its key, read now (`ListListeners`); listeners
+    /// whose protocol or port the model cannot represent are skipped (with a warning).
     pub(crate) async fn list_listeners(
         &self,
         lb_id: &str,
@@ -48,11 +97,84 @@ impl Reconciler {
         lb_id: &str,
     ) -> Result<BTreeMap<ListenerKey, String>, ReconcileError> {
         Ok(self
-            .list_listeners(lb_id)
+            .listeners(lb_id)
             .await?
-            .into_iter()
-            .map(|(key, l)| (key, l.listener_id))
+            .iter()
+            .map(|(key, l)| (*key, l.listener_id.clone()))
             .collect())
+    }
+
+    /// Every rule on the load balancer, whoever owns it (`ListRules` by load balancer, from
+    /// its snapshot).
+    pub(crate) async fn rules(&self, lb_id: &str) -> Result<Arc<Vec<Rule>>, ReconcileError> {
+        let snapshot = self.snapshots.of(lb_id);
+        let rules = snapshot
+            .rules
+            .get_or_try_init(|| async {
+                let rules = self
+                    .client
+                    .list_all(ListRulesRequest {
+                        load_balancer_ids: vec![lb_id.to_owned()],
+                        ..Default::default()
+                    })
+                    .await?;
+                Ok::<_, ReconcileError>(Arc::new(rules))
+            })
+            .await?;
+        Ok(Arc::clone(rules))
+    }
+
+    /// The server groups carrying the ownership tags of `config` in this cluster: the config's
+    /// placeholders and its ingresses' groups (`ListServerGroups` by tags, from the snapshot of
+    /// load balancer `lb_id`).
+    pub(crate) async fn config_groups(
+        &self,
+        lb_id: &str,
+        config: &str,
+    ) -> Result<Arc<Vec<ServerGroup>>, ReconcileError> {
+        let owner = config_tags(&self.cluster_id, config, ResourceKind::Placeholder, None);
+        let filter = tag_filter(
+            owner
+                .iter()
+                .filter(|(k, _)| *k == TAG_CLUSTER || *k == TAG_CONFIG),
+        );
+        self.snapshots
+            .of(lb_id)
+            .groups
+            .get_or_try_fill(&config.to_owned(), || async {
+                let groups = self
+                    .client
+                    .list_all(ListServerGroupsRequest {
+                        tag: filter,
+                        ..Default::default()
+                    })
+                    .await?;
+                Ok(Arc::new(groups))
+            })
+            .await
+    }
+
+    /// The servers of group `group_id` on load balancer `lb_id` (`ListServerGroupServers`, from
+    /// the load balancer's snapshot).
+    pub(crate) async fn group_servers(
+        &self,
+        lb_id: &str,
+        group_id: &str,
+    ) -> Result<Arc<Vec<ServerGroupServer>>, ReconcileError> {
+        self.snapshots
+            .of(lb_id)
+            .members
+            .get_or_try_fill(&group_id.to_owned(), || async {
+                let servers = self
+                    .client
+                    .list_all(ListServerGroupServersRequest {
+                        server_group_id: Some(group_id.to_owned()),
+                        ..Default::default()
+                    })
+                    .await?;
+                Ok(Arc::new(servers))
+            })
+            .await
     }
 }
 

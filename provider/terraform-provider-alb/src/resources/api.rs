@@ -1,13 +1,14 @@
-//! The resources' access to the ALB API: building the [`alb_api::Client`] and the
-//! [`reconcile::Reconciler`] from the provider settings, operation time limits, and turning
-//! [`ReconcileError`]s into Terraform diagnostics.
+//! The resources' access to the ALB API: the provider process's [`Session`] (one
+//! [`alb_api::Client`] and one [`reconcile::Reconciler`] with its snapshot cache, built from the
+//! provider settings), operation time limits, and turning [`ReconcileError`]s into Terraform
+//! diagnostics.
 //!
 //! Typical use in an `apply`:
 //!
 //! ```text
 //! let settings = self.settings.get()?;                       // Diagnostic when unconfigured
 //! let limit = api::time_limit(&req.planned_state, "create");  // `timeouts.create` or the default
-//! let reconciler = api::reconciler(&settings, limit)?;        // each wait ≤ limit
+//! let reconciler = self.api.reconciler(&settings, limit)?;    // each wait ≤ limit
 //! let deadline = api::Deadline::start(&ctx.cancel, limit);    // whole operation ≤ limit
 //! match reconciler.execute(None, &ops, deadline.token()).await {
 //!     Err(failure) => diagnostics.push(deadline.failure_diagnostic(&failure, "creating alb_config \"main\"")),
@@ -15,6 +16,7 @@
 //! }
 //! ```
 
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use alb_api::{Client, ClientConfig, RetryPolicy};
@@ -54,10 +56,37 @@ pub fn client(settings: &ProviderSettings) -> Result<Client, Diagnostic> {
     })
 }
 
-/// A reconciler for `settings` (its client, see [`client`], and the cluster id of the
-/// ownership tags) whose every job or status wait gives up after `wait`.
-pub fn reconciler(settings: &ProviderSettings, wait: Duration) -> Result<Reconciler, Diagnostic> {
-    Ok(Reconciler::new(client(settings)?, settings.cluster_id.clone()).with_wait(wait))
+/// The ALB API of one provider process, shared by every resource and RPC (clones share it): one
+/// [`Client`], so one connection pool, and one [`Reconciler`] whose snapshots share what
+/// observations read of each load balancer until a write to it (see `reconcile`'s `snapshot`
+/// module). Built on first use from the provider settings of that use.
+///
+/// Terraform starts a provider process for each operation it runs (validate, plan, apply,
+/// import, …: a graph walk) and stops it when the walk ends (its trace log shows one `plugin
+/// started` / `plugin exited` pair per walk; the plan and apply of one `terraform apply` are two
+/// processes), so a snapshot never outlives the operation: the next one reads afresh. Within a plan, ReadResource
+/// (refresh) and PlanResourceChange of every resource share the snapshots.
+#[derive(Clone, Debug, Default)]
+pub struct Session(Arc<OnceLock<Reconciler>>);
+
+impl Session {
+    /// The process's reconciler for `settings` (its client, see [`client`], and the cluster id
+    /// of the ownership tags) whose every job or status wait gives up after `wait`.
+    pub fn reconciler(
+        &self,
+        settings: &ProviderSettings,
+        wait: Duration,
+    ) -> Result<Reconciler, Diagnostic> {
+        let shared = match self.0.get() {
+            Some(shared) => shared,
+            None => {
+                let built = Reconciler::new(client(settings)?, settings.cluster_id.clone())
+                    .with_snapshots();
+                self.0.get_or_init(|| built)
+            }
+        };
+        Ok(shared.clone().with_wait(wait))
+    }
 }
 
 /// The time limit of `operation` (`create`, `update` or `delete`) from the `timeouts` block of a
@@ -263,15 +292,25 @@ mod tests {
     }
 
     #[test]
-    fn builds_reconciler_from_settings() {
-        let r = reconciler(
-            &settings(Some("http://127.0.0.1:18080")),
-            Duration::from_secs(60),
-        )
-        .expect("reconciler");
+    fn builds_one_reconciler_per_process_from_settings() {
+        let session = Session::default();
+        let mock = settings(Some("http://127.0.0.1:18080"));
+        let r = session
+            .reconciler(&mock, Duration::from_secs(60))
+            .expect("reconciler");
         assert_eq!(r.cluster_id(), "c1");
         assert_eq!(r.client().endpoint(), "http://127.0.0.1:18080");
         assert_eq!(r.client().region(), "cn-hangzhou");
+        // Every later use shares the client (its call counters are one).
+        let again = session
+            .clone()
+            .reconciler(&mock, Duration::from_secs(5))
+            .expect("reconciler");
+        assert!(r.client().same_pool(again.client()));
+        let other = Session::default()
+            .reconciler(&mock, Duration::from_secs(5))
+            .expect("reconciler");
+        assert!(!r.client().same_pool(other.client()));
         let bad = client(&settings(Some("http://")));
         assert_eq!(
             bad.err().map(|d| d.summary),

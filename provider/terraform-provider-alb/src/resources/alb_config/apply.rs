@@ -16,11 +16,12 @@ use super::observe::{observe, plan_ops};
 use super::state::{applied, refreshed};
 use crate::config::{ProviderSettings, SharedSettings};
 use crate::resources::adoption;
-use crate::resources::api::{self, Deadline};
+use crate::resources::api::{self, Deadline, Session};
 
 /// Applies `req`.
 pub(crate) async fn apply(
     settings: &SharedSettings,
+    session: &Session,
     ctx: &Ctx,
     req: ApplyRequest,
 ) -> ApplyResponse {
@@ -32,11 +33,20 @@ pub(crate) async fn apply(
     } = req;
     let (new_state, diagnostics) = match settings.get() {
         Err(d) => (prior_state, d.into()),
-        Ok(settings) if planned_state.is_null() => delete(&settings, ctx, &prior_state).await,
-        Ok(settings) if prior_state.is_null() => {
-            create(&settings, ctx, &planned_state, &config).await
+        Ok(settings) => {
+            let at = Target {
+                settings: &settings,
+                session,
+                ctx,
+            };
+            if planned_state.is_null() {
+                delete(at, &prior_state).await
+            } else if prior_state.is_null() {
+                create(at, &planned_state, &config).await
+            } else {
+                update(at, &prior_state, &planned_state, &config).await
+            }
         }
-        Ok(settings) => update(&settings, ctx, &prior_state, &planned_state, &config).await,
     };
     ApplyResponse {
         new_state,
@@ -64,15 +74,26 @@ fn desired_at_apply(config: &Value) -> Result<DesiredLoadBalancer, Diagnostic> {
     })
 }
 
-async fn create(
-    settings: &ProviderSettings,
-    ctx: &Ctx,
-    planned: &Value,
-    config: &Value,
-) -> (Value, Diagnostics) {
+/// Where an apply runs: the provider settings, the process's API session and the RPC context.
+#[derive(Clone, Copy)]
+struct Target<'a> {
+    settings: &'a ProviderSettings,
+    session: &'a Session,
+    ctx: &'a Ctx,
+}
+
+async fn create(at: Target<'_>, planned: &Value, config: &Value) -> (Value, Diagnostics) {
+    let Target {
+        settings,
+        session,
+        ctx,
+    } = at;
     let what = describe("creating", config);
     let limit = api::time_limit(planned, "create");
-    let (desired, reconciler) = match (desired_at_apply(config), api::reconciler(settings, limit)) {
+    let (desired, reconciler) = match (
+        desired_at_apply(config),
+        session.reconciler(settings, limit),
+    ) {
         (Ok(d), Ok(r)) => (d, r),
         (Err(e), _) | (_, Err(e)) => return (Value::Null, e.into()),
     };
@@ -142,12 +163,13 @@ async fn create(
 /// name are not known.
 pub(crate) async fn leftovers_at_plan(
     settings: &SharedSettings,
+    session: &Session,
     config: &Value,
 ) -> Result<(), Diagnostic> {
     let (Ok(settings), Some(name)) = (settings.get(), config.get("name").as_str()) else {
         return Ok(());
     };
-    let reconciler = api::reconciler(&settings, api::DEFAULT_TIME_LIMIT)?;
+    let reconciler = session.reconciler(&settings, api::DEFAULT_TIME_LIMIT)?;
     let found = reconciler
         .find_config(name)
         .await
@@ -156,18 +178,25 @@ pub(crate) async fn leftovers_at_plan(
 }
 
 async fn update(
-    settings: &ProviderSettings,
-    ctx: &Ctx,
+    at: Target<'_>,
     prior: &Value,
     planned: &Value,
     config: &Value,
 ) -> (Value, Diagnostics) {
+    let Target {
+        settings,
+        session,
+        ctx,
+    } = at;
     let what = describe("updating", config);
     let limit = api::time_limit(planned, "update");
     let Some(id) = prior.get("id").as_str() else {
         return (prior.clone(), missing_id(&what).into());
     };
-    let (desired, reconciler) = match (desired_at_apply(config), api::reconciler(settings, limit)) {
+    let (desired, reconciler) = match (
+        desired_at_apply(config),
+        session.reconciler(settings, limit),
+    ) {
         (Ok(d), Ok(r)) => (d, r),
         (Err(e), _) | (_, Err(e)) => return (prior.clone(), e.into()),
     };
@@ -215,13 +244,18 @@ async fn update(
     }
 }
 
-async fn delete(settings: &ProviderSettings, ctx: &Ctx, prior: &Value) -> (Value, Diagnostics) {
+async fn delete(at: Target<'_>, prior: &Value) -> (Value, Diagnostics) {
+    let Target {
+        settings,
+        session,
+        ctx,
+    } = at;
     let what = describe("destroying", prior);
     let limit = api::time_limit(prior, "delete");
     let Some(id) = prior.get("id").as_str() else {
         return (Value::Null, Diagnostics::default());
     };
-    let reconciler = match api::reconciler(settings, limit) {
+    let reconciler = match session.reconciler(settings, limit) {
         Ok(r) => r,
         Err(e) => return (prior.clone(), e.into()),
     };

@@ -23,6 +23,7 @@ use tfplugin::value::Value;
 
 pub use desired::spec_json;
 
+use super::api::Session;
 use super::run_plans::{PlannedListeners, RunPlans};
 use crate::config::SharedSettings;
 use crate::resources::adoption;
@@ -36,12 +37,14 @@ pub const TYPE_NAME: &str = "alb_config";
 pub struct AlbConfig {
     settings: SharedSettings,
     run: RunPlans,
+    api: Session,
 }
 
 impl AlbConfig {
-    /// The resource, using the provider settings in `settings` and recording its plans in `run`.
-    pub fn new(settings: SharedSettings, run: RunPlans) -> Self {
-        AlbConfig { settings, run }
+    /// The resource, using the provider settings in `settings`, recording its plans in `run` and
+    /// calling the API through the process's session `api`.
+    pub fn new(settings: SharedSettings, run: RunPlans, api: Session) -> Self {
+        AlbConfig { settings, run, api }
     }
 }
 
@@ -76,7 +79,7 @@ impl Resource for AlbConfig {
         let lb_id = req.prior_state.get("id").as_str().map(str::to_owned);
         let mut response = plan::plan(req);
         if check && !response.diagnostics.has_errors() {
-            if let Err(d) = apply::leftovers_at_plan(&self.settings, &config).await {
+            if let Err(d) = apply::leftovers_at_plan(&self.settings, &self.api, &config).await {
                 response.diagnostics.push(d);
             }
         }
@@ -89,11 +92,11 @@ impl Resource for AlbConfig {
     }
 
     async fn apply(&self, ctx: &Ctx, req: ApplyRequest) -> ApplyResponse {
-        apply::apply(&self.settings, ctx, req).await
+        apply::apply(&self.settings, &self.api, ctx, req).await
     }
 
     async fn read(&self, _ctx: &Ctx, req: ReadRequest) -> ReadResponse {
-        read::read(&self.settings, req).await
+        read::read(&self.settings, &self.api, req).await
     }
 
     async fn import(&self, _ctx: &Ctx, id: &str) -> ImportResponse {

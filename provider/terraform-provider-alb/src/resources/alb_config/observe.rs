@@ -7,8 +7,7 @@
 //! [`model::plan_config_ops`] takes the identity from the desired name, so [`plan_ops`] plans
 //! the listeners under the identity and the load balancer itself under its desired name.
 
-use alb_api::load_balancer::{LoadBalancer, LoadBalancerIdRequest};
-use alb_api::NotFoundExt;
+use alb_api::load_balancer::LoadBalancer;
 use model::diff::ActualLoadBalancer;
 use model::ownership::{owns_config_object, TAG_CONFIG};
 use model::{plan_config_ops, Op, OpKind};
@@ -40,14 +39,7 @@ pub(crate) async fn observe(
     reconciler: &Reconciler,
     id: &str,
 ) -> Result<Option<Observed>, ReconcileError> {
-    let Some(lb) = reconciler
-        .client()
-        .get_load_balancer_attribute(&LoadBalancerIdRequest::new(id))
-        .await
-        .ok_if_not_found()
-        .map_err(ReconcileError::from)?
-        .map(|r| r.load_balancer)
-    else {
+    let Some(lb) = reconciler.load_balancer(id).await? else {
         return Ok(None);
     };
     let identity = lb
@@ -61,7 +53,7 @@ pub(crate) async fn observe(
         .observe_config(id, &identity)
         .await?
         .map(|actual| Observed {
-            lb,
+            lb: LoadBalancer::clone(&lb),
             actual,
             identity,
         }))

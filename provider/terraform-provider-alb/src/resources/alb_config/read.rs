@@ -9,11 +9,15 @@ use super::observe::observe;
 use super::schema;
 use super::state::refreshed;
 use crate::config::SharedSettings;
-use crate::resources::api;
+use crate::resources::api::{self, Session};
 
 /// Reads the load balancer of `req.current_state` into state; a load balancer that no longer
 /// exists gives a null state (Terraform then plans to create it).
-pub(crate) async fn read(settings: &SharedSettings, req: ReadRequest) -> ReadResponse {
+pub(crate) async fn read(
+    settings: &SharedSettings,
+    session: &Session,
+    req: ReadRequest,
+) -> ReadResponse {
     let ReadRequest {
         current_state,
         private,
@@ -28,7 +32,7 @@ pub(crate) async fn read(settings: &SharedSettings, req: ReadRequest) -> ReadRes
     let what = format!("reading alb_config {id}");
     let result = match settings
         .get()
-        .and_then(|s| Ok((api::reconciler(&s, api::DEFAULT_TIME_LIMIT)?, s)))
+        .and_then(|s| Ok((session.reconciler(&s, api::DEFAULT_TIME_LIMIT)?, s)))
     {
         Err(d) => Err(d),
         Ok((reconciler, s)) => match observe(&reconciler, id).await {

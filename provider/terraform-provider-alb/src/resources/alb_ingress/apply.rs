@@ -12,7 +12,7 @@ use std::time::Duration;
 use model::desired::DesiredIngress;
 use model::ownership::{in_creation, Leftovers};
 use model::{expand_ingress, plan_ingress_ops, Op};
-use reconcile::{CreationMarks, Reconciler};
+use reconcile::{CreationMarks, IngressReads, Reconciler};
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::provider::{ApplyRequest, ApplyResponse, Ctx};
 use tfplugin::value::Value;
@@ -70,7 +70,9 @@ async fn run(
         .map_err(|d| diagnostics.push(d))
         .ok()?;
     let limit = time_limit(limits_from, operation);
-    let reconciler = api::reconciler(&settings, limit)
+    let reconciler = resource
+        .api
+        .reconciler(&settings, limit)
         .map_err(|d| diagnostics.push(d))
         .ok()?;
     let deadline = Deadline::start(&ctx.cancel, limit);
@@ -112,7 +114,7 @@ async fn run(
         "updating"
     };
     let what = format!("{verb} alb_ingress \"{}\"", ingress.id);
-    let mut before = match observe::observe(&reconciler, &ingress).await {
+    let mut before = match observe::observe(&reconciler, &ingress, IngressReads::Members).await {
         Ok(Some(o)) => o,
         Ok(None) => {
             diagnostics.push(Diagnostic::error(
@@ -202,7 +204,7 @@ async fn converge(
     if let Err(failure) = &result {
         diagnostics.push(deadline.failure_diagnostic(failure, what));
     }
-    let after = observe::observe(reconciler, ingress).await;
+    let after = observe::observe(reconciler, ingress, IngressReads::Members).await;
     tracing::info!(
         ops = ops.len(),
         api_calls = reconciler.client().metrics().total_calls(),
@@ -239,14 +241,15 @@ async fn delete(
     what: &str,
     diagnostics: &mut Diagnostics,
 ) -> Option<Value> {
-    let before: Observation = match observe::observe(reconciler, ingress).await {
-        Ok(Some(o)) => o,
-        Ok(None) => return Some(Value::Null),
-        Err(e) => {
-            diagnostics.push(deadline.diagnostic(&e, what));
-            return None;
-        }
-    };
+    let before: Observation =
+        match observe::observe(reconciler, ingress, IngressReads::Members).await {
+            Ok(Some(o)) => o,
+            Ok(None) => return Some(Value::Null),
+            Err(e) => {
+                diagnostics.push(deadline.diagnostic(&e, what));
+                return None;
+            }
+        };
     let nothing = DesiredIngress {
         id: ingress.id.clone(),
         cluster_id: reconciler.cluster_id().to_owned(),

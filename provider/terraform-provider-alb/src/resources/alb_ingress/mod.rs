@@ -22,6 +22,7 @@ use tfplugin::provider::{
 use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
+use super::api::Session;
 use super::run_plans::RunPlans;
 use crate::config::SharedSettings;
 use crate::validate;
@@ -35,15 +36,18 @@ pub struct AlbIngress {
     settings: SharedSettings,
     cluster: members::ClusterCache,
     run: RunPlans,
+    api: Session,
 }
 
 impl AlbIngress {
-    /// The resource, using the provider settings in `settings` and the plans of this run in `run`.
-    pub fn new(settings: SharedSettings, run: RunPlans) -> Self {
+    /// The resource, using the provider settings in `settings`, the plans of this run in `run`
+    /// and the process's ALB API session `api`.
+    pub fn new(settings: SharedSettings, run: RunPlans, api: Session) -> Self {
         AlbIngress {
             settings,
             cluster: members::ClusterCache::default(),
             run,
+            api,
         }
     }
 }

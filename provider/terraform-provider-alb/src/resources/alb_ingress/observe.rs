@@ -1,17 +1,15 @@
-//! What plan, apply and read look at on the load balancer: its edition and listeners (read
-//! once and handed to the reconciler), and the ingress's actual rules and server groups, each
-//! group with its member mode (through the reconciler).
+//! What plan, apply and read look at on the load balancer: its edition and listeners, and the
+//! ingress's actual rules and server groups, each group with its member mode and, when asked,
+//! its members (all through the reconciler, from the load balancer's snapshot).
 
 use std::collections::BTreeMap;
 
-use alb_api::load_balancer::LoadBalancerIdRequest;
-use alb_api::NotFoundExt;
 use model::desired::{IngressId, ListenerKey};
 use model::diff::{ActualIngress, ActualRule, ActualServerGroup};
 use model::ownership::{owns, ResourceKind, TAG_CONFIG, TAG_RESOURCE};
 use model::spec::Edition;
 use model::ConfigListeners;
-use reconcile::{ReconcileError, Reconciler};
+use reconcile::{IngressReads, ReconcileError, Reconciler};
 
 use super::decode::IngressRef;
 
@@ -44,13 +42,7 @@ pub(crate) async fn load_balancer(
     reconciler: &Reconciler,
     lb_id: &str,
 ) -> Result<Option<LoadBalancer>, ReconcileError> {
-    let Some(lb) = reconciler
-        .client()
-        .get_load_balancer_attribute(&LoadBalancerIdRequest::new(lb_id))
-        .await
-        .ok_if_not_found()?
-        .map(|r| r.load_balancer)
-    else {
+    let Some(lb) = reconciler.load_balancer(lb_id).await? else {
         return Ok(None);
     };
     let config = lb
@@ -60,6 +52,7 @@ pub(crate) async fn load_balancer(
         .map_or_else(|| lb_id.to_owned(), |t| t.value.clone());
     let edition = lb
         .load_balancer_edition
+        .clone()
         .and_then(|e| serde_json::from_value(serde_json::Value::String(e)).ok())
         .unwrap_or(Edition::Standard);
     Ok(Some(LoadBalancer {
@@ -119,16 +112,18 @@ fn owned_groups<'a>(
     groups
 }
 
-/// Observes the ingress; `None` when its load balancer does not exist.
+/// Observes the ingress, reading what `reads` asks; `None` when its load balancer does not
+/// exist.
 pub(crate) async fn observe(
     reconciler: &Reconciler,
     ingress: &IngressRef,
+    reads: IngressReads,
 ) -> Result<Option<Observation>, ReconcileError> {
     let Some(lb) = load_balancer(reconciler, &ingress.lb_id).await? else {
         return Ok(None);
     };
     let actual = reconciler
-        .observe_ingress(&ingress.lb_id, &lb.listeners, &ingress.id, &lb.config)
+        .observe_ingress(&ingress.lb_id, &ingress.id, &lb.config, reads)
         .await?;
     Ok(Some(Observation {
         ingress: ingress.clone(),

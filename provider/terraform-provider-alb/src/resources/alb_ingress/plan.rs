@@ -14,6 +14,7 @@ use model::priority::{ExistingRule, Held};
 use model::references::{foreign_references, ForeignReference};
 use model::spec::{Edition, IngressSpec};
 use model::{check_clashes, expand_ingress, ConfigListeners, ExpandError, Members};
+use reconcile::{IngressReads, Reconciler};
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::provider::{PlanRequest, PlanResponse};
 use tfplugin::value::Value;
@@ -129,9 +130,9 @@ async fn deletion_check(resource: &AlbIngress, prior: &Value, diagnostics: &mut 
         return;
     };
     let what = format!("checking the deletion of alb_ingress \"{}\"", ingress.id);
-    let observation = match api::reconciler(&settings, api::DEFAULT_TIME_LIMIT) {
+    let observation = match resource.api.reconciler(&settings, api::DEFAULT_TIME_LIMIT) {
         Err(d) => return diagnostics.push(d),
-        Ok(r) => observe::observe(&r, &ingress).await,
+        Ok(r) => observe::observe(&r, &ingress, IngressReads::Groups).await,
     };
     match observation {
         Err(e) => diagnostics.push(api::diagnostic_from(&e, &what)),
@@ -190,7 +191,7 @@ async fn expand(
     let what = format!("planning alb_ingress \"{}/{}\"", spec.namespace, spec.name);
     let reconciler = match settings.as_ref().filter(|_| !lb_id.is_empty()) {
         None => None,
-        Some(s) => match api::reconciler(s, api::DEFAULT_TIME_LIMIT) {
+        Some(s) => match resource.api.reconciler(s, api::DEFAULT_TIME_LIMIT) {
             Ok(r) => Some(r),
             Err(d) => {
                 diagnostics.push(d);
@@ -217,21 +218,22 @@ async fn expand(
             listeners: decode::possible_listeners(spec),
         },
     };
-    // What exists: for the priority clash check, and so that rules keep the priorities they
-    // hold while their order still holds (an inserted path is one new rule).
+    // What exists: the rules, for the priority clash check, and so that rules keep the
+    // priorities they hold while their order still holds (an inserted path is one new rule).
     let id = IngressId::new(&spec.namespace, &spec.name);
-    let actual = match (&reconciler, &lb) {
-        (Some(r), Some(lb)) => match r
-            .observe_ingress(lb_id, &lb.listeners, &id, &listeners.config)
-            .await
-        {
-            Ok(actual) => Some(actual),
-            Err(e) => {
-                diagnostics.push(api::diagnostic_from(&e, &what));
-                None
-            }
-        },
-        _ => None,
+    let existing = reconciler
+        .as_ref()
+        .zip(lb.as_ref())
+        .map(|(r, lb)| Existing {
+            reconciler: r,
+            lb_id,
+            config: &lb.config,
+            id: &id,
+            what: &what,
+        });
+    let mut actual = match &existing {
+        Some(e) => e.observe(IngressReads::Rules, diagnostics).await,
+        None => None,
     };
     let held = actual.as_ref().map_or_else(Held::default, |a| {
         Held::of_rules(
@@ -255,7 +257,10 @@ async fn expand(
             return Computed::unknown();
         }
     };
-    if let (Some(_), Some(_)) = (&reconciler, &lb) {
+    if let Some(existing) = &existing {
+        if actual.is_some() && needs_groups(check_leftovers, &desired, prior) {
+            actual = existing.observe(IngressReads::Groups, diagnostics).await;
+        }
         let planned_elsewhere = resource.run.plan_rules(lb_id, &desired);
         if let Some(actual) = &actual {
             if check_leftovers
@@ -284,6 +289,53 @@ async fn expand(
         computed
     } else {
         computed.with_unknown_members()
+    }
+}
+
+/// The ingress on an existing load balancer, for the plan's observations.
+struct Existing<'a> {
+    reconciler: &'a Reconciler,
+    lb_id: &'a str,
+    config: &'a str,
+    id: &'a IngressId,
+    what: &'a str,
+}
+
+impl Existing<'_> {
+    /// What exists as `reads` asks (from the load balancer's snapshot); `None` after an error,
+    /// which is added to `diagnostics`.
+    async fn observe(
+        &self,
+        reads: IngressReads,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<ActualIngress> {
+        let observed = self
+            .reconciler
+            .observe_ingress(self.lb_id, self.id, self.config, reads)
+            .await;
+        observed
+            .map_err(|e| diagnostics.push(api::diagnostic_from(&e, self.what)))
+            .ok()
+    }
+}
+
+/// Whether the plan checks need the ingress's server groups besides the rules (members never):
+/// a create that checks for leftovers of its identity judges their creation marks, and an
+/// update that drops a server group (a key of the prior state the desired ingress lacks, or a
+/// prior state whose groups are not known) checks that no rule of others uses it. Otherwise
+/// only the rules feed the checks.
+fn needs_groups(check_leftovers: bool, desired: &DesiredIngress, prior: &Value) -> bool {
+    if check_leftovers {
+        return true;
+    }
+    if prior.is_null() {
+        return false;
+    }
+    match prior.get("server_groups").as_map() {
+        None => true,
+        Some(groups) => groups
+            .keys()
+            .any(|key| !desired.server_groups.iter().any(|g| g.key == *key)),
     }
 }
 
@@ -527,6 +579,36 @@ mod tests {
             "{}",
             d.detail
         );
+    }
+
+    #[test]
+    fn plans_read_server_groups_only_for_leftovers_and_dropped_groups() {
+        let web = desired("shop", "web");
+        let key = web.server_groups[0].key.clone();
+        let prior = |keys: &[&str]| {
+            Value::object([(
+                "server_groups",
+                Value::Map(keys.iter().map(|k| (k.to_string(), Value::Null)).collect()),
+            )])
+        };
+        assert!(
+            !needs_groups(false, &web, &prior(&[&key])),
+            "nothing dropped"
+        );
+        assert!(
+            needs_groups(false, &web, &prior(&[&key, "old:80"])),
+            "old:80 dropped"
+        );
+        assert!(
+            needs_groups(true, &web, &prior(&[&key])),
+            "a create's leftover check"
+        );
+        assert!(
+            !needs_groups(false, &web, &Value::Null),
+            "a replacement's create"
+        );
+        let unknown = Value::object([("server_groups", Value::Unknown)]);
+        assert!(needs_groups(false, &web, &unknown), "groups not known");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Read (refresh) and import: what exists, rendered by the same renderer as the plan.
 
 use model::reverse::{spec_from_actual, Observed};
+use reconcile::IngressReads;
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::plan::conform;
 use tfplugin::provider::{ImportResponse, ReadRequest, ReadResponse};
@@ -124,8 +125,10 @@ async fn observation(
     what: &str,
 ) -> Result<Option<Observation>, Diagnostic> {
     let settings = resource.settings.get()?;
-    let reconciler = api::reconciler(&settings, api::DEFAULT_TIME_LIMIT)?;
-    observe::observe(&reconciler, ingress)
+    let reconciler = resource
+        .api
+        .reconciler(&settings, api::DEFAULT_TIME_LIMIT)?;
+    observe::observe(&reconciler, ingress, IngressReads::Members)
         .await
         .map_err(|e| api::diagnostic_from(&e, what))
 }

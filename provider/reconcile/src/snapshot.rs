@@ -1,0 +1,213 @@
+//! The snapshot cache: what each load balancer holds, read once and shared by every observation
+//! until a write to that load balancer invalidates it.
+//!
+//! A [`Reconciler`](crate::Reconciler) built with
+//! [`with_snapshots`](crate::Reconciler::with_snapshots) keeps one [`Snapshot`] per load balancer
+//! id, shared by its clones. Each part of a snapshot (attributes, listeners, rules, server groups
+//! of a config, members of a group) is filled on first use by the observation that needs it;
+//! concurrent observations wait for that one fill instead of reading again. A failed fill is not
+//! kept: the next observation tries again.
+//!
+//! Every run of operations against a load balancer ([`Reconciler::execute_marked`],
+//! [`Reconciler::delete_config`]) invalidates its snapshot when it starts and when it ends
+//! (whether it succeeded or not), so an observation after a write always reads afresh, and one
+//! that ran during a write of another resource is forgotten when that write ends. An observation
+//! that started before an invalidation finishes on the snapshot it started with.
+//!
+//! Without `with_snapshots` (the default), every observation gets a snapshot of its own: reads
+//! are never shared, which suits long-lived users and tests that write behind the reconciler's
+//! back.
+//!
+//! [`Reconciler::execute_marked`]: crate::Reconciler::execute_marked
+//! [`Reconciler::delete_config`]: crate::Reconciler::delete_config
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use alb_api::listener::Listener;
+use alb_api::load_balancer::LoadBalancer;
+use alb_api::rule::Rule;
+use alb_api::server_group::{ServerGroup, ServerGroupServer};
+use model::desired::ListenerKey;
+use tokio::sync::OnceCell;
+
+/// What one load balancer held when each part was first read after the last write.
+#[derive(Debug, Default)]
+pub(crate) struct Snapshot {
+    /// `GetLoadBalancerAttribute`; `None` when the load balancer does not exist.
+    pub load_balancer: OnceCell<Option<Arc<LoadBalancer>>>,
+    /// `ListListeners` of the load balancer, each with its key (unrepresentable ones left out).
+    pub listeners: OnceCell<Arc<Vec<(ListenerKey, Listener)>>>,
+    /// `ListRules` of the load balancer (every owner).
+    pub rules: OnceCell<Arc<Vec<Rule>>>,
+    /// `ListServerGroups` by the ownership tags of a config (cluster + config), by config
+    /// identity: its placeholders and its ingresses' groups.
+    pub groups: OnceMap<String, Arc<Vec<ServerGroup>>>,
+    /// `ListServerGroupServers` by server group id.
+    pub members: OnceMap<String, Arc<Vec<ServerGroupServer>>>,
+}
+
+/// Snapshots by load balancer id.
+type ByLoadBalancer = Mutex<HashMap<String, Arc<Snapshot>>>;
+
+/// The snapshots of one reconciler and its clones.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Snapshots {
+    /// `None`: nothing is shared, every [`Snapshots::of`] is a fresh snapshot.
+    shared: Option<Arc<ByLoadBalancer>>,
+}
+
+impl Snapshots {
+    /// Snapshots shared by every holder of a clone.
+    pub fn shared() -> Self {
+        Snapshots {
+            shared: Some(Arc::default()),
+        }
+    }
+
+    /// The current snapshot of load balancer `lb_id` (a new, empty one after an invalidation).
+    pub fn of(&self, lb_id: &str) -> Arc<Snapshot> {
+        let Some(shared) = &self.shared else {
+            return Arc::default();
+        };
+        let mut map = shared.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(map.entry(lb_id.to_owned()).or_default())
+    }
+
+    /// Forgets the snapshot of `lb_id`: the next observation reads it afresh.
+    pub fn invalidate(&self, lb_id: &str) {
+        if let Some(shared) = &self.shared {
+            let removed = shared
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(lb_id);
+            if removed.is_some() {
+                tracing::debug!(lb_id, "snapshot invalidated");
+            }
+        }
+    }
+}
+
+/// Values filled once per key, concurrent callers of one key sharing the fill.
+pub(crate) struct OnceMap<K, V>(Mutex<HashMap<K, Arc<OnceCell<V>>>>);
+
+impl<K, V> Default for OnceMap<K, V> {
+    fn default() -> Self {
+        OnceMap(Mutex::new(HashMap::new()))
+    }
+}
+
+impl<K, V> fmt::Debug for OnceMap<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let len = self.0.lock().unwrap_or_else(PoisonError::into_inner).len();
+        f.debug_struct("OnceMap").field("keys", &len).finish()
+    }
+}
+
+impl<K: Eq + Hash + Clone, V: Clone> OnceMap<K, V> {
+    /// The value of `key`, filled by `fill` unless an earlier or concurrent call filled it; an
+    /// error is returned and not kept.
+    pub async fn get_or_try_fill<E, F, Fut>(&self, key: &K, fill: F) -> Result<V, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, E>>,
+    {
+        let cell = {
+            let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(map.entry(key.clone()).or_default())
+        };
+        cell.get_or_try_init(fill).await.cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// Fills a snapshot's rules, counting the fills; yields first so that concurrent callers
+    /// really overlap.
+    async fn rules(snapshot: &Snapshot, fills: &AtomicUsize) -> Result<usize, String> {
+        let rules = snapshot
+            .rules
+            .get_or_try_init(|| async {
+                fills.fetch_add(1, Ordering::SeqCst);
+                tokio::task::yield_now().await;
+                Ok::<_, String>(Arc::new(vec![Rule::default()]))
+            })
+            .await?;
+        Ok(rules.len())
+    }
+
+    #[tokio::test]
+    async fn concurrent_readers_share_one_fill() {
+        let snapshots = Snapshots::shared();
+        let fills = AtomicUsize::new(0);
+        let readers = (0..20).map(|_| async {
+            let snapshot = snapshots.clone().of("alb-1");
+            rules(&snapshot, &fills).await
+        });
+        let results = futures::future::join_all(readers).await;
+        assert!(results.iter().all(|r| r == &Ok(1)), "{results:?}");
+        assert_eq!(fills.load(Ordering::SeqCst), 1);
+        // Another load balancer has its own snapshot.
+        rules(&snapshots.of("alb-2"), &fills).await.unwrap();
+        assert_eq!(fills.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn invalidation_makes_the_next_reader_fill_again() {
+        let snapshots = Snapshots::shared();
+        let fills = AtomicUsize::new(0);
+        let before = snapshots.of("alb-1");
+        rules(&before, &fills).await.unwrap();
+        rules(&snapshots.of("alb-1"), &fills).await.unwrap();
+        assert_eq!(fills.load(Ordering::SeqCst), 1);
+        snapshots.invalidate("alb-1");
+        rules(&snapshots.of("alb-1"), &fills).await.unwrap();
+        assert_eq!(fills.load(Ordering::SeqCst), 2);
+        // A reader that held the old snapshot still sees it (it started before the write).
+        rules(&before, &fills).await.unwrap();
+        assert_eq!(fills.load(Ordering::SeqCst), 2);
+        // Invalidating one load balancer keeps the others.
+        rules(&snapshots.of("alb-2"), &fills).await.unwrap();
+        snapshots.invalidate("alb-1");
+        rules(&snapshots.of("alb-2"), &fills).await.unwrap();
+        assert_eq!(fills.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn unshared_snapshots_are_fresh_every_time() {
+        let snapshots = Snapshots::default();
+        let fills = AtomicUsize::new(0);
+        rules(&snapshots.of("alb-1"), &fills).await.unwrap();
+        rules(&snapshots.of("alb-1"), &fills).await.unwrap();
+        assert_eq!(fills.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn failed_fills_are_not_kept_and_keys_fill_once() {
+        let map: OnceMap<String, Arc<Vec<u32>>> = OnceMap::default();
+        let key = "sgp-1".to_owned();
+        let failed = map
+            .get_or_try_fill(&key, || async { Err::<Arc<Vec<u32>>, _>("throttled") })
+            .await;
+        assert_eq!(failed, Err("throttled"));
+        let fills = AtomicUsize::new(0);
+        let fill = || async {
+            fills.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, &str>(Arc::new(vec![7]))
+        };
+        assert_eq!(*map.get_or_try_fill(&key, fill).await.unwrap(), vec![7]);
+        assert_eq!(*map.get_or_try_fill(&key, fill).await.unwrap(), vec![7]);
+        assert_eq!(fills.load(Ordering::SeqCst), 1);
+        map.get_or_try_fill(&"sgp-2".to_owned(), fill)
+            .await
+            .unwrap();
+        assert_eq!(fills.load(Ordering::SeqCst), 2);
+    }
+}
