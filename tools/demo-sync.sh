@@ -113,7 +113,8 @@ curl -sf "$state_url" | python3 -c '
 import json, sys
 for g in json.load(sys.stdin)["ServerGroups"]:
     if {"Key": "alb.terraform/members", "Value": "agent"} in g.get("Tags", []):
-        print(f"fewest members serving at any moment so far: {g[\"MinServingServers\"]} (adds come before removals)")'
+        print("fewest members serving at any moment so far:", g["MinServingServers"],
+              "(adds come before removals)")'
 
 step "terraform plan -detailed-exitcode (expected: no changes, exit code 0: Terraform does not plan the agent's members)"
 tf plan -detailed-exitcode | tail -3
