@@ -1,9 +1,13 @@
 //! `backend_defaults.member_sync` with real Terraform, kube-local and the ALB mock: with
 //! `"agent"` the server groups carry `alb.terraform/members=agent` and Terraform neither plans,
 //! refreshes nor changes their members; switching modes keeps the groups and `"terraform"` plans
-//! the members again from what the agent left.
+//! the members again from what the agent left; with the real `alb-member-sync` running, the
+//! members follow the workload and `terraform plan` stays empty.
 
-use acceptance_tests::harness::Workdir;
+use std::time::{Duration, Instant};
+
+use acceptance_tests::harness::hcl::{MOCK_ACCESS_KEY, MOCK_SECRET_KEY};
+use acceptance_tests::harness::{member_sync_binary, MemberSync, Workdir};
 use acceptance_tests::mock::MockServer;
 
 use crate::ingress_lifecycle::mock_with;
@@ -106,5 +110,54 @@ fn member_sync_agent_leaves_members_alone_and_switches_in_place() {
         "one remove call"
     );
     wd.assert_plan_empty();
+    wd.destroy().assert_success("destroy");
+}
+
+/// Waits (up to 30 s) until the mock's group `web:80` holds `want`.
+fn wait_for_members(mock: &MockServer, want: &[(String, i64)], agent: &MemberSync) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while mock_members(mock, "web:80") != want {
+        assert!(
+            Instant::now() < deadline,
+            "members {:?}, want {want:?}; agent log:\n{}",
+            mock_members(mock, "web:80"),
+            agent.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn member_sync_agent_converges_and_terraform_plans_nothing() {
+    let (rt, kube) = cluster_with_web(3);
+    let mock = mock_with(20, 53);
+    let wd = Workdir::new();
+    write_with_sync(&wd, &mock, &kube, "agent");
+    wd.apply(&[])
+        .assert_success("create with member_sync = agent");
+
+    let args: Vec<String> = vec![
+        "--region=cn-hangzhou".into(),
+        format!("--endpoint={}", mock.endpoint()),
+        format!("--access-key={MOCK_ACCESS_KEY}"),
+        format!("--secret-key={MOCK_SECRET_KEY}"),
+        "--cluster-id=c-acc".into(),
+        format!("--kubeconfig={}", kube.kubeconfig.display()),
+        format!("--lease-namespace={}", kube.ns),
+        "--identity=acc-agent".into(),
+        "--debounce=200ms".into(),
+        "--relist=1s".into(),
+    ];
+    let agent = MemberSync::spawn(&member_sync_binary(), &args, wd.path().join("agent.log"));
+    wait_for_members(&mock, &web_endpoints(3), &agent);
+
+    rt.block_on(set_web_endpoints(&kube, 0, 8));
+    wait_for_members(&mock, &web_endpoints(8), &agent);
+    wd.assert_plan_empty();
+
+    rt.block_on(set_web_endpoints(&kube, 0, 2));
+    wait_for_members(&mock, &web_endpoints(2), &agent);
+    wd.assert_plan_empty();
+    drop(agent);
     wd.destroy().assert_success("destroy");
 }
