@@ -3,9 +3,7 @@
 //! unless the agent keeps them.
 
 use alb_api::rule::Rule;
-use alb_api::server_group::{
-    ListServerGroupServersRequest, ListServerGroupsRequest, ServerGroup, ServerGroupServer,
-};
+use alb_api::server_group::{ListServerGroupsRequest, ServerGroup, ServerGroupServer};
 use futures::{StreamExt, TryStreamExt};
 use model::desired::{DesiredIngress, IngressId, ListenerKey};
 use model::diff::{ActualIngress, ActualRule, ActualServerGroup};
@@ -190,13 +188,7 @@ impl Reconciler {
         &self,
         group_id: &str,
     ) -> Result<Vec<model::desired::Member>, ReconcileError> {
-        let servers = self
-            .client
-            .list_all(ListServerGroupServersRequest {
-                server_group_id: Some(group_id.to_owned()),
-                ..Default::default()
-            })
-            .await?;
+        let servers = self.list_group_servers(group_id).await?;
         Ok(members_of(&servers)?)
     }
 }

@@ -165,16 +165,23 @@ impl Reconciler {
             .of(lb_id)
             .members
             .get_or_try_fill(&group_id.to_owned(), || async {
-                let servers = self
-                    .client
-                    .list_all(ListServerGroupServersRequest {
-                        server_group_id: Some(group_id.to_owned()),
-                        ..Default::default()
-                    })
-                    .await?;
-                Ok(Arc::new(servers))
+                Ok(Arc::new(self.list_group_servers(group_id).await?))
             })
             .await
+    }
+
+    /// Every server of group `group_id`, read from the API (`ListServerGroupServers`, all pages).
+    pub(crate) async fn list_group_servers(
+        &self,
+        group_id: &str,
+    ) -> Result<Vec<ServerGroupServer>, ReconcileError> {
+        Ok(self
+            .client
+            .list_all(ListServerGroupServersRequest {
+                server_group_id: Some(group_id.to_owned()),
+                ..Default::default()
+            })
+            .await?)
     }
 }
 
