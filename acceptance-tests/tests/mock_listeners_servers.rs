@@ -3,6 +3,8 @@
 
 mod mock_support;
 
+use std::time::Duration;
+
 use acceptance_tests::mock::MockServer;
 use mock_support::*;
 
@@ -362,4 +364,93 @@ async fn state_dump_records_the_fewest_serving_servers() {
         "{:#}",
         server.state()
     );
+}
+
+/// `(ServerId, Status)` of the servers GetListenerHealthStatus lists for the listener's group.
+async fn non_normal(server: &MockServer, listener: &str) -> Vec<(String, String)> {
+    let body = Req::new("GetListenerHealthStatus")
+        .p("ListenerId", listener)
+        .send(server)
+        .await
+        .ok();
+    body["ListenerHealthStatus"][0]["ServerGroupInfos"][0]["NonNormalServers"]
+        .as_array()
+        .expect("NonNormalServers")
+        .iter()
+        .map(|s| {
+            (
+                s["ServerId"].as_str().unwrap().to_string(),
+                s["Status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn listener_health_lists_servers_initial_until_their_checks_pass_and_pins_win() {
+    let server = start();
+    let lb = create_lb(&server, "Standard").await;
+    let body = sg_req("checked")
+        .p("HealthCheckConfig.HealthCheckEnabled", "true")
+        .p("HealthCheckConfig.HealthCheckInterval", 1)
+        .p("HealthCheckConfig.HealthyThreshold", 2)
+        .send(&server)
+        .await
+        .ok();
+    settle(&server);
+    let sg = body["ServerGroupId"].as_str().unwrap().to_string();
+    let listener = create_listener(&server, &lb, "HTTP", 80, &sg).await;
+    let rule_group = create_sg(&server).await;
+    create_rule(&server, &listener, 10, &rule_group).await;
+    servers("AddServersToServerGroup", &sg, "Servers", 1..=2)
+        .body("Servers.2.Weight", 0)
+        .send(&server)
+        .await
+        .ok();
+    let initial = |id: &str, status: &str| (id.to_string(), status.to_string());
+    assert_eq!(
+        non_normal(&server, &listener).await,
+        [
+            initial("i-000001", "Initial"),
+            initial("i-000002", "Unused")
+        ]
+    );
+    // Two passes one second apart after the add finished: healthy, no longer listed.
+    settle(&server);
+    server.advance(Duration::from_millis(1900));
+    assert_eq!(non_normal(&server, &listener).await[0].1, "Initial");
+    server.advance(Duration::from_millis(200));
+    assert_eq!(
+        non_normal(&server, &listener).await,
+        [initial("i-000002", "Unused")]
+    );
+    server
+        .pin_health(&sg, "i-000001", Some("Unhealthy"))
+        .unwrap();
+    let listed = Req::new("GetListenerHealthStatus")
+        .p("ListenerId", &listener)
+        .p("IncludeRule", true)
+        .send(&server)
+        .await
+        .ok();
+    let group = &listed["ListenerHealthStatus"][0]["ServerGroupInfos"][0];
+    assert_eq!(group["HealthCheckEnabled"], "on");
+    assert_eq!(group["NonNormalServers"][0]["Status"], "Unhealthy");
+    assert_eq!(
+        group["NonNormalServers"][0]["Reason"]["ReasonCode"],
+        "CONNECT_FAIL"
+    );
+    let rule = &listed["RuleHealthStatus"][0]["ServerGroupInfos"][0];
+    assert_eq!(
+        (&rule["ServerGroupId"], &rule["HealthCheckEnabled"]),
+        (&serde_json::json!(rule_group), &serde_json::json!("off"))
+    );
+    assert!(server.pin_health(&sg, "i-000001", Some("Sick")).is_err());
+    assert!(server.pin_health("sgp-none", "i-000001", None).is_err());
+    Req::new("GetListenerHealthStatus")
+        .p("ListenerId", &listener)
+        .p("MaxResults", 31)
+        .send(&server)
+        .await
+        .err(400, "InvalidParameter");
 }

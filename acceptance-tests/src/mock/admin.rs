@@ -10,6 +10,7 @@
 //! | POST | `/__mock/clock` | `{"advance_ms": N}` moves that clock forward; answers like GET |
 //! | POST | `/__mock/reset` | forgets all objects, jobs, client tokens, nonces and counters (faults stay); answers `{"reset": true}` |
 //! | GET | `/__mock/route?listener=<id>&host=…&path=…` | which rule and target the current rules give that request (see the `routing` module); 404 for an unknown listener |
+//! | PUT | `/__mock/health` | `{"ServerGroupId", "ServerId", "Health": "Healthy" \| "Unhealthy" \| "Initial" \| null}` pins (null: unpins) what GetListenerHealthStatus reports for that server; answers the object, or 400 `{"error": "…"}` |
 
 use std::sync::Arc;
 
@@ -18,7 +19,7 @@ use std::collections::BTreeMap;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::json;
 
@@ -35,6 +36,22 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/__mock/clock", get(get_clock).post(advance_clock))
         .route("/__mock/reset", post(reset))
         .route("/__mock/route", get(route))
+        .route("/__mock/health", put(pin_health))
+}
+
+#[derive(serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+struct HealthPin {
+    server_group_id: String,
+    server_id: String,
+    health: Option<String>,
+}
+
+async fn pin_health(State(shared): State<Arc<Shared>>, Json(pin): Json<HealthPin>) -> Response {
+    match shared.pin_health(&pin.server_group_id, &pin.server_id, pin.health.as_deref()) {
+        Ok(()) => Json(pin).into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, Json(json!({ "error": e }))).into_response(),
+    }
 }
 
 async fn get_faults(State(shared): State<Arc<Shared>>) -> Json<Faults> {

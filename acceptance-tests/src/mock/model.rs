@@ -209,6 +209,10 @@ pub struct Server {
     pub remote_ip_enabled: bool,
     /// Transitional status (Adding, Configuring, Replacing, Removing).
     pub phase: Phase,
+    /// When health checks of the server start: the end of its add (mock-only; see the
+    /// `health` action module).
+    #[serde(default)]
+    pub checked_from_ms: Millis,
 }
 
 /// A server group.
@@ -342,6 +346,10 @@ pub struct Store {
     pub jobs: BTreeMap<String, Job>,
     /// ClientToken records by `<AccessKeyId>/<ClientToken>`.
     pub client_tokens: BTreeMap<String, TokenRecord>,
+    /// Health a test pinned (`PUT /__mock/health`), by `<server group id>/<server id>`:
+    /// `Healthy`, `Unhealthy` or `Initial` (mock-only; see the `health` action module).
+    #[serde(default)]
+    pub health_pins: BTreeMap<String, String>,
     /// Next sequence number.
     pub next_seq: u64,
     /// Derived lookups (see the `index` module); not part of the state file.

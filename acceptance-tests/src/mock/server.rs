@@ -107,6 +107,33 @@ impl Shared {
         Some(super::routing::answer(listener, rules, req))
     }
 
+    /// Pins the health GetListenerHealthStatus reports for server `server_id` of group `group`
+    /// (`Healthy`, `Unhealthy`, `Initial`; `None` unpins: the clock decides again). `Err` names
+    /// an unknown group or health.
+    pub fn pin_health(
+        &self,
+        group: &str,
+        server_id: &str,
+        health: Option<&str>,
+    ) -> Result<(), String> {
+        if health.is_some_and(|h| !actions::health::PINNABLE.contains(&h)) {
+            return Err(format!(
+                "health must be one of {:?}",
+                actions::health::PINNABLE
+            ));
+        }
+        let mut state = lock(&self.state);
+        if !state.store.server_groups.contains_key(group) {
+            return Err(format!("no server group {group}"));
+        }
+        let key = actions::health::pin_key(group, server_id);
+        match health {
+            Some(h) => state.store.health_pins.insert(key, h.to_owned()),
+            None => state.store.health_pins.remove(&key),
+        };
+        state.persist().map_err(|e| e.message)
+    }
+
     /// Forgets objects, nonces and counters.
     pub fn reset(&self) -> Result<(), ApiError> {
         lock(&self.faults).reset_counters();
@@ -351,6 +378,19 @@ impl MockServer {
             .flat_map(|c| [Some(c.access_key_secret), c.security_token])
             .flatten()
             .collect()
+    }
+
+    /// Pins the health the mock reports for a server (same as `PUT /__mock/health`; see
+    /// [`Shared::pin_health`]).
+    pub fn pin_health(
+        &self,
+        group: &str,
+        server_id: &str,
+        health: Option<&str>,
+    ) -> anyhow::Result<()> {
+        self.shared
+            .pin_health(group, server_id, health)
+            .map_err(|e| anyhow::anyhow!(e))
     }
 
     /// Forgets all objects, nonces and counters (same as `POST /__mock/reset`).

@@ -32,12 +32,10 @@ fn write_with_sync(wd: &Workdir, mock: &MockServer, kube: &KubeFixture, sync: &s
 /// `(server group id, members tag)` of the mock's group `web:80`.
 fn web_group(mock: &MockServer) -> (String, Option<String>) {
     let group = mock_group(mock, "web:80");
-    let tag = group["Tags"].as_array().and_then(|tags| {
-        tags.iter()
-            .find(|t| t["Key"] == "alb.terraform/members")
-            .map(|t| t["Value"].as_str().unwrap().to_string())
-    });
-    (group["ServerGroupId"].as_str().unwrap().to_string(), tag)
+    (
+        group["ServerGroupId"].as_str().unwrap().to_string(),
+        web_group_tag(mock, "alb.terraform/members"),
+    )
 }
 
 /// `ListServerGroupServers` calls the mock has seen so far.
@@ -127,15 +125,8 @@ fn wait_for_members(mock: &MockServer, want: &[(String, i64)], agent: &MemberSyn
     }
 }
 
-#[test]
-fn member_sync_agent_converges_and_terraform_plans_nothing() {
-    let (rt, kube) = cluster_with_web(3);
-    let mock = mock_with(20, 53);
-    let wd = Workdir::new();
-    write_with_sync(&wd, &mock, &kube, "agent");
-    wd.apply(&[])
-        .assert_success("create with member_sync = agent");
-
+/// The real `alb-member-sync` for the provider's cluster id, against `mock` and `kube`.
+fn start_agent(wd: &Workdir, mock: &MockServer, kube: &KubeFixture) -> MemberSync {
     let args: Vec<String> = vec![
         "--region=cn-hangzhou".into(),
         format!("--endpoint={}", mock.endpoint()),
@@ -148,7 +139,19 @@ fn member_sync_agent_converges_and_terraform_plans_nothing() {
         "--debounce=200ms".into(),
         "--relist=1s".into(),
     ];
-    let agent = MemberSync::spawn(&member_sync_binary(), &args, wd.path().join("agent.log"));
+    MemberSync::spawn(&member_sync_binary(), &args, wd.path().join("agent.log"))
+}
+
+#[test]
+fn member_sync_agent_converges_and_terraform_plans_nothing() {
+    let (rt, kube) = cluster_with_web(3);
+    let mock = mock_with(20, 53);
+    let wd = Workdir::new();
+    write_with_sync(&wd, &mock, &kube, "agent");
+    wd.apply(&[])
+        .assert_success("create with member_sync = agent");
+
+    let agent = start_agent(&wd, &mock, &kube);
     wait_for_members(&mock, &web_endpoints(3), &agent);
 
     rt.block_on(set_web_endpoints(&kube, 0, 8));
@@ -157,6 +160,82 @@ fn member_sync_agent_converges_and_terraform_plans_nothing() {
 
     rt.block_on(set_web_endpoints(&kube, 0, 2));
     wait_for_members(&mock, &web_endpoints(2), &agent);
+    wd.assert_plan_empty();
+    drop(agent);
+    wd.destroy().assert_success("destroy");
+}
+
+/// The weights of the mock's members of group `web:80`, sorted.
+fn mock_weights(mock: &MockServer) -> Vec<i64> {
+    let mut weights: Vec<i64> = mock_group(mock, "web:80")["Servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["Status"] != "Removing")
+        .map(|s| s["Weight"].as_i64().unwrap())
+        .collect();
+    weights.sort();
+    weights
+}
+
+/// The value of tag `key` on the mock's group `web:80`.
+fn web_group_tag(mock: &MockServer, key: &str) -> Option<String> {
+    mock_group(mock, "web:80")["Tags"]
+        .as_array()
+        .and_then(|tags| {
+            tags.iter()
+                .find(|t| t["Key"] == key)
+                .map(|t| t["Value"].as_str().unwrap().to_string())
+        })
+}
+
+#[test]
+fn member_sync_agent_follows_a_member_weight_change_and_terraform_plans_nothing() {
+    let (_rt, kube) = cluster_with_web(3);
+    let mock = mock_with(20, 59);
+    let wd = Workdir::new();
+    let write_weight = |weight: u32| {
+        write_with_sync(
+            &wd,
+            &mock,
+            &kube,
+            &format!("agent\"\n    member_weight = \"{weight}"),
+        );
+    };
+    write_weight(100);
+    wd.apply(&[]).assert_success("create at weight 100");
+    let (id, _) = web_group(&mock);
+    assert_eq!(
+        web_group_tag(&mock, "alb.terraform/member-weight").as_deref(),
+        Some("100")
+    );
+    let agent = start_agent(&wd, &mock, &kube);
+    wait_for_members(&mock, &web_endpoints(3), &agent);
+    assert_eq!(mock_weights(&mock), [100, 100, 100]);
+
+    // Terraform changes the weight: the group is retagged in place, no member call.
+    write_weight(40);
+    let plan = wd.plan(&[]);
+    assert_eq!(plan.code, 2, "weight change planned:\n{}", plan.combined());
+    wd.apply(&[]).assert_success("weight 40");
+    assert_eq!(web_group(&mock).0, id, "same group");
+    assert_eq!(
+        web_group_tag(&mock, "alb.terraform/member-weight").as_deref(),
+        Some("40")
+    );
+
+    // The agent converges the same members to the new weight; the next plan is empty.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while mock_weights(&mock) != [40, 40, 40] {
+        assert!(
+            Instant::now() < deadline,
+            "weights {:?}; agent log:\n{}",
+            mock_weights(&mock),
+            agent.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(mock_members(&mock, "web:80"), web_endpoints(3));
     wd.assert_plan_empty();
     drop(agent);
     wd.destroy().assert_success("destroy");

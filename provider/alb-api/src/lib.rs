@@ -24,7 +24,7 @@
 //!   credentials.
 //! - [`retry`]: backoff policy. [`error`]: the error type and its classification.
 //! - [`token`]: client tokens (idempotency keys).
-//! - [`load_balancer`], [`listener`], [`rule`], [`server_group`], [`acl`], [`job`]: typed requests,
+//! - [`load_balancer`], [`listener`], [`rule`], [`server_group`], [`acl`], [`job`], [`health`]: typed requests,
 //!   responses and one method per action on [`Client`]. [`common`]: shared types.
 //! - [`paging`]: following `NextToken`. [`wait`]: jobs and statuses.
 //!   [`batch`]: per-call limits, idempotent deletes, bounded concurrency.
@@ -37,6 +37,7 @@ pub mod client;
 pub mod common;
 pub mod credentials;
 pub mod error;
+pub mod health;
 pub mod job;
 pub mod listener;
 pub mod load_balancer;

@@ -84,6 +84,9 @@ pub struct Args {
     /// Time a failed reconcile waits before it is retried.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub retry_after: Duration,
+    /// While a readiness gate waits for its pod's health checks, interval of re-reading them.
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    pub health_poll: Duration,
     /// On SIGTERM, time the current reconciles get to finish their API call.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub shutdown_grace: Duration,

@@ -82,6 +82,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             relist: args.relist,
             resync: args.resync,
             retry_after: args.retry_after,
+            health_poll: args.health_poll,
             shutdown_grace: args.shutdown_grace,
         },
         Arc::clone(&metrics),

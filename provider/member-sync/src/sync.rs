@@ -1,6 +1,7 @@
 //! The leader's loop. Each server group the agent owns ([`reconcile::Reconciler::agent_groups`],
-//! re-listed every `relist`) is a target whose backend is read from its tags
-//! (`model::expand::MemberRequest::from_group_tags`). Watch events schedule the targets they
+//! re-listed every `relist`) is a target whose backend, member weight and node selector are read
+//! from its tags (`model::expand::MemberRequest::from_group_tags`); a new target, or one whose
+//! tags now say something else, is reconciled at once. Watch events schedule the targets they
 //! concern after the `debounce` (a burst of events within it is one reconcile); at most
 //! `concurrency` targets reconcile at once; a target whose events arrive while it reconciles is
 //! reconciled once more afterwards; every `resync` all targets are read from the API and
@@ -25,9 +26,9 @@ use model::diff::{plan_member_ops, GroupRef};
 use model::expand::MemberRequest;
 use model::spec::{MemberMode, DEFAULT_MEMBER_WEIGHT};
 use model::{Op, OpKind};
-use reconcile::Reconciler;
+use reconcile::{MemberHealth, Reconciler};
 use tokio::sync::mpsc::UnboundedReceiver;
-use tokio::sync::Semaphore;
+use tokio::sync::{OnceCell, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -53,15 +54,19 @@ pub struct Settings {
     pub resync: Duration,
     /// Delay before a failed reconcile is retried.
     pub retry_after: Duration,
+    /// Delay before the readiness gates waiting for health checks are looked at again.
+    pub health_poll: Duration,
     /// Time running reconciles get when the term ends.
     pub shutdown_grace: Duration,
 }
 
 /// A server group the agent owns, with the backend it serves.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 struct Target {
     id: String,
     request: MemberRequest,
+    /// Whether the group's health checks are on (readiness gates then wait for them).
+    health_checked: bool,
 }
 
 /// How a reconcile ended.
@@ -69,6 +74,8 @@ struct Target {
 enum Outcome {
     Done,
     Failed,
+    /// Converged, and readiness gates wait for health checks: look again after `health_poll`.
+    HealthPending,
 }
 
 /// Groups due for a reconcile: when, and whether the API must be read (forced).
@@ -164,8 +171,14 @@ impl Syncer {
                 Some(joined) = workers.join_next(), if !workers.is_empty() => {
                     let Ok((id, outcome)) = joined else { continue };
                     running.remove(&id);
-                    if outcome == Outcome::Failed {
-                        queue.schedule(&id, Instant::now() + self.settings.retry_after, true);
+                    match outcome {
+                        Outcome::Failed => {
+                            queue.schedule(&id, Instant::now() + self.settings.retry_after, true);
+                        }
+                        Outcome::HealthPending => {
+                            queue.schedule(&id, Instant::now() + self.settings.health_poll, false);
+                        }
+                        Outcome::Done => {}
                     }
                     if let Some(force) = again.remove(&id) {
                         queue.schedule(&id, Instant::now() + self.settings.debounce, force);
@@ -254,23 +267,28 @@ impl Syncer {
         for group in groups {
             let weight = usual_weight(&group.members);
             match MemberRequest::from_group_tags(&group.tags, group.member_mode, weight) {
-                Some(request) => {
+                Ok(request) => {
                     targets.insert(
                         group.id.clone(),
                         Target {
                             id: group.id,
                             request,
+                            health_checked: group.attributes.health_check.is_some(),
                         },
                     );
                 }
-                None => {
-                    tracing::warn!(group = %group.id, "server group tags name no backend; skipped")
+                Err(reason) => {
+                    tracing::warn!(group = %group.id, %reason, "server group tags unusable; skipped")
                 }
             }
         }
         let mut known = lock(&self.targets);
-        for id in targets.keys().filter(|id| !known.contains_key(*id)) {
-            queue.schedule(id, Instant::now(), true);
+        // New groups, and groups whose backend, weight or node selector changed (the provider
+        // retags a group in place when `member_weight` or `node_selector` changes).
+        for (id, target) in &targets {
+            if known.get(id) != Some(target) {
+                queue.schedule(id, Instant::now(), true);
+            }
         }
         lock(&self.converged).retain(|id, _| targets.contains_key(id));
         queue.0.retain(|id, _| targets.contains_key(id));
@@ -312,12 +330,16 @@ impl Syncer {
                 }
             }
         };
-        self.open_gates(&target.request.namespace).await;
+        let health_pending = self.open_gates(&target.request.namespace).await;
         self.metrics.reconciled(result);
         self.metrics
             .reconcile_seconds
             .observe(started.elapsed().as_secs_f64());
-        Outcome::Done
+        if health_pending {
+            Outcome::HealthPending
+        } else {
+            Outcome::Done
+        }
     }
 
     /// Reads the group's members and runs the ops that turn them into `want`.
@@ -379,8 +401,10 @@ impl Syncer {
     }
 
     /// Sets the readiness gate of every waiting pod of `namespace` whose IP is wanted by at
-    /// least one ip-mode group there and registered in each group that wants it.
-    async fn open_gates(&self, namespace: &str) {
+    /// least one ip-mode group there, registered in each group that wants it and, in groups
+    /// whose health checks are on, healthy as far as the API reports
+    /// ([`reconcile::Reconciler::member_health`]). Returns whether a gate waits for health.
+    async fn open_gates(&self, namespace: &str) -> bool {
         let waiting: Vec<Arc<Pod>> = self
             .caches
             .pods
@@ -389,37 +413,56 @@ impl Syncer {
             .filter(|p| gates::waiting(p) && gates::pod_ip(p).is_some())
             .collect();
         if waiting.is_empty() {
-            return;
+            return false;
         }
-        let groups: Vec<(Vec<Member>, Option<Vec<Member>>)> = {
+        let groups: Vec<GateGroup> = {
             let targets: Vec<Target> = lock(&self.targets)
                 .values()
                 .filter(|t| t.request.namespace == namespace && t.request.mode == MemberMode::Ip)
                 .cloned()
                 .collect();
             targets
-                .iter()
-                .map(|t| {
-                    let want = desired::members(&t.request, &self.caches).unwrap_or_default();
-                    (want, lock(&self.converged).get(&t.id).cloned())
+                .into_iter()
+                .map(|t| GateGroup {
+                    want: desired::members(&t.request, &self.caches).unwrap_or_default(),
+                    converged: lock(&self.converged).get(&t.id).cloned(),
+                    health: (t.health_checked).then(OnceCell::new),
+                    id: t.id,
                 })
                 .collect()
         };
+        let mut health_pending = false;
         for pod in waiting {
             let Some(ip) = gates::pod_ip(&pod) else {
                 continue;
             };
-            let has = |members: &[Member]| members.iter().any(|m| m.server_id == ip);
-            let wanting: Vec<&Option<Vec<Member>>> = groups
+            let of_pod = |members: &[Member]| -> Vec<Member> {
+                members
+                    .iter()
+                    .filter(|m| m.server_id == ip)
+                    .cloned()
+                    .collect()
+            };
+            let wanting: Vec<&GateGroup> = groups
                 .iter()
-                .filter(|(want, _)| has(want))
-                .map(|(_, converged)| converged)
+                .filter(|g| !of_pod(&g.want).is_empty())
                 .collect();
             let registered = !wanting.is_empty()
-                && wanting
-                    .iter()
-                    .all(|converged| converged.as_deref().is_some_and(has));
+                && wanting.iter().all(|g| {
+                    g.converged
+                        .as_deref()
+                        .is_some_and(|c| !of_pod(c).is_empty())
+                });
             if !registered {
+                continue;
+            }
+            let mut healthy = true;
+            for g in &wanting {
+                healthy &= self.healthy(g, &of_pod(&g.want)).await;
+            }
+            if !healthy {
+                health_pending = true;
+                tracing::debug!(pod = ?pod.metadata.name, namespace, ip, "readiness gate waits for health checks");
                 continue;
             }
             match gates::open(&self.kube, &pod).await {
@@ -432,11 +475,46 @@ impl Syncer {
                 }
             }
         }
+        health_pending
+    }
+
+    /// Whether `members` of group `g` are healthy as far as the API reports (always, when the
+    /// group's health checks are off); the health is read once per gate pass. A failed read
+    /// counts as not healthy, so the gate waits and the read is retried.
+    async fn healthy(&self, g: &GateGroup, members: &[Member]) -> bool {
+        let Some(cell) = &g.health else {
+            return true;
+        };
+        let health = cell
+            .get_or_init(|| async {
+                self.rec
+                    .member_health(&g.id)
+                    .await
+                    .map_err(|error| tracing::warn!(group = %g.id, %error, "reading member health failed"))
+                    .ok()
+            })
+            .await;
+        health
+            .as_ref()
+            .is_some_and(|h| members.iter().all(|m| h.healthy(&m.server_id, m.port)))
     }
 }
 
-/// The weight most of `members` carry (the provider gives all members of a group the same
-/// weight, `backend_defaults.member_weight`), else the default weight for an empty group.
+/// An ip-mode group as a readiness-gate pass sees it.
+struct GateGroup {
+    id: String,
+    /// Members it wants now.
+    want: Vec<Member>,
+    /// Members it held after its last successful reconcile.
+    converged: Option<Vec<Member>>,
+    /// Health checks on: the member health, read at most once per pass (`None` in the cell:
+    /// the read failed).
+    health: Option<OnceCell<Option<MemberHealth>>>,
+}
+
+/// The weight most of `members` carry, else the default weight for an empty group: the member
+/// weight of a group without the `alb.terraform/member-weight` tag (tagged by a provider
+/// release before it was written; the provider gives all members of a group one weight).
 fn usual_weight(members: &[Member]) -> u32 {
     let mut counts: BTreeMap<u32, usize> = BTreeMap::new();
     for m in members {

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use acceptance_tests::harness::member_sync::metric_value;
 use acceptance_tests::mock::Faults;
+use model::ownership::MEMBERS_AGENT;
 use nix::sys::signal::Signal;
 use support::*;
 
@@ -77,6 +78,63 @@ async fn the_readiness_gate_opens_only_once_the_pod_ip_is_a_member() {
     assert_eq!(
         agent.metric("alb_member_sync_readiness_gates_opened_total"),
         1.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_health_checks_on_the_readiness_gate_waits_until_the_member_is_healthy() {
+    let _serial = one_at_a_time().await;
+    let env = Env::start(26).await;
+    let tags = env.group_tags(Some(CLUSTER), Some(MEMBERS_AGENT), &format!("{SERVICE}:80"));
+    let group = env.create_group("k8s-web-80", "Ip", &tags, true).await;
+    env.listener_forwarding_to(&group).await;
+    env.mock
+        .pin_health(&group, "10.3.0.1", Some("Unhealthy"))
+        .expect("pin health");
+    env.gated_pod("web-1", "10.3.0.1").await;
+    env.gated_pod("web-2", "10.3.0.2").await;
+    env.pod_endpoints(&[("10.3.0.1", "web-1", false), ("10.3.0.2", "web-2", false)])
+        .await;
+    let agent = env.agent("a", &["--health-poll=200ms"]);
+
+    // web-2 is registered, then Initial for two 1 s health-check passes, then healthy.
+    wait_until("both registered", WAIT, || async {
+        env.members(&group) == ["10.3.0.1", "10.3.0.2"]
+    })
+    .await;
+    let registered = std::time::Instant::now();
+    wait_until("web-2's gate True", WAIT, || async {
+        env.gate("web-2").await.as_deref() == Some("True")
+    })
+    .await;
+    let healthy_after = registered.elapsed();
+    println!("web-2: gate True {healthy_after:?} after registration (health checks: 2 x 1 s)");
+    assert!(
+        healthy_after >= Duration::from_millis(1500),
+        "gate opened {healthy_after:?} after registration, before the health checks passed"
+    );
+
+    // web-1 is registered but unhealthy: its gate stays shut while the health is re-read.
+    let reads = env.calls("GetListenerHealthStatus");
+    wait_until("the health re-read", WAIT, || async {
+        env.calls("GetListenerHealthStatus") >= reads + 3
+    })
+    .await;
+    assert_ne!(
+        env.gate("web-1").await.as_deref(),
+        Some("True"),
+        "gate opened for an unhealthy member"
+    );
+    env.mock
+        .pin_health(&group, "10.3.0.1", Some("Healthy"))
+        .expect("pin health");
+    wait_until("web-1's gate True", WAIT, || async {
+        env.gate("web-1").await.as_deref() == Some("True")
+    })
+    .await;
+    assert_eq!(
+        agent.metric("alb_member_sync_readiness_gates_opened_total"),
+        2.0
     );
 }
 

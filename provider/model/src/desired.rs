@@ -9,6 +9,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::ownership::AgentMembers;
+
 use crate::spec::{
     AclType, AddressAllocatedMode, AddressIpVersion, AddressType, BackendProtocol, ContentType,
     Edition, EipType, HeaderValueType, HealthCheckMethod, HealthCheckProtocol, HttpMethod,
@@ -842,10 +844,17 @@ pub struct DesiredServerGroup {
     pub member_mode: MemberMode,
     /// Members sorted by identity (always empty when the agent keeps them).
     pub members: Vec<Member>,
-    /// Whether `alb-member-sync` keeps the members (`member_sync = "agent"`): Terraform then
-    /// neither plans nor changes them.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub members_by_agent: bool,
+    /// Set when `alb-member-sync` keeps the members (`member_sync = "agent"`): what it needs to
+    /// compute them, carried on the group's tags. Terraform then neither plans nor changes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<AgentMembers>,
+}
+
+impl DesiredServerGroup {
+    /// Whether `alb-member-sync` keeps the members.
+    pub fn members_by_agent(&self) -> bool {
+        self.agent.is_some()
+    }
 }
 
 /// Server group attributes (shared by desired and actual groups).

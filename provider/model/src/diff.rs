@@ -52,9 +52,8 @@ use crate::desired::{
 };
 use crate::expand::rule_identity;
 use crate::ownership::{
-    client_token, config_tags, content_hash, ingress_tags, owner_of, owns, owns_config_object,
-    tagged_for_agent, ResourceKind, Tags, MEMBERS_AGENT, TAG_KEY, TAG_MEMBERS, TAG_PREFIX,
-    TAG_RESOURCE,
+    agent_tags, client_token, config_tags, content_hash, ingress_tags, owner_of, owns,
+    owns_config_object, AgentMembers, ResourceKind, Tags, TAG_KEY, TAG_PREFIX, TAG_RESOURCE,
 };
 use crate::priority::{ExistingRule, MAX_PRIORITY};
 use crate::render::{canonical_actions, canonical_conditions};
@@ -381,15 +380,18 @@ pub enum OpKind {
         /// Attributes.
         attributes: ServerGroupAttributes,
     },
-    /// Tag a server group `alb.terraform/members=agent` (`by_agent`) or remove that tag: who
-    /// keeps its members changes, the group stays.
+    /// Set a server group's agent tags (`alb.terraform/members=agent` and what the agent
+    /// needs, [`AgentMembers::tags`]) or remove them: who keeps its members, or how the agent
+    /// computes them, changes; the group stays.
     SetMemberSync {
         /// Group id.
         id: String,
         /// Key.
         key: String,
-        /// Whether the agent keeps the members from now on.
-        by_agent: bool,
+        /// What the agent needs from now on; `None`: Terraform keeps the members.
+        agent: Option<AgentMembers>,
+        /// Agent tags the group carries that `agent` leaves out (removed).
+        stale: Vec<String>,
     },
     /// Create rules on one listener.
     CreateRules {
@@ -772,14 +774,19 @@ fn plan_groups(
                         attributes: d.attributes.clone(),
                     });
                 }
-                if tagged_for_agent(&a.tags) != d.members_by_agent {
+                let (have, want) = (
+                    agent_tags(&a.tags),
+                    d.agent.as_ref().map(AgentMembers::tags).unwrap_or_default(),
+                );
+                if have != want {
                     plan.update.push(OpKind::SetMemberSync {
                         id: a.id.clone(),
                         key: d.key.clone(),
-                        by_agent: d.members_by_agent,
+                        agent: d.agent.clone(),
+                        stale: have.into_keys().filter(|k| !want.contains_key(k)).collect(),
                     });
                 }
-                if d.members_by_agent {
+                if d.members_by_agent() {
                     continue;
                 }
                 let group = GroupRef {
@@ -838,8 +845,8 @@ fn plan_groups(
     plan
 }
 
-/// Ownership tags of the desired group `d` of `desired`, with [`TAG_MEMBERS`] when the agent
-/// keeps its members.
+/// Ownership tags of the desired group `d` of `desired`, with the agent tags
+/// ([`AgentMembers::tags`]) when the agent keeps its members.
 fn group_tags(desired: &DesiredIngress, d: &DesiredServerGroup) -> Tags {
     let mut tags = ingress_tags(
         &desired.cluster_id,
@@ -848,8 +855,8 @@ fn group_tags(desired: &DesiredIngress, d: &DesiredServerGroup) -> Tags {
         ResourceKind::ServerGroup,
         &d.key,
     );
-    if d.members_by_agent {
-        tags.insert(TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned());
+    if let Some(agent) = &d.agent {
+        tags.extend(agent.tags());
     }
     tags
 }

@@ -27,7 +27,9 @@ use crate::desired::{
 };
 use crate::diff::ActualRule;
 use crate::error::{AttrPath, ExpandError};
-use crate::ownership::{short_hash, Tags, TAG_INGRESS, TAG_KEY};
+use crate::ownership::{
+    member_weight_tag, node_selector_tag, short_hash, AgentMembers, Tags, TAG_INGRESS, TAG_KEY,
+};
 use crate::priority::{self, Held, Numbered, RuleVariant, Specificity};
 use crate::spec::{
     BackendDefaults, BackendProtocol, ConfigSpec, Edition, HealthCheckMethod, HealthCheckProtocol,
@@ -86,26 +88,39 @@ pub struct MemberRequest {
 }
 
 impl MemberRequest {
-    /// The backend an existing ingress server group serves, read back from its ownership tags:
-    /// the Service's namespace from `alb.terraform/ingress` (`<namespace>/<name>`), Service and
-    /// port from `alb.terraform/key` (`<service>:<port>`, see [`group_key`]); `mode` comes from the
-    /// group's type and `weight` from the caller. `None` when the tags name no backend.
-    pub fn from_group_tags(tags: &Tags, mode: MemberMode, weight: u32) -> Option<Self> {
-        let ingress: IngressId = tags.get(TAG_INGRESS)?.parse().ok()?;
-        let key = tags.get(TAG_KEY)?;
-        let (service, port) = key.split_once(':')?;
-        if service.is_empty() || port.is_empty() {
-            return None;
-        }
-        Some(Self {
+    /// The backend an existing ingress server group serves, read back from its tags: the
+    /// Service's namespace from `alb.terraform/ingress` (`<namespace>/<name>`), Service and port
+    /// from `alb.terraform/key` (`<service>:<port>`, see [`group_key`]), the weight from
+    /// `alb.terraform/member-weight` (`weight_without_tag` when the group has no such tag) and,
+    /// in node-port mode, the node selector from `alb.terraform/node-selector` (see
+    /// [`AgentMembers::tags`]); `mode` comes from the group's type. `Err` says which tag names
+    /// no backend or holds a malformed value.
+    pub fn from_group_tags(
+        tags: &Tags,
+        mode: MemberMode,
+        weight_without_tag: u32,
+    ) -> Result<Self, String> {
+        let ingress: IngressId = tags
+            .get(TAG_INGRESS)
+            .and_then(|i| i.parse().ok())
+            .ok_or_else(|| format!("no <namespace>/<name> in {TAG_INGRESS}"))?;
+        let key = tags.get(TAG_KEY).ok_or_else(|| format!("no {TAG_KEY}"))?;
+        let (service, port) = key
+            .split_once(':')
+            .filter(|(s, p)| !s.is_empty() && !p.is_empty())
+            .ok_or_else(|| format!("{TAG_KEY} = {key:?} names no <service>:<port>"))?;
+        let node_selector = match mode {
+            MemberMode::NodePort => node_selector_tag(tags)?,
+            MemberMode::Ip => BTreeMap::new(),
+        };
+        Ok(Self {
             key: key.clone(),
             namespace: ingress.namespace,
             service: service.to_owned(),
             port: port.to_owned(),
             mode,
-            weight,
-            // Not carried by the tags: node-port groups of the agent take every eligible node.
-            node_selector: BTreeMap::new(),
+            weight: member_weight_tag(tags)?.unwrap_or(weight_without_tag),
+            node_selector,
             paths: Vec::new(),
         })
     }
@@ -1046,7 +1061,13 @@ fn server_groups(
 ) -> Vec<DesiredServerGroup> {
     let defaults = spec.backend_defaults.clone().unwrap_or_default();
     let attributes = group_attributes(&defaults);
-    let by_agent = defaults.member_sync() == MemberSync::Agent;
+    let agent = (defaults.member_sync() == MemberSync::Agent).then(|| AgentMembers {
+        weight: defaults.member_weight(),
+        node_selector: match defaults.member_mode() {
+            MemberMode::NodePort => defaults.node_selector.clone().unwrap_or_default(),
+            MemberMode::Ip => BTreeMap::new(),
+        },
+    });
     let used: BTreeSet<&str> = rules
         .iter()
         .flat_map(|r| r.actions.iter().flat_map(|a| a.kind.group_keys()))
@@ -1068,8 +1089,8 @@ fn server_groups(
                 port,
                 attributes: attributes.clone(),
                 member_mode: defaults.member_mode(),
-                members: if by_agent { Vec::new() } else { list },
-                members_by_agent: by_agent,
+                members: if agent.is_some() { Vec::new() } else { list },
+                agent: agent.clone(),
             }
         })
         .collect()
@@ -1160,7 +1181,7 @@ mod tests {
 
     #[test]
     fn a_server_group_names_its_backend_in_its_tags() {
-        use crate::ownership::{ingress_tags, ResourceKind};
+        use crate::ownership::{ingress_tags, ResourceKind, TAG_NODE_SELECTOR};
         let id = IngressId::new("shop", "web");
         let tags = ingress_tags("c1", "main", &id, ResourceKind::ServerGroup, "api:http");
         let r = MemberRequest::from_group_tags(&tags, MemberMode::NodePort, 30).unwrap();
@@ -1174,17 +1195,26 @@ mod tests {
             ("api:http", "shop", "api", "http")
         );
         assert_eq!((r.mode, r.weight), (MemberMode::NodePort, 30));
+        assert!(r.node_selector.is_empty());
+
+        let agent = AgentMembers {
+            weight: 40,
+            node_selector: BTreeMap::from([("pool".to_owned(), "edge".to_owned())]),
+        };
+        let mut tagged = tags.clone();
+        tagged.extend(agent.tags());
+        let r = MemberRequest::from_group_tags(&tagged, MemberMode::NodePort, 30).unwrap();
+        assert_eq!((r.weight, &r.node_selector), (40, &agent.node_selector));
+        let r = MemberRequest::from_group_tags(&tagged, MemberMode::Ip, 30).unwrap();
+        assert!(r.node_selector.is_empty(), "ip mode selects no nodes");
+        tagged.insert(TAG_NODE_SELECTOR.to_owned(), "pool=edge".to_owned());
+        assert!(MemberRequest::from_group_tags(&tagged, MemberMode::NodePort, 30).is_err());
+
         let placeholder = ingress_tags("c1", "main", &id, ResourceKind::ServerGroup, "api");
-        assert_eq!(
-            MemberRequest::from_group_tags(&placeholder, MemberMode::Ip, 1),
-            None
-        );
+        assert!(MemberRequest::from_group_tags(&placeholder, MemberMode::Ip, 1).is_err());
         let mut no_ingress = tags.clone();
         no_ingress.remove(TAG_INGRESS);
-        assert_eq!(
-            MemberRequest::from_group_tags(&no_ingress, MemberMode::Ip, 1),
-            None
-        );
+        assert!(MemberRequest::from_group_tags(&no_ingress, MemberMode::Ip, 1).is_err());
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //! | `alb.terraform/key` | identity inside the owner: server-group key, rule identity, listener key, `acl:<listener key>` |
 //! | `alb.terraform/creating` | token of the create run that made the object, until that create finishes |
 //! | `alb.terraform/members` | `agent` on a server group whose members `alb-member-sync` keeps (absent: Terraform keeps them) |
+//! | `alb.terraform/member-weight` | with `members`: `backend_defaults.member_weight`, the weight the agent gives every member |
+//! | `alb.terraform/node-selector` | with `members` on a node-port group: `backend_defaults.node_selector` as a JSON object (absent: every eligible node) |
 //!
 //! **Creation marks.** A create marks what it makes as unfinished in the create call itself: the
 //! load balancer of an `alb_config` and the server groups of an `alb_ingress` get the
@@ -27,7 +29,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::desired::IngressId;
@@ -52,6 +54,15 @@ pub const TAG_CREATING: &str = "alb.terraform/creating";
 pub const TAG_MEMBERS: &str = "alb.terraform/members";
 /// [`TAG_MEMBERS`] value of a server group whose members the agent keeps.
 pub const MEMBERS_AGENT: &str = "agent";
+/// Member-weight tag key of a group the agent keeps: the weight of every member.
+pub const TAG_MEMBER_WEIGHT: &str = "alb.terraform/member-weight";
+/// Node-selector tag key of a node-port group the agent keeps: the labels a node must carry to
+/// be a member, as a JSON object (absent: every eligible node).
+pub const TAG_NODE_SELECTOR: &str = "alb.terraform/node-selector";
+/// The tags that hand a group's members to the agent and tell it how to compute them.
+const AGENT_TAG_KEYS: [&str; 3] = [TAG_MEMBERS, TAG_MEMBER_WEIGHT, TAG_NODE_SELECTOR];
+/// Longest tag value.
+const MAX_TAG_VALUE: usize = 128;
 /// Prefix reserved for the provider's tags (rejected in user tags).
 pub const TAG_PREFIX: &str = "alb.terraform/";
 /// RuleName prefix of a rule whose create has not finished (rules cannot be re-tagged).
@@ -188,6 +199,81 @@ pub fn tagged_for_agent(tags: &Tags) -> bool {
     tags.get(TAG_MEMBERS).map(String::as_str) == Some(MEMBERS_AGENT)
 }
 
+/// What `alb-member-sync` needs besides the backend (Service and port, from the ownership tags)
+/// to compute the members of a group it keeps; carried on the group's tags ([`Self::tags`]),
+/// so a change of `member_weight` or `node_selector` reaches the agent as an in-place tag change.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentMembers {
+    /// Weight of every member (`backend_defaults.member_weight`).
+    pub weight: u32,
+    /// node-port mode: labels a node must carry to be a member (empty: every eligible node).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+}
+
+impl AgentMembers {
+    /// The group tags saying the agent keeps the members, with what it needs to compute them:
+    /// [`TAG_MEMBERS`], [`TAG_MEMBER_WEIGHT`] and, for a non-empty selector, [`TAG_NODE_SELECTOR`].
+    pub fn tags(&self) -> Tags {
+        let mut tags = Tags::from([
+            (TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned()),
+            (TAG_MEMBER_WEIGHT.to_owned(), self.weight.to_string()),
+        ]);
+        if !self.node_selector.is_empty() {
+            tags.insert(
+                TAG_NODE_SELECTOR.to_owned(),
+                node_selector_tag_value(&self.node_selector),
+            );
+        }
+        tags
+    }
+}
+
+/// The [`TAG_NODE_SELECTOR`] value of `selector`: a JSON object, which never starts with the
+/// reserved `acs:` / `aliyun` (a label key such as `aliyun.accelerator/nvidia_name` may).
+/// [`check_node_selector_tag`] says whether it fits a tag.
+pub fn node_selector_tag_value(selector: &BTreeMap<String, String>) -> String {
+    serde_json::to_string(selector).unwrap_or_default()
+}
+
+/// Whether `selector` fits the [`TAG_NODE_SELECTOR`] tag; `Err` says why not.
+pub fn check_node_selector_tag(selector: &BTreeMap<String, String>) -> Result<(), String> {
+    check_tag(&node_selector_tag_value(selector), MAX_TAG_VALUE)
+}
+
+/// The agent tags among `tags` ([`TAG_MEMBERS`], [`TAG_MEMBER_WEIGHT`], [`TAG_NODE_SELECTOR`]):
+/// what a plan compares with [`AgentMembers::tags`].
+pub fn agent_tags(tags: &Tags) -> Tags {
+    tags.iter()
+        .filter(|(k, _)| AGENT_TAG_KEYS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// The member weight [`TAG_MEMBER_WEIGHT`] gives (`None`: no such tag, as on a group tagged
+/// before the provider wrote it); `Err` for a value that is no weight.
+pub fn member_weight_tag(tags: &Tags) -> Result<Option<u32>, String> {
+    tags.get(TAG_MEMBER_WEIGHT)
+        .map(|v| {
+            v.parse::<u32>()
+                .ok()
+                .filter(|w| *w <= 100)
+                .ok_or_else(|| format!("{TAG_MEMBER_WEIGHT} = {v:?} is not a weight 0-100"))
+        })
+        .transpose()
+}
+
+/// The node selector [`TAG_NODE_SELECTOR`] gives (empty without the tag); `Err` for a value
+/// that is no JSON object of strings.
+pub fn node_selector_tag(tags: &Tags) -> Result<BTreeMap<String, String>, String> {
+    tags.get(TAG_NODE_SELECTOR)
+        .map_or(Ok(BTreeMap::new()), |v| {
+            serde_json::from_str(v).map_err(|e| {
+                format!("{TAG_NODE_SELECTOR} = {v:?} is not a JSON object of labels: {e}")
+            })
+        })
+}
+
 /// `tags` plus the creation mark of the create run `token`.
 pub fn with_creation_mark(tags: &Tags, token: &str) -> Tags {
     let mut marked = tags.clone();
@@ -307,6 +393,58 @@ mod tests {
         );
         group.insert(TAG_MEMBERS.to_owned(), "terraform".to_owned());
         assert!(!members_kept_by_agent(&group, "c1"));
+    }
+
+    #[test]
+    fn agent_tags_carry_weight_and_node_selector_and_read_back() {
+        let selector = BTreeMap::from([
+            ("aliyun.accelerator/nvidia_name".to_owned(), "T4".to_owned()),
+            ("pool".to_owned(), "edge".to_owned()),
+        ]);
+        let agent = AgentMembers {
+            weight: 40,
+            node_selector: selector.clone(),
+        };
+        let mut tags = ingress_tags(
+            "c1",
+            "main",
+            &IngressId::new("shop", "web"),
+            ResourceKind::ServerGroup,
+            "web:80",
+        );
+        tags.extend(agent.tags());
+        assert!(members_kept_by_agent(&tags, "c1"));
+        assert_eq!(member_weight_tag(&tags), Ok(Some(40)));
+        assert_eq!(node_selector_tag(&tags), Ok(selector.clone()));
+        assert_eq!(agent_tags(&tags), agent.tags());
+        assert!(
+            check_node_selector_tag(&selector).is_ok(),
+            "JSON never starts with aliyun"
+        );
+
+        let plain = AgentMembers {
+            weight: 100,
+            node_selector: BTreeMap::new(),
+        };
+        assert_eq!(plain.tags().len(), 2, "no empty node selector tag");
+        assert_eq!(node_selector_tag(&plain.tags()), Ok(BTreeMap::new()));
+
+        tags.insert(TAG_MEMBER_WEIGHT.to_owned(), "heavy".to_owned());
+        assert!(member_weight_tag(&tags).is_err());
+        tags.insert(TAG_MEMBER_WEIGHT.to_owned(), "101".to_owned());
+        assert!(member_weight_tag(&tags).is_err());
+        tags.remove(TAG_MEMBER_WEIGHT);
+        assert_eq!(member_weight_tag(&tags), Ok(None));
+        tags.insert(TAG_NODE_SELECTOR.to_owned(), "pool=edge".to_owned());
+        assert!(node_selector_tag(&tags).is_err());
+
+        let long: BTreeMap<String, String> = (0..10)
+            .map(|i| (format!("example.com/label-{i}"), "value".to_owned()))
+            .collect();
+        assert!(
+            check_node_selector_tag(&long).is_err(),
+            "over 128 characters"
+        );
     }
 
     #[test]

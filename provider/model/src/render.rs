@@ -354,7 +354,7 @@ mod tests {
             attributes: attributes.clone(),
             member_mode: MemberMode::Ip,
             members: Vec::new(),
-            members_by_agent: false,
+            agent: None,
         };
         let a = ActualServerGroup {
             id: "sgp-1".into(),

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::desired::{DesiredIngress, ListenerKey};
 use crate::diff::{ActualIngress, ActualRule, ActualServerGroup, GroupRef, Op, OpKind};
-use crate::ownership::{MEMBERS_AGENT, TAG_KEY, TAG_MEMBERS};
+use crate::ownership::{AgentMembers, TAG_KEY};
 use crate::routing::{route, samples, Request, Routed, RuleRef, Target};
 
 /// An API call the simulated load balancer refuses.
@@ -201,17 +201,19 @@ impl Replay {
                 g.name = name.clone();
                 g.attributes = attributes.clone();
             }
-            OpKind::SetMemberSync { id, key, by_agent } => {
+            OpKind::SetMemberSync {
+                id,
+                key,
+                agent,
+                stale,
+            } => {
                 let g = self.group_mut(&GroupRef {
                     key: key.clone(),
                     id: Some(id.clone()),
                 })?;
-                if *by_agent {
-                    g.tags
-                        .insert(TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned());
-                } else {
-                    g.tags.remove(TAG_MEMBERS);
-                }
+                g.tags.retain(|k, _| !stale.contains(k));
+                g.tags
+                    .extend(agent.as_ref().map(AgentMembers::tags).unwrap_or_default());
             }
             OpKind::CreateRules { listener, rules } => {
                 let none = BTreeSet::new();

@@ -27,7 +27,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::desired::{ActionKind, Condition, IngressId, ListenerKey, Member};
 use crate::diff::{ActualIngress, ActualRule, ActualServerGroup};
 use crate::expand::{expand_ingress, path_of_patterns, ConfigListeners, Members};
-use crate::ownership::{owns, tagged_for_agent, ResourceKind, TAG_RESOURCE};
+use crate::ownership::{
+    agent_tags, member_weight_tag, node_selector_tag, owns, tagged_for_agent, AgentMembers,
+    ResourceKind, Tags, TAG_RESOURCE,
+};
 use crate::priority::{Held, BAND_WIDTH};
 use crate::render::canonical_conditions;
 use crate::spec::{
@@ -741,6 +744,15 @@ fn canary_spec(canary: &ActualRule, base: &ActualRule) -> CanarySpec {
     }
 }
 
+/// The member weight of group `g`: its `alb.terraform/member-weight` tag when the agent keeps
+/// its members, else the weight every member has, if they agree.
+fn member_weight(g: &ActualServerGroup) -> Option<u32> {
+    match member_weight_tag(&g.tags) {
+        Ok(Some(weight)) if tagged_for_agent(&g.tags) => Some(weight),
+        _ => common_weight(&g.members),
+    }
+}
+
 /// The weight every member has, if they agree.
 fn common_weight(members: &[Member]) -> Option<u32> {
     let first = members.first()?.weight;
@@ -756,10 +768,12 @@ fn backend_defaults(g: &ActualServerGroup) -> Option<BackendDefaults> {
         scheduler: (a.scheduler != Scheduler::Wrr).then_some(a.scheduler),
         uch_query_key: a.uch.as_ref().map(|u| u.query_key.clone()),
         member_mode: (mode != MemberMode::Ip).then_some(mode),
-        member_weight: common_weight(&g.members).filter(|w| *w != DEFAULT_MEMBER_WEIGHT),
+        member_weight: member_weight(g).filter(|w| *w != DEFAULT_MEMBER_WEIGHT),
         member_sync: tagged_for_agent(&g.tags).then_some(MemberSync::Agent),
-        // Not recorded on the load balancer.
-        node_selector: None,
+        // Recorded only on node-port groups the agent keeps (`alb.terraform/node-selector`).
+        node_selector: node_selector_tag(&g.tags)
+            .ok()
+            .filter(|s| !s.is_empty() && mode == MemberMode::NodePort),
         keepalive: a.keepalive.then_some(true),
         cross_zone: (!a.cross_zone).then_some(false),
         health_check: a.health_check.as_ref().map(|h| {
@@ -859,10 +873,22 @@ fn compare(
         .iter()
         .map(|g| (g.key.clone(), g.view()))
         .collect();
+    let want_agent: BTreeMap<&str, Tags> = desired
+        .server_groups
+        .iter()
+        .map(|g| {
+            let tags = g.agent.as_ref().map(AgentMembers::tags).unwrap_or_default();
+            (g.key.as_str(), tags)
+        })
+        .collect();
     for g in &owned.groups {
         match want.get(g.key()) {
             None => out.push(format!("server group {:?} would be deleted", g.key())),
             Some(w) if *w != g.view() => out.push(format!("server group {:?} differs", g.key())),
+            Some(_) if want_agent.get(g.key()) != Some(&agent_tags(&g.tags)) => out.push(format!(
+                "server group {:?}: its member-sync tags would change",
+                g.key()
+            )),
             Some(_) => {}
         }
     }

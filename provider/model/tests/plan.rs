@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 
 use model::desired::{DesiredIngress, IngressId, ListenerKey, Member, ServerType};
 use model::diff::{ActualIngress, ActualRule, ActualServerGroup, OpKind};
-use model::ownership::{ingress_tags, ResourceKind, Tags, MEMBERS_AGENT, TAG_KEY, TAG_MEMBERS};
+use model::ownership::{
+    ingress_tags, ResourceKind, Tags, MEMBERS_AGENT, TAG_KEY, TAG_MEMBERS, TAG_MEMBER_WEIGHT,
+    TAG_NODE_SELECTOR,
+};
 use model::priority::{ExistingRule, Held};
 use model::replay::{check_plan, sample_requests, Replay};
 use model::spec::{IngressSpec, MemberMode, MemberSync};
@@ -199,7 +202,7 @@ fn agent_kept_groups_get_no_member_ops_and_switch_by_tag_alone() {
         &with_member_sync(ingress("web", 10, &["/a"]), MemberSync::Agent),
         &members,
     );
-    assert!(agent.server_groups[0].members.is_empty() && agent.server_groups[0].members_by_agent);
+    assert!(agent.server_groups[0].members.is_empty() && agent.server_groups[0].members_by_agent());
     assert!(model::member_requests(&with_member_sync(
         ingress("web", 10, &["/a"]),
         MemberSync::Agent
@@ -237,6 +240,64 @@ fn agent_kept_groups_get_no_member_ops_and_switch_by_tag_alone() {
     assert_eq!(names(&ops), ["SetMemberSync"]);
     sim.apply_all(&ops).unwrap();
     assert!(plan_ingress_ops(&agent, &sim.state).is_empty());
+}
+
+#[test]
+fn a_weight_or_node_selector_change_of_an_agent_group_retags_it_in_place() {
+    let with = |weight: Option<u32>, mode: MemberMode, selector: &[(&str, &str)]| {
+        let mut spec = with_member_sync(ingress("web", 10, &["/a"]), MemberSync::Agent);
+        let defaults = spec.backend_defaults.get_or_insert_with(Default::default);
+        defaults.member_weight = weight;
+        defaults.member_mode = Some(mode);
+        defaults.node_selector = Some(
+            selector
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        );
+        expand(&spec, &Members::new())
+    };
+    let tag = |sim: &Replay, key: &str| sim.state.server_groups[0].tags.get(key).cloned();
+    let first = with(None, MemberMode::Ip, &[("pool", "edge")]);
+    let mut sim = Replay::new(ActualIngress::default());
+    sim.apply_all(&plan_ingress_ops(&first, &ActualIngress::default()))
+        .unwrap();
+    assert_eq!(tag(&sim, TAG_MEMBER_WEIGHT).as_deref(), Some("100"));
+    assert_eq!(
+        tag(&sim, TAG_NODE_SELECTOR),
+        None,
+        "ip mode: no node selector"
+    );
+
+    let heavier = with(Some(40), MemberMode::Ip, &[("pool", "edge")]);
+    let ops = plan_ingress_ops(&heavier, &sim.state);
+    assert_eq!(names(&ops), ["SetMemberSync"]);
+    sim.apply_all(&ops).unwrap();
+    assert_eq!(tag(&sim, TAG_MEMBER_WEIGHT).as_deref(), Some("40"));
+    assert!(plan_ingress_ops(&heavier, &sim.state).is_empty());
+
+    // Node-port mode: the selector is on the group, and changes in place.
+    let nodeport = with(Some(40), MemberMode::NodePort, &[("pool", "edge")]);
+    let mut sim = Replay::new(ActualIngress::default());
+    sim.apply_all(&plan_ingress_ops(&nodeport, &ActualIngress::default()))
+        .unwrap();
+    assert_eq!(
+        tag(&sim, TAG_NODE_SELECTOR).as_deref(),
+        Some(r#"{"pool":"edge"}"#)
+    );
+    let other_pool = with(Some(40), MemberMode::NodePort, &[("pool", "core")]);
+    let ops = plan_ingress_ops(&other_pool, &sim.state);
+    assert_eq!(names(&ops), ["SetMemberSync"]);
+    sim.apply_all(&ops).unwrap();
+    assert_eq!(
+        tag(&sim, TAG_NODE_SELECTOR).as_deref(),
+        Some(r#"{"pool":"core"}"#)
+    );
+    let no_selector = with(Some(40), MemberMode::NodePort, &[]);
+    sim.apply_all(&plan_ingress_ops(&no_selector, &sim.state))
+        .unwrap();
+    assert_eq!(tag(&sim, TAG_NODE_SELECTOR), None, "removed in place");
+    assert!(plan_ingress_ops(&no_selector, &sim.state).is_empty());
 }
 
 #[test]

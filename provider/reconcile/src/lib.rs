@@ -10,7 +10,7 @@
 //!   objects created earlier in the same run, and reporting what was done even when it fails
 //!   midway ([`ExecFailure`]).
 //!
-//! Modules: `convert` (API ⇄ model conversions), `observe/{config,acl,ingress}` (reads),
+//! Modules: `convert` (API ⇄ model conversions), `observe/{config,acl,ingress,health}` (reads),
 //! `snapshot` (what each load balancer holds, read once per operation when shared, see
 //! [`Reconciler::with_snapshots`]), `execute/{mod,run,config,acl,ingress,delete,marks}` (writes),
 //! `error`.
@@ -36,7 +36,7 @@ use snapshot::Snapshots;
 
 pub use error::{ConvertError, ReconcileError};
 pub use execute::{CreationMarks, ExecFailure, ExecReport};
-pub use observe::{FoundLoadBalancer, IngressReads};
+pub use observe::{FoundLoadBalancer, IngressReads, MemberHealth};
 
 /// Observes and changes one region's load balancers for one cluster id (the ownership tags'
 /// `alb.terraform/cluster`). Cheap to clone.

@@ -674,6 +674,39 @@ fn grpc_backends_need_https() {
 }
 
 #[test]
+fn an_agent_node_selector_must_fit_its_server_group_tag() {
+    let agent = with(alb_ingress(0), "backend_defaults.member_sync", s("agent"));
+    let agent = with(agent, "backend_defaults.member_mode", s("nodeport"));
+    assert_eq!(found(&validate(&agent)), vec![], "a short selector fits");
+    let long = Value::Map(
+        (0..10)
+            .map(|i| (format!("example.com/label-{i}"), s("value")))
+            .collect(),
+    );
+    let too_long = with(
+        agent.clone(),
+        "backend_defaults.node_selector",
+        long.clone(),
+    );
+    assert_eq!(
+        found(&validate(&too_long)),
+        vec![(
+            "Node selector too long for the agent".to_string(),
+            "backend_defaults.node_selector".to_string()
+        )]
+    );
+    let ip = with(too_long, "backend_defaults.member_mode", s("ip"));
+    assert_eq!(found(&validate(&ip)), vec![], "ip mode carries no selector");
+    let terraform = with(agent, "backend_defaults.node_selector", long);
+    let terraform = with(terraform, "backend_defaults.member_sync", s("terraform"));
+    assert_eq!(
+        found(&validate(&terraform)),
+        vec![],
+        "Terraform keeps the members"
+    );
+}
+
+#[test]
 fn grpc_health_check_codes_are_numeric_ranges() {
     let grpc = with(alb_ingress(0), &format!("{HC}.protocol"), s("GRPC"));
     let grpc = with(grpc, &format!("{HC}.codes"), strs(&["0-99", "12"]));

@@ -2,6 +2,7 @@
 //! checks the action modules share.
 
 mod acl;
+pub(super) mod health;
 mod job;
 mod listener;
 mod load_balancer;
@@ -109,6 +110,7 @@ const ACTIONS: &[Action] = &[
         server_group::update_servers,
     ),
     read("ListServerGroupServers", server_group::list_servers),
+    read("GetListenerHealthStatus", health::get),
     write("CreateAcl", acl::create),
     read("ListAcls", acl::list),
     read("ListAclEntries", acl::list_entries),

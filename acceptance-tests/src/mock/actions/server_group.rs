@@ -287,6 +287,7 @@ fn parse_server(group: &ServerGroup, s: &Scope<'_>, full: bool) -> ApiResult<Ser
         description: description.map(str::to_string),
         remote_ip_enabled: s.bool("RemoteIpEnabled")?.unwrap_or(false),
         phase: Phase::default(),
+        checked_from_ms: 0,
     })
 }
 
@@ -383,6 +384,7 @@ pub fn add_servers(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String, Va
     if let Some(g) = ctx.state.store.server_groups.get_mut(id) {
         for mut s in added {
             s.phase = Phase::transition("Adding", until);
+            s.checked_from_ms = until;
             g.servers.push(s);
         }
         g.phase = Phase::transition("Configuring", until);
@@ -461,6 +463,7 @@ pub fn replace_servers(ctx: &mut Ctx<'_>, p: &Scope<'_>) -> ApiResult<Map<String
         }
         for mut s in added {
             s.phase = Phase::transition("Replacing", busy);
+            s.checked_from_ms = busy;
             g.servers.push(s);
         }
         g.phase = Phase::transition("Configuring", busy);

@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 pub use acceptance_tests::harness::member_sync::MemberSync;
 use acceptance_tests::mock::{Faults, MockConfig, MockServer};
 use alb_api::common::Tag;
+use alb_api::job::TagResourcesRequest;
+use alb_api::listener::{CreateListenerRequest, DefaultAction};
+use alb_api::load_balancer::{BillingConfig, CreateLoadBalancerRequest, ZoneMapping};
 use alb_api::server_group::{BackendServer, CreateServerGroupRequest, HealthCheckConfig};
 use alb_api::{Client, ClientConfig, Credentials, WaitOptions};
 use k8s_openapi::api::coordination::v1::Lease;
@@ -17,7 +20,7 @@ use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use model::desired::IngressId;
-use model::ownership::{ingress_tags, ResourceKind, MEMBERS_AGENT, TAG_MEMBERS};
+use model::ownership::{ingress_tags, ResourceKind, Tags, MEMBERS_AGENT, TAG_MEMBERS};
 use serde_json::{json, Value};
 
 #[path = "../../../../acceptance-tests/tests/kube_support/mod.rs"]
@@ -91,26 +94,37 @@ impl Env {
         members: Option<&str>,
         servers: &[&str],
     ) -> String {
-        let mut tags = match cluster {
-            Some(c) => ingress_tags(
-                c,
-                "main",
-                &IngressId::new(&self.kube.ns, "web"),
-                ResourceKind::ServerGroup,
-                &format!("{SERVICE}:80"),
-            ),
-            None => [("team".to_owned(), "payments".to_owned())].into(),
-        };
-        if let Some(m) = members {
-            tags.insert(TAG_MEMBERS.to_owned(), m.to_owned());
+        let tags = self.group_tags(cluster, members, &format!("{SERVICE}:80"));
+        let id = self.create_group(name, "Ip", &tags, false).await;
+        if !servers.is_empty() {
+            let servers: Vec<BackendServer> = servers.iter().map(|ip| server(ip)).collect();
+            self.alb
+                .add_servers_batched(&id, &servers, None, &WaitOptions::default())
+                .await
+                .expect("add servers");
         }
+        id
+    }
+
+    /// Creates a server group of `group_type` (`Ip`, `Instance`) named `name` with `tags`, and
+    /// waits until it is available. With `health_checks`, they are on, every second, healthy
+    /// after two passes. Returns its id.
+    pub async fn create_group(
+        &self,
+        name: &str,
+        group_type: &str,
+        tags: &Tags,
+        health_checks: bool,
+    ) -> String {
         let request = CreateServerGroupRequest {
             server_group_name: name.to_owned(),
             health_check_config: HealthCheckConfig {
-                health_check_enabled: Some(false),
+                health_check_enabled: Some(health_checks),
+                health_check_interval: health_checks.then_some(1),
+                healthy_threshold: health_checks.then_some(2),
                 ..Default::default()
             },
-            server_group_type: Some("Ip".into()),
+            server_group_type: Some(group_type.into()),
             vpc_id: Some("vpc-test".into()),
             tag: tags.iter().map(|(k, v)| Tag::new(k, v)).collect(),
             ..Default::default()
@@ -125,14 +139,114 @@ impl Env {
             .wait_server_group_available(&id, &WaitOptions::default())
             .await
             .expect("group available");
-        if !servers.is_empty() {
-            let servers: Vec<BackendServer> = servers.iter().map(|ip| server(ip)).collect();
-            self.alb
-                .add_servers_batched(&id, &servers, None, &WaitOptions::default())
-                .await
-                .expect("add servers");
-        }
         id
+    }
+
+    /// Ownership tags of group `key` (`<service>:<port>`) of ingress `<ns>/web` for `cluster`
+    /// (`None`: a foreign group), plus `alb.terraform/members=<members>`.
+    pub fn group_tags(&self, cluster: Option<&str>, members: Option<&str>, key: &str) -> Tags {
+        let mut tags = match cluster {
+            Some(c) => ingress_tags(
+                c,
+                "main",
+                &IngressId::new(&self.kube.ns, "web"),
+                ResourceKind::ServerGroup,
+                key,
+            ),
+            None => [("team".to_owned(), "payments".to_owned())].into(),
+        };
+        if let Some(m) = members {
+            tags.insert(TAG_MEMBERS.to_owned(), m.to_owned());
+        }
+        tags
+    }
+
+    /// A load balancer whose HTTP:80 listener forwards to group `id`, so the API reports the
+    /// group's health (`GetListenerHealthStatus`).
+    pub async fn listener_forwarding_to(&self, id: &str) {
+        let zone = |zone: &str, vswitch: &str| ZoneMapping {
+            zone_id: zone.to_owned(),
+            v_switch_id: vswitch.to_owned(),
+            ..Default::default()
+        };
+        let lb = self
+            .alb
+            .create_load_balancer(
+                &CreateLoadBalancerRequest {
+                    vpc_id: "vpc-test".into(),
+                    address_type: "Intranet".into(),
+                    load_balancer_edition: "Standard".into(),
+                    load_balancer_billing_config: BillingConfig {
+                        pay_type: Some("PostPay".into()),
+                        ..Default::default()
+                    },
+                    zone_mappings: vec![
+                        zone("cn-hangzhou-h", "vsw-h"),
+                        zone("cn-hangzhou-i", "vsw-i"),
+                    ],
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .expect("create load balancer")
+            .load_balancer_id;
+        self.alb
+            .wait_load_balancer_active(&lb, &WaitOptions::default())
+            .await
+            .expect("load balancer active");
+        let listener = self
+            .alb
+            .create_listener(
+                &CreateListenerRequest {
+                    load_balancer_id: lb,
+                    listener_protocol: "HTTP".into(),
+                    listener_port: 80,
+                    default_actions: vec![DefaultAction::forward_to(id)],
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .expect("create listener")
+            .listener_id;
+        self.alb
+            .wait_listener_running(&listener, &WaitOptions::default())
+            .await
+            .expect("listener running");
+    }
+
+    /// Sets `tags` on group `id` (`TagResources`, as the provider's apply does).
+    pub async fn retag(&self, id: &str, tags: &Tags) {
+        let request = TagResourcesRequest {
+            resource_type: "servergroup".into(),
+            resource_id: vec![id.to_owned()],
+            tag: tags.iter().map(|(k, v)| Tag::new(k, v)).collect(),
+        };
+        self.alb
+            .tag_resources(&request, None)
+            .await
+            .expect("tag server group");
+    }
+
+    /// `(server id, port, weight)` of the servers of group `id` (those being removed left out),
+    /// sorted.
+    pub fn weighted_members(&self, id: &str) -> Vec<(String, u64, u64)> {
+        let mut servers: Vec<(String, u64, u64)> = self.group_state(id)["Servers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|s| s["Status"] != "Removing")
+            .map(|s| {
+                (
+                    s["ServerId"].as_str().unwrap_or_default().to_owned(),
+                    s["Port"].as_u64().unwrap_or_default(),
+                    s["Weight"].as_u64().unwrap_or_default(),
+                )
+            })
+            .collect();
+        servers.sort();
+        servers
     }
 
     /// The agent group of the tests (`members=agent`, cluster `c1`).

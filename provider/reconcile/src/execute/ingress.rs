@@ -5,7 +5,7 @@ use alb_api::rule::{NewRule as ApiNewRule, RuleUpdate as ApiRuleUpdate};
 use alb_api::server_group::{BackendServer, ListServerGroupServersRequest, ReplaceServersRequest};
 use model::desired::{DesiredServerGroup, ListenerKey, Member, ServerGroupAttributes};
 use model::diff::{GroupRef, NewRule, RuleUpdate};
-use model::ownership::{creating_rule_name, Tags, MEMBERS_AGENT, TAG_MEMBERS};
+use model::ownership::{creating_rule_name, AgentMembers, Tags};
 
 use super::listener_turns;
 use super::marks::{PendingRule, GROUP_RESOURCE};
@@ -178,32 +178,35 @@ impl Run<'_> {
         self.job_done(job).await
     }
 
-    /// `TagResources` of `alb.terraform/members=agent` on group `id` (`by_agent`), else
-    /// `UnTagResources` of that key: the group and its members stay as they are.
+    /// `TagResources` of the agent tags of `agent` ([`AgentMembers::tags`]) on group `id`, then
+    /// `UnTagResources` of the `stale` agent tags it leaves out. The group and its members stay
+    /// as they are.
     pub(super) async fn set_member_sync(
         &self,
         id: &str,
-        by_agent: bool,
+        agent: Option<&AgentMembers>,
+        stale: &[String],
         token: &str,
     ) -> Result<(), ReconcileError> {
         let resource_id = vec![id.to_owned()];
-        if by_agent {
-            let tag = Tags::from([(TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned())]);
+        if let Some(agent) = agent {
             let request = TagResourcesRequest {
                 resource_type: GROUP_RESOURCE.to_owned(),
-                resource_id,
-                tag: tags_to_api(&tag),
+                resource_id: resource_id.clone(),
+                tag: tags_to_api(&agent.tags()),
             };
             self.client().tag_resources(&request, Some(token)).await?;
-        } else {
+        }
+        if !stale.is_empty() {
             let request = UnTagResourcesRequest {
                 resource_type: GROUP_RESOURCE.to_owned(),
                 resource_id,
-                tag_key: vec![TAG_MEMBERS.to_owned()],
+                tag_key: stale.to_vec(),
                 ..Default::default()
             };
+            let token = derived_token(token, "UnTagResources", &request.tag_key);
             self.client()
-                .un_tag_resources(&request, Some(token))
+                .un_tag_resources(&request, Some(&token))
                 .await?;
         }
         Ok(())

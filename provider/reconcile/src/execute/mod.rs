@@ -12,7 +12,7 @@
 //! | `AddMembers` / `UpdateMembers` | `AddServersToServerGroup` / `UpdateServerGroupServersAttribute` (batched) + jobs |
 //! | `ReplaceMembers` | `ReplaceServersInServerGroup` + job; on "not found", an add and a remove of the servers still present |
 //! | `UpdateServerGroup` | `UpdateServerGroupAttribute` (every attribute) + job |
-//! | `SetMemberSync` | `TagResources` (`alb.terraform/members=agent`) / `UnTagResources` of that key |
+//! | `SetMemberSync` | `TagResources` of the agent tags (`alb.terraform/members=agent`, `member-weight`, `node-selector`), `UnTagResources` of those left out |
 //! | `CreateRules` | `CreateRules` (tags; server-group keys resolved to ids) + job |
 //! | `UpdateRules` | `UpdateRulesAttribute` + job |
 //! | `RemoveMembers` | `RemoveServersFromServerGroup` + jobs; on "not found", once more with the servers still present |
@@ -265,9 +265,9 @@ impl Reconciler {
                 attributes,
                 ..
             } => run.update_server_group(id, name, attributes, token).await,
-            OpKind::SetMemberSync { id, by_agent, .. } => {
-                run.set_member_sync(id, *by_agent, token).await
-            }
+            OpKind::SetMemberSync {
+                id, agent, stale, ..
+            } => run.set_member_sync(id, agent.as_ref(), stale, token).await,
             OpKind::CreateRules { listener, rules } => {
                 run.create_rules(*listener, rules, token).await
             }

@@ -143,7 +143,7 @@ impl Reconciler {
                 && desired
                     .server_groups
                     .iter()
-                    .any(|d| d.key == g.key() && !d.members_by_agent);
+                    .any(|d| d.key == g.key() && !d.members_by_agent());
             if taken_back {
                 g.members = self.group_members(&g.id).await?;
             }

@@ -5,8 +5,10 @@
 
 mod acl;
 mod config;
+mod health;
 
 pub use config::FoundLoadBalancer;
+pub use health::MemberHealth;
 pub use ingress::IngressReads;
 pub(crate) mod ingress;
 

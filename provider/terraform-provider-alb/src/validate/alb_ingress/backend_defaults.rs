@@ -1,6 +1,9 @@
 //! The `backend_defaults` block: server group protocol, scheduler, health check, sticky sessions,
 //! slow start and connection draining.
 
+use std::collections::BTreeMap;
+
+use model::ownership::{check_node_selector_tag, node_selector_tag_value, TAG_NODE_SELECTOR};
 use tfplugin::diag::Diagnostics;
 
 use crate::validate::check::{count, each, format, int_range, length, one_of, Node};
@@ -33,6 +36,7 @@ pub fn check(d: &mut Diagnostics, root: &Node) {
         &["terraform", "agent"],
     );
     int_range(d, &defaults.attr("member_weight"), "member weight", 0, 100);
+    agent_node_selector(d, &defaults);
     if let Some(health_check) = defaults.block("health_check") {
         self::health_check(d, &health_check, protocol.str_or("HTTP"));
     }
@@ -62,6 +66,35 @@ pub fn check(d: &mut Diagnostics, root: &Node) {
             "connection drain timeout",
             0,
             900,
+        );
+    }
+}
+
+/// With `member_sync = "agent"` in node-port mode the node selector travels to the agent in a
+/// server-group tag ([`model::ownership::TAG_NODE_SELECTOR`]), whose value must fit the ALB tag
+/// rules (at most 128 characters).
+fn agent_node_selector(d: &mut Diagnostics, defaults: &Node) {
+    let agent = defaults.attr("member_sync").str() == Some("agent");
+    let nodeport = defaults.attr("member_mode").str() == Some("nodeport");
+    let node_selector = defaults.attr("node_selector");
+    let labels: Option<BTreeMap<String, String>> = node_selector
+        .entries()
+        .into_iter()
+        .map(|(key, value)| Some((key.to_owned(), value.str()?.to_owned())))
+        .collect();
+    let Some(labels) = labels.filter(|_| agent && nodeport) else {
+        return;
+    };
+    if let Err(why) = check_node_selector_tag(&labels) {
+        node_selector.error(
+            d,
+            "Node selector too long for the agent",
+            format!(
+                "With `member_sync = \"agent\"` the node selector reaches alb-member-sync in the \
+                 server-group tag `{TAG_NODE_SELECTOR}` as `{}`, which {why}: use fewer or shorter \
+                 labels.",
+                node_selector_tag_value(&labels)
+            ),
         );
     }
 }
