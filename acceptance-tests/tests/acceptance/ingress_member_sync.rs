@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use acceptance_tests::harness::hcl::{MOCK_ACCESS_KEY, MOCK_SECRET_KEY};
 use acceptance_tests::harness::{member_sync_binary, MemberSync, Workdir};
 use acceptance_tests::mock::MockServer;
+use serde_json::json;
 
-use crate::ingress_lifecycle::mock_with;
+use crate::ingress_lifecycle::{mock_with, resource_values};
 use crate::ingress_members::{
     cluster_with_web, config_path, member_calls, mock_group, mock_members, set_web_endpoints,
     state_members, write_storefront,
@@ -238,5 +239,63 @@ fn member_sync_agent_follows_a_member_weight_change_and_terraform_plans_nothing(
     assert_eq!(mock_members(&mock, "web:80"), web_endpoints(3));
     wd.assert_plan_empty();
     drop(agent);
+    wd.destroy().assert_success("destroy");
+}
+
+#[test]
+fn importing_an_agent_kept_ingress_gives_member_sync_agent_and_an_empty_plan() {
+    let (_rt, kube) = cluster_with_web(3);
+    let mock = mock_with(20, 61);
+    let wd = Workdir::new();
+    write_with_sync(&wd, &mock, &kube, "agent\"\n    member_weight = \"40");
+    wd.apply(&[])
+        .assert_success("create with member_sync = agent");
+    let agent = start_agent(&wd, &mock, &kube);
+    wait_for_members(&mock, &web_endpoints(3), &agent);
+    drop(agent);
+    let lb_id = resource_values(&wd, "alb_config.main")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Import into a fresh state, with the configuration in the canonical form import
+    // reconstructs: the defaults `order = 10` and `member_mode = "ip"` unset, and no node
+    // selector (an ip-mode group carries none).
+    let fresh = Workdir::new();
+    let config = std::fs::read_to_string(wd.main_tf()).unwrap();
+    let canonical: Vec<&str> = config
+        .lines()
+        .filter(|l| {
+            let l = l.trim_start();
+            !["node_selector", "order ", "member_mode"]
+                .iter()
+                .any(|default| l.starts_with(default))
+        })
+        .collect();
+    std::fs::write(fresh.main_tf(), canonical.join("\n")).unwrap();
+    fresh
+        .import("alb_config.main", &lb_id)
+        .assert_success("import config");
+    let lists = member_lists(&mock);
+    fresh
+        .import(
+            "alb_ingress.storefront",
+            &format!("{lb_id}/{}/storefront", kube.ns),
+        )
+        .assert_success("import ingress");
+    assert_eq!(
+        member_lists(&mock),
+        lists,
+        "import listed agent-kept members"
+    );
+    let imported = resource_values(&fresh, "alb_ingress.storefront");
+    let defaults = &imported["backend_defaults"];
+    assert_eq!(
+        (&defaults["member_sync"], &defaults["member_weight"]),
+        (&json!("agent"), &json!(40)),
+        "{imported:#}"
+    );
+    assert!(state_members(&fresh, "storefront", "web:80").is_empty());
+    fresh.assert_plan_empty();
     wd.destroy().assert_success("destroy");
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use model::desired::{DesiredIngress, IngressId, Member, ServerType};
 use model::diff::{ActualIngress, ActualRule, ActualServerGroup};
-use model::ownership::{ingress_tags, ResourceKind, Tags};
+use model::ownership::{ingress_tags, AgentMembers, ResourceKind, Tags};
 use model::priority::Held;
 use model::reverse::{spec_from_actual, Observed, Reconstruction};
 use model::spec::{ConfigSpec, IngressSpec};
@@ -80,7 +80,10 @@ fn fake_actual(d: &DesiredIngress) -> ActualIngress {
             attributes: g.attributes.clone(),
             members: g.members.clone(),
             member_mode: g.member_mode,
-            tags: ingress_tags(CLUSTER, &d.config, &d.id, ResourceKind::ServerGroup, &g.key),
+            tags: ingress_tags(CLUSTER, &d.config, &d.id, ResourceKind::ServerGroup, &g.key)
+                .into_iter()
+                .chain(g.agent.as_ref().map(AgentMembers::tags).unwrap_or_default())
+                .collect(),
         })
         .collect();
     ActualIngress {
@@ -211,6 +214,34 @@ fn canonical_spec_comes_back_unchanged() {
     assert!(json["rules"].is_null() && json["id"].is_null());
     let back: IngressSpec = serde_json::from_value(json).unwrap();
     assert_eq!(back, spec, "specs serialise to their HCL JSON form");
+}
+
+/// An ingress whose members the agent keeps comes back with `member_sync = "agent"` and the
+/// member weight and node selector its groups' tags carry (their members are not read).
+#[test]
+fn agent_kept_groups_come_back_with_weight_and_node_selector() {
+    let spec: IngressSpec = serde_json::from_value(json!({
+        "alb_config_id": "alb-1", "namespace": "shop", "name": "web",
+        "backend_defaults": {
+            "member_mode": "nodeport", "member_sync": "agent", "member_weight": 40,
+            "node_selector": {"pool": "edge", "aliyun.accelerator/nvidia_name": "T4"}
+        },
+        "default_backend": {"service": "web", "port": "80"}
+    }))
+    .unwrap();
+    let (_, r) = reconstruct(&spec, &listeners(), &Members::new());
+    assert!(r.differences.is_empty(), "{:?}", r.differences);
+    assert_eq!(r.spec, spec);
+
+    let ip: IngressSpec = serde_json::from_value(json!({
+        "alb_config_id": "alb-1", "namespace": "shop", "name": "web",
+        "backend_defaults": {"member_sync": "agent"},
+        "default_backend": {"service": "web", "port": "80"}
+    }))
+    .unwrap();
+    let (_, r) = reconstruct(&ip, &listeners(), &Members::new());
+    assert!(r.differences.is_empty(), "{:?}", r.differences);
+    assert_eq!(r.spec, ip, "weight 100 stays unset");
 }
 
 #[test]
