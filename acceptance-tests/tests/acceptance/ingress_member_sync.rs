@@ -112,18 +112,27 @@ fn member_sync_agent_leaves_members_alone_and_switches_in_place() {
     wd.destroy().assert_success("destroy");
 }
 
-/// Waits (up to 30 s) until the mock's group `web:80` holds `want`.
-fn wait_for_members(mock: &MockServer, want: &[(String, i64)], agent: &MemberSync) {
+/// Waits (up to 30 s) until `observe` (what the mock holds) equals `want`; on timeout shows it
+/// and the agent's log.
+fn wait_for<T: PartialEq + std::fmt::Debug>(agent: &MemberSync, want: &T, observe: impl Fn() -> T) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while mock_members(mock, "web:80") != want {
+    loop {
+        let seen = observe();
+        if seen == *want {
+            return;
+        }
         assert!(
             Instant::now() < deadline,
-            "members {:?}, want {want:?}; agent log:\n{}",
-            mock_members(mock, "web:80"),
+            "{seen:?}, want {want:?}; agent log:\n{}",
             agent.log_text()
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// Waits (up to 30 s) until the mock's group `web:80` holds `want`.
+fn wait_for_members(mock: &MockServer, want: &[(String, i64)], agent: &MemberSync) {
+    wait_for(agent, &want.to_vec(), || mock_members(mock, "web:80"));
 }
 
 /// The real `alb-member-sync` for the provider's cluster id, against `mock` and `kube`.
@@ -226,16 +235,7 @@ fn member_sync_agent_follows_a_member_weight_change_and_terraform_plans_nothing(
     );
 
     // The agent converges the same members to the new weight; the next plan is empty.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while mock_weights(&mock) != [40, 40, 40] {
-        assert!(
-            Instant::now() < deadline,
-            "weights {:?}; agent log:\n{}",
-            mock_weights(&mock),
-            agent.log_text()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for(&agent, &vec![40, 40, 40], || mock_weights(&mock));
     assert_eq!(mock_members(&mock, "web:80"), web_endpoints(3));
     wd.assert_plan_empty();
     drop(agent);
