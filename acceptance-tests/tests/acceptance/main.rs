@@ -26,6 +26,7 @@ mod kube_support;
 mod observe_once;
 mod plan_checks;
 mod plan_report;
+mod registry_examples;
 mod smoke;
 mod unreachable;
 mod validation;
