@@ -37,47 +37,10 @@ pub const BAND_WIDTH: u32 = 10;
 /// Highest ALB rule priority.
 pub const MAX_PRIORITY: u32 = 10_000;
 
-/// Highest ingress order (the last band ends at [`MAX_PRIORITY`]).
-pub const MAX_ORDER: u32 = MAX_PRIORITY / BAND_WIDTH;
-
 /// The band `(first, last)` of an order (1–1000).
 pub fn band(order: u32) -> (u32, u32) {
-    let order = order.clamp(1, MAX_ORDER);
+    let order = order.clamp(1, MAX_PRIORITY / BAND_WIDTH);
     ((order - 1) * BAND_WIDTH + 1, order * BAND_WIDTH)
-}
-
-/// The order whose band holds `priority` (1–10000).
-pub fn order_of(priority: u32) -> u32 {
-    (priority.clamp(1, MAX_PRIORITY) - 1) / BAND_WIDTH + 1
-}
-
-/// Consecutive orders `first..=last`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OrderRange {
-    /// First order of the run.
-    pub first: u32,
-    /// Last order of the run.
-    pub last: u32,
-}
-
-/// The orders whose bands hold none of `priorities` (those of every rule on one listener,
-/// whoever owns it), as maximal runs of consecutive orders, ascending: the orders a new ingress
-/// can take on that listener without a clash. An ingress with more than [`BAND_WIDTH`] rules
-/// on the listener spills into the next bands, so it needs a run that long.
-pub fn free_orders(priorities: impl IntoIterator<Item = u32>) -> Vec<OrderRange> {
-    let taken: BTreeSet<u32> = priorities.into_iter().map(order_of).collect();
-    let mut free = Vec::new();
-    let mut next = 1;
-    for order in taken.into_iter().chain([MAX_ORDER + 1]) {
-        if order > next {
-            free.push(OrderRange {
-                first: next,
-                last: order - 1,
-            });
-        }
-        next = order + 1;
-    }
-    free
 }
 
 /// What a rule is, relative to the (host, path) it serves. Canary rules sort before their base.
@@ -521,26 +484,6 @@ mod tests {
         assert_eq!(band(1), (1, 10));
         assert_eq!(band(10), (91, 100));
         assert_eq!(band(1000), (9991, 10000));
-        for order in [1, 10, 1000] {
-            let (first, last) = band(order);
-            assert_eq!((order_of(first), order_of(last)), (order, order));
-        }
-    }
-
-    #[test]
-    fn free_orders_are_the_runs_of_empty_bands() {
-        let range = |first, last| OrderRange { first, last };
-        assert_eq!(free_orders([]), [range(1, MAX_ORDER)]);
-        // Order 10 (91–100) with a spill into order 11, and order 1000's last priority.
-        assert_eq!(
-            free_orders([91, 95, 100, 101, 10_000]),
-            [range(1, 9), range(12, 999)]
-        );
-        // Priority 1 takes order 1; adjacent taken orders leave no empty run between them.
-        assert_eq!(free_orders([1, 11, 25]), [range(4, MAX_ORDER)]);
-        // Every band taken.
-        let all = (1..=MAX_ORDER).map(|o| band(o).0);
-        assert!(free_orders(all).is_empty());
     }
 
     #[test]

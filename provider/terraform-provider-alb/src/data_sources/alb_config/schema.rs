@@ -1,7 +1,8 @@
 //! Schema of `data "alb_config"`: which load balancer to look up, and what an app team's
 //! configuration needs of it.
 
-use model::priority::{BAND_WIDTH, MAX_ORDER};
+use model::auto_order::MAX_ORDER;
+use model::priority::BAND_WIDTH;
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::types::Type;
 
@@ -63,12 +64,13 @@ fn block() -> Block {
                  `listener` blocks of `alb_config` (e.g. `listener[\"HTTPS:443\"]`). Each has \
                  `id`, `protocol`, `port`, `default_server_group_id` (the placeholder group \
                  its default action forwards to) and `free_orders`: the runs `{{ first, last \
-                 }}` of `alb_ingress` `order` values (1–{MAX_ORDER}) whose priority band \
+                 }}` of `alb_ingress` `order` values (1–{MAX_ORDER}) whose whole priority band \
                  (`order` n → priorities (n−1)·{BAND_WIDTH}+1 … n·{BAND_WIDTH}) holds no rule \
-                 on this listener yet, ascending. An ingress with more than {BAND_WIDTH} rules \
+                 on this listener, whoever owns it, ascending: the orders an explicit `order` \
+                 can take there without a clash. An ingress with more than {BAND_WIDTH} rules \
                  on the listener spills into the next bands, so it needs a run that long. The \
-                 runs change as ingresses are added: read them to choose an order, do not wire \
-                 them into `order` (the order would move on the next plan).",
+                 runs shrink as ingresses are added: read them to choose an order, do not wire \
+                 them into `order` (it would move on the next plan).",
             )),
         )
 }

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use model::auto_order::Occupancy;
 use model::desired::ListenerKey;
-use model::priority::{free_orders, OrderRange};
 use reconcile::ListenerOverview;
 use tfplugin::value::Value;
 
@@ -39,7 +39,8 @@ pub(crate) fn state(found: &Found, listeners: &BTreeMap<ListenerKey, ListenerOve
 }
 
 fn listener(key: ListenerKey, l: &ListenerOverview) -> Value {
-    let runs = free_orders(l.priorities.iter().copied());
+    let occupancy = Occupancy::of(l.priorities.iter().map(|p| (key, *p)));
+    let runs = runs(&occupancy.free_orders(key));
     Value::object([
         ("id", Value::from(l.id.clone())),
         ("protocol", Value::from(key.protocol.as_str())),
@@ -55,10 +56,22 @@ fn listener(key: ListenerKey, l: &ListenerOverview) -> Value {
     ])
 }
 
-fn order_range(run: OrderRange) -> Value {
+/// Ascending orders as maximal runs of consecutive orders `(first, last)`.
+fn runs(orders: &[u32]) -> Vec<(u32, u32)> {
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for &order in orders {
+        match runs.last_mut() {
+            Some((_, last)) if *last + 1 == order => *last = order,
+            _ => runs.push((order, order)),
+        }
+    }
+    runs
+}
+
+fn order_range((first, last): (u32, u32)) -> Value {
     Value::object([
-        ("first", Value::from(i64::from(run.first))),
-        ("last", Value::from(i64::from(run.last))),
+        ("first", Value::from(i64::from(first))),
+        ("last", Value::from(i64::from(last))),
     ])
 }
 
@@ -72,6 +85,12 @@ mod tests {
 
     use super::super::schema::schema;
     use super::*;
+
+    #[test]
+    fn runs_join_consecutive_orders() {
+        assert_eq!(runs(&[]), []);
+        assert_eq!(runs(&[1, 2, 3, 5, 7, 8]), [(1, 3), (5, 5), (7, 8)]);
+    }
 
     #[test]
     fn renders_listeners_by_key_with_their_free_orders() {
