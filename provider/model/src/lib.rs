@@ -9,6 +9,7 @@
 
 pub mod acl;
 pub mod adopt;
+pub mod auto_order;
 pub mod desired;
 pub mod diff;
 pub mod error;
