@@ -6,7 +6,6 @@
 //! the foreign rules and server group are untouched, and an `alb_ingress` then takes over the
 //! `/api` path of a foreign rule with a lower priority (a clashing order is a plan error).
 
-use acceptance_tests::harness::hcl::{MOCK_ACCESS_KEY, MOCK_SECRET_KEY};
 use acceptance_tests::harness::Workdir;
 use acceptance_tests::mock::{state_tag, MockConfig, MockServer};
 use alb_api::common::{CertificateRef, Tag};
@@ -15,10 +14,11 @@ use alb_api::load_balancer::{BillingConfig, CreateLoadBalancerRequest, ZoneMappi
 use alb_api::rule::{CreateRuleRequest, ForwardGroupConfig, RuleAction, RuleCondition};
 use alb_api::server_group::{CreateServerGroupRequest, HealthCheckConfig};
 use alb_api::wait::WaitOptions;
-use alb_api::{Client, ClientConfig, Credentials};
+use alb_api::Client;
 use serde_json::Value;
 
 use crate::example;
+use crate::ingress_lifecycle::{block_on, client, list};
 
 /// What the alicloud configuration made: ids of the mock's objects.
 struct Foreign {
@@ -32,25 +32,6 @@ struct Foreign {
     api_rule: String,
     /// `/` on HTTPS:443, priority 10.
     root_rule: String,
-}
-
-fn client(mock: &MockServer) -> Client {
-    Client::new(
-        ClientConfig::new(
-            "cn-hangzhou",
-            Credentials::new(MOCK_ACCESS_KEY, MOCK_SECRET_KEY),
-        )
-        .with_endpoint(mock.endpoint()),
-    )
-    .expect("client")
-}
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(f)
 }
 
 fn team() -> Vec<Tag> {
@@ -166,13 +147,6 @@ fn seed(api: &Client) -> Foreign {
             root_rule: rules[2].clone(),
         }
     })
-}
-
-fn list<'a>(state: &'a Value, kind: &str) -> &'a [Value] {
-    state[kind]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
 }
 
 fn by_id<'a>(state: &'a Value, kind: &str, field: &str, id: &str) -> &'a Value {
