@@ -12,7 +12,9 @@
 
 use std::collections::BTreeSet;
 
+use model::adopt::{foreign_listeners, is_foreign};
 use model::desired::ListenerKey;
+use model::diff::ActualLoadBalancer;
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::value::Value;
 
@@ -40,6 +42,13 @@ impl Adopting {
         Some(Adopting {
             listeners: lines.filter_map(|l| l.parse().ok()).collect(),
         })
+    }
+
+    /// What an import of `actual` has to take over: its foreign listeners; `None` when nothing
+    /// is foreign (the load balancer and its listeners are owned: no adoption needed).
+    pub fn found(actual: &ActualLoadBalancer) -> Option<Adopting> {
+        let listeners = foreign_listeners(actual);
+        (!listeners.is_empty() || is_foreign(&actual.tags)).then_some(Adopting { listeners })
     }
 
     /// The private data carrying this mark.
@@ -92,6 +101,7 @@ impl Adopting {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use model::ownership::{config_tags, ResourceKind};
     use model::spec::ListenerProtocol;
 
     fn key(protocol: ListenerProtocol, port: u16) -> ListenerKey {
@@ -119,6 +129,29 @@ mod tests {
         assert_eq!(Adopting::from_private(SETTLED), None);
         assert_eq!(Adopting::from_private(b""), None);
         assert_eq!(Adopting::from_private(b"alb.terraform/replacing"), None);
+    }
+
+    #[test]
+    fn an_import_of_owned_objects_needs_no_adoption() {
+        let owned = |resource, key: Option<&str>| config_tags("c1", "web", resource, key);
+        let mut actual = ActualLoadBalancer {
+            id: "alb-1".into(),
+            name: "web".into(),
+            deletion_protection: false,
+            access_log: None,
+            tags: owned(ResourceKind::LoadBalancer, None),
+            edition: None,
+            address_type: None,
+            zone_mappings: Vec::new(),
+            resource_group_id: None,
+            listeners: Vec::new(),
+            placeholders: Vec::new(),
+            acls: Vec::new(),
+        };
+        assert_eq!(Adopting::found(&actual), None);
+        // A foreign load balancer is taken over even before it has listeners.
+        actual.tags = [("team".to_owned(), "web".to_owned())].into();
+        assert_eq!(Adopting::found(&actual), Some(Adopting::default()));
     }
 
     #[test]
