@@ -6,7 +6,8 @@
 //!    labels in the mark;
 //! 3. the plan shows the default action of each declared one moving to a placeholder group
 //!    (`default_server_group_id` known after apply) and warns about the undeclared ones, which
-//!    stay as they are;
+//!    leave the state (the refresh showed them; the configuration has no block for them) but
+//!    stay as they are on the load balancer;
 //! 4. the apply tags the load balancer and the declared listeners as this config's and replaces
 //!    the mark with [`SETTLED`]: later refreshes show owned listeners only.
 
@@ -86,8 +87,9 @@ impl Adopting {
                         format!(
                             "The imported load balancer has a listener {label} that this \
                              provider did not create and that has no listener \"{label}\" \
-                             block: it is left as it is (not adopted, not deleted). Declare it to \
-                             manage it from this alb_config."
+                             block. The plan shows it leaving this resource's state, but it is \
+                             left as it is on the load balancer (not adopted, not deleted). \
+                             Declare it to manage it from this alb_config."
                         ),
                     )
                     .at(AttributePath::root().attr("listener")),
