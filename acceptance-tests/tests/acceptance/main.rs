@@ -24,9 +24,11 @@ mod ingress_member_sync;
 mod ingress_members;
 #[path = "../kube_support/mod.rs"]
 mod kube_support;
+mod migrate_alicloud;
 mod observe_once;
 mod plan_checks;
 mod plan_report;
+mod registry_examples;
 mod smoke;
 mod unreachable;
 mod validation;
