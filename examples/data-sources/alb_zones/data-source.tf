@@ -2,8 +2,8 @@
 data "alb_zones" "all" {}
 
 # Two of them for a load balancer (each zone needs a vSwitch of the VPC in that zone).
-resource "alb_config" "main" {
-  name   = "web"
+resource "alb_config" "zoned" {
+  name   = "zoned"
   vpc_id = "vpc-123"
   zone_mapping {
     zone_id    = data.alb_zones.all.ids[0]
