@@ -54,6 +54,20 @@ impl Computed {
         self
     }
 
+    /// The same maps with every rule's `priority` and `name` (which holds it) unknown: the order
+    /// that numbers them is chosen at apply.
+    pub(crate) fn with_unknown_priorities(mut self) -> Self {
+        if let Value::Map(rules) = &mut self.rules {
+            for rule in rules.values_mut() {
+                if let Value::Map(attributes) = rule {
+                    attributes.insert("priority".to_owned(), Value::Unknown);
+                    attributes.insert("name".to_owned(), Value::Unknown);
+                }
+            }
+        }
+        self
+    }
+
     /// `state` with these maps.
     pub(crate) fn into_state(self, mut state: Value) -> Value {
         if let Value::Map(m) = &mut state {
