@@ -54,14 +54,15 @@ impl Computed {
         self
     }
 
-    /// The same maps with every rule's `priority` and `name` (which holds it) unknown: the order
-    /// that numbers them is chosen at apply.
+    /// The same maps with every rule's `priority` unknown, and the `name` and `summary` that
+    /// show it: the order that numbers the rules is chosen at apply.
     pub(crate) fn with_unknown_priorities(mut self) -> Self {
         if let Value::Map(rules) = &mut self.rules {
             for rule in rules.values_mut() {
                 if let Value::Map(attributes) = rule {
-                    attributes.insert("priority".to_owned(), Value::Unknown);
-                    attributes.insert("name".to_owned(), Value::Unknown);
+                    for name in ["priority", "name", "summary"] {
+                        attributes.insert(name.to_owned(), Value::Unknown);
+                    }
                 }
             }
         }
