@@ -37,6 +37,17 @@ fn band(o: i64) -> std::ops::RangeInclusive<i64> {
     (o - 1) * 10 + 1..=o * 10
 }
 
+/// Asserts that `alb_ingress.<name>` (`shop/<name>`) has `order` in the state and its rules in
+/// the mock lie in that order's band.
+fn assert_band(wd: &Workdir, mock: &MockServer, name: &str, order: i64) {
+    assert_eq!(order_of(wd, name), order, "{name}'s order in the state");
+    let rules = priorities(mock, name);
+    assert!(
+        !rules.is_empty() && rules.values().all(|p| band(order).contains(p)),
+        "{name}'s rules lie in the band of order {order}: {rules:?}"
+    );
+}
+
 /// The planned change of `address` in a saved plan's JSON.
 fn planned_change<'a>(plan: &'a Value, address: &str) -> &'a Value {
     plan["resource_changes"]
@@ -89,11 +100,7 @@ fn three_ingresses_without_order_get_stable_bands_and_a_fourth_moves_none() {
         .collect();
     for (n, rules) in &before {
         assert_eq!(rules.len(), 1, "{n}: {rules:?}");
-        assert!(
-            rules.values().all(|p| band(orders[n]).contains(p)),
-            "{n}'s rules lie in the band of order {}: {rules:?}",
-            orders[n]
-        );
+        assert_band(&wd, &mock, n, orders[n]);
     }
     wd.assert_plan_empty();
 
@@ -111,10 +118,7 @@ fn three_ingresses_without_order_get_stable_bands_and_a_fourth_moves_none() {
         assert_eq!(order_of(&wd, n), orders[n], "{n}'s order in the state");
         assert_eq!(priorities(&mock, n), before[n], "{n}'s rules in the mock");
     }
-    assert_eq!(order_of(&wd, "four"), 13);
-    assert!(priorities(&mock, "four")
-        .values()
-        .all(|p| band(13).contains(p)));
+    assert_band(&wd, &mock, "four", 13);
     wd.assert_plan_empty();
 }
 
@@ -124,70 +128,42 @@ fn three_ingresses_without_order_get_stable_bands_and_a_fourth_moves_none() {
 #[test]
 fn explicit_and_automatic_orders_mixed() {
     let (mock, wd) = start();
-    let pinned = |order: &str| ingress("pinned", "pinned", "/pinned", order);
-    write(
-        &wd,
-        &mock,
-        &[
+    // `order` lines of alb_ingress.pinned and .auto_a, and whether .auto_b is there.
+    let configure = |pinned: &str, auto_a: &str, with_b: bool| {
+        let mut parts = vec![
             config(""),
-            pinned("  order = 11"),
-            ingress("auto_a", "auto-a", "/a", ""),
-        ],
-    );
+            ingress("pinned", "pinned", "/pinned", pinned),
+            ingress("auto_a", "auto-a", "/a", auto_a),
+        ];
+        if with_b {
+            parts.push(ingress("auto_b", "auto-b", "/b", ""));
+        }
+        write(&wd, &mock, &parts);
+    };
+    configure("  order = 11", "", false);
     wd.apply(&[])
         .assert_success("load balancer, an explicit and an automatic order");
     assert_eq!(order_of(&wd, "pinned"), 11);
     assert_eq!(order_of(&wd, "auto_a"), 10, "10 is free next to 11");
     wd.assert_plan_empty();
 
-    let auto_b = ingress("auto_b", "auto-b", "/b", "");
-    write(
-        &wd,
-        &mock,
-        &[
-            config(""),
-            pinned("  order = 11"),
-            ingress("auto_a", "auto-a", "/a", ""),
-            auto_b.clone(),
-        ],
-    );
+    configure("  order = 11", "", true);
     wd.apply(&[]).assert_success("a second automatic order");
     assert_eq!(order_of(&wd, "auto_b"), 12, "skips the explicit 11");
     wd.assert_plan_empty();
 
     // The chosen order written down, and the explicit one removed: nothing to do.
-    write(
-        &wd,
-        &mock,
-        &[
-            config(""),
-            pinned(""),
-            ingress("auto_a", "auto-a", "/a", "  order = 10"),
-            auto_b.clone(),
-        ],
-    );
+    configure("", "  order = 10", true);
     wd.assert_plan_empty();
     assert_eq!(order_of(&wd, "pinned"), 11, "kept without `order`");
 
     // An explicit change is a change: the rules move to the new band.
-    write(
-        &wd,
-        &mock,
-        &[
-            config(""),
-            pinned("  order = 20"),
-            ingress("auto_a", "auto-a", "/a", "  order = 10"),
-            auto_b,
-        ],
-    );
+    configure("  order = 20", "  order = 10", true);
     let plan = wd.plan(&[]);
     assert_eq!(plan.code, 2, "{}", plan.combined());
     assert!(plan.stdout.contains("~ order"), "{}", plan.stdout);
     wd.apply(&[]).assert_success("move the pinned ingress");
-    assert_eq!(order_of(&wd, "pinned"), 20);
-    assert!(priorities(&mock, "pinned")
-        .values()
-        .all(|p| band(20).contains(p)));
+    assert_band(&wd, &mock, "pinned", 20);
     wd.assert_plan_empty();
 }
 

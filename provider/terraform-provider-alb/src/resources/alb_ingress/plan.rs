@@ -620,6 +620,32 @@ mod tests {
     }
 
     #[test]
+    fn an_ingress_without_order_fails_at_order_only_when_no_band_is_free() {
+        let web = desired("shop", "web");
+        let foreign: model::ownership::Tags = [("team".to_owned(), "ops".to_owned())].into();
+        let mut taken = existing(&web, foreign);
+        let rule = taken.rules[0].clone();
+        // One foreign rule in every band from order 10 (91) to 1000 (9991)...
+        taken.rules = (91..=9991)
+            .step_by(10)
+            .map(|priority| ActualRule {
+                id: format!("rule-{priority}"),
+                priority,
+                ..rule.clone()
+            })
+            .collect();
+        let d = no_free_order(&web, &taken).expect("no band free");
+        assert_eq!(d.attribute.map(|p| p.to_string()).as_deref(), Some("order"));
+        assert!(d.detail.contains("shop/web"), "{}", d.detail);
+        assert!(d.detail.contains("HTTP:80"), "{}", d.detail);
+        // ... except one: fine. The ingress's own rules never block it.
+        taken.rules.retain(|r| r.priority != 5001);
+        assert_eq!(no_free_order(&web, &taken), None);
+        let own = existing(&web, tags_of(&web));
+        assert_eq!(no_free_order(&web, &own), None);
+    }
+
+    #[test]
     fn plans_read_server_groups_only_for_leftovers_and_dropped_groups() {
         let web = desired("shop", "web");
         let key = web.server_groups[0].key.clone();
