@@ -12,6 +12,7 @@ mod config_in_place;
 mod config_keyed;
 mod config_lifecycle;
 mod credentials;
+mod data_sources;
 mod demo;
 mod fleet_apply;
 mod foundation;
