@@ -25,6 +25,7 @@ mod ingress_member_sync;
 mod ingress_members;
 #[path = "../kube_support/mod.rs"]
 mod kube_support;
+mod migrate_alicloud;
 mod observe_once;
 mod plan_checks;
 mod plan_report;

@@ -305,6 +305,16 @@ pub enum OpKind {
         /// Desired state.
         lb: DesiredLoadBalancer,
     },
+    /// Tag an object that another tool made (a load balancer or listener an import takes over,
+    /// see [`crate::adopt`]) with this config's ownership tags: from then on it is owned.
+    Adopt {
+        /// What the object is.
+        resource: ResourceKind,
+        /// Its id.
+        id: String,
+        /// Ownership tags to add.
+        tags: Tags,
+    },
     /// Create a listener's placeholder server group.
     CreatePlaceholderGroup {
         /// Listener.
@@ -482,6 +492,7 @@ impl OpKind {
         match self {
             Self::CreateLoadBalancer { .. } => "CreateLoadBalancer",
             Self::UpdateLoadBalancer { .. } => "UpdateLoadBalancer",
+            Self::Adopt { .. } => "Adopt",
             Self::CreatePlaceholderGroup { .. } => "CreatePlaceholderGroup",
             Self::CreateListener { .. } => "CreateListener",
             Self::UpdateListener { .. } => "UpdateListener",
@@ -510,7 +521,7 @@ impl OpKind {
     pub fn object(&self) -> String {
         match self {
             Self::CreateLoadBalancer { lb, .. } => lb.name.clone(),
-            Self::UpdateLoadBalancer { id, .. } => id.clone(),
+            Self::UpdateLoadBalancer { id, .. } | Self::Adopt { id, .. } => id.clone(),
             Self::CreatePlaceholderGroup { group, .. } => group.key.clone(),
             Self::CreateListener { listener, .. } => listener.key.to_string(),
             Self::UpdateListener { listener, .. } => listener.key.to_string(),
@@ -548,7 +559,7 @@ pub struct Op {
 }
 
 impl Op {
-    fn new(owner: &str, kind: OpKind) -> Self {
+    pub(crate) fn new(owner: &str, kind: OpKind) -> Self {
         let token = client_token(owner, &kind.object(), kind.name(), &content_hash(&kind));
         Self {
             kind,
