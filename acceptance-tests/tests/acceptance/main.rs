@@ -29,6 +29,7 @@ mod migrate_alicloud;
 mod observe_once;
 mod plan_checks;
 mod plan_report;
+mod registry_examples;
 mod smoke;
 mod unreachable;
 mod validation;
