@@ -247,7 +247,7 @@ fn agent_kept_groups_come_back_with_weight_and_node_selector() {
 #[test]
 fn explicit_listen_and_header_canary_come_back() {
     let spec: IngressSpec = serde_json::from_value(json!({
-        "alb_config_id": "alb-1", "namespace": "shop", "name": "alt",
+        "alb_config_id": "alb-1", "namespace": "shop", "name": "alt", "order": 10,
         "listen": [{"protocol": "HTTP", "port": 8080}],
         "use_regex": true,
         "rule": [
