@@ -221,7 +221,7 @@ fn canonical_spec_comes_back_unchanged() {
 #[test]
 fn agent_kept_groups_come_back_with_weight_and_node_selector() {
     let spec: IngressSpec = serde_json::from_value(json!({
-        "alb_config_id": "alb-1", "namespace": "shop", "name": "web",
+        "alb_config_id": "alb-1", "namespace": "shop", "name": "web", "order": 10,
         "backend_defaults": {
             "member_mode": "nodeport", "member_sync": "agent", "member_weight": 40,
             "node_selector": {"pool": "edge", "aliyun.accelerator/nvidia_name": "T4"}
@@ -234,7 +234,7 @@ fn agent_kept_groups_come_back_with_weight_and_node_selector() {
     assert_eq!(r.spec, spec);
 
     let ip: IngressSpec = serde_json::from_value(json!({
-        "alb_config_id": "alb-1", "namespace": "shop", "name": "web",
+        "alb_config_id": "alb-1", "namespace": "shop", "name": "web", "order": 10,
         "backend_defaults": {"member_sync": "agent"},
         "default_backend": {"service": "web", "port": "80"}
     }))
