@@ -15,6 +15,7 @@ use crate::desired::{DesiredIngress, ListenerKey};
 use crate::diff::{ActualIngress, ActualRule, ActualServerGroup, GroupRef, Op, OpKind};
 use crate::ownership::{MEMBERS_AGENT, TAG_KEY, TAG_MEMBERS};
 use crate::routing::{route, samples, Request, Routed, RuleRef, Target};
+use crate::takeover::RetagTarget;
 
 /// An API call the simulated load balancer refuses.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -301,6 +302,22 @@ impl Replay {
                     return Err(Refused::InUse(tag));
                 }
                 self.state.server_groups.retain(|g| &g.id != id);
+            }
+            OpKind::Retag {
+                target: RetagTarget::ServerGroup,
+                id,
+                add,
+                remove,
+                ..
+            } => {
+                let g = self
+                    .state
+                    .server_groups
+                    .iter_mut()
+                    .find(|g| &g.id == id)
+                    .ok_or_else(|| Refused::NotFound(format!("server group {id}")))?;
+                g.tags.extend(add.clone());
+                g.tags.retain(|k, _| !remove.contains(k));
             }
             other => return Err(Refused::Unsupported(other.name())),
         }

@@ -12,6 +12,8 @@ use model::ownership::{
     TAG_CLUSTER, TAG_INGRESS, TAG_MEMBERS, TAG_RESOURCE,
 };
 
+use model::takeover::{ACK_TAG_INGRESS_NAME, ACK_TAG_SERVICE_NS};
+
 use super::tag_filter;
 use crate::convert::{
     action_from_api, condition_from_api, group_attributes_from_api, member_from_api,
@@ -179,6 +181,42 @@ impl Reconciler {
                 let members = self.group_members(&g.server_group_id).await?;
                 out.push(actual_group(&g, tags, members)?);
             }
+        }
+        Ok(out)
+    }
+
+    /// ACK's server groups of Ingress `ingress` (tags `ingress.k8s.alibaba/service_ns` and
+    /// `ingress_name`, see `model::takeover`), with their members when `with_members`. Read
+    /// afresh: a takeover looks for them only while it runs.
+    pub async fn ack_groups(
+        &self,
+        ingress: &IngressId,
+        with_members: bool,
+    ) -> Result<Vec<ActualServerGroup>, ReconcileError> {
+        let filter = Tags::from([
+            (ACK_TAG_SERVICE_NS.to_owned(), ingress.namespace.clone()),
+            (ACK_TAG_INGRESS_NAME.to_owned(), ingress.name.clone()),
+        ]);
+        let groups = self
+            .client
+            .list_all(ListServerGroupsRequest {
+                tag: tag_filter(&filter),
+                ..Default::default()
+            })
+            .await?;
+        let mut out = Vec::with_capacity(groups.len());
+        for g in groups {
+            let tags = tags_from_api(&g.tags);
+            // [INF] filtering by every tag given; checked again here.
+            if filter.iter().any(|(k, v)| tags.get(k) != Some(v)) {
+                continue;
+            }
+            let members = if with_members && members_compared(&g) {
+                self.group_members(&g.server_group_id).await?
+            } else {
+                Vec::new()
+            };
+            out.push(actual_group(&g, tags, members)?);
         }
         Ok(out)
     }

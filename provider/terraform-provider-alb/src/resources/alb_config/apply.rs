@@ -6,6 +6,7 @@
 //! returns what exists; a failed delete keeps the prior state.
 
 use model::ownership::in_creation;
+use model::takeover::Adopt;
 use reconcile::{CreationMarks, Reconciler};
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::provider::{ApplyRequest, ApplyResponse, Ctx};
@@ -74,6 +75,11 @@ fn desired_at_apply(config: &Value) -> Result<DesiredLoadBalancer, Diagnostic> {
     })
 }
 
+/// The takeover the configuration asks for (`adopt`).
+fn adopt_of(config: &Value) -> Option<Adopt> {
+    config.get("adopt").as_str().and_then(Adopt::parse)
+}
+
 /// Where an apply runs: the provider settings, the process's API session and the RPC context.
 #[derive(Clone, Copy)]
 struct Target<'a> {
@@ -117,7 +123,12 @@ async fn create(at: Target<'_>, planned: &Value, config: &Value) -> (Value, Diag
         }
         None => None,
     };
-    let ops = plan_ops(&desired, observed.as_ref(), &settings.cluster_id);
+    let ops = plan_ops(
+        &desired,
+        observed.as_ref(),
+        &settings.cluster_id,
+        adopt_of(config),
+    );
     let lb_id = observed.as_ref().map(|o| o.actual.id.clone());
     let marks = CreationMarks {
         load_balancer: lb_id.clone(),
@@ -206,7 +217,12 @@ async fn update(
         Ok(None) => return (prior.clone(), gone(id, &what).into()),
         Err(e) => return (prior.clone(), deadline.diagnostic(&e, &what).into()),
     };
-    let ops = plan_ops(&desired, Some(&observed), &settings.cluster_id);
+    let ops = plan_ops(
+        &desired,
+        Some(&observed),
+        &settings.cluster_id,
+        adopt_of(config),
+    );
     // A load balancer imported before its create finished still carries its creation mark.
     let marks = CreationMarks {
         load_balancer: in_creation(&observed.actual.tags).then(|| id.to_owned()),

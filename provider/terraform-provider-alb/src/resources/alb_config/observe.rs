@@ -9,7 +9,8 @@
 
 use alb_api::load_balancer::LoadBalancer;
 use model::diff::ActualLoadBalancer;
-use model::ownership::{owns_config_object, TAG_CONFIG};
+use model::ownership::{owns_config_object, TAG_CLUSTER, TAG_CONFIG};
+use model::takeover::{take_over_config, Adopt};
 use model::{plan_config_ops, Op, OpKind};
 use reconcile::{ReconcileError, Reconciler};
 
@@ -31,6 +32,14 @@ impl Observed {
     /// Whether the provider (this cluster id, this config) created the object with `tags`.
     pub fn owns(&self, tags: &model::ownership::Tags, cluster_id: &str) -> bool {
         owns_config_object(tags, cluster_id, &self.identity)
+    }
+
+    /// Whether the state shows the listener with `tags`: an owned one, or, on a load balancer
+    /// the provider did not make (an import), one it did not make either, so an imported
+    /// load balancer shows its listeners (and `adopt` takes them over).
+    pub fn shows(&self, tags: &model::ownership::Tags, cluster_id: &str) -> bool {
+        let foreign = |t: &model::ownership::Tags| !t.contains_key(TAG_CLUSTER);
+        self.owns(tags, cluster_id) || (foreign(&self.actual.tags) && foreign(tags))
     }
 }
 
@@ -59,15 +68,29 @@ pub(crate) async fn observe(
         }))
 }
 
-/// The ordered operations that turn `observed` (`None`: nothing exists) into `desired`.
+/// The ordered operations that turn `observed` (`None`: nothing exists) into `desired`, taking
+/// over what `adopt` names first (see [`model::takeover`]).
 pub(crate) fn plan_ops(
     desired: &DesiredLoadBalancer,
     observed: Option<&Observed>,
     cluster_id: &str,
+    adopt: Option<Adopt>,
 ) -> Vec<Op> {
     let Some(o) = observed else {
         return plan_config_ops(desired, None, cluster_id);
     };
+    let takeover = take_over_config(desired, &o.actual, cluster_id, &o.identity, adopt);
+    let taken = Observed {
+        actual: takeover.actual,
+        ..o.clone()
+    };
+    let mut ops = takeover.retags;
+    ops.extend(plan_owned_ops(desired, &taken, cluster_id));
+    ops
+}
+
+/// [`plan_ops`] of what the config owns.
+fn plan_owned_ops(desired: &DesiredLoadBalancer, o: &Observed, cluster_id: &str) -> Vec<Op> {
     if o.identity == desired.name {
         return plan_config_ops(desired, Some(&o.actual), cluster_id);
     }
@@ -175,7 +198,7 @@ mod tests {
     fn renamed_config_keeps_its_listeners_and_renames_only_the_load_balancer() {
         let mut wanted = desired("web-2");
         wanted.tags.insert("team".into(), "web".into());
-        let ops = plan_ops(&wanted, Some(&observed("web", "web")), "c1");
+        let ops = plan_ops(&wanted, Some(&observed("web", "web")), "c1", None);
         assert_eq!(names(&ops), ["UpdateLoadBalancer"]);
         let OpKind::UpdateLoadBalancer { lb, .. } = &ops[0].kind else {
             unreachable!()
@@ -184,7 +207,7 @@ mod tests {
 
         // Once renamed, nothing is left to do (and the identity still owns the listener).
         let done = observed("web", "web-2");
-        assert!(plan_ops(&wanted, Some(&done), "c1").is_empty());
+        assert!(plan_ops(&wanted, Some(&done), "c1", None).is_empty());
         assert!(done.owns(&done.actual.listeners[0].tags, "c1"));
         assert!(!done.owns(&done.actual.listeners[0].tags, "c2"));
     }
@@ -193,9 +216,9 @@ mod tests {
     fn unrenamed_and_new_configs_use_the_model_plan() {
         let mut wanted = desired("web");
         wanted.tags.insert("team".into(), "web".into());
-        assert!(plan_ops(&wanted, Some(&observed("web", "web")), "c1").is_empty());
+        assert!(plan_ops(&wanted, Some(&observed("web", "web")), "c1", None).is_empty());
         assert_eq!(
-            names(&plan_ops(&wanted, None, "c1")),
+            names(&plan_ops(&wanted, None, "c1", None)),
             [
                 "CreateLoadBalancer",
                 "CreatePlaceholderGroup",

@@ -10,7 +10,8 @@
 //!   an import does not force a replacement. Values the API assigns itself (zone EIPs and
 //!   addresses) stay null unless the prior state sets them. A listener's `acl` comes from what is
 //!   bound to it (the managed ACL's entries, other ACLs as `acl_ids`), entries and ids in the
-//!   prior order; listeners the provider did not create are ignored.
+//!   prior order; listeners the provider did not create are ignored, except on a load balancer
+//!   it did not create either (an import, which `adopt` may take over).
 
 use std::collections::BTreeMap;
 
@@ -243,15 +244,15 @@ fn zones(prior: &Value, actual: &[ZoneMapping]) -> Value {
     )
 }
 
-/// The owned listeners by label (`PROTOCOL:port`), each rendered against the prior listener
-/// with that label.
+/// The listeners the state shows ([`Observed::shows`]) by label (`PROTOCOL:port`), each
+/// rendered against the prior listener with that label.
 fn listeners(prior: &Value, o: &Observed, cluster_id: &str) -> Value {
     let mut out = BTreeMap::new();
     for a in o
         .actual
         .listeners
         .iter()
-        .filter(|a| o.owns(&a.tags, cluster_id))
+        .filter(|a| o.shows(&a.tags, cluster_id))
     {
         let label = a.key.to_string();
         if let Some(value) = listener(prior.get(&label), a) {

@@ -5,7 +5,7 @@
 //! planned earlier in this run), listeners missing on a load balancer that this run does not
 //! change, and server groups to be deleted while rules of others use them are plan errors.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use model::desired::{DesiredIngress, IngressId, ListenerKey};
 use model::diff::{ActualIngress, ActualServerGroup};
@@ -25,6 +25,7 @@ use super::observe;
 use super::render::{self, Computed};
 use super::replacing;
 use super::schema::REPLACE_ON_CHANGE;
+use super::takeover;
 use super::AlbIngress;
 use crate::resources::diagnostics::{attribute_path, expand_diagnostic};
 use crate::resources::run_plans::PlannedListeners;
@@ -257,6 +258,10 @@ async fn expand(
             return Computed::unknown();
         }
     };
+    let adopt = lb
+        .as_ref()
+        .and_then(|lb| takeover::active(&resource.run, lb_id, lb));
+    let mut adopted = BTreeMap::new();
     if let Some(existing) = &existing {
         if actual.is_some() && needs_groups(check_leftovers, &desired, prior) {
             actual = existing.observe(IngressReads::Groups, diagnostics).await;
@@ -274,6 +279,25 @@ async fn expand(
                     lb_id,
                 ));
             }
+            let taken = match adopt {
+                None => None,
+                Some(_) => {
+                    match takeover::take_over(existing.reconciler, &desired, actual, false).await {
+                        Ok(t) => Some(t),
+                        Err(e) => {
+                            diagnostics.push(api::diagnostic_from(&e, &what));
+                            return Computed::unknown();
+                        }
+                    }
+                }
+            };
+            if let Some(t) = &taken {
+                if let Some(w) = takeover::warning(t, &desired) {
+                    diagnostics.push(w);
+                }
+                adopted.clone_from(&t.groups);
+            }
+            let actual = taken.as_ref().map_or(actual, |t| &t.actual);
             let mut existing = actual.existing_rules(cluster_id);
             existing.extend(planned_elsewhere);
             if let Some(d) = clashes(&desired, existing, replaces) {
@@ -284,7 +308,7 @@ async fn expand(
             }
         }
     }
-    let computed = render::planned(&desired, lb.as_ref(), prior);
+    let computed = render::planned(&desired, lb.as_ref(), prior, &adopted);
     if members_known {
         computed
     } else {
@@ -455,6 +479,7 @@ mod tests {
             config: "web".into(),
             edition: Edition::Standard,
             listeners: [("HTTP:80".parse().unwrap(), "lsn-80".to_owned())].into(),
+            adopt: None,
         };
         let mut d = Diagnostics::default();
         let desired = expand_lenient(
@@ -516,6 +541,7 @@ mod tests {
             config: "web".into(),
             edition: Edition::Standard,
             listeners: [("HTTP:80".parse().unwrap(), "lsn-80".to_owned())].into(),
+            adopt: None,
         };
         expand_ingress(
             &spec,
