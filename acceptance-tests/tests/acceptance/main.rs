@@ -26,7 +26,9 @@ mod kube_support;
 mod observe_once;
 mod plan_checks;
 mod plan_report;
+mod route_watch;
 mod smoke;
+mod takeover;
 mod unreachable;
 mod validation;
 

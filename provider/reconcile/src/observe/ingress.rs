@@ -165,18 +165,8 @@ impl Reconciler {
             ResourceKind::ServerGroup.as_str().to_owned(),
         );
         filter.insert(TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned());
-        // [INF] the service is read as filtering by every tag given; checked here again so a
-        // looser filter never hands the agent a group it does not own.
-        let groups = self
-            .client
-            .list_all(ListServerGroupsRequest {
-                tag: tag_filter(&filter),
-                ..Default::default()
-            })
-            .await?;
-        let mut out = Vec::with_capacity(groups.len());
-        for g in groups {
-            let tags = tags_from_api(&g.tags);
+        let mut out = Vec::new();
+        for (g, tags) in self.tagged_groups(&filter).await? {
             if members_kept_by_agent(&tags, &self.cluster_id) {
                 let members = self.group_members(&g.server_group_id).await?;
                 out.push(actual_group(&g, tags, members)?);
@@ -197,20 +187,8 @@ impl Reconciler {
             (ACK_TAG_SERVICE_NS.to_owned(), ingress.namespace.clone()),
             (ACK_TAG_INGRESS_NAME.to_owned(), ingress.name.clone()),
         ]);
-        let groups = self
-            .client
-            .list_all(ListServerGroupsRequest {
-                tag: tag_filter(&filter),
-                ..Default::default()
-            })
-            .await?;
-        let mut out = Vec::with_capacity(groups.len());
-        for g in groups {
-            let tags = tags_from_api(&g.tags);
-            // [INF] filtering by every tag given; checked again here.
-            if filter.iter().any(|(k, v)| tags.get(k) != Some(v)) {
-                continue;
-            }
+        let mut out = Vec::new();
+        for (g, tags) in self.tagged_groups(&filter).await? {
             let members = if with_members && members_compared(&g) {
                 self.group_members(&g.server_group_id).await?
             } else {
@@ -219,6 +197,30 @@ impl Reconciler {
             out.push(actual_group(&g, tags, members)?);
         }
         Ok(out)
+    }
+
+    /// Every server group carrying all of `filter`'s tags, with its tags (read afresh).
+    async fn tagged_groups(
+        &self,
+        filter: &Tags,
+    ) -> Result<Vec<(ServerGroup, Tags)>, ReconcileError> {
+        let groups = self
+            .client
+            .list_all(ListServerGroupsRequest {
+                tag: tag_filter(filter),
+                ..Default::default()
+            })
+            .await?;
+        // [INF] the service is read as filtering by every tag given; checked here again so a
+        // looser filter never hands out a group of someone else.
+        Ok(groups
+            .into_iter()
+            .map(|g| {
+                let tags = tags_from_api(&g.tags);
+                (g, tags)
+            })
+            .filter(|(_, tags)| filter.iter().all(|(k, v)| tags.get(k) == Some(v)))
+            .collect())
     }
 
     /// The servers of group `group_id`, leaving out those being removed, sorted (read afresh).

@@ -11,7 +11,8 @@
 //!   addresses) stay null unless the prior state sets them. A listener's `acl` comes from what is
 //!   bound to it (the managed ACL's entries, other ACLs as `acl_ids`), entries and ids in the
 //!   prior order; listeners the provider did not create are ignored, except on a load balancer
-//!   it did not create either (an import, which `adopt` may take over).
+//!   it did not create either (an import, which `adopt` may take over); `adopt` is the load
+//!   balancer's `alb.terraform/adopt` tag.
 
 use std::collections::BTreeMap;
 
@@ -21,6 +22,7 @@ use model::desired::{Acl, ListenerAttributes, ListenerKey, Quic, XForwardedFor};
 use model::diff::ActualListener;
 use model::ownership::TAG_PREFIX;
 use model::spec::{ConfigSpec, ListenerSpec};
+use model::takeover::Adopt;
 use tfplugin::plan::conform;
 use tfplugin::value::Value;
 
@@ -162,6 +164,10 @@ pub(crate) fn refreshed(prior: &Value, o: &Observed, cluster_id: &str) -> Value 
         ),
         ("access_log", access_log),
         ("listener", listeners(p("listener"), o, cluster_id)),
+        (
+            "adopt",
+            Value::from(Adopt::of_load_balancer(&o.actual.tags).map(Adopt::as_str)),
+        ),
         ("timeouts", p("timeouts").clone()),
     ]);
     known(conform(&schema::schema().block, state))
