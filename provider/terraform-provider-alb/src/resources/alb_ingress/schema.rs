@@ -67,8 +67,10 @@ fn block() -> Block {
         ))
         .attr(opt_bool(
             "use_regex",
-            "`Prefix` paths become case-insensitive regular expressions `~*<path>`. Default `false` \
-             (annotation `alb.ingress.kubernetes.io/use-regex`).",
+            "`Prefix` paths become case-insensitive regular expressions `~*<path>` (as with \
+             `rewrite`); their syntax is checked at validate time (unbalanced parentheses or \
+             brackets, a dangling `\\`, a quantifier without operand are errors on the path). \
+             Default `false` (annotation `alb.ingress.kubernetes.io/use-regex`).",
         ))
         .attr(
             Attribute::computed("rules", Type::map(rule_type())).describe(
