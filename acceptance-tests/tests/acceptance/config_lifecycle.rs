@@ -163,6 +163,44 @@ pub(crate) fn client(mock: &MockServer, secret: &str) -> Client {
     .expect("client")
 }
 
+/// Creates load balancer `name` (VPC `vpc-1`, zones h and i of cn-hangzhou) with `tags` through
+/// the API, behind Terraform's back; returns its id.
+pub(crate) fn create_load_balancer(
+    api: &Client,
+    name: &str,
+    tags: Vec<alb_api::common::Tag>,
+) -> String {
+    block_on(async {
+        api.create_load_balancer(
+            &CreateLoadBalancerRequest {
+                vpc_id: "vpc-1".into(),
+                address_type: "Internet".into(),
+                load_balancer_edition: "Standard".into(),
+                load_balancer_billing_config: alb_api::load_balancer::BillingConfig {
+                    pay_type: Some("PostPay".into()),
+                    ..Default::default()
+                },
+                zone_mappings: ["h", "i"]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, z)| ZoneMapping {
+                        zone_id: format!("cn-hangzhou-{z}"),
+                        v_switch_id: format!("vsw-{}", i + 1),
+                        ..Default::default()
+                    })
+                    .collect(),
+                load_balancer_name: Some(name.into()),
+                tag: tags,
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("create load balancer")
+        .load_balancer_id
+    })
+}
+
 pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -431,47 +469,19 @@ fn config_create_adopts_the_load_balancer_an_interrupted_apply_left() {
     // What a crash right after CreateLoadBalancer leaves: an owned load balancer still marked
     // as in creation, no listeners.
     let api = client(&mock, MOCK_SECRET_KEY);
-    let orphan = block_on(async {
-        let mut tags: Vec<_> = OWNER_TAGS
-            .iter()
-            .map(|(k, v)| alb_api::common::Tag::new(*k, *v))
-            .collect();
-        tags.push(alb_api::common::Tag::new(
-            "alb.terraform/resource",
-            "load-balancer",
-        ));
-        tags.push(alb_api::common::Tag::new(
-            "alb.terraform/creating",
-            "alb-run-1",
-        ));
-        api.create_load_balancer(
-            &CreateLoadBalancerRequest {
-                vpc_id: "vpc-1".into(),
-                address_type: "Internet".into(),
-                load_balancer_edition: "Standard".into(),
-                load_balancer_billing_config: alb_api::load_balancer::BillingConfig {
-                    pay_type: Some("PostPay".into()),
-                    ..Default::default()
-                },
-                zone_mappings: ["h", "i"]
-                    .iter()
-                    .enumerate()
-                    .map(|(i, z)| ZoneMapping {
-                        zone_id: format!("cn-hangzhou-{z}"),
-                        v_switch_id: format!("vsw-{}", i + 1),
-                        ..Default::default()
-                    })
-                    .collect(),
-                load_balancer_name: Some("web".into()),
-                tag: tags,
-                ..Default::default()
-            },
-            None,
-        )
-        .await
-        .expect("create load balancer")
-        .load_balancer_id
-    });
+    let mut tags: Vec<_> = OWNER_TAGS
+        .iter()
+        .map(|(k, v)| alb_api::common::Tag::new(*k, *v))
+        .collect();
+    tags.push(alb_api::common::Tag::new(
+        "alb.terraform/resource",
+        "load-balancer",
+    ));
+    tags.push(alb_api::common::Tag::new(
+        "alb.terraform/creating",
+        "alb-run-1",
+    ));
+    let orphan = create_load_balancer(&api, "web", tags);
     wd.apply(&[]).assert_success("create");
     let state = mock.state();
     let lbs = list(&state, "LoadBalancers");

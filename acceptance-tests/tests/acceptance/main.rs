@@ -12,6 +12,7 @@ mod config_in_place;
 mod config_keyed;
 mod config_lifecycle;
 mod credentials;
+mod data_sources;
 mod demo;
 mod fleet_apply;
 mod foundation;
@@ -23,6 +24,7 @@ mod ingress_member_sync;
 mod ingress_members;
 #[path = "../kube_support/mod.rs"]
 mod kube_support;
+mod migrate_alicloud;
 mod observe_once;
 mod plan_checks;
 mod plan_report;

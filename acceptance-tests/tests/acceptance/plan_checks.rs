@@ -98,7 +98,7 @@ fn objects(mock: &MockServer) -> Vec<String> {
 }
 
 /// Terraform's output with line wrapping undone.
-fn unwrapped(out: &Output) -> String {
+pub(crate) fn unwrapped(out: &Output) -> String {
     out.combined()
         .split_whitespace()
         .collect::<Vec<_>>()

@@ -444,10 +444,26 @@ fn taking_over_acks_load_balancer_re_tags_adopts_and_never_unroutes_a_request() 
         .keys()
         .filter(|k| a[*k] != b[*k] && config["change"]["after_unknown"][*k] != json!(true))
         .collect();
-    assert_eq!(changed, ["adopt", "tags"], "only the re-tagging");
+    assert_eq!(
+        changed,
+        ["adopt", "listener", "tags"],
+        "only the re-tagging (and the listener's default action, below)"
+    );
     assert_eq!(b["tags"]["ack.aliyun.com"], ACK_CLUSTER);
     assert_eq!(a["adopt"], "ack");
-    assert_eq!(a["listener"], b["listener"], "the listener stays as it is");
+    // The listener stays as it is but for its default action, which moves from ACK's
+    // placeholder group to this provider's (as for any imported foreign listener).
+    let unknown = &config["change"]["after_unknown"]["listener"]["HTTP:80"];
+    assert_eq!(unknown["default_server_group_id"], json!(true));
+    let without_default = |l: &Value| {
+        let mut l = l["HTTP:80"].clone();
+        l.as_object_mut().unwrap().remove("default_server_group_id");
+        l
+    };
+    assert_eq!(
+        without_default(&a["listener"]),
+        without_default(&b["listener"])
+    );
     let ingress = &changes["alb_ingress.shop_storefront"]["change"];
     let groups = &ingress["after"]["server_groups"];
     assert_eq!(

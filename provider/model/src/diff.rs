@@ -60,7 +60,6 @@ use crate::priority::{ExistingRule, MAX_PRIORITY};
 use crate::render::{canonical_actions, canonical_conditions};
 use crate::routing::may_overlap;
 use crate::spec::{AclType, AddressType, Edition, MemberMode};
-use crate::takeover::RetagTarget;
 
 /// Rules per CreateRules / UpdateRulesAttribute / DeleteRules call.
 pub const RULE_BATCH: usize = 10;
@@ -306,6 +305,16 @@ pub enum OpKind {
         /// Desired state.
         lb: DesiredLoadBalancer,
     },
+    /// Tag an object that another tool made (a load balancer or listener an import takes over,
+    /// see [`crate::adopt`]) with this config's ownership tags: from then on it is owned.
+    Adopt {
+        /// What the object is.
+        resource: ResourceKind,
+        /// Its id.
+        id: String,
+        /// Ownership tags to add.
+        tags: Tags,
+    },
     /// Create a listener's placeholder server group.
     CreatePlaceholderGroup {
         /// Listener.
@@ -479,7 +488,7 @@ pub enum OpKind {
     /// [`crate::takeover`]): add `add`, then remove the keys `remove`.
     Retag {
         /// What the object is.
-        target: RetagTarget,
+        resource: ResourceKind,
         /// Its id.
         id: String,
         /// Its key inside its owner (listener or server-group key; empty for the load balancer).
@@ -497,6 +506,7 @@ impl OpKind {
         match self {
             Self::CreateLoadBalancer { .. } => "CreateLoadBalancer",
             Self::UpdateLoadBalancer { .. } => "UpdateLoadBalancer",
+            Self::Adopt { .. } => "Adopt",
             Self::CreatePlaceholderGroup { .. } => "CreatePlaceholderGroup",
             Self::CreateListener { .. } => "CreateListener",
             Self::UpdateListener { .. } => "UpdateListener",
@@ -526,7 +536,7 @@ impl OpKind {
     pub fn object(&self) -> String {
         match self {
             Self::CreateLoadBalancer { lb, .. } => lb.name.clone(),
-            Self::UpdateLoadBalancer { id, .. } => id.clone(),
+            Self::UpdateLoadBalancer { id, .. } | Self::Adopt { id, .. } => id.clone(),
             Self::CreatePlaceholderGroup { group, .. } => group.key.clone(),
             Self::CreateListener { listener, .. } => listener.key.to_string(),
             Self::UpdateListener { listener, .. } => listener.key.to_string(),

@@ -8,6 +8,7 @@
 //! that no request ever loses its rule during an apply.
 
 pub mod acl;
+pub mod adopt;
 pub mod auto_order;
 pub mod desired;
 pub mod diff;

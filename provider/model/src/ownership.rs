@@ -27,7 +27,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::desired::IngressId;
@@ -59,8 +59,9 @@ pub const CREATING_RULE_PREFIX: &str = "creating-";
 /// Longest RuleName.
 const MAX_RULE_NAME: usize = 128;
 
-/// Kind of an owned object (`alb.terraform/resource`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Kind of an owned object (`alb.terraform/resource`; serialized as that tag value).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ResourceKind {
     /// The ALB instance.
     LoadBalancer,

@@ -13,9 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::desired::{DesiredIngress, ListenerKey};
 use crate::diff::{ActualIngress, ActualRule, ActualServerGroup, GroupRef, Op, OpKind};
-use crate::ownership::{MEMBERS_AGENT, TAG_KEY, TAG_MEMBERS};
+use crate::ownership::{ResourceKind, MEMBERS_AGENT, TAG_KEY, TAG_MEMBERS};
 use crate::routing::{route, samples, Request, Routed, RuleRef, Target};
-use crate::takeover::RetagTarget;
 
 /// An API call the simulated load balancer refuses.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -304,7 +303,7 @@ impl Replay {
                 self.state.server_groups.retain(|g| &g.id != id);
             }
             OpKind::Retag {
-                target: RetagTarget::ServerGroup,
+                resource: ResourceKind::ServerGroup,
                 id,
                 add,
                 remove,

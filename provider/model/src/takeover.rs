@@ -5,11 +5,11 @@
 //! group of an Ingress backend carries `ingress.k8s.alibaba/service_ns`, `service_name`,
 //! `service_port` and `ingress_name`. A takeover turns them into objects of this provider:
 //!
-//! * **Config** ([`take_over_config`]): the load balancer, each listener the configuration
-//!   declares (by protocol and port) and each such listener's default server group (ACK's
-//!   placeholder) are re-tagged with this provider's ownership tags (`Retag`, ACK's tags
-//!   removed); the load balancer also gets [`TAG_ADOPT`], which tells the ingresses on it to take
-//!   over too. Listeners the configuration does not declare are left alone.
+//! * **Config** ([`take_over_config`]): the load balancer is re-tagged with this provider's
+//!   ownership tags and [`TAG_ADOPT`], which tells the ingresses on it to take over too (`Retag`,
+//!   ACK's tags removed). Its declared listeners are taken over as any imported foreign listener
+//!   ([`crate::adopt`]: tagged, default action moved to a placeholder group); the others are left
+//!   alone.
 //! * **Ingress** ([`take_over_ingress`]): ACK's server group of each desired backend (matched by
 //!   the four tags above) is re-tagged as this ingress's group of that key, so its id, members
 //!   and attributes carry over (attributes and members are then diffed as for any owned group).
@@ -26,13 +26,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::desired::{DesiredIngress, DesiredLoadBalancer, ListenerKey};
-use crate::diff::{
-    ActualIngress, ActualLoadBalancer, ActualPlaceholder, ActualServerGroup, Op, OpKind,
-};
-use crate::ownership::{
-    config_tags, ingress_tags, owns, ResourceKind, Tags, TAG_CLUSTER, TAG_PREFIX,
-};
+use crate::adopt::is_foreign;
+use crate::desired::{DesiredIngress, ListenerKey};
+use crate::diff::{ActualIngress, ActualLoadBalancer, ActualServerGroup, Op, OpKind};
+use crate::ownership::{config_tags, ingress_tags, owns, ResourceKind, Tags};
 use crate::render::canonical_conditions;
 
 /// Load balancer tag saying which controller's objects the ingresses on it take over.
@@ -80,42 +77,15 @@ impl Adopt {
     }
 }
 
-/// What a `Retag` re-tags.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum RetagTarget {
-    /// The load balancer.
-    LoadBalancer,
-    /// A listener.
-    Listener,
-    /// A server group (placeholder or ingress group).
-    ServerGroup,
-}
-
-impl RetagTarget {
-    /// The API's `ResourceType`.
-    pub fn resource_type(self) -> &'static str {
-        match self {
-            Self::LoadBalancer => "loadbalancer",
-            Self::Listener => "listener",
-            Self::ServerGroup => "servergroup",
-        }
-    }
-}
-
 /// Whether `key` is one of ACK's tag keys.
 pub fn is_ack_tag(key: &str) -> bool {
     key == ACK_TAG_CLUSTER || key.starts_with(ACK_TAG_PREFIX)
 }
 
-/// Whether `tags` carry no ownership tag of this provider (of any cluster).
-fn foreign(tags: &Tags) -> bool {
-    !tags.contains_key(TAG_CLUSTER)
-}
-
 /// The `Retag` turning `tags` into `wanted` ownership tags with ACK's tags removed; `None` when
 /// nothing would change.
 fn retag(
-    target: RetagTarget,
+    resource: ResourceKind,
     id: &str,
     key: &str,
     tags: &Tags,
@@ -137,7 +107,7 @@ fn retag(
         .collect();
     after.extend(add.clone());
     let op = OpKind::Retag {
-        target,
+        resource,
         id: id.to_owned(),
         key: key.to_owned(),
         add,
@@ -146,19 +116,18 @@ fn retag(
     Some((op, after))
 }
 
-/// A config takeover: the re-tags to run first, and the load balancer as it is after them.
+/// A config takeover: the re-tag to run first, and the load balancer as it is after it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConfigTakeover {
-    /// `Retag` ops (load balancer, listeners, placeholders), with `config`'s ClientTokens.
+    /// The load balancer's `Retag` (none when nothing changes), with `config`'s ClientToken.
     pub retags: Vec<Op>,
-    /// What exists once they ran.
+    /// What exists once it ran.
     pub actual: ActualLoadBalancer,
 }
 
-/// The takeover of load balancer `actual` by the alb_config `desired` with identity `config`
-/// (see the module documentation); with `adopt` `None` only [`TAG_ADOPT`] is removed if set.
+/// The takeover of load balancer `actual` by the alb_config with identity `config` (see the
+/// module documentation); with `adopt` `None` only [`TAG_ADOPT`] is removed if set.
 pub fn take_over_config(
-    desired: &DesiredLoadBalancer,
     actual: &ActualLoadBalancer,
     cluster_id: &str,
     config: &str,
@@ -168,98 +137,32 @@ pub fn take_over_config(
         retags: Vec::new(),
         actual: actual.clone(),
     };
-    let mut ops: Vec<OpKind> = Vec::new();
-    let Some(adopt) = adopt else {
-        if actual.tags.contains_key(TAG_ADOPT) {
-            ops.push(OpKind::Retag {
-                target: RetagTarget::LoadBalancer,
+    let kind = match adopt {
+        None if actual.tags.contains_key(TAG_ADOPT) => {
+            out.actual.tags.remove(TAG_ADOPT);
+            OpKind::Retag {
+                resource: ResourceKind::LoadBalancer,
                 id: actual.id.clone(),
                 key: String::new(),
                 add: Tags::new(),
                 remove: vec![TAG_ADOPT.to_owned()],
-            });
-            out.actual.tags.remove(TAG_ADOPT);
+            }
         }
-        out.retags = ops.into_iter().map(|k| Op::of(config, k)).collect();
-        return out;
+        None => return out,
+        Some(adopt) => {
+            let mut wanted = config_tags(cluster_id, config, ResourceKind::LoadBalancer, None);
+            wanted.insert(TAG_ADOPT.to_owned(), adopt.as_str().to_owned());
+            let lb = ResourceKind::LoadBalancer;
+            let Some((op, after)) = retag(lb, &actual.id, "", &actual.tags, &wanted) else {
+                return out;
+            };
+            out.actual.tags = after;
+            op
+        }
     };
-    let mut wanted = config_tags(cluster_id, config, ResourceKind::LoadBalancer, None);
-    wanted.insert(TAG_ADOPT.to_owned(), adopt.as_str().to_owned());
-    let ours: Tags = actual
-        .tags
-        .iter()
-        .filter(|(k, _)| k.starts_with(TAG_PREFIX))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if let Some((op, after)) = retag(
-        RetagTarget::LoadBalancer,
-        &actual.id,
-        "",
-        &actual.tags,
-        &wanted,
-    ) {
-        ops.push(op);
-        out.actual.tags = after;
-    } else if ours != wanted {
-        out.actual.tags.extend(wanted);
-    }
-    let mut placeholders: BTreeSet<String> =
-        actual.placeholders.iter().map(|p| p.id.clone()).collect();
-    for d in &desired.listeners {
-        let Some(l) = out
-            .actual
-            .listeners
-            .iter_mut()
-            .find(|l| l.key == d.key && foreign(&l.tags))
-        else {
-            continue;
-        };
-        let key = d.key.to_string();
-        let wanted = config_tags(cluster_id, config, ResourceKind::Listener, Some(&key));
-        if let Some((op, after)) = retag(RetagTarget::Listener, &l.id, &key, &l.tags, &wanted) {
-            ops.push(op);
-            l.tags = after;
-        }
-        let Some(group) = l.default_server_group_id.clone() else {
-            continue;
-        };
-        if !placeholders.insert(group.clone()) {
-            continue;
-        }
-        let group_key = &d.default_server_group.key;
-        let tags = config_tags(
-            cluster_id,
-            config,
-            ResourceKind::Placeholder,
-            Some(group_key),
-        );
-        // The group's own tags are not read: every ACK tag key it may carry is removed.
-        ops.push(OpKind::Retag {
-            target: RetagTarget::ServerGroup,
-            id: group.clone(),
-            key: group_key.clone(),
-            add: tags.clone(),
-            remove: ACK_GROUP_TAGS.iter().map(|k| (*k).to_owned()).collect(),
-        });
-        out.actual
-            .placeholders
-            .push(ActualPlaceholder { id: group, tags });
-    }
-    out.retags = ops.into_iter().map(|k| Op::of(config, k)).collect();
+    out.retags.push(Op::of(config, kind));
     out
 }
-
-/// ACK's tag keys on server groups ([INF]: the keys of research b.6; a placeholder may carry
-/// any of them).
-const ACK_GROUP_TAGS: [&str; 7] = [
-    ACK_TAG_CLUSTER,
-    "ingress.k8s.alibaba/albconfig",
-    "ingress.k8s.alibaba/resource",
-    ACK_TAG_SERVICE_NS,
-    ACK_TAG_SERVICE_NAME,
-    ACK_TAG_SERVICE_PORT,
-    ACK_TAG_INGRESS_NAME,
-];
 
 /// An ACK rule an ingress takes over: replaced by the desired rule with the same conditions.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -337,7 +240,7 @@ pub fn take_over_ingress(
         .filter(|g| mine(&g.tags))
         .map(|g| g.key().to_owned())
         .collect();
-    for g in ack_groups.iter().filter(|g| foreign(&g.tags)) {
+    for g in ack_groups.iter().filter(|g| is_foreign(&g.tags)) {
         let wanted = desired.server_groups.iter().find(|d| {
             !owned_keys.contains(&d.key)
                 && !out.groups.contains_key(&d.key)
@@ -360,7 +263,7 @@ pub fn take_over_ingress(
             ResourceKind::ServerGroup,
             &d.key,
         );
-        if let Some((op, after)) = retag(RetagTarget::ServerGroup, &g.id, &d.key, &g.tags, &tags) {
+        if let Some((op, after)) = retag(ResourceKind::ServerGroup, &g.id, &d.key, &g.tags, &tags) {
             out.retags.push(Op::of(&owner, op));
             let mut adopted = g.clone();
             adopted.tags = after;
@@ -374,7 +277,7 @@ pub fn take_over_ingress(
         .map(|(k, id)| (format!("id:{id}"), k.clone()))
         .collect();
     for r in &mut out.actual.rules {
-        if !foreign(&r.tags) {
+        if !is_foreign(&r.tags) {
             continue;
         }
         for a in &mut r.actions {

@@ -1,7 +1,8 @@
 //! The bridge between the pure domain model (`model`) and the ALB OpenAPI client (`alb_api`):
 //!
 //! * **observe** ([`Reconciler::observe_config`], [`Reconciler::find_config`],
-//!   [`Reconciler::observe_ingress`]): reads what exists and converts it into the model's
+//!   [`Reconciler::observe_ingress`]; for lookups [`Reconciler::find_by_name`] and
+//!   [`Reconciler::listener_overviews`]): reads what exists and converts it into the model's
 //!   actual-state types, which `model::plan_config_ops` / `model::plan_ingress_ops` diff against
 //!   the desired state;
 //! * **execute** ([`Reconciler::execute`], [`Reconciler::execute_marked`] with creation marks,
@@ -36,7 +37,7 @@ use snapshot::Snapshots;
 
 pub use error::{ConvertError, ReconcileError};
 pub use execute::{CreationMarks, ExecFailure, ExecReport};
-pub use observe::{FoundLoadBalancer, IngressReads};
+pub use observe::{FoundLoadBalancer, IngressReads, ListenerOverview};
 
 /// Observes and changes one region's load balancers for one cluster id (the ownership tags'
 /// `alb.terraform/cluster`). Cheap to clone.

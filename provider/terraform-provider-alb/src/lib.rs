@@ -5,6 +5,7 @@
 //! - [`provider`]: the [`tfplugin::provider::Provider`] implementation;
 //! - [`config`]: the provider configuration block and its resolution into [`config::ProviderSettings`];
 //! - [`resources`]: the `alb_config` and `alb_ingress` resources (schemas and Terraform glue);
+//! - [`data_sources`]: the `alb_config` data source (a load balancer looked up by id or name);
 //! - [`validate`]: pure validation of configuration values, with attribute paths;
 //! - [`docs`]: the registry docs (`docs/`) generated from the schema, and their check;
 //! - [`generate`]: the `generate` subcommand (HCL from ACK's AlbConfig/IngressClass/Ingress objects);
@@ -12,6 +13,7 @@
 //! - [`schema_file`]: the provider schema as JSON (the checked-in `schemas/provider.json`).
 
 pub mod config;
+pub mod data_sources;
 pub mod docs;
 pub mod generate;
 pub mod provider;

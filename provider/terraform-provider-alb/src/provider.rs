@@ -1,7 +1,8 @@
-//! The provider: configuration, settings resolution and the resource list.
+//! The provider: configuration, settings resolution, the resource and data source lists.
 
 use std::sync::Arc;
 
+use tfplugin::data_source::DataSource;
 use tfplugin::diag::{AttributePath, Diagnostics};
 use tfplugin::provider::{Ctx, Provider, Resource};
 use tfplugin::schema::Schema;
@@ -10,7 +11,7 @@ use tfplugin::value::Value;
 use crate::config::{self, Resolution, SharedSettings};
 use crate::resources::api::Session;
 use crate::resources::run_plans::RunPlans;
-use crate::{resources, validate};
+use crate::{data_sources, resources, validate};
 
 /// The `alb` provider.
 #[derive(Clone, Debug, Default)]
@@ -63,6 +64,10 @@ impl Provider for AlbProvider {
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
         resources::all(&self.settings, &self.run, &self.api)
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        data_sources::all(&self.settings, &self.api)
     }
 
     async fn validate_config(&self, _ctx: &Ctx, config: &Value) -> Diagnostics {

@@ -1,10 +1,11 @@
 //! Terraform plugin protocol 6 for Rust: the go-plugin handshake, AutoMTLS,
 //! the `tfplugin6.Provider` gRPC service, schema-driven value codecs,
-//! diagnostics, and a small Provider/Resource trait framework.
+//! diagnostics, and a small Provider/Resource/DataSource trait framework.
 //!
-//! A provider binary implements [`Provider`] and [`Resource`] and calls
-//! [`serve`] from `main`.
+//! A provider binary implements [`Provider`], [`Resource`] and [`DataSource`]
+//! and calls [`serve`] from `main`.
 
+pub mod data_source;
 pub mod diag;
 pub mod logging;
 mod panic;
@@ -18,6 +19,7 @@ pub mod tls;
 pub mod types;
 pub mod value;
 
+pub use data_source::{DataReadResponse, DataSource};
 pub use diag::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use provider::{
     ApplyRequest, ApplyResponse, CancellationToken, Ctx, ImportResponse, PlanRequest, PlanResponse,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 pub use tokio_util::sync::CancellationToken;
 
+use crate::data_source::DataSource;
 use crate::diag::{AttributePath, Diagnostic, Diagnostics};
 use crate::schema::Schema;
 use crate::value::{json, Value};
@@ -179,7 +180,7 @@ pub fn unsupported_state_version(type_name: &str, schema: &Schema, version: i64)
     .into()
 }
 
-/// A provider: its configuration schema and its resources.
+/// A provider: its configuration schema, its resources and its data sources.
 #[async_trait::async_trait]
 pub trait Provider: Send + Sync + 'static {
     /// Provider (configuration block) schema.
@@ -187,6 +188,11 @@ pub trait Provider: Send + Sync + 'static {
 
     /// Every managed resource, created once.
     fn resources(&self) -> Vec<Arc<dyn Resource>>;
+
+    /// Every data source, created once (none by default).
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        Vec::new()
+    }
 
     /// Validate the provider configuration (may contain unknowns).
     async fn validate_config(&self, ctx: &Ctx, config: &Value) -> Diagnostics;

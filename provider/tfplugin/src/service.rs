@@ -1,6 +1,9 @@
 //! The `tfplugin6.Provider` gRPC service: maps every RPC onto the
-//! [`Provider`]/[`Resource`] traits. RPCs not implemented here answer
-//! `Unimplemented` through the generated default stubs.
+//! [`Provider`]/[`Resource`] traits, and the data-source RPCs onto
+//! [`DataSource`](crate::data_source::DataSource)s (module `data_sources`). RPCs not
+//! implemented here answer `Unimplemented` through the generated default stubs.
+
+mod data_sources;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -20,6 +23,7 @@ use crate::provider::{
 use crate::schema::Schema;
 use crate::types::Type;
 use crate::value::Value;
+use data_sources::DataSources;
 
 /// A resource with its schema and implied type, computed once.
 struct ResourceEntry {
@@ -34,6 +38,7 @@ pub(crate) struct ProviderService {
     provider_schema: Schema,
     provider_ty: Type,
     resources: BTreeMap<String, ResourceEntry>,
+    data_sources: DataSources,
     ctx: Ctx,
 }
 
@@ -56,11 +61,13 @@ impl ProviderService {
                 (resource.type_name().to_string(), entry)
             })
             .collect();
+        let data_sources = DataSources::new(provider.data_sources());
         ProviderService {
             provider,
             provider_schema,
             provider_ty,
             resources,
+            data_sources,
             ctx: Ctx { cancel },
         }
     }
@@ -179,6 +186,19 @@ fn encode(v: &Value, ty: &Type, what: &str, diags: &mut Diagnostics) -> Option<p
     }
 }
 
+/// An error unless `value`, the `what` that `type_name` returned, is wholly known (a provider bug
+/// otherwise: Terraform accepts no unknown value there).
+fn require_known(value: &Value, type_name: &str, what: &str) -> Result<(), Diagnostics> {
+    if value.is_wholly_known() {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        format!("provider bug: {what} contains unknown values"),
+        format!("{type_name} returned a {what} that is not wholly known."),
+    )
+    .into())
+}
+
 /// Empty private data from the provider means "keep what Terraform sent".
 fn keep_private(new: Vec<u8>, old: Vec<u8>) -> Vec<u8> {
     if new.is_empty() {
@@ -197,6 +217,7 @@ impl ProviderService {
                 .iter()
                 .map(|(name, e)| (name.clone(), (&e.schema).into()))
                 .collect(),
+            data_source_schemas: self.data_sources.schemas(),
             server_capabilities: Some(Self::capabilities()),
             ..Default::default()
         })
@@ -212,6 +233,7 @@ impl ProviderService {
                     type_name: name.clone(),
                 })
                 .collect(),
+            data_sources: self.data_sources.metadata(),
             ..Default::default()
         })
     }
@@ -273,17 +295,8 @@ impl ProviderService {
             .upgrade(&self.ctx, req.version, &raw.json)
             .await?;
         let upgraded = conform(&e.schema.block, upgraded);
+        require_known(&upgraded, &req.type_name, "upgraded state")?;
         let mut diags = Diagnostics::default();
-        if !upgraded.is_wholly_known() {
-            diags.push(Diagnostic::error(
-                "provider bug: upgraded state contains unknown values",
-                format!(
-                    "{} returned an upgraded state that is not wholly known.",
-                    req.type_name
-                ),
-            ));
-            return Err(diags);
-        }
         let upgraded_state = encode(&upgraded, &e.ty, "upgraded state", &mut diags);
         Ok(pb::upgrade_resource_state::Response {
             upgraded_state,
@@ -427,14 +440,6 @@ impl ProviderService {
     }
 }
 
-fn no_data_source(type_name: &str) -> Diagnostics {
-    Diagnostic::error(
-        "Unknown data source type",
-        format!("This provider has no data source type {type_name:?}."),
-    )
-    .into()
-}
-
 #[tonic::async_trait]
 impl pb::provider_server::Provider for ProviderService {
     async fn get_metadata(
@@ -477,10 +482,10 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         req: Request<pb::validate_data_resource_config::Request>,
     ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
-        let type_name = req.into_inner().type_name;
-        guarded("ValidateDataResourceConfig", async move {
-            Err::<pb::validate_data_resource_config::Response, _>(no_data_source(&type_name))
-        })
+        guarded(
+            "ValidateDataResourceConfig",
+            self.data_sources.validate(&self.ctx, req.into_inner()),
+        )
         .await
     }
 
@@ -550,10 +555,10 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         req: Request<pb::read_data_source::Request>,
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
-        let type_name = req.into_inner().type_name;
-        guarded("ReadDataSource", async move {
-            Err::<pb::read_data_source::Response, _>(no_data_source(&type_name))
-        })
+        guarded(
+            "ReadDataSource",
+            self.data_sources.read(&self.ctx, req.into_inner()),
+        )
         .await
     }
 

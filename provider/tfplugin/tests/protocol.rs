@@ -314,7 +314,7 @@ async fn terraform_like_session_over_mutual_tls() {
     assert_eq!(r.private, b"imported".to_vec());
     assert_eq!(undv(r.state.clone()).get("id").as_str(), Some("abc"));
 
-    // ReadDataSource: no data sources → error diagnostic.
+    // ReadDataSource: an unknown type → error diagnostic.
     let ds = p
         .read_data_source(pb::read_data_source::Request {
             type_name: "test_thing".into(),
@@ -324,6 +324,7 @@ async fn terraform_like_session_over_mutual_tls() {
         .expect("ReadDataSource answered")
         .into_inner();
     assert_eq!(ds.diagnostics[0].severity, 1);
+    assert_eq!(ds.diagnostics[0].summary, "Unknown data source type");
 
     // A handler panic → an error diagnostic "provider bug", and the server lives on.
     let read = p
@@ -507,13 +508,18 @@ async fn without_the_cookie_the_entry_explains_itself() {
     .is_err());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn plaintext_without_client_cert_and_tcp_fallback() {
-    // Unix socket, no PLUGIN_CLIENT_CERT: empty certificate field, h2c.
-    let dir = tempfile::tempdir().expect("tempdir");
+/// A server launched without a client certificate on a unix socket in `dir`: its handshake, the
+/// sender that stops it, and its task.
+async fn plaintext_server(
+    dir: &std::path::Path,
+) -> (
+    Handshake,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<Result<(), tfplugin::server::ServeError>>,
+) {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let env = ServerEnv {
-        socket_dir: Some(dir.path().to_path_buf()),
+        socket_dir: Some(dir.to_path_buf()),
         ..launched_env(None)
     };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -521,6 +527,14 @@ async fn plaintext_without_client_cert_and_tcp_fallback() {
         let _ = stop_rx.await;
     }));
     let hs = parse_handshake(&read_line(&mut rx).await);
+    (hs, stop_tx, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plaintext_without_client_cert_and_tcp_fallback() {
+    // Unix socket, no PLUGIN_CLIENT_CERT: empty certificate field, h2c.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (hs, stop_tx, server) = plaintext_server(dir.path()).await;
     assert_eq!(hs.cert, "");
     assert!(hs
         .address
@@ -615,6 +629,105 @@ async fn debug_mode_prints_reattach_config() {
         .await
         .expect("plaintext in debug mode");
     assert!(schema.into_inner().provider.is_some());
+    let _ = stop_tx.send(());
+    assert!(server.await.expect("task").is_ok());
+}
+
+/// Encodes a `test_lookup` configuration.
+fn lookup_dv(name: &str) -> Option<pb::DynamicValue> {
+    let ty = lookup_schema().block.implied_type();
+    let config = Value::object([("name", Value::string(name)), ("value", Value::Null)]);
+    Some(pb::DynamicValue {
+        msgpack: msgpack::encode(&config, &ty).expect("encodable"),
+        json: vec![],
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_sources_are_served_beside_resources() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (hs, stop_tx, server) = plaintext_server(dir.path()).await;
+    let mut p = provider_client(plain_unix_channel(&hs.address).await);
+
+    // Schemas and metadata list the data source, resources unchanged.
+    let schema = p
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .expect("GetProviderSchema")
+        .into_inner();
+    assert!(schema.resource_schemas.contains_key("test_thing"));
+    let lookup = schema.data_source_schemas["test_lookup"]
+        .block
+        .as_ref()
+        .expect("block");
+    let attrs: Vec<(&str, bool, bool)> = lookup
+        .attributes
+        .iter()
+        .map(|a| (a.name.as_str(), a.required, a.computed))
+        .collect();
+    assert_eq!(attrs, [("name", true, false), ("value", false, true)]);
+    let md = p
+        .get_metadata(pb::get_metadata::Request {})
+        .await
+        .expect("GetMetadata")
+        .into_inner();
+    assert_eq!(md.data_sources[0].type_name, "test_lookup");
+    assert_eq!(md.resources[0].type_name, "test_thing");
+
+    // ValidateDataResourceConfig: the data source's diagnostics, with their attribute path.
+    let validate = |name: &str| pb::validate_data_resource_config::Request {
+        type_name: "test_lookup".into(),
+        config: lookup_dv(name),
+    };
+    let bad = p
+        .validate_data_resource_config(validate(""))
+        .await
+        .expect("ValidateDataResourceConfig")
+        .into_inner();
+    assert_eq!(bad.diagnostics.len(), 1);
+    assert_eq!(bad.diagnostics[0].summary, "Empty name");
+    let path = bad.diagnostics[0]
+        .attribute
+        .as_ref()
+        .expect("attribute path");
+    assert_eq!(path, &(&AttributePath::root().attr("name")).into());
+    let good = p
+        .validate_data_resource_config(validate("web"))
+        .await
+        .expect("ValidateDataResourceConfig")
+        .into_inner();
+    assert!(good.diagnostics.is_empty());
+
+    // ReadDataSource: the state; an error without state; an unknown value is a provider bug.
+    let read = |name: &str| pb::read_data_source::Request {
+        type_name: "test_lookup".into(),
+        config: lookup_dv(name),
+        ..Default::default()
+    };
+    let found = p
+        .read_data_source(read("web"))
+        .await
+        .expect("ReadDataSource")
+        .into_inner();
+    assert!(found.diagnostics.is_empty());
+    let ty = lookup_schema().block.implied_type();
+    let state = msgpack::decode(&found.state.expect("state").msgpack, &ty).expect("decodable");
+    assert_eq!(state.get("value").as_str(), Some("value-of-web"));
+    let missing = p
+        .read_data_source(read("missing"))
+        .await
+        .expect("ReadDataSource")
+        .into_inner();
+    assert!(missing.state.is_none());
+    assert_eq!(missing.diagnostics[0].summary, "Not found");
+    let half = p
+        .read_data_source(read("half"))
+        .await
+        .expect("ReadDataSource")
+        .into_inner();
+    assert!(half.state.is_none());
+    assert!(half.diagnostics[0].summary.contains("provider bug"));
+
     let _ = stop_tx.send(());
     assert!(server.await.expect("task").is_ok());
 }

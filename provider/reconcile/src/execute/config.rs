@@ -12,10 +12,10 @@ use model::desired::{
     AccessLog, DesiredListener, DesiredLoadBalancer, ListenerKey, PlaceholderServerGroup,
 };
 use model::diff::{zones_need_update, GroupRef};
-use model::ownership::Tags;
+use model::ownership::{ResourceKind, Tags};
 use model::spec::{BackendProtocol, ListenerProtocol};
 
-use super::marks::LB_RESOURCE;
+use super::marks::{GROUP_RESOURCE, LB_RESOURCE};
 use super::run::{derived_token, Run};
 use crate::convert::{
     create_group_request, create_listener_request, create_load_balancer_request, tags_from_api,
@@ -24,7 +24,47 @@ use crate::convert::{
 };
 use crate::ReconcileError;
 
+/// Tag resource type of listeners (not in the documented list, which names load balancers, ACLs,
+/// security policies and server groups; the alicloud Terraform provider tags listeners with it
+/// \[INF\]).
+const LISTENER_RESOURCE: &str = "listener";
+/// Tag resource type of ACLs.
+const ACL_RESOURCE: &str = "acl";
+/// Tag resource type of rules (not in the documented list \[INF\]; no op adopts rules yet).
+const RULE_RESOURCE: &str = "rule";
+
+/// The `TagResources` resource type of an object of kind `resource`.
+pub(super) fn tag_resource_type(resource: ResourceKind) -> &'static str {
+    match resource {
+        ResourceKind::LoadBalancer => LB_RESOURCE,
+        ResourceKind::Listener => LISTENER_RESOURCE,
+        ResourceKind::Placeholder | ResourceKind::ServerGroup => GROUP_RESOURCE,
+        ResourceKind::Acl => ACL_RESOURCE,
+        ResourceKind::Rule => RULE_RESOURCE,
+    }
+}
+
 impl Run<'_> {
+    /// `TagResources` of ownership `tags` on object `id` another tool made (see
+    /// [`model::adopt`]).
+    pub(super) async fn adopt(
+        &self,
+        resource: ResourceKind,
+        id: &str,
+        tags: &Tags,
+        token: &str,
+    ) -> Result<(), ReconcileError> {
+        let request = TagResourcesRequest {
+            resource_type: tag_resource_type(resource).to_owned(),
+            resource_id: vec![id.to_owned()],
+            tag: tags_to_api(tags),
+        };
+        let t = derived_token(token, "TagResources", &request);
+        self.client().tag_resources(&request, Some(&t)).await?;
+        tracing::info!(%id, kind = resource.as_str(), "adopted");
+        Ok(())
+    }
+
     /// `CreateLoadBalancer`, wait `Active`, then the access log.
     pub(super) async fn create_load_balancer(
         &self,

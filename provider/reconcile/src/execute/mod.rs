@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `CreateLoadBalancer` | `CreateLoadBalancer` (deletion protection included), wait `Active`; `EnableLoadBalancerAccessLog` + job when desired |
 //! | `UpdateLoadBalancer` | `GetLoadBalancerAttribute`, then only what differs: `UpdateLoadBalancerAttribute` (name) + job, `Enable`/`DisableDeletionProtection`, `Disable`/`EnableLoadBalancerAccessLog` (+ job), `TagResources` / `UnTagResources` of user tags (ownership tags untouched) |
+//! | `Adopt` | `TagResources` of the ownership tags (a foreign load balancer or listener an import takes over) |
 //! | `CreatePlaceholderGroup` | `CreateServerGroup` (Instance, HTTP, health check off, tags), wait `Available` |
 //! | `CreateListener` | `CreateListener` (default action → placeholder, default certificate) + job; `AssociateAdditionalCertificatesWithListener` + job for the other certificates |
 //! | `UpdateListener` | `DissociateAdditionalCertificatesFromListener` + job (certificates no longer wanted), `UpdateListenerAttribute` (every attribute, default action) + job, `AssociateAdditionalCertificatesWithListener` + job (new ones); certificates read with `ListListenerCertificates` |
@@ -229,6 +230,7 @@ impl Reconciler {
                 run.create_load_balancer(lb, tags, token).await
             }
             OpKind::UpdateLoadBalancer { id, lb } => run.update_load_balancer(id, lb, token).await,
+            OpKind::Adopt { resource, id, tags } => run.adopt(*resource, id, tags, token).await,
             OpKind::CreatePlaceholderGroup { group, tags, .. } => {
                 run.create_placeholder(group, tags, token).await
             }
@@ -300,12 +302,12 @@ impl Reconciler {
             } => run.dissociate_acls(listener_id, acl_ids, token).await,
             OpKind::DeleteAcl { id, .. } => run.delete_acl(id, token).await,
             OpKind::Retag {
-                target,
+                resource,
                 id,
                 key,
                 add,
                 remove,
-            } => run.retag(*target, (id, key), add, remove, token).await,
+            } => run.retag(*resource, (id, key), add, remove, token).await,
         };
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match &result {

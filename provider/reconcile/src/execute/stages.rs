@@ -11,7 +11,7 @@
 //! everything before it has finished and finishes before anything after it starts.
 
 use model::desired::ListenerKey;
-use model::takeover::RetagTarget;
+use model::ownership::ResourceKind;
 use model::{Op, OpKind};
 
 /// Most lanes of a stage in flight at once: the concurrency Alibaba's own ingress controller
@@ -45,7 +45,7 @@ impl Lane {
             | OpKind::SetMemberSync { key, id, .. }
             | OpKind::DeleteServerGroup { key, id } => Some(group(key, id)),
             OpKind::Retag {
-                target: RetagTarget::ServerGroup,
+                resource: ResourceKind::ServerGroup,
                 key,
                 id,
                 ..

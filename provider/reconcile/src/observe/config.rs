@@ -6,7 +6,9 @@ use alb_api::load_balancer::ListLoadBalancersRequest;
 use model::acl::listener_acl;
 use model::desired::AccessLog;
 use model::diff::{ActualListener, ActualLoadBalancer, ActualPlaceholder};
-use model::ownership::{config_tags, in_creation, owns_config_object, ResourceKind, TAG_RESOURCE};
+use model::ownership::{
+    config_tags, in_creation, owns_config_object, ResourceKind, TAG_CONFIG, TAG_RESOURCE,
+};
 use model::spec::ListenerProtocol;
 
 use super::tag_filter;
@@ -124,13 +126,37 @@ impl Reconciler {
         config: &str,
     ) -> Result<Vec<FoundLoadBalancer>, ReconcileError> {
         let filter = config_tags(&self.cluster_id, config, ResourceKind::LoadBalancer, None);
-        let mut found = self
-            .client
-            .list_all(ListLoadBalancersRequest {
-                tag: tag_filter(&filter),
-                ..Default::default()
-            })
-            .await?;
+        self.found_load_balancers(ListLoadBalancersRequest {
+            tag: tag_filter(&filter),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// The load balancers named `name` that the provider created for cluster id `cluster_id`
+    /// (tags cluster and `load-balancer`; whatever this reconciler's own cluster id), oldest
+    /// first, those being deleted left out.
+    pub async fn find_by_name(
+        &self,
+        name: &str,
+        cluster_id: &str,
+    ) -> Result<Vec<FoundLoadBalancer>, ReconcileError> {
+        let owner = config_tags(cluster_id, name, ResourceKind::LoadBalancer, None);
+        let filter = owner.iter().filter(|(k, _)| *k != TAG_CONFIG);
+        self.found_load_balancers(ListLoadBalancersRequest {
+            load_balancer_names: vec![name.to_owned()],
+            tag: tag_filter(filter),
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// Every load balancer `request` lists, oldest first, those being deleted left out.
+    async fn found_load_balancers(
+        &self,
+        request: ListLoadBalancersRequest,
+    ) -> Result<Vec<FoundLoadBalancer>, ReconcileError> {
+        let mut found = self.client.list_all(request).await?;
         found.retain(|lb| lb.load_balancer_status != "Deleting");
         found.sort_by(|a, b| {
             (&a.create_time, &a.load_balancer_id).cmp(&(&b.create_time, &b.load_balancer_id))
@@ -146,7 +172,7 @@ impl Reconciler {
     }
 }
 
-/// A load balancer found by a config's ownership tags.
+/// A load balancer found by its ownership tags.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FoundLoadBalancer {
     /// Load balancer id.

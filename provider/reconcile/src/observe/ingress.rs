@@ -14,7 +14,7 @@ use model::ownership::{
 
 use model::takeover::{ACK_TAG_INGRESS_NAME, ACK_TAG_SERVICE_NS};
 
-use super::tag_filter;
+use super::{key_of_listener, tag_filter};
 use crate::convert::{
     action_from_api, condition_from_api, group_attributes_from_api, member_from_api,
     member_mode_from_api, tags_from_api,
@@ -67,13 +67,10 @@ impl Reconciler {
         };
         let listeners = self.listeners(lb_id).await?;
         for r in self.rules(lb_id).await?.iter() {
-            let Some((key, _)) = listeners
-                .iter()
-                .find(|(_, l)| l.listener_id == r.listener_id)
-            else {
+            let Some(key) = key_of_listener(&listeners, &r.listener_id) else {
                 continue;
             };
-            let rule = actual_rule(r, *key, &actual);
+            let rule = actual_rule(r, key, &actual);
             actual.rules.push(rule);
         }
         actual.rules.sort_by_key(|r| (r.listener, r.priority));

@@ -24,7 +24,7 @@ use alb_api::NotFoundExt;
 use model::desired::ListenerKey;
 use model::ownership::{config_tags, ResourceKind, TAG_CLUSTER, TAG_CONFIG};
 
-use crate::convert::listener_key;
+use crate::convert::{default_server_group, listener_key};
 use crate::{ReconcileError, Reconciler};
 
 impl Reconciler {
@@ -102,6 +102,38 @@ impl Reconciler {
             .iter()
             .map(|(key, l)| (*key, l.listener_id.clone()))
             .collect())
+    }
+
+    /// Every listener of the load balancer (whoever owns it) with the priorities its rules
+    /// hold (from its snapshot), by key: what a lookup of the load balancer shows.
+    pub async fn listener_overviews(
+        &self,
+        lb_id: &str,
+    ) -> Result<BTreeMap<ListenerKey, ListenerOverview>, ReconcileError> {
+        let listeners = self.listeners(lb_id).await?;
+        let mut overviews: BTreeMap<ListenerKey, ListenerOverview> = listeners
+            .iter()
+            .map(|(key, l)| {
+                let overview = ListenerOverview {
+                    id: l.listener_id.clone(),
+                    default_server_group_id: default_server_group(l),
+                    priorities: Vec::new(),
+                };
+                (*key, overview)
+            })
+            .collect();
+        for rule in self.rules(lb_id).await?.iter() {
+            let key = key_of_listener(&listeners, &rule.listener_id);
+            if let Some(overview) = key.and_then(|key| overviews.get_mut(&key)) {
+                overview
+                    .priorities
+                    .push(u32::try_from(rule.priority).unwrap_or(0));
+            }
+        }
+        for overview in overviews.values_mut() {
+            overview.priorities.sort_unstable();
+        }
+        Ok(overviews)
     }
 
     /// Every rule on the load balancer, whoever owns it (`ListRules` by load balancer, from
@@ -183,6 +215,29 @@ impl Reconciler {
             })
             .await?)
     }
+}
+
+/// A listener as [`Reconciler::listener_overviews`] shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListenerOverview {
+    /// Listener id.
+    pub id: String,
+    /// The server group its default action forwards to.
+    pub default_server_group_id: Option<String>,
+    /// The priorities of the rules on it, whoever owns them, ascending.
+    pub priorities: Vec<u32>,
+}
+
+/// The key of listener `listener_id` among `listeners`; `None` for a listener the model cannot
+/// represent (left out of `listeners`).
+fn key_of_listener(
+    listeners: &[(ListenerKey, Listener)],
+    listener_id: &str,
+) -> Option<ListenerKey> {
+    listeners
+        .iter()
+        .find(|(_, l)| l.listener_id == listener_id)
+        .map(|(key, _)| *key)
 }
 
 /// A tag filter from (key, value) pairs.

@@ -5,6 +5,7 @@
 //! an error, so the same functions serve ValidateResourceConfig and plan time.
 
 pub mod alb_config;
+pub mod alb_config_lookup;
 pub mod alb_ingress;
 pub mod check;
 pub mod formats;

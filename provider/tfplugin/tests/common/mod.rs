@@ -19,9 +19,9 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, Serve
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use tfplugin::proto::tfplugin6::provider_client::ProviderClient;
 use tfplugin::{
-    ApplyRequest, ApplyResponse, Attribute, Block, Ctx, Diagnostic, Diagnostics, ImportResponse,
-    NestedBlock, PlanRequest, PlanResponse, Provider, ReadRequest, ReadResponse, Resource, Schema,
-    Type, Value,
+    ApplyRequest, ApplyResponse, Attribute, Block, Ctx, DataReadResponse, DataSource, Diagnostic,
+    Diagnostics, ImportResponse, NestedBlock, PlanRequest, PlanResponse, Provider, ReadRequest,
+    ReadResponse, Resource, Schema, Type, Value,
 };
 use tokio::net::UnixStream;
 use tokio::sync::mpsc;
@@ -52,6 +52,10 @@ impl Provider for TestProvider {
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
         vec![Arc::new(Thing)]
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        vec![Arc::new(Lookup)]
     }
 
     async fn validate_config(&self, _ctx: &Ctx, _config: &Value) -> Diagnostics {
@@ -174,6 +178,57 @@ impl Resource for Thing {
         ImportResponse {
             state: Value::object([("id", Value::string(id))]),
             private: b"imported".to_vec(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Data source `test_lookup`: required `name`, computed `value` (`value-of-<name>`); an empty
+/// name is invalid (at `name`), name `missing` finds nothing, name `half` returns an unknown.
+pub struct Lookup;
+
+pub fn lookup_schema() -> Schema {
+    Schema::new(
+        0,
+        Block::new()
+            .attr(Attribute::required("name", Type::String))
+            .attr(Attribute::computed("value", Type::String)),
+    )
+}
+
+#[async_trait::async_trait]
+impl DataSource for Lookup {
+    fn type_name(&self) -> &'static str {
+        "test_lookup"
+    }
+
+    fn schema(&self) -> Schema {
+        lookup_schema()
+    }
+
+    async fn validate(&self, _ctx: &Ctx, config: &Value) -> Diagnostics {
+        match config.get("name").as_str() {
+            Some("") => Diagnostic::error("Empty name", "name must not be empty")
+                .at(tfplugin::AttributePath::root().attr("name"))
+                .into(),
+            _ => Diagnostics::default(),
+        }
+    }
+
+    async fn read(&self, _ctx: &Ctx, config: Value) -> DataReadResponse {
+        let name = config.get("name").as_str().unwrap_or_default().to_string();
+        let value = match name.as_str() {
+            "missing" => {
+                return DataReadResponse {
+                    diagnostics: Diagnostic::error("Not found", "no such thing").into(),
+                    ..Default::default()
+                }
+            }
+            "half" => Value::Unknown,
+            _ => Value::string(format!("value-of-{name}")),
+        };
+        DataReadResponse {
+            state: Value::object([("name", Value::string(name)), ("value", value)]),
             ..Default::default()
         }
     }

@@ -12,6 +12,7 @@ use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::provider::{ApplyRequest, ApplyResponse, Ctx};
 use tfplugin::value::Value;
 
+use super::adopting::{Adopting, SETTLED};
 use super::desired::{desired, DesiredLoadBalancer};
 use super::observe::{observe, plan_ops};
 use super::state::{applied, refreshed};
@@ -32,6 +33,7 @@ pub(crate) async fn apply(
         config,
         planned_private,
     } = req;
+    let adopting = Adopting::from_private(&planned_private);
     let (new_state, diagnostics) = match settings.get() {
         Err(d) => (prior_state, d.into()),
         Ok(settings) => {
@@ -45,13 +47,24 @@ pub(crate) async fn apply(
             } else if prior_state.is_null() {
                 create(at, &planned_state, &config).await
             } else {
-                update(at, &prior_state, &planned_state, &config).await
+                let change = Change {
+                    prior: &prior_state,
+                    planned: &planned_state,
+                    config: &config,
+                    adopting: adopting.as_ref(),
+                };
+                update(at, change).await
             }
         }
     };
+    // An applied adoption is over; a failed one stays pending for the next plan.
+    let private = match adopting {
+        Some(_) if !diagnostics.has_errors() => SETTLED.to_vec(),
+        _ => planned_private,
+    };
     ApplyResponse {
         new_state,
-        private: planned_private,
+        private,
         diagnostics,
     }
 }
@@ -78,6 +91,16 @@ fn desired_at_apply(config: &Value) -> Result<DesiredLoadBalancer, Diagnostic> {
 /// The takeover the configuration asks for (`adopt`).
 fn adopt_of(config: &Value) -> Option<Adopt> {
     config.get("adopt").as_str().and_then(Adopt::parse)
+}
+
+/// An update: the prior and planned states, the configuration and the import's pending
+/// adoption, if any.
+#[derive(Clone, Copy)]
+struct Change<'a> {
+    prior: &'a Value,
+    planned: &'a Value,
+    config: &'a Value,
+    adopting: Option<&'a Adopting>,
 }
 
 /// Where an apply runs: the provider settings, the process's API session and the RPC context.
@@ -127,6 +150,7 @@ async fn create(at: Target<'_>, planned: &Value, config: &Value) -> (Value, Diag
         &desired,
         observed.as_ref(),
         &settings.cluster_id,
+        None,
         adopt_of(config),
     );
     let lb_id = observed.as_ref().map(|o| o.actual.id.clone());
@@ -188,17 +212,18 @@ pub(crate) async fn leftovers_at_plan(
     adoption::config_leftovers(&found, name, &settings.cluster_id).map(|_| ())
 }
 
-async fn update(
-    at: Target<'_>,
-    prior: &Value,
-    planned: &Value,
-    config: &Value,
-) -> (Value, Diagnostics) {
+async fn update(at: Target<'_>, change: Change<'_>) -> (Value, Diagnostics) {
     let Target {
         settings,
         session,
         ctx,
     } = at;
+    let Change {
+        prior,
+        planned,
+        config,
+        adopting,
+    } = change;
     let what = describe("updating", config);
     let limit = api::time_limit(planned, "update");
     let Some(id) = prior.get("id").as_str() else {
@@ -217,10 +242,12 @@ async fn update(
         Ok(None) => return (prior.clone(), gone(id, &what).into()),
         Err(e) => return (prior.clone(), deadline.diagnostic(&e, &what).into()),
     };
+    let adopt = adopting.map(|a| a.declared(planned));
     let ops = plan_ops(
         &desired,
         Some(&observed),
         &settings.cluster_id,
+        adopt.as_ref(),
         adopt_of(config),
     );
     // A load balancer imported before its create finished still carries its creation mark.
@@ -248,7 +275,7 @@ async fn update(
             let mut diagnostics: Diagnostics = deadline.failure_diagnostic(&failure, &what).into();
             // Record what exists now, so the next plan shows what is left to do.
             let state = match observe(&reconciler, id).await {
-                Ok(Some(o)) => refreshed(planned, &o, &settings.cluster_id),
+                Ok(Some(o)) => refreshed(planned, &o, &settings.cluster_id, adopting),
                 Ok(None) => Value::Null,
                 Err(e) => {
                     diagnostics.push(api::diagnostic_from(&e, &what));

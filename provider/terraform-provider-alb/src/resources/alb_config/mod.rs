@@ -2,8 +2,10 @@
 //!
 //! Modules: [`schema`]; `desired` (value → model), `plan` (no API calls), `observe` (what exists
 //! and the operations to converge it), `state` (rendering state), `apply` (create, update,
-//! delete), `read` (refresh, import), `upgrade` (states of older schema versions).
+//! delete), `read` (refresh, import), `adopting` (an import taking over what another tool made),
+//! `upgrade` (states of older schema versions).
 
+mod adopting;
 mod apply;
 mod desired;
 mod observe;

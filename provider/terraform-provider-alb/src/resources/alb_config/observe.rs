@@ -7,9 +7,13 @@
 //! [`model::plan_config_ops`] takes the identity from the desired name, so [`plan_ops`] plans
 //! the listeners under the identity and the load balancer itself under its desired name.
 
+use std::collections::BTreeSet;
+
 use alb_api::load_balancer::LoadBalancer;
+use model::adopt::adopt_config;
+use model::desired::ListenerKey;
 use model::diff::ActualLoadBalancer;
-use model::ownership::{owns_config_object, TAG_CLUSTER, TAG_CONFIG};
+use model::ownership::{owns_config_object, TAG_CONFIG};
 use model::takeover::{take_over_config, Adopt};
 use model::{plan_config_ops, Op, OpKind};
 use reconcile::{ReconcileError, Reconciler};
@@ -32,14 +36,6 @@ impl Observed {
     /// Whether the provider (this cluster id, this config) created the object with `tags`.
     pub fn owns(&self, tags: &model::ownership::Tags, cluster_id: &str) -> bool {
         owns_config_object(tags, cluster_id, &self.identity)
-    }
-
-    /// Whether the state shows the listener with `tags`: an owned one, or, on a load balancer
-    /// the provider did not make (an import), one it did not make either, so an imported
-    /// load balancer shows its listeners (and `adopt` takes them over).
-    pub fn shows(&self, tags: &model::ownership::Tags, cluster_id: &str) -> bool {
-        let foreign = |t: &model::ownership::Tags| !t.contains_key(TAG_CLUSTER);
-        self.owns(tags, cluster_id) || (foreign(&self.actual.tags) && foreign(tags))
     }
 }
 
@@ -68,28 +64,38 @@ pub(crate) async fn observe(
         }))
 }
 
-/// The ordered operations that turn `observed` (`None`: nothing exists) into `desired`, taking
-/// over what `adopt` names first (see [`model::takeover`]).
+/// The ordered operations that turn `observed` (`None`: nothing exists) into `desired`: first
+/// the takeover `take_over` names (see [`model::takeover`]), then, when an import takes over
+/// what another tool made (`adopt`: the foreign listeners to adopt), the adoption ops (see
+/// [`model::adopt`]).
 pub(crate) fn plan_ops(
     desired: &DesiredLoadBalancer,
     observed: Option<&Observed>,
     cluster_id: &str,
-    adopt: Option<Adopt>,
+    adopt: Option<&BTreeSet<ListenerKey>>,
+    take_over: Option<Adopt>,
 ) -> Vec<Op> {
     let Some(o) = observed else {
         return plan_config_ops(desired, None, cluster_id);
     };
-    let takeover = take_over_config(desired, &o.actual, cluster_id, &o.identity, adopt);
+    let takeover = take_over_config(&o.actual, cluster_id, &o.identity, take_over);
+    let mut ops = takeover.retags;
     let taken = Observed {
         actual: takeover.actual,
         ..o.clone()
     };
-    let mut ops = takeover.retags;
-    ops.extend(plan_owned_ops(desired, &taken, cluster_id));
+    let Some(listeners) = adopt else {
+        ops.extend(plan_owned_ops(desired, &taken, cluster_id));
+        return ops;
+    };
+    let (adoption, actual) = adopt_config(&taken.actual, &taken.identity, cluster_id, listeners);
+    ops.extend(adoption);
+    let adopted = Observed { actual, ..taken };
+    ops.extend(plan_owned_ops(desired, &adopted, cluster_id));
     ops
 }
 
-/// [`plan_ops`] of what the config owns.
+/// [`plan_ops`] of a load balancer that exists, for the objects `o` owns.
 fn plan_owned_ops(desired: &DesiredLoadBalancer, o: &Observed, cluster_id: &str) -> Vec<Op> {
     if o.identity == desired.name {
         return plan_config_ops(desired, Some(&o.actual), cluster_id);
@@ -132,7 +138,6 @@ fn plan_owned_ops(desired: &DesiredLoadBalancer, o: &Observed, cluster_id: &str)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use model::desired::ListenerKey;
     use model::diff::{ActualListener, ActualPlaceholder};
     use model::ownership::{config_tags, ResourceKind};
     use model::spec::{ConfigSpec, ListenerProtocol, ListenerSpec};
@@ -198,7 +203,7 @@ mod tests {
     fn renamed_config_keeps_its_listeners_and_renames_only_the_load_balancer() {
         let mut wanted = desired("web-2");
         wanted.tags.insert("team".into(), "web".into());
-        let ops = plan_ops(&wanted, Some(&observed("web", "web")), "c1", None);
+        let ops = plan_ops(&wanted, Some(&observed("web", "web")), "c1", None, None);
         assert_eq!(names(&ops), ["UpdateLoadBalancer"]);
         let OpKind::UpdateLoadBalancer { lb, .. } = &ops[0].kind else {
             unreachable!()
@@ -207,18 +212,41 @@ mod tests {
 
         // Once renamed, nothing is left to do (and the identity still owns the listener).
         let done = observed("web", "web-2");
-        assert!(plan_ops(&wanted, Some(&done), "c1", None).is_empty());
+        assert!(plan_ops(&wanted, Some(&done), "c1", None, None).is_empty());
         assert!(done.owns(&done.actual.listeners[0].tags, "c1"));
         assert!(!done.owns(&done.actual.listeners[0].tags, "c2"));
+    }
+
+    #[test]
+    fn an_import_adopts_the_foreign_load_balancer_and_declared_listeners_first() {
+        let mut foreign = observed("web", "web");
+        foreign.actual.tags = [("team".to_owned(), "web".to_owned())].into();
+        foreign.actual.listeners[0].tags = Default::default();
+        foreign.actual.listeners[0].default_server_group_id = Some("sgp-theirs".into());
+        foreign.actual.placeholders.clear();
+        let mut wanted = desired("web");
+        wanted.tags.insert("team".into(), "web".into());
+        let key = ListenerKey::new(ListenerProtocol::Http, 80);
+        let ops = plan_ops(&wanted, Some(&foreign), "c1", Some(&[key].into()), None);
+        assert_eq!(
+            names(&ops),
+            ["Adopt", "Adopt", "CreatePlaceholderGroup", "UpdateListener"]
+        );
+        // Without the import's adoption the foreign listener is not this config's: the plan
+        // would create a second listener on its port.
+        assert_eq!(
+            names(&plan_ops(&wanted, Some(&foreign), "c1", None, None)),
+            ["CreatePlaceholderGroup", "CreateListener"]
+        );
     }
 
     #[test]
     fn unrenamed_and_new_configs_use_the_model_plan() {
         let mut wanted = desired("web");
         wanted.tags.insert("team".into(), "web".into());
-        assert!(plan_ops(&wanted, Some(&observed("web", "web")), "c1", None).is_empty());
+        assert!(plan_ops(&wanted, Some(&observed("web", "web")), "c1", None, None).is_empty());
         assert_eq!(
-            names(&plan_ops(&wanted, None, "c1", None)),
+            names(&plan_ops(&wanted, None, "c1", None, None)),
             [
                 "CreateLoadBalancer",
                 "CreatePlaceholderGroup",

@@ -12,6 +12,9 @@
 //! * Replacement when an attribute the API cannot change in place changes
 //!   ([`schema::REPLACE_ON_CHANGE`]), or for an edition change the API refuses (with a warning
 //!   saying why). Everything else is an in-place update.
+//! * After an import of objects another tool made (see `adopting`): each adopted listener's
+//!   `default_server_group_id` is unknown (it moves to a placeholder group); undeclared foreign
+//!   listeners are warned about.
 //! * Destroy: refused while the prior state has deletion protection on.
 //! * A create (not the create half of a replacement) is checked against the load balancers that
 //!   carry its ownership tags (`apply::leftovers_at_plan`, see [`crate::resources::adoption`]).
@@ -24,6 +27,7 @@ use tfplugin::plan::mark_computed_unknown;
 use tfplugin::provider::{PlanRequest, PlanResponse};
 use tfplugin::value::Value;
 
+use super::adopting::Adopting;
 use super::desired::desired;
 use super::schema;
 use crate::resources::adoption;
@@ -72,7 +76,12 @@ pub(crate) fn plan(req: PlanRequest) -> PlanResponse {
             mark_computed_unknown(&schema::schema().block, &config, &proposed),
         )
     } else {
-        update(&prior_state, proposed, &config)
+        let mut planned = update(&prior_state, proposed, &config);
+        if let Some(adopting) = Adopting::from_private(&prior_private) {
+            diagnostics.extend(adopting.plan(&mut planned));
+            status_unknown_on_change(&prior_state, &mut planned);
+        }
+        planned
     };
     let planned_private = adoption::planned_private(!requires_replace.is_empty());
     PlanResponse {
@@ -201,12 +210,17 @@ fn update(prior: &Value, proposed: Value, config: &Value) -> Value {
         }
     }
     let mut planned = Value::Map(planned);
-    if &planned != prior {
+    status_unknown_on_change(prior, &mut planned);
+    planned
+}
+
+/// Marks `status` of `planned` unknown when anything changes.
+fn status_unknown_on_change(prior: &Value, planned: &mut Value) {
+    if planned != prior {
         if let Some(status) = planned.at_mut(&AttributePath::root().attr("status")) {
             *status = Value::Unknown;
         }
     }
-    planned
 }
 
 /// The prior zone mappings when the configured ones are the same set (each zone with the same

@@ -5,6 +5,7 @@ use tfplugin::plan::conform;
 use tfplugin::provider::{ImportResponse, ReadRequest, ReadResponse};
 use tfplugin::value::Value;
 
+use super::adopting::{Adopting, SETTLED};
 use super::observe::observe;
 use super::schema;
 use super::state::refreshed;
@@ -30,22 +31,39 @@ pub(crate) async fn read(
         };
     };
     let what = format!("reading alb_config {id}");
+    let adopting = Adopting::from_private(&private);
     let result = match settings
         .get()
         .and_then(|s| Ok((session.reconciler(&s, api::DEFAULT_TIME_LIMIT)?, s)))
     {
         Err(d) => Err(d),
         Ok((reconciler, s)) => match observe(&reconciler, id).await {
-            Ok(Some(o)) => Ok(refreshed(&current_state, &o, &s.cluster_id)),
+            Ok(Some(o)) => {
+                let adopting = adopting.map(|_| Adopting {
+                    listeners: model::adopt::foreign_listeners(&o.actual),
+                });
+                let state = refreshed(&current_state, &o, &s.cluster_id, adopting.as_ref());
+                // Nothing foreign left to take over: the import needs no adoption.
+                let private = match adopting {
+                    Some(a)
+                        if a.listeners.is_empty() && !model::adopt::is_foreign(&o.actual.tags) =>
+                    {
+                        SETTLED.to_vec()
+                    }
+                    Some(a) => a.to_private(),
+                    None => private.clone(),
+                };
+                Ok((state, private))
+            }
             Ok(None) => {
                 tracing::info!(lb_id = id, "load balancer is gone");
-                Ok(Value::Null)
+                Ok((Value::Null, private.clone()))
             }
             Err(e) => Err(api::diagnostic_from(&e, &what)),
         },
     };
     match result {
-        Ok(new_state) => ReadResponse {
+        Ok((new_state, private)) => ReadResponse {
             new_state,
             private,
             diagnostics: Default::default(),
@@ -58,8 +76,9 @@ pub(crate) async fn read(
     }
 }
 
-/// `terraform import alb_config.x <load balancer id>`: a state holding only the id; the read
-/// that follows fills in everything else.
+/// `terraform import alb_config.x <load balancer id>`: a state holding only the id, marked
+/// [`Adopting`] (the load balancer and listeners may be another tool's); the read that follows
+/// fills in everything else.
 pub(crate) fn import(id: &str) -> ImportResponse {
     let id = id.trim();
     if id.is_empty() {
@@ -77,6 +96,7 @@ pub(crate) fn import(id: &str) -> ImportResponse {
             &schema::schema().block,
             Value::object([("id", Value::from(id))]),
         ),
+        private: Adopting::default().to_private(),
         ..ImportResponse::default()
     }
 }
@@ -94,6 +114,10 @@ mod tests {
         assert_eq!(
             response.state.get("listener"),
             &Value::Map(Default::default())
+        );
+        assert_eq!(
+            Adopting::from_private(&response.private),
+            Some(Adopting::default())
         );
         assert!(import("").diagnostics.has_errors());
     }

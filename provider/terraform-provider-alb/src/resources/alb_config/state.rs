@@ -10,13 +10,14 @@
 //!   an import does not force a replacement. Values the API assigns itself (zone EIPs and
 //!   addresses) stay null unless the prior state sets them. A listener's `acl` comes from what is
 //!   bound to it (the managed ACL's entries, other ACLs as `acl_ids`), entries and ids in the
-//!   prior order; listeners the provider did not create are ignored, except on a load balancer
-//!   it did not create either (an import, which `adopt` may take over); `adopt` is the load
-//!   balancer's `alb.terraform/adopt` tag.
+//!   prior order; listeners the provider did not create are ignored, except the foreign ones an
+//!   import not applied yet takes over (see `adopting`). `adopt` is the load balancer's
+//!   `alb.terraform/adopt` tag.
 
 use std::collections::BTreeMap;
 
 use model::acl::canonical_entry;
+use model::adopt::is_foreign;
 use model::desired::ZoneMapping;
 use model::desired::{Acl, ListenerAttributes, ListenerKey, Quic, XForwardedFor};
 use model::diff::ActualListener;
@@ -26,6 +27,7 @@ use model::takeover::Adopt;
 use tfplugin::plan::conform;
 use tfplugin::value::Value;
 
+use super::adopting::Adopting;
 use super::observe::Observed;
 use super::schema;
 
@@ -96,8 +98,14 @@ pub(crate) fn known(value: Value) -> Value {
     }
 }
 
-/// What exists, rendered against `prior` (the stored state; sparse after an import).
-pub(crate) fn refreshed(prior: &Value, o: &Observed, cluster_id: &str) -> Value {
+/// What exists, rendered against `prior` (the stored state; sparse after an import), with the
+/// foreign listeners an import not applied yet takes over (`adopting`).
+pub(crate) fn refreshed(
+    prior: &Value,
+    o: &Observed,
+    cluster_id: &str,
+    adopting: Option<&Adopting>,
+) -> Value {
     let lb = &o.lb;
     let p = |name: &str| prior.get(name);
     let user_tags: BTreeMap<String, Value> = o
@@ -163,7 +171,10 @@ pub(crate) fn refreshed(prior: &Value, o: &Observed, cluster_id: &str) -> Value 
             zones(p("zone_mapping"), &o.actual.zone_mappings),
         ),
         ("access_log", access_log),
-        ("listener", listeners(p("listener"), o, cluster_id)),
+        (
+            "listener",
+            listeners(p("listener"), o, cluster_id, adopting),
+        ),
         (
             "adopt",
             Value::from(Adopt::of_load_balancer(&o.actual.tags).map(Adopt::as_str)),
@@ -250,15 +261,18 @@ fn zones(prior: &Value, actual: &[ZoneMapping]) -> Value {
     )
 }
 
-/// The listeners the state shows ([`Observed::shows`]) by label (`PROTOCOL:port`), each
+/// The owned listeners (and those `adopting` takes over) by label (`PROTOCOL:port`), each
 /// rendered against the prior listener with that label.
-fn listeners(prior: &Value, o: &Observed, cluster_id: &str) -> Value {
+fn listeners(prior: &Value, o: &Observed, cluster_id: &str, adopting: Option<&Adopting>) -> Value {
+    let adopted = |a: &ActualListener| {
+        adopting.is_some_and(|t| t.listeners.contains(&a.key)) && is_foreign(&a.tags)
+    };
     let mut out = BTreeMap::new();
     for a in o
         .actual
         .listeners
         .iter()
-        .filter(|a| o.shows(&a.tags, cluster_id))
+        .filter(|a| o.owns(&a.tags, cluster_id) || adopted(a))
     {
         let label = a.key.to_string();
         if let Some(value) = listener(prior.get(&label), a) {
@@ -574,7 +588,7 @@ mod tests {
             &schema::schema().block,
             Value::object([("id", Value::from("alb-1"))]),
         );
-        let state = refreshed(&sparse, &observed(15), CLUSTER);
+        let state = refreshed(&sparse, &observed(15), CLUSTER, None);
         assert_eq!(state.get("name").as_str(), Some("web"));
         assert_eq!(state.get("vpc_id").as_str(), Some("vpc-1"));
         // Attributes with a default show the effective value, as the plan does for unset ones.
@@ -608,13 +622,34 @@ mod tests {
     }
 
     #[test]
+    fn an_import_not_applied_yet_shows_the_foreign_listeners_it_takes_over() {
+        let adopting = Adopting {
+            listeners: [ListenerKey::new(ListenerProtocol::Http, 8080)].into(),
+        };
+        let state = refreshed(&Value::Null, &observed(15), CLUSTER, Some(&adopting));
+        let listeners = state.get("listener").as_map().expect("listeners by label");
+        assert_eq!(
+            listeners.keys().collect::<Vec<_>>(),
+            ["HTTP:80", "HTTP:8080"]
+        );
+        assert_eq!(listeners["HTTP:8080"].get("id").as_str(), Some("lsn-8080"));
+        let settled = refreshed(
+            &Value::Null,
+            &observed(15),
+            CLUSTER,
+            Some(&Adopting::default()),
+        );
+        assert_eq!(settled.get("listener").as_map().map(|m| m.len()), Some(1));
+    }
+
+    #[test]
     fn refresh_shows_drift_and_keeps_prior_order_and_set_values() {
-        let mut prior = refreshed(&Value::Null, &observed(15), CLUSTER);
+        let mut prior = refreshed(&Value::Null, &observed(15), CLUSTER, None);
         let zones = tfplugin::diag::AttributePath::root().attr("zone_mapping");
         if let Some(Value::List(items)) = prior.at_mut(&zones) {
             items.reverse();
         }
-        let drifted = refreshed(&prior, &observed(99), CLUSTER);
+        let drifted = refreshed(&prior, &observed(99), CLUSTER, None);
         let listener = drifted.get("listener").get("HTTP:80");
         assert_eq!(listener.get("idle_timeout").as_i64(), Some(99));
         let zones: Vec<_> = drifted
@@ -644,6 +679,7 @@ mod tests {
             &Value::Null,
             &with_acl(&["1.1.1.1", "10.0.0.0/8"], &[]),
             CLUSTER,
+            None,
         );
         assert_eq!(
             acl_of(&imported),
@@ -667,6 +703,7 @@ mod tests {
             &prior,
             &with_acl(&["1.1.1.1", "10.0.0.0/8", "9.9.9.9"], &["acl-x"]),
             CLUSTER,
+            None,
         );
         assert_eq!(
             acl_of(&drifted).get("entries"),
@@ -678,15 +715,16 @@ mod tests {
             &prior,
             &with_acl(&["1.1.1.1/32", "10.0.0.0/8"], &[]),
             CLUSTER,
+            None,
         );
         assert_eq!(
             acl_of(&as_cidrs).get("entries"),
             &strings(&["10.0.0.0/8", "1.1.1.1"])
         );
-        let ids_only = refreshed(&prior, &with_acl(&[], &["acl-x"]), CLUSTER);
+        let ids_only = refreshed(&prior, &with_acl(&[], &["acl-x"]), CLUSTER, None);
         assert!(acl_of(&ids_only).get("entries").is_null());
         assert!(
-            acl_of(&refreshed(&prior, &observed(15), CLUSTER)).is_null(),
+            acl_of(&refreshed(&prior, &observed(15), CLUSTER, None)).is_null(),
             "nothing bound"
         );
     }
