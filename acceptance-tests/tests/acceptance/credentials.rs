@@ -63,15 +63,16 @@ fn write_file(wd: &Workdir, name: &str, text: &str) -> PathBuf {
     path
 }
 
-/// An `aliyun` CLI configuration: profile `ci` (AK, the mock's key), `deploy` (RamRoleArn on
-/// the mock's key) and `other` (AK, a key the mock does not know).
+/// An `aliyun` CLI configuration: profile `ci` (AK, the mock's key, region `cn-shanghai`),
+/// `deploy` (RamRoleArn on the mock's key, no region) and `other` (AK, a key the mock does not
+/// know).
 fn aliyun_config(wd: &Workdir) -> PathBuf {
     let text = serde_json::json!({
         "current": "other",
         "profiles": [
             {"name": "other", "mode": "AK", "access_key_id": "unknown", "access_key_secret": "unknown"},
             {"name": "ci", "mode": "AK", "access_key_id": MOCK_ACCESS_KEY,
-             "access_key_secret": MOCK_SECRET_KEY, "region_id": "cn-hangzhou"},
+             "access_key_secret": MOCK_SECRET_KEY, "region_id": "cn-shanghai"},
             {"name": "deploy", "mode": "RamRoleArn", "access_key_id": MOCK_ACCESS_KEY,
              "access_key_secret": MOCK_SECRET_KEY, "ram_role_arn": ROLE_ARN,
              "ram_session_name": "ci-deploy", "expired_seconds": 900}
@@ -133,6 +134,43 @@ fn aliyun_cli_profile_supplies_the_keys() {
     wd.write_config(&format!("{block}{}", config("")));
     wd.assert_plan_empty();
     assert!(issued(&mock, "AssumeRole") >= 1);
+}
+
+/// With no `region` in the provider block or the environment, the named profile's `region_id` is
+/// the region (the provider's log names it); a profile without one fails the plan at `region`.
+#[test]
+fn the_profile_region_is_the_last_region_fallback() {
+    let mock = mock();
+    let wd = Workdir::new();
+    let file = aliyun_config(&wd);
+    let log = wd.path().join("provider.log");
+    let wd = wd
+        .env("TF_LOG_PROVIDER", "INFO")
+        .env("TF_LOG_PATH", &log.display().to_string());
+    let without_region = |name: &str| {
+        profile_provider(&mock, name, &file)
+            .replace("  region                = \"cn-hangzhou\"\n", "")
+    };
+    let block = without_region("ci");
+    assert!(!block.contains("region "), "{block}");
+    apply_and_check(&wd, &mock, &block);
+    let log_text = std::fs::read_to_string(&log).expect("provider log");
+    let configured: Vec<&str> = log_text
+        .lines()
+        .filter(|line| line.contains("provider configured"))
+        .collect();
+    assert!(
+        !configured.is_empty(),
+        "no `provider configured` line in the log"
+    );
+    assert!(
+        configured.iter().all(|line| line.contains("cn-shanghai")),
+        "{configured:#?}"
+    );
+
+    wd.write_config(&format!("{}{}", without_region("deploy"), config("")));
+    let text = one_error_naming(&wd, "Missing ALB region");
+    assert!(text.contains("region_id"), "{text}");
 }
 
 #[test]

@@ -1,8 +1,9 @@
-//! `data "alb_config"` through real Terraform against the mock: lookups by id and by name and
+//! `data "alb_config"` and `data "alb_zones"` through real Terraform against the mock: lookups by id and by name and
 //! cluster id with listener ids and free `order` runs, the lookup diagnostics (conflicting or
 //! missing lookup at validate; none, several or an unmanaged load balancer at plan), and the
 //! shared-ALB workflow: an app team's own working directory and state finds the platform team's
-//! load balancer by the data source and applies an `alb_ingress` on it, with no remote state.
+//! load balancer by the data source and applies an `alb_ingress` on it, with no remote state; the
+//! region's zones into an `alb_config`'s zone mappings.
 
 use acceptance_tests::harness::hcl::MOCK_SECRET_KEY;
 use acceptance_tests::harness::{provider_block, Workdir};
@@ -10,7 +11,7 @@ use acceptance_tests::mock::{MockConfig, MockServer};
 use alb_api::common::Tag;
 use serde_json::{json, Value};
 
-use crate::config_lifecycle::{client, create_load_balancer};
+use crate::config_lifecycle::{block_on, client, create_load_balancer};
 use crate::ingress_lifecycle::{list, tag};
 use crate::plan_checks::{config, ingress, unwrapped};
 
@@ -307,4 +308,67 @@ fn app_team_stack_attaches_an_ingress_to_the_platform_alb_through_the_data_sourc
         ])
     );
     app.assert_plan_empty();
+}
+
+/// `data "alb_zones"`: the region's zones as the API lists them, usable in `zone_mapping`.
+#[test]
+fn data_alb_zones_lists_the_zones_of_the_region_for_zone_mappings() {
+    let mock = mock();
+    let api = client(&mock, MOCK_SECRET_KEY);
+    let request = alb_api::zone::DescribeZonesRequest {
+        accept_language: Some("en-US".into()),
+    };
+    let listed = block_on(api.describe_zones(&request)).expect("DescribeZones");
+    let mut expected: Vec<(String, String)> = listed
+        .zones
+        .into_iter()
+        .map(|z| (z.zone_id, z.local_name))
+        .collect();
+    expected.sort();
+    assert!(expected.len() >= 2, "{expected:?}");
+
+    let wd = stack(
+        &mock,
+        r#"
+data "alb_zones" "all" {}
+
+resource "alb_config" "main" {
+  name   = "zoned"
+  vpc_id = "vpc-1"
+  zone_mapping {
+    zone_id    = data.alb_zones.all.ids[0]
+    vswitch_id = "vsw-1"
+  }
+  zone_mapping {
+    zone_id    = data.alb_zones.all.ids[1]
+    vswitch_id = "vsw-2"
+  }
+  listener "HTTP:80" {}
+}
+
+output "zones" {
+  value = data.alb_zones.all
+}
+"#,
+    );
+    wd.apply(&[]).assert_success("zones into zone mappings");
+    let out = &outputs(&wd)["zones"];
+    assert_eq!(out["region"], "cn-hangzhou");
+    let ids: Vec<&str> = expected.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(out["ids"], json!(ids));
+    let zones: Vec<Value> = expected
+        .iter()
+        .map(|(id, name)| json!({"zone_id": id, "local_name": name}))
+        .collect();
+    assert_eq!(out["zones"], json!(zones));
+    let state = mock.state();
+    let lb = &list(&state, "LoadBalancers")[0];
+    let zone_ids: Vec<&str> = lb["ZoneMappings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|z| z["ZoneId"].as_str())
+        .collect();
+    assert_eq!(zone_ids, &ids[..2], "{lb:#}");
+    wd.assert_plan_empty();
 }

@@ -28,6 +28,7 @@ mod migrate_alicloud;
 mod observe_once;
 mod plan_checks;
 mod plan_report;
+mod registry_examples;
 mod route_watch;
 mod smoke;
 mod takeover;

@@ -203,14 +203,25 @@ fn routed_rule(mock: &MockServer, listener: &str, path: &str) -> Value {
     })
 }
 
-#[test]
-fn alicloud_made_load_balancer_is_imported_its_listeners_adopted_and_a_rule_taken_over() {
+/// The mock holding what the alicloud configuration made.
+fn seeded_mock() -> (MockServer, Foreign) {
     let mock = MockServer::start(MockConfig {
         async_delay_ms: 30,
         ..MockConfig::default()
     })
     .expect("start mock");
     let foreign = seed(&client(&mock));
+    (mock, foreign)
+}
+
+/// The plan line of a listener whose default action moves off `group`.
+fn default_action_moved(group: &str) -> String {
+    format!("default_server_group_id = \"{group}\" -> (known after apply)")
+}
+
+#[test]
+fn alicloud_made_load_balancer_is_imported_its_listeners_adopted_and_a_rule_taken_over() {
+    let (mock, foreign) = seeded_mock();
     let before = mock.state();
     let rules_before = foreign_rules(&before, &foreign);
     let group_before = by_id(&before, "ServerGroups", "ServerGroupId", &foreign.group).clone();
@@ -232,10 +243,7 @@ fn alicloud_made_load_balancer_is_imported_its_listeners_adopted_and_a_rule_take
         "{}",
         plan.stdout
     );
-    let moved = format!(
-        "default_server_group_id = \"{}\" -> (known after apply)",
-        foreign.group
-    );
+    let moved = default_action_moved(&foreign.group);
     assert_eq!(plan.stdout.matches(&moved).count(), 2, "{}", plan.stdout);
     for unwanted in [
         "~ description",
@@ -387,5 +395,80 @@ fn alicloud_made_load_balancer_is_imported_its_listeners_adopted_and_a_rule_take
             "plan {extra:?} after step 2:\n{}",
             plan.combined()
         );
+    }
+}
+
+/// The guide's other way: `terraform import` (Terraform before 1.5), with a listener the
+/// configuration does not declare — named in a plan warning, dropped from the state and left as
+/// it is on the load balancer.
+#[test]
+fn terraform_import_adopts_declared_listeners_and_leaves_an_undeclared_one_alone() {
+    let (mock, foreign) = seeded_mock();
+    let api = client(&mock);
+    let extra = block_on(async {
+        let created = api
+            .create_listener(
+                &CreateListenerRequest {
+                    load_balancer_id: foreign.lb.clone(),
+                    listener_protocol: "HTTP".into(),
+                    listener_port: 8080,
+                    default_actions: vec![DefaultAction::forward_to(&foreign.group)],
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
+            .expect("undeclared listener");
+        api.wait_for_job(created.job_id.as_deref(), &WaitOptions::default())
+            .await
+            .expect("listener job");
+        created.listener_id
+    });
+    let config = example("migrate-from-alicloud");
+    let without_block = config.replace(
+        "import {\n  to = alb_config.main\n  id = var.load_balancer_id\n}\n",
+        "",
+    );
+    assert_ne!(without_block, config, "the example's import block");
+    let wd = Workdir::new();
+    std::fs::write(wd.main_tf(), without_block).expect("write main.tf");
+    let endpoint = format!("endpoint={}", mock.endpoint());
+    let lb = format!("load_balancer_id={}", foreign.lb);
+    let vars = ["-var", endpoint.as_str(), "-var", lb.as_str()];
+    let mut import = vec!["import", "-no-color", "-input=false"];
+    import.extend_from_slice(&vars);
+    import.extend_from_slice(&["alb_config.main", foreign.lb.as_str()]);
+    wd.run(&import).assert_success("terraform import");
+
+    let plan = wd.plan(&vars);
+    assert_eq!(plan.code, 2, "{}", plan.combined());
+    let text = plan.combined().replace('\n', " ");
+    assert!(
+        text.contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{text}"
+    );
+    let moved = default_action_moved(&foreign.group);
+    assert_eq!(plan.stdout.matches(&moved).count(), 2, "{}", plan.stdout);
+    assert!(
+        text.contains("Imported listener not declared") && text.contains("listener HTTP:8080"),
+        "{text}"
+    );
+    // It leaves the state (the plan shows its block removed), not the load balancer.
+    assert!(
+        plan.stdout.contains("- listener \"HTTP:8080\""),
+        "{}",
+        plan.stdout
+    );
+
+    wd.apply(&vars).assert_success("adopt");
+    let state = mock.state();
+    let undeclared = by_id(&state, "Listeners", "ListenerId", &extra);
+    assert_eq!(default_group(undeclared), foreign.group, "left as it is");
+    assert!(state_tag(undeclared, "alb.terraform/config").is_none());
+    let adopted = by_id(&state, "Listeners", "ListenerId", &foreign.http);
+    assert_eq!(state_tag(adopted, "alb.terraform/key"), Some("HTTP:80"));
+    for extra in [&["-refresh=false"][..], &[][..]] {
+        let plan = wd.plan(&[&vars[..], extra].concat());
+        assert_eq!(plan.code, 0, "plan {extra:?}:\n{}", plan.combined());
     }
 }

@@ -499,3 +499,30 @@ fn assert_detail(hcl: &str, summary: &str, needle: &str) {
         "no {summary:?} detail containing {needle:?}: {details:?}"
     );
 }
+
+/// Issue 10: a role session lifetime STS does not issue (900–43200 s) is a validate error at
+/// `session_expiration`, in `assume_role` and in `assume_role_with_oidc` (Terraform validates the
+/// provider block of a configuration that has a resource of the provider).
+#[test]
+fn role_session_expiration_out_of_range() {
+    for (block, seconds) in [("assume_role", 600), ("assume_role_with_oidc", 86_400)] {
+        let hcl = format!(
+            r#"
+provider "alb" {{
+  region = "cn-hangzhou"
+  {block} {{
+    role_arn           = "acs:ram::1234567890:role/deployer"
+    session_expiration = {seconds} # <- here
+  }}
+}}
+
+resource "alb_config" "main" {{
+  name   = "web"
+  vpc_id = "vpc-1"
+}}
+"#
+        );
+        assert_invalid(&hcl, "Invalid session expiration");
+        assert_detail(&hcl, "Invalid session expiration", "from 900 to 43200");
+    }
+}

@@ -24,7 +24,7 @@
 //!   credentials.
 //! - [`retry`]: backoff policy. [`error`]: the error type and its classification.
 //! - [`token`]: client tokens (idempotency keys).
-//! - [`load_balancer`], [`listener`], [`rule`], [`server_group`], [`acl`], [`job`]: typed requests,
+//! - [`load_balancer`], [`listener`], [`rule`], [`server_group`], [`acl`], [`job`], [`zone`]: typed requests,
 //!   responses and one method per action on [`Client`]. [`common`]: shared types.
 //! - [`paging`]: following `NextToken`. [`wait`]: jobs and statuses.
 //!   [`batch`]: per-call limits, idempotent deletes, bounded concurrency.
@@ -48,6 +48,7 @@ pub mod server_group;
 pub mod signing;
 pub mod token;
 pub mod wait;
+pub mod zone;
 
 pub use client::{Client, ClientConfig, Credentials, MetricsSnapshot, API_VERSION};
 pub use error::{Error, NotFoundExt};

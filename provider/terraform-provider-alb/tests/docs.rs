@@ -4,14 +4,26 @@
 //! Regenerate with `make docs` (`UPDATE_DOCS=1 cargo test -p terraform-provider-alb --test docs`).
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use serde_json::json;
 use terraform_provider_alb::docs::{self, schema::ProviderSchemas};
 use terraform_provider_alb::{schema_file, REGISTRY_ADDRESS};
 
-/// Held by each test: with `UPDATE_DOCS=1` one test writes the pages the others read.
+/// Held by each test while it reads the committed pages.
 static DOCS: Mutex<()> = Mutex::new(());
+
+/// Locks the committed pages; with `UPDATE_DOCS=1` (`make docs`) first writes them from the
+/// schema, so every test of this file sees the regenerated pages.
+fn committed_docs() -> MutexGuard<'static, ()> {
+    let guard = DOCS.lock().unwrap_or_else(|e| e.into_inner());
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        let schemas = docs::provider_schemas().expect("schema document");
+        let pages = docs::pages(&root(), &schemas).expect("generate the docs");
+        docs::write(&root(), &pages).expect("write the docs");
+    }
+    guard
+}
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -19,12 +31,8 @@ fn root() -> PathBuf {
 
 #[test]
 fn committed_docs_agree_with_the_schema() {
-    let _docs = DOCS.lock().unwrap_or_else(|e| e.into_inner());
+    let _docs = committed_docs();
     let schemas = docs::provider_schemas().expect("schema document");
-    if std::env::var_os("UPDATE_DOCS").is_some() {
-        let pages = docs::pages(&root(), &schemas).expect("generate the docs");
-        docs::write(&root(), &pages).expect("write the docs");
-    }
     let problems = docs::problems(&root(), &schemas).expect("check the docs");
     assert!(
         problems.is_empty(),
@@ -45,7 +53,7 @@ fn edited_schema(edit: impl FnOnce(&mut serde_json::Value)) -> ProviderSchemas {
 
 #[test]
 fn an_attribute_added_without_description_and_docs_fails_the_check() {
-    let _docs = DOCS.lock().unwrap_or_else(|e| e.into_inner());
+    let _docs = committed_docs();
     let schemas = edited_schema(|block| {
         block["attributes"]["extra"] = json!({"type": ["list", "string"], "optional": true});
     });
@@ -62,7 +70,7 @@ fn an_attribute_added_without_description_and_docs_fails_the_check() {
 
 #[test]
 fn a_documented_attribute_the_schema_lost_or_relabelled_fails_the_check() {
-    let _docs = DOCS.lock().unwrap_or_else(|e| e.into_inner());
+    let _docs = committed_docs();
     let schemas = edited_schema(|block| {
         let attributes = block["attributes"].as_object_mut().expect("attributes");
         attributes.shift_remove("dns_name");

@@ -8,6 +8,7 @@ mod load_balancer;
 mod rule;
 mod server_group;
 mod tag;
+mod zone;
 
 use std::collections::BTreeSet;
 
@@ -121,6 +122,7 @@ const ACTIONS: &[Action] = &[
     write("TagResources", tag::tag),
     write("UnTagResources", tag::untag),
     read("ListTagResources", tag::list),
+    read("DescribeZones", zone::describe),
 ];
 
 /// True when `name` is an action the mock implements.

@@ -305,20 +305,8 @@ fn base_source(
         );
         return keys(id, secret, first(env, env::SECURITY_TOKEN), origin);
     }
-    let profile_name = settings
-        .profile
-        .clone()
-        .or_else(|| first(env, env::PROFILE));
-    let file = settings
-        .shared_credentials_file
-        .clone()
-        .or_else(|| first(env, env::CONFIG_FILE));
-    if profile_name.is_some() || file.is_some() {
-        let path = match file {
-            Some(path) => expand_home(&path, env),
-            None => default_config_file(env),
-        };
-        return profile::load(&path, profile_name.as_deref());
+    if let Some((path, name)) = named_profile(settings, env) {
+        return profile::load(&path, name.as_deref());
     }
     if let Some(role) = oidc_role(settings, env)? {
         let origin = Origin::new(
@@ -350,6 +338,41 @@ fn base_source(
         return Ok(Source::Uri { uri, origin });
     }
     Err(CredentialError::Missing)
+}
+
+/// The `aliyun` CLI configuration file and profile name (`None`: the file's current profile)
+/// when a profile or a file is named by the settings or the environment; nothing is read
+/// implicitly otherwise.
+fn named_profile(
+    settings: &CredentialSettings,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<(PathBuf, Option<String>)> {
+    let name = settings
+        .profile
+        .clone()
+        .or_else(|| first(env, env::PROFILE));
+    let file = settings
+        .shared_credentials_file
+        .clone()
+        .or_else(|| first(env, env::CONFIG_FILE));
+    if name.is_none() && file.is_none() {
+        return None;
+    }
+    let path = match file {
+        Some(path) => expand_home(&path, env),
+        None => default_config_file(env),
+    };
+    Some((path, name))
+}
+
+/// The `region_id` of the `aliyun` CLI profile the settings name (see [`select`] for how a
+/// profile is named), the region fallback after the provider's `region` and its variables.
+pub fn profile_region(
+    settings: &CredentialSettings,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let (path, name) = named_profile(settings, env)?;
+    profile::region(&path, name.as_deref())
 }
 
 /// A key pair (both halves required) with its optional token.

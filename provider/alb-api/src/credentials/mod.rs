@@ -38,8 +38,8 @@ mod profile;
 mod provider;
 
 pub use chain::{
-    env, select, AssumeRole, CredentialSettings, Endpoints, OidcRole, Origin, Source,
-    DEFAULT_ECS_METADATA_ENDPOINT, DEFAULT_SESSION_NAME, DEFAULT_STS_ENDPOINT,
+    env, profile_region, select, AssumeRole, CredentialSettings, Endpoints, OidcRole, Origin,
+    Source, DEFAULT_ECS_METADATA_ENDPOINT, DEFAULT_SESSION_NAME, DEFAULT_STS_ENDPOINT,
 };
 pub use fetch::STS_API_VERSION;
 pub use provider::{CredentialError, CredentialsProvider};

@@ -34,17 +34,14 @@ struct Profile {
     expired_seconds: u64,
     oidc_provider_arn: String,
     oidc_token_file: String,
+    region_id: String,
 }
 
 /// The source of profile `name` (default: the file's `current` profile) in the file at `path`.
 pub(super) fn load(path: &Path, name: Option<&str>) -> Result<Source, CredentialError> {
     let shown = path.display();
     let file_origin = Origin::new("profile", format!("the aliyun CLI configuration {shown}"));
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CredentialError::config(&file_origin, &format!("cannot read it: {e}")))?;
-    let config: ConfigFile = serde_json::from_str(&text).map_err(|e| {
-        CredentialError::config(&file_origin, &format!("it is not valid JSON: {e}"))
-    })?;
+    let config = read(path).map_err(|problem| CredentialError::config(&file_origin, &problem))?;
     let name = name.unwrap_or(&config.current);
     let origin = Origin::new("profile", format!("profile \"{name}\" of {shown}"));
     let Some(profile) = config.profiles.iter().find(|p| p.name == name) else {
@@ -55,6 +52,26 @@ pub(super) fn load(path: &Path, name: Option<&str>) -> Result<Source, Credential
         ));
     };
     source(profile, origin)
+}
+
+/// The `region_id` of profile `name` (default: the file's `current` profile) in the file at
+/// `path`; `None` when the file cannot be read, has no such profile or the profile no region
+/// (the credential chain reports a file or profile it needs and cannot use).
+pub(super) fn region(path: &Path, name: Option<&str>) -> Option<String> {
+    let config = read(path).ok()?;
+    let name = name.unwrap_or(&config.current);
+    config
+        .profiles
+        .into_iter()
+        .find(|p| p.name == name)
+        .map(|p| p.region_id)
+        .filter(|region| !region.is_empty())
+}
+
+/// The configuration file at `path`, or why it cannot be used.
+fn read(path: &Path) -> Result<ConfigFile, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read it: {e}"))?;
+    serde_json::from_str(&text).map_err(|e| format!("it is not valid JSON: {e}"))
 }
 
 fn source(profile: &Profile, origin: Origin) -> Result<Source, CredentialError> {
@@ -204,6 +221,18 @@ mod tests {
             Ok(Source::EcsRamRole { role_name, .. }) if role_name == "node"));
         assert!(matches!(load_profile(Some("oidc")),
             Ok(Source::Oidc { role, .. }) if role.oidc_token_file == "/t"));
+    }
+
+    #[test]
+    fn region_of_the_named_or_current_profile() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, FILE).expect("write the file");
+        assert_eq!(region(&path, None).as_deref(), Some("cn-hangzhou"));
+        assert_eq!(region(&path, Some("ak")).as_deref(), Some("cn-hangzhou"));
+        assert_eq!(region(&path, Some("sts")), None, "no region_id");
+        assert_eq!(region(&path, Some("nope")), None);
+        assert_eq!(region(&dir.path().join("missing.json"), None), None);
     }
 
     #[test]

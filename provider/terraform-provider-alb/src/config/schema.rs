@@ -23,7 +23,8 @@ fn block() -> Block {
         .attr(opt_str(
             "region",
             "Region of the load balancers, e.g. `cn-hangzhou`. Default: `ALIBABA_CLOUD_REGION`, then \
-             `ALICLOUD_REGION`.",
+             `ALICLOUD_REGION`, then the `region_id` of the `aliyun` CLI profile named by `profile` \
+             or `shared_credentials_file` (or their variables).",
         ))
         .attr(opt_str(
             "access_key",

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use alb_api::credentials::{
-    AssumeRole, CredentialError, CredentialSettings, CredentialsProvider, OidcRole,
+    profile_region, AssumeRole, CredentialError, CredentialSettings, CredentialsProvider, OidcRole,
     DEFAULT_SESSION_NAME,
 };
 use model::spec::Timeouts;
@@ -118,16 +118,19 @@ pub fn resolve(
         return Ok(Resolution::Deferred(unknown.join(", ")));
     }
     let mut diagnostics = Diagnostics::default();
+    let credential_settings = credential_settings(config);
     let region = text(config.get("region"))
         .or_else(|| non_empty(env(env::REGION)))
-        .or_else(|| non_empty(env(env::REGION_ALIAS)));
+        .or_else(|| non_empty(env(env::REGION_ALIAS)))
+        .or_else(|| profile_region(&credential_settings, env));
     if region.is_none() {
         diagnostics.push(
             Diagnostic::error(
                 "Missing ALB region",
                 format!(
-                    "Missing ALB region: set `region` in the provider block or the {} (or {}) \
-                     environment variable.",
+                    "Missing ALB region: set `region` in the provider block, the {} (or {}) \
+                     environment variable, or `region_id` in the aliyun CLI profile named by \
+                     `profile`.",
                     env::REGION,
                     env::REGION_ALIAS
                 ),
@@ -135,11 +138,9 @@ pub fn resolve(
             .at(AttributePath::root().attr("region")),
         );
     }
-    let credentials = CredentialsProvider::from_settings(&credential_settings(config), env)
-        .map_err(|e| {
-            diagnostics
-                .push(credential_diagnostic(&e).at(AttributePath::root().attr(e.attribute())))
-        });
+    let credentials = CredentialsProvider::from_settings(&credential_settings, env).map_err(|e| {
+        diagnostics.push(credential_diagnostic(&e).at(AttributePath::root().attr(e.attribute())))
+    });
     let (Some(region), Ok(credentials)) = (region, credentials) else {
         return Err(diagnostics);
     };
@@ -374,6 +375,37 @@ mod tests {
             settings.kubernetes.config_paths,
             vec![PathBuf::from("/a"), PathBuf::from("/b")]
         );
+    }
+
+    #[test]
+    fn region_falls_back_to_the_named_profile_after_the_environment() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let file = dir.path().join("config.json");
+        let profiles = r#"{"current": "a", "profiles": [
+            {"name": "a", "mode": "AK", "access_key_id": "A", "access_key_secret": "S"},
+            {"name": "p", "mode": "AK", "access_key_id": "P", "access_key_secret": "S",
+             "region_id": "cn-shanghai"}]}"#;
+        std::fs::write(&file, profiles).expect("write the profile file");
+        let config = Value::object([
+            ("profile", Value::from("p")),
+            (
+                "shared_credentials_file",
+                Value::from(file.display().to_string().as_str()),
+            ),
+        ]);
+        assert_eq!(ready(&config, &env_of(&[])).region, "cn-shanghai");
+        let env = env_of(&[(env::REGION_ALIAS, "cn-beijing")]);
+        assert_eq!(ready(&config, &env).region, "cn-beijing");
+        let current = Value::object([(
+            "shared_credentials_file",
+            Value::from(file.display().to_string().as_str()),
+        )]);
+        let Err(diagnostics) = resolve(&current, &env_of(&[])) else {
+            panic!("the current profile has no region_id");
+        };
+        assert!(diagnostics
+            .iter()
+            .any(|d| d.summary == "Missing ALB region" && d.detail.contains("region_id")));
     }
 
     #[test]

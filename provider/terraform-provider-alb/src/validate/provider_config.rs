@@ -3,8 +3,15 @@
 use tfplugin::diag::Diagnostics;
 use tfplugin::value::Value;
 
-use super::check::{format, only_when, Node};
+use super::check::{format, int_range, only_when, Node};
 use super::formats::is_duration;
+
+/// Shortest lifetime of role credentials STS issues, in seconds (`DurationSeconds` of AssumeRole
+/// and AssumeRoleWithOIDC).
+pub const MIN_SESSION_EXPIRATION: i64 = 900;
+/// Longest lifetime of role credentials STS issues, in seconds: a role's maximum session duration
+/// is at most 12 hours (a role configured for less refuses longer sessions at configure time).
+pub const MAX_SESSION_EXPIRATION: i64 = 43_200;
 
 /// Checks the formats of the provider block (credentials are checked at configure time, when the
 /// environment fallbacks are resolved). Unknown values pass.
@@ -38,6 +45,15 @@ pub fn validate(config: &Value) -> Diagnostics {
         is_http_url,
         "an `http://` or `https://` URL such as `https://10.0.0.1:6443`",
     );
+    for role in ["assume_role", "assume_role_with_oidc"] {
+        int_range(
+            &mut d,
+            &root.attr(role).attr("session_expiration"),
+            "session expiration",
+            MIN_SESSION_EXPIRATION,
+            MAX_SESSION_EXPIRATION,
+        );
+    }
     let kubernetes = root.attr("kubernetes");
     only_when(
         &mut d,
@@ -72,16 +88,9 @@ fn is_http_url(s: &str) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn config_path_and_config_paths_conflict() {
-        let config = |paths: Value| {
-            Value::object([(
-                "kubernetes",
-                Value::object([("config_path", Value::from("/a")), ("config_paths", paths)]),
-            )])
-        };
-        let conflict = validate(&config(Value::List(vec![Value::from("/b")])));
-        let found: Vec<String> = conflict
+    /// Summary and attribute path of each diagnostic.
+    fn found(diagnostics: &Diagnostics) -> Vec<String> {
+        diagnostics
             .iter()
             .map(|d| {
                 format!(
@@ -93,10 +102,52 @@ mod tests {
                         .unwrap_or_default()
                 )
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn session_expiration_is_within_what_sts_issues() {
+        let config = |seconds: i64| {
+            Value::object([
+                (
+                    "assume_role",
+                    Value::object([("session_expiration", Value::from(seconds))]),
+                ),
+                (
+                    "assume_role_with_oidc",
+                    Value::object([("session_expiration", Value::from(seconds + 1))]),
+                ),
+            ])
+        };
+        assert_eq!(found(&validate(&config(900))), Vec::<String>::new());
+        assert_eq!(found(&validate(&config(43_199))), Vec::<String>::new());
         assert_eq!(
-            found,
-            vec!["Conflicting kubeconfig paths|kubernetes.config_paths"]
+            found(&validate(&config(899))),
+            ["Invalid session expiration|assume_role.session_expiration"]
+        );
+        assert_eq!(
+            found(&validate(&config(43_200))),
+            ["Invalid session expiration|assume_role_with_oidc.session_expiration"]
+        );
+        let unknown = Value::object([(
+            "assume_role",
+            Value::object([("session_expiration", Value::Unknown)]),
+        )]);
+        assert!(validate(&unknown).is_empty());
+    }
+
+    #[test]
+    fn config_path_and_config_paths_conflict() {
+        let config = |paths: Value| {
+            Value::object([(
+                "kubernetes",
+                Value::object([("config_path", Value::from("/a")), ("config_paths", paths)]),
+            )])
+        };
+        let conflict = validate(&config(Value::List(vec![Value::from("/b")])));
+        assert_eq!(
+            found(&conflict),
+            ["Conflicting kubeconfig paths|kubernetes.config_paths"]
         );
         assert!(validate(&config(Value::Null)).iter().next().is_none());
     }

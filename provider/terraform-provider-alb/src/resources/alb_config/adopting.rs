@@ -6,13 +6,16 @@
 //!    labels in the mark;
 //! 3. the plan shows the default action of each declared one moving to a placeholder group
 //!    (`default_server_group_id` known after apply) and warns about the undeclared ones, which
-//!    stay as they are;
+//!    leave the state (the refresh showed them; the configuration has no block for them) but
+//!    stay as they are on the load balancer;
 //! 4. the apply tags the load balancer and the declared listeners as this config's and replaces
 //!    the mark with [`SETTLED`]: later refreshes show owned listeners only.
 
 use std::collections::BTreeSet;
 
+use model::adopt::{foreign_listeners, is_foreign};
 use model::desired::ListenerKey;
+use model::diff::ActualLoadBalancer;
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::value::Value;
 
@@ -40,6 +43,13 @@ impl Adopting {
         Some(Adopting {
             listeners: lines.filter_map(|l| l.parse().ok()).collect(),
         })
+    }
+
+    /// What an import of `actual` has to take over: its foreign listeners; `None` when nothing
+    /// is foreign (the load balancer and its listeners are owned: no adoption needed).
+    pub fn found(actual: &ActualLoadBalancer) -> Option<Adopting> {
+        let listeners = foreign_listeners(actual);
+        (!listeners.is_empty() || is_foreign(&actual.tags)).then_some(Adopting { listeners })
     }
 
     /// The private data carrying this mark.
@@ -77,8 +87,9 @@ impl Adopting {
                         format!(
                             "The imported load balancer has a listener {label} that this \
                              provider did not create and that has no listener \"{label}\" \
-                             block: it is left as it is (not adopted, not deleted). Declare it to \
-                             manage it from this alb_config."
+                             block. The plan shows it leaving this resource's state, but it is \
+                             left as it is on the load balancer (not adopted, not deleted). \
+                             Declare it to manage it from this alb_config."
                         ),
                     )
                     .at(AttributePath::root().attr("listener")),
@@ -92,6 +103,7 @@ impl Adopting {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use model::ownership::{config_tags, ResourceKind};
     use model::spec::ListenerProtocol;
 
     fn key(protocol: ListenerProtocol, port: u16) -> ListenerKey {
@@ -119,6 +131,29 @@ mod tests {
         assert_eq!(Adopting::from_private(SETTLED), None);
         assert_eq!(Adopting::from_private(b""), None);
         assert_eq!(Adopting::from_private(b"alb.terraform/replacing"), None);
+    }
+
+    #[test]
+    fn an_import_of_owned_objects_needs_no_adoption() {
+        let owned = |resource, key: Option<&str>| config_tags("c1", "web", resource, key);
+        let mut actual = ActualLoadBalancer {
+            id: "alb-1".into(),
+            name: "web".into(),
+            deletion_protection: false,
+            access_log: None,
+            tags: owned(ResourceKind::LoadBalancer, None),
+            edition: None,
+            address_type: None,
+            zone_mappings: Vec::new(),
+            resource_group_id: None,
+            listeners: Vec::new(),
+            placeholders: Vec::new(),
+            acls: Vec::new(),
+        };
+        assert_eq!(Adopting::found(&actual), None);
+        // A foreign load balancer is taken over even before it has listeners.
+        actual.tags = [("team".to_owned(), "web".to_owned())].into();
+        assert_eq!(Adopting::found(&actual), Some(Adopting::default()));
     }
 
     #[test]

@@ -39,19 +39,12 @@ pub(crate) async fn read(
         Err(d) => Err(d),
         Ok((reconciler, s)) => match observe(&reconciler, id).await {
             Ok(Some(o)) => {
-                let adopting = adopting.map(|_| Adopting {
-                    listeners: model::adopt::foreign_listeners(&o.actual),
-                });
+                let adopting = adopting.and_then(|_| Adopting::found(&o.actual));
                 let state = refreshed(&current_state, &o, &s.cluster_id, adopting.as_ref());
-                // Nothing foreign left to take over: the import needs no adoption.
-                let private = match adopting {
-                    Some(a)
-                        if a.listeners.is_empty() && !model::adopt::is_foreign(&o.actual.tags) =>
-                    {
-                        SETTLED.to_vec()
-                    }
-                    Some(a) => a.to_private(),
-                    None => private.clone(),
+                let private = match (adopting, Adopting::from_private(&private)) {
+                    (Some(a), _) => a.to_private(),
+                    (None, Some(_)) => SETTLED.to_vec(),
+                    (None, None) => private.clone(),
                 };
                 Ok((state, private))
             }
