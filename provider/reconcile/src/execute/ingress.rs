@@ -25,7 +25,12 @@ impl Run<'_> {
         tags: &Tags,
         token: &str,
     ) -> Result<(), ReconcileError> {
-        let tags = &self.marked(tags);
+        let marked = self.marks_ingress_objects();
+        let tags = &if marked {
+            self.marked(tags)
+        } else {
+            tags.clone()
+        };
         let new = |vpc_id: &str| {
             create_group_request(
                 &NewGroup {
@@ -39,7 +44,7 @@ impl Run<'_> {
             )
         };
         let id = self.create_group(&group.key, new, token).await?;
-        if self.creating() {
+        if marked {
             self.marked_group(&id);
         }
         tracing::info!(key = %group.key, server_group_id = %id, "server group ready");
@@ -223,12 +228,12 @@ impl Run<'_> {
             .flat_map(|r| r.rule.actions.iter().flat_map(|a| a.kind.group_keys()))
             .collect();
         let groups = self.group_ids(&keys, None).await?;
-        let creating = self.creating();
+        let marked = self.marks_ingress_objects();
         let request: Vec<ApiNewRule> = rules
             .iter()
             .map(|r| {
                 Ok(ApiNewRule {
-                    rule_name: if creating {
+                    rule_name: if marked {
                         creating_rule_name(&r.rule.name)
                     } else {
                         r.rule.name.clone()
@@ -258,7 +263,7 @@ impl Run<'_> {
                 .find(|c| c.priority == i64::from(r.rule.priority))
             {
                 self.created_rule(&r.rule.identity, &c.rule_id);
-                if creating {
+                if marked {
                     self.marked_rule(PendingRule {
                         id: c.rule_id.clone(),
                         priority: c.priority,

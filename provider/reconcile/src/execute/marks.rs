@@ -1,14 +1,16 @@
-//! Creation marks (see `model::ownership`): a create run marks the load balancer and the
-//! ingress server groups it creates with the `alb.terraform/creating` tag and gives the rules it
-//! creates a `creating-` RuleName; once every op is done, the run removes the marks — rules
-//! renamed first, then server groups untagged, the load balancer last — together with the marks
-//! of the objects it adopted from an interrupted create.
+//! Creation marks (see `model::ownership`): a create run marks the load balancer it creates with
+//! the `alb.terraform/creating` tag. The objects of an ingress are marked only when its rules do
+//! not come last in one `CreateRules` call ([`ingress_objects_marked`]): then the server groups
+//! get the tag and the rules a `creating-` RuleName. Once every op is done, the run removes the
+//! marks — rules renamed first, then server groups untagged, the load balancer last — together
+//! with the marks of the objects it adopted from an interrupted create.
 
 use alb_api::batch::split_batches;
 use alb_api::job::UnTagResourcesRequest;
 use alb_api::rule::RuleUpdate as ApiRuleUpdate;
 use alb_api::token::new_client_token;
 use model::ownership::{with_creation_mark, Tags, TAG_CREATING};
+use model::{Op, OpKind};
 
 use super::listener_turns;
 use super::run::{derived_token, Run};
@@ -49,6 +51,27 @@ impl CreationMarks {
             None => tags.clone(),
         }
     }
+}
+
+/// Whether a create run of `ops` marks the ingress objects it creates. Not when its only rule
+/// op is its last op, one `CreateRules`: that one call makes every rule at once (≤ 10 rules on
+/// one listener), so what an interrupted run leaves is server groups without any rule of the
+/// ingress, which the create after it judges unfinished (`adoption::ingress_leftovers` in the
+/// provider), and the run saves the calls that would remove the marks (a rename of the rules and
+/// an untag of the groups). A run that also renames, updates or deletes rules (adopting marked
+/// ones) marks as before.
+pub(super) fn ingress_objects_marked(ops: &[Op]) -> bool {
+    let rule_op = |op: &Op| {
+        matches!(
+            op.kind,
+            OpKind::CreateRules { .. } | OpKind::UpdateRules { .. } | OpKind::DeleteRules { .. }
+        )
+    };
+    let rules_last_in_one_call = ops
+        .last()
+        .is_some_and(|op| matches!(op.kind, OpKind::CreateRules { .. }))
+        && ops.iter().filter(|op| rule_op(op)).count() == 1;
+    !rules_last_in_one_call
 }
 
 /// A rule created with a `creating-` name.
@@ -142,5 +165,61 @@ impl Run<'_> {
                 .await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use model::desired::ListenerKey;
+    use model::diff::GroupRef;
+
+    use super::*;
+
+    fn op(kind: OpKind) -> Op {
+        Op {
+            kind,
+            client_token: "t".into(),
+        }
+    }
+
+    fn listener() -> ListenerKey {
+        "HTTP:80".parse().expect("listener key")
+    }
+
+    fn create_rules() -> Op {
+        op(OpKind::CreateRules {
+            listener: listener(),
+            rules: Vec::new(),
+        })
+    }
+
+    fn add_members() -> Op {
+        op(OpKind::AddMembers {
+            group: GroupRef {
+                key: "web:80".into(),
+                id: None,
+            },
+            members: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn only_a_run_whose_one_rule_op_is_a_final_create_leaves_its_objects_unmarked() {
+        assert!(!ingress_objects_marked(&[add_members(), create_rules()]));
+        assert!(!ingress_objects_marked(&[create_rules()]));
+        // Rules in two calls: an interruption between them leaves some rules.
+        assert!(ingress_objects_marked(&[create_rules(), create_rules()]));
+        // Rules not last, or other rule ops (an adopting run renaming marked rules).
+        assert!(ingress_objects_marked(&[create_rules(), add_members()]));
+        let rename = op(OpKind::UpdateRules { rules: Vec::new() });
+        assert!(ingress_objects_marked(&[rename, create_rules()]));
+        let delete = op(OpKind::DeleteRules {
+            ids: vec!["rule-1".into()],
+            listeners: vec![listener()],
+        });
+        assert!(ingress_objects_marked(&[create_rules(), delete]));
+        // No rules at all (groups only): marked.
+        assert!(ingress_objects_marked(&[add_members()]));
+        assert!(ingress_objects_marked(&[]));
     }
 }

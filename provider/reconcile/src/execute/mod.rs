@@ -41,7 +41,8 @@
 //! groups it creates (`alb.terraform/creating` in the create call) and names its rules
 //! `creating-…`; after the last op it renames the rules (`UpdateRulesAttribute` + job), then
 //! untags the groups and the load balancer (`UnTagResources`), adopted marked objects included
-//! (see `marks`).
+//! (see `marks`). An ingress create whose only rule op is one final `CreateRules` marks neither
+//! groups nor rules, and so makes neither call.
 
 mod acl;
 mod config;

@@ -15,7 +15,7 @@ use model::ownership::{Tags, TAG_INGRESS, TAG_KEY};
 use model::{Op, OpKind};
 use serde::Serialize;
 
-use super::marks::{CreationMarks, PendingMarks, PendingRule};
+use super::marks::{ingress_objects_marked, CreationMarks, PendingMarks, PendingRule};
 use super::{ExecFailure, ExecReport};
 use crate::convert::{tags_from_api, tags_to_api};
 use crate::error::ConvertError;
@@ -41,6 +41,8 @@ pub(super) struct Run<'a> {
     nonce: String,
     /// Creation marks of the run.
     marks: &'a CreationMarks,
+    /// Whether the run marks the ingress objects it creates (see [`ingress_objects_marked`]).
+    marks_ingress_objects: bool,
 }
 
 /// Ids the run knows: given, created in the run, or looked up once.
@@ -95,6 +97,7 @@ impl<'a> Run<'a> {
             before: rec.client.metrics(),
             nonce: new_client_token(),
             marks,
+            marks_ingress_objects: marks.token.is_some() && ingress_objects_marked(ops),
         }
     }
 
@@ -114,6 +117,12 @@ impl<'a> Run<'a> {
     /// Whether the run creates its resource (and marks what it creates).
     pub(super) fn creating(&self) -> bool {
         self.marks.token.is_some()
+    }
+
+    /// Whether the run marks the server groups and rules it creates (a create run whose rules
+    /// do not come last in one call, see [`ingress_objects_marked`]).
+    pub(super) fn marks_ingress_objects(&self) -> bool {
+        self.marks_ingress_objects
     }
 
     /// The ClientToken of an op's main call in this run: the op's stable token salted with the

@@ -64,18 +64,27 @@ pub(crate) fn config_leftovers(
 }
 
 /// What an ingress create finds of its identity (rules on the load balancer, server groups).
+/// Server groups without any rule of the ingress are unfinished although unmarked: a create
+/// whose rules come last in one call marks nothing, and an ingress's groups exist only for its
+/// rules.
 pub(crate) fn ingress_leftovers(
     actual: &ActualIngress,
     cluster_id: &str,
     id: &IngressId,
 ) -> Leftovers {
-    let rules = actual
+    let rules: Vec<bool> = actual
         .rules
         .iter()
         .filter(|r| owns(&r.tags, cluster_id, id))
-        .map(|r| rule_in_creation(&r.name));
-    let groups = owned_groups(actual, cluster_id, id).map(|g| in_creation(&g.tags));
-    Leftovers::judge(rules.chain(groups))
+        .map(|r| rule_in_creation(&r.name))
+        .collect();
+    let groups: Vec<bool> = owned_groups(actual, cluster_id, id)
+        .map(|g| in_creation(&g.tags))
+        .collect();
+    if rules.is_empty() && !groups.is_empty() {
+        return Leftovers::Unfinished;
+    }
+    Leftovers::judge(rules.into_iter().chain(groups))
 }
 
 /// The error of an ingress create that finds finished objects of its identity.
@@ -237,6 +246,11 @@ mod tests {
         );
         actual.server_groups[0] = group(with_creation_mark(&group_tags, "run"));
         assert_eq!(ingress_leftovers(&actual, "c", &id), Leftovers::Unfinished);
+        // Unmarked groups without any rule: a create stopped before its one CreateRules.
+        let rules = std::mem::take(&mut actual.rules);
+        actual.server_groups[0] = group(group_tags.clone());
+        assert_eq!(ingress_leftovers(&actual, "c", &id), Leftovers::Unfinished);
+        actual.rules = rules;
         actual.server_groups.clear();
         actual.rules[0] = rule(&format!("{CREATING_RULE_PREFIX}k8s-rule"));
         assert_eq!(ingress_leftovers(&actual, "c", &id), Leftovers::Unfinished);
