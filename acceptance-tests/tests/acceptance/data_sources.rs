@@ -27,7 +27,7 @@ fn mock() -> MockServer {
 }
 
 /// The platform team's stack: alb_config `web` (HTTP:80 plus `extra_listener`) and ingress
-/// shop/web on HTTP:80 at the default order 10; applied.
+/// shop/web on HTTP:80 without `order` (the first free band, 10); applied.
 fn platform(mock: &MockServer, extra_listener: &str) -> Workdir {
     let wd = Workdir::new();
     wd.write_config(&format!(

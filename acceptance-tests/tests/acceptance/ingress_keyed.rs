@@ -147,8 +147,11 @@ fn ingress_state_of_release_0_1_upgrades_to_maps_with_an_empty_plan() {
     for name in ["shop", "blog"] {
         let old = &instance(&before, name)["attributes"];
         let new = &instance(&after, name)["schema_version"];
-        assert_eq!(new, 1, "alb_ingress.{name} upgraded");
+        assert_eq!(new, 2, "alb_ingress.{name} upgraded");
         let attributes = &instance(&after, name)["attributes"];
+        // Release 0.1 read an unset order as 10; the upgrade records it (blog sets 20).
+        let order = if name == "blog" { 20 } else { 10 };
+        assert_eq!(attributes["order"], order, "alb_ingress.{name}.order");
         for attr in ["rules", "server_groups"] {
             let (got, was) = (ids_of_map(&attributes[attr]), ids_of_list(&old[attr]));
             if attr == "rules" {

@@ -17,6 +17,7 @@ mod demo;
 mod fleet_apply;
 mod foundation;
 mod generate;
+mod ingress_auto_order;
 mod ingress_gapless;
 mod ingress_keyed;
 mod ingress_lifecycle;

@@ -37,8 +37,8 @@ resource "alb_config" "main" {{
     )
 }
 
-/// `alb_ingress.<address>` = `shop/<name>` for shop.example.com `<path>` (default order), with
-/// `extra` (HCL) in its body.
+/// `alb_ingress.<address>` = `shop/<name>` for shop.example.com `<path>` (order chosen by the
+/// provider unless `extra` sets one), with `extra` (HCL) in its body.
 pub(crate) fn ingress(address: &str, name: &str, path: &str, extra: &str) -> String {
     format!(
         r#"
@@ -63,7 +63,7 @@ resource "alb_ingress" "{address}" {{
     )
 }
 
-fn write(wd: &Workdir, mock: &MockServer, parts: &[String]) {
+pub(crate) fn write(wd: &Workdir, mock: &MockServer, parts: &[String]) {
     wd.write_config(&format!(
         "{}{}",
         provider_block(&mock.endpoint()),
@@ -71,7 +71,7 @@ fn write(wd: &Workdir, mock: &MockServer, parts: &[String]) {
     ));
 }
 
-fn start() -> (MockServer, Workdir) {
+pub(crate) fn start() -> (MockServer, Workdir) {
     let mock = MockServer::start(MockConfig {
         async_delay_ms: 20,
         seed: Some(11),
@@ -113,13 +113,13 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
         .block_on(f)
 }
 
-/// Item 8: a second ingress of the same namespace, same host and same (default) order clashes
+/// Item 8: a second ingress of the same namespace, same host and same explicit order clashes
 /// with the existing one at plan time; the replacement of the existing one by a new name does
 /// not.
 #[test]
 fn plan_clash_in_the_same_namespace_and_not_with_a_replaced_self() {
     let (mock, wd) = start();
-    let existing = ingress("existing", "existing", "/a", "");
+    let existing = ingress("existing", "existing", "/a", "  order = 10");
     write(&wd, &mock, &[config(""), existing.clone()]);
     wd.apply(&[]).assert_success("create");
     let before = objects(&mock);
@@ -130,7 +130,7 @@ fn plan_clash_in_the_same_namespace_and_not_with_a_replaced_self() {
         &[
             config(""),
             existing.clone(),
-            ingress("second", "second", "/b", ""),
+            ingress("second", "second", "/b", "  order = 10"),
         ],
     );
     let plan = wd.plan(&[]);
@@ -161,7 +161,7 @@ fn plan_clash_in_the_same_namespace_and_not_with_a_replaced_self() {
 }
 
 /// Item 8: two new ingresses planned in the same run on an existing load balancer, same host
-/// and order: the plan fails naming both.
+/// and explicit order: the plan fails naming both.
 #[test]
 fn plan_clash_between_two_new_ingresses_of_one_run() {
     let (mock, wd) = start();
@@ -172,8 +172,8 @@ fn plan_clash_between_two_new_ingresses_of_one_run() {
         &mock,
         &[
             config(""),
-            ingress("one", "one", "/a", ""),
-            ingress("two", "two", "/b", ""),
+            ingress("one", "one", "/a", "  order = 10"),
+            ingress("two", "two", "/b", "  order = 10"),
         ],
     );
     let plan = wd.plan(&[]);
@@ -192,7 +192,7 @@ fn plan_clash_between_two_new_ingresses_of_one_run() {
         &mock,
         &[
             config(""),
-            ingress("one", "one", "/a", ""),
+            ingress("one", "one", "/a", "  order = 10"),
             ingress("two", "two", "/b", "  order = 20"),
         ],
     );

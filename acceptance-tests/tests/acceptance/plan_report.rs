@@ -32,6 +32,8 @@ const BASE: Variant = Variant {
     canary_weight: 10,
 };
 
+/// The configuration of variant `v`. Both ingresses pin `order`, so that the plan that creates them
+/// shows their rules' priorities (an unset order is chosen at apply).
 fn hcl(endpoint: &str, v: Variant) -> String {
     let admin_listener = if v.admin_listener {
         r#"
@@ -45,6 +47,7 @@ resource "alb_ingress" "admin" {
   alb_config_id = alb_config.main.id
   namespace     = "ops"
   name          = "admin"
+  order         = 10
   listen {
     protocol = "HTTP"
     port     = 8080
@@ -96,6 +99,7 @@ resource "alb_ingress" "shop" {{
   alb_config_id = alb_config.main.id
   namespace     = "shop"
   name          = "storefront"
+  order         = 10
   tls_hosts     = ["shop.example.com"]
   rule {{
     host = "shop.example.com"

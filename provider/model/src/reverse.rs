@@ -415,8 +415,7 @@ impl Parts {
             .iter()
             .map(|r| r.priority)
             .min()
-            .map(|p| i64::from(p.saturating_sub(1) / BAND_WIDTH + 1))
-            .filter(|&o| o != 10);
+            .map(|p| i64::from(p.saturating_sub(1) / BAND_WIDTH + 1));
         Self {
             alb_config_id: o.alb_config_id.to_owned(),
             id: o.id.clone(),

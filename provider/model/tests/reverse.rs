@@ -216,7 +216,7 @@ fn canonical_spec_comes_back_unchanged() {
 #[test]
 fn explicit_listen_and_header_canary_come_back() {
     let spec: IngressSpec = serde_json::from_value(json!({
-        "alb_config_id": "alb-1", "namespace": "shop", "name": "alt",
+        "alb_config_id": "alb-1", "namespace": "shop", "name": "alt", "order": 10,
         "listen": [{"protocol": "HTTP", "port": 8080}],
         "use_regex": true,
         "rule": [

@@ -32,7 +32,7 @@ async fn provider_serves_both_resources_with_their_schema_versions() {
         .iter()
         .map(|r| (r.type_name(), r.schema().version))
         .collect();
-    assert_eq!(names, vec![("alb_config", 2), ("alb_ingress", 1)]);
+    assert_eq!(names, vec![("alb_config", 2), ("alb_ingress", 2)]);
 }
 
 #[tokio::test]

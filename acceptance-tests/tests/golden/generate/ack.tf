@@ -162,6 +162,7 @@ resource "alb_ingress" "ops_grafana" {
   alb_config_id = alb_config.internal.id
   namespace     = "ops"
   name          = "grafana"
+  order         = 10
 
   backend_defaults {
     member_mode = "nodeport"
@@ -210,6 +211,7 @@ resource "alb_ingress" "legacy_app" {
   alb_config_id = alb_config.legacy.id
   namespace     = "legacy"
   name          = "app"
+  order         = 10
   tls_hosts     = ["legacy.example.com"]
 
   backend_defaults {
@@ -287,6 +289,7 @@ resource "alb_ingress" "shop_cors" {
   alb_config_id = alb_config.public.id
   namespace     = "shop"
   name          = "cors"
+  order         = 10
 
   backend_defaults {
     member_mode = "ip"

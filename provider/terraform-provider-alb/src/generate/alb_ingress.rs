@@ -8,7 +8,7 @@ use k8s_openapi::api::networking::v1::IngressBackend;
 use serde_json::{json, Map, Value};
 use tfplugin::diag::AttributePath;
 
-use super::annotations::{Setting, DEFAULT_ORDER, PREFIX};
+use super::annotations::{Setting, PREFIX};
 use super::custom;
 use super::groups::{CanaryPlan, IngressPlan};
 use super::inventory::{ingress_ref, Inventory, NETWORKING_API_VERSION};
@@ -34,9 +34,8 @@ pub fn build(plan: &IngressPlan, inventory: &Inventory) -> Result<Resource, Vec<
     };
     b.body.insert("namespace".into(), json!(namespace));
     b.body.insert("name".into(), json!(object.name));
-    if plan.order != DEFAULT_ORDER {
-        b.body.insert("order".into(), json!(plan.order));
-    }
+    // Always written: an unset order is chosen automatically, not ACK's default.
+    b.body.insert("order".into(), json!(plan.order));
     if let Some((key, _)) = &plan.annotations.order {
         b.provenance
             .push((AttributePath::root().attr("order"), key.clone()));

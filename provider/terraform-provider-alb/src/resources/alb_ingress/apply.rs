@@ -5,13 +5,15 @@
 //! Create is the same path starting from whatever the ingress's ownership tags find: objects an
 //! interrupted create left (still carrying creation marks) are adopted, not duplicated, and
 //! finished ones are refused ([`adoption`]); delete removes only this ingress's rules and server
-//! groups. On a load balancer whose alb_config takes over ACK's objects (`adopt`), the ops start
-//! with that takeover ([`takeover`]).
+//! groups. An ingress planned without an order (new, no `order`) gets its order here
+//! ([`order::choose`]), before its rules are numbered. On a load balancer whose alb_config takes
+//! over ACK's objects (`adopt`), the ops start with that takeover ([`takeover`]).
 
 use std::time::Duration;
 
 use model::desired::DesiredIngress;
 use model::ownership::{in_creation, Leftovers};
+use model::priority::Held;
 use model::{expand_ingress, plan_ingress_ops, Op};
 use reconcile::{CreationMarks, IngressReads, Reconciler};
 use tfplugin::diag::{Diagnostic, Diagnostics};
@@ -20,6 +22,7 @@ use tfplugin::value::Value;
 
 use super::decode::{self, IngressRef};
 use super::observe::{self, Observation};
+use super::order::{self, PlannedOrder};
 use super::render::{self, Computed};
 use super::{takeover, AlbIngress};
 use crate::resources::adoption;
@@ -90,7 +93,7 @@ async fn run(
         )
         .await;
     }
-    let spec = match decode::spec(&req.config) {
+    let mut spec = match decode::spec(&req.config) {
         Ok(Some(spec)) if !spec.alb_config_id.is_empty() => spec,
         Ok(_) => {
             diagnostics.push(Diagnostic::error(
@@ -136,6 +139,25 @@ async fn run(
     let listeners = before.lb.config_listeners(reconciler.cluster_id());
     let members = render::planned_members(&req.planned_state);
     let held = render::planned_priorities(&req.planned_state);
+    let planned_order = order::planned(&req.planned_state);
+    let chosen = match planned_order {
+        Some(o) => o,
+        None => {
+            let chosen = expand_ingress(&spec, &listeners, &members, &Held::default()).and_then(
+                |provisional| {
+                    order::choose(&resource.run, &ingress.lb_id, &provisional, &before.actual)
+                },
+            );
+            match chosen {
+                Ok(o) => o,
+                Err(e) => {
+                    diagnostics.push(expand_diagnostic(&e));
+                    return None;
+                }
+            }
+        }
+    };
+    spec.order = Some(i64::from(chosen));
     let desired = match expand_ingress(&spec, &listeners, &members, &held) {
         Ok(d) => d,
         Err(e) => {
@@ -143,6 +165,10 @@ async fn run(
             return None;
         }
     };
+    if planned_order.is_none() {
+        // Ingresses planned after this choice (in this process) see its rules.
+        resource.run.plan_rules(&ingress.lb_id, &desired);
+    }
     if let Err(e) = reconciler
         .take_back_members(&mut before.actual, &desired)
         .await
@@ -185,7 +211,8 @@ async fn run(
         },
     };
     ops.extend(plan_ingress_ops(&desired, &actual));
-    let state = with_identity(req.planned_state.clone(), &ingress);
+    let state =
+        PlannedOrder::Known(chosen).into_state(with_identity(req.planned_state.clone(), &ingress));
     converge(
         &reconciler,
         &deadline,

@@ -1,13 +1,14 @@
 //! The `alb_ingress` resource: Ingress-style routing on an `alb_config`.
 //!
 //! Modules: [`decode`] (values → spec, identity), [`members`] (from Kubernetes), [`observe`] (what exists), [`render`] (the
-//! computed maps), [`plan`], [`apply`], [`read`] (read and import), [`takeover`] (of ACK's
-//! objects), [`upgrade`] (older states).
+//! computed maps), [`order`] (explicit, kept or automatic), [`plan`], [`apply`], [`read`] (read
+//! and import), [`takeover`] (of ACK's objects), [`upgrade`] (older states).
 
 mod apply;
 mod decode;
 mod members;
 mod observe;
+mod order;
 mod plan;
 mod read;
 mod render;

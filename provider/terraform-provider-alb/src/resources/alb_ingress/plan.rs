@@ -4,9 +4,12 @@
 //! balancer created in the same apply. Priority clashes with other ingresses (existing, or
 //! planned earlier in this run), listeners missing on a load balancer that this run does not
 //! change, and server groups to be deleted while rules of others use them are plan errors.
+//! A new ingress without `order` gets its order at apply ([`super::order`]): its plan shows the
+//! order and its rule priorities as known after apply.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use model::auto_order::{assign, Candidate, Needs};
 use model::desired::{DesiredIngress, IngressId, ListenerKey};
 use model::diff::{ActualIngress, ActualServerGroup};
 use model::ownership::{owns, Leftovers};
@@ -22,6 +25,7 @@ use tfplugin::value::Value;
 use super::decode::{self, IngressRef};
 use super::members::{self, Discovery};
 use super::observe;
+use super::order::{self, PlannedOrder};
 use super::render::{self, Computed};
 use super::replacing;
 use super::schema::REPLACE_ON_CHANGE;
@@ -86,6 +90,7 @@ pub(crate) async fn plan(resource: &AlbIngress, req: PlanRequest) -> PlanRespons
     } else {
         Value::Null
     };
+    let order = PlannedOrder::of(&config, &prior);
     let computed = if diagnostics.has_errors() {
         Computed::unknown()
     } else {
@@ -95,11 +100,13 @@ pub(crate) async fn plan(resource: &AlbIngress, req: PlanRequest) -> PlanRespons
                 Computed::unknown()
             }
             Ok(None) => Computed::unknown(),
-            Ok(Some(spec)) => {
+            Ok(Some(mut spec)) => {
                 let replaces = replaces.as_ref();
+                spec.order = order.for_spec();
                 expand(
                     resource,
                     &spec,
+                    order == PlannedOrder::Automatic,
                     &prior,
                     replaces,
                     check_leftovers,
@@ -111,7 +118,7 @@ pub(crate) async fn plan(resource: &AlbIngress, req: PlanRequest) -> PlanRespons
     };
     let id = IngressRef::from_value(&proposed_new_state)
         .map_or(Value::Unknown, |r| Value::from(r.resource_id()));
-    let mut planned_state = computed.into_state(proposed_new_state);
+    let mut planned_state = order.into_state(computed.into_state(proposed_new_state));
     if let Value::Map(m) = &mut planned_state {
         m.insert("id".to_owned(), id);
     }
@@ -170,10 +177,13 @@ fn groups_in_use(found: &[ForeignReference], ingress: &IngressId, why: &str) -> 
 /// groups it would delete while others use them and, when `check_leftovers` (a create that is
 /// not half of a replacement), for finished objects of the same identity
 /// ([`adoption::ingress_leftovers`]); otherwise it uses every listener the ingress could need
-/// and the listener ids stay unknown.
+/// and the listener ids stay unknown. An `automatic` spec (no `order`, chosen at apply) expands
+/// with the default order for its rules, which are planned with unknown priorities and checked
+/// for a free band instead of clashes.
 async fn expand(
     resource: &AlbIngress,
     spec: &IngressSpec,
+    automatic: bool,
     prior: &Value,
     replaces: Option<&IngressId>,
     check_leftovers: bool,
@@ -266,7 +276,14 @@ async fn expand(
         if actual.is_some() && needs_groups(check_leftovers, &desired, prior) {
             actual = existing.observe(IngressReads::Groups, diagnostics).await;
         }
-        let planned_elsewhere = resource.run.plan_rules(lb_id, &desired);
+        let planned_elsewhere = if automatic {
+            resource
+                .run
+                .plan_automatic(lb_id, &desired.id, Needs::of(&desired));
+            Vec::new()
+        } else {
+            resource.run.plan_rules(lb_id, &desired)
+        };
         if let Some(actual) = &actual {
             if check_leftovers
                 && adoption::ingress_leftovers(actual, cluster_id, &desired.id)
@@ -298,17 +315,26 @@ async fn expand(
                 adopted.clone_from(&t.groups);
             }
             let actual = taken.as_ref().map_or(actual, |t| &t.actual);
-            let mut existing = actual.existing_rules(cluster_id);
-            existing.extend(planned_elsewhere);
-            if let Some(d) = clashes(&desired, existing, replaces) {
-                diagnostics.push(d);
+            if automatic {
+                if let Some(d) = no_free_order(&desired, actual) {
+                    diagnostics.push(d);
+                }
+            } else {
+                let mut existing = actual.existing_rules(cluster_id);
+                existing.extend(planned_elsewhere);
+                if let Some(d) = clashes(&desired, existing, replaces) {
+                    diagnostics.push(d);
+                }
             }
             if let Some(d) = dropped_groups_in_use(&desired, actual, cluster_id) {
                 diagnostics.push(d);
             }
         }
     }
-    let computed = render::planned(&desired, lb.as_ref(), prior, &adopted);
+    let mut computed = render::planned(&desired, lb.as_ref(), prior, &adopted);
+    if automatic {
+        computed = computed.with_unknown_priorities();
+    }
     if members_known {
         computed
     } else {
@@ -398,6 +424,18 @@ fn clashes(
         Diagnostic::error("Rule priority clash", lines.join("\n"))
             .at(AttributePath::root().attr("order")),
     )
+}
+
+/// The error for an ingress without `order` that finds no free band against the rules of others
+/// that exist (apply would find none either).
+fn no_free_order(desired: &DesiredIngress, actual: &ActualIngress) -> Option<Diagnostic> {
+    let occupied = order::occupied_by_others(actual, &desired.cluster_id, &desired.id);
+    let candidate = Candidate {
+        id: desired.id.clone(),
+        needs: Needs::of(desired),
+    };
+    let error = assign(&occupied, &[candidate]).err()?;
+    Some(expand_diagnostic(&error))
 }
 
 /// Expands `spec`; a listener the load balancer lacks is an error unless the alb_config of the
@@ -605,6 +643,32 @@ mod tests {
             "{}",
             d.detail
         );
+    }
+
+    #[test]
+    fn an_ingress_without_order_fails_at_order_only_when_no_band_is_free() {
+        let web = desired("shop", "web");
+        let foreign: model::ownership::Tags = [("team".to_owned(), "ops".to_owned())].into();
+        let mut taken = existing(&web, foreign);
+        let rule = taken.rules[0].clone();
+        // One foreign rule in every band from order 10 (91) to 1000 (9991)...
+        taken.rules = (91..=9991)
+            .step_by(10)
+            .map(|priority| ActualRule {
+                id: format!("rule-{priority}"),
+                priority,
+                ..rule.clone()
+            })
+            .collect();
+        let d = no_free_order(&web, &taken).expect("no band free");
+        assert_eq!(d.attribute.map(|p| p.to_string()).as_deref(), Some("order"));
+        assert!(d.detail.contains("shop/web"), "{}", d.detail);
+        assert!(d.detail.contains("HTTP:80"), "{}", d.detail);
+        // ... except one: fine. The ingress's own rules never block it.
+        taken.rules.retain(|r| r.priority != 5001);
+        assert_eq!(no_free_order(&web, &taken), None);
+        let own = existing(&web, tags_of(&web));
+        assert_eq!(no_free_order(&web, &own), None);
     }
 
     #[test]

@@ -54,6 +54,21 @@ impl Computed {
         self
     }
 
+    /// The same maps with every rule's `priority` unknown, and the `name` and `summary` that
+    /// show it: the order that numbers the rules is chosen at apply.
+    pub(crate) fn with_unknown_priorities(mut self) -> Self {
+        if let Value::Map(rules) = &mut self.rules {
+            for rule in rules.values_mut() {
+                if let Value::Map(attributes) = rule {
+                    for name in ["priority", "name", "summary"] {
+                        attributes.insert(name.to_owned(), Value::Unknown);
+                    }
+                }
+            }
+        }
+        self
+    }
+
     /// `state` with these maps.
     pub(crate) fn into_state(self, mut state: Value) -> Value {
         if let Value::Map(m) = &mut state {

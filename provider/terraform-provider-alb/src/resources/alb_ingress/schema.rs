@@ -9,9 +9,10 @@ use crate::schema_kit::{
     computed_str, object, opt_bool, opt_num, opt_str, opt_str_list, req_num, req_str, req_str_list,
 };
 
-/// Schema version of `alb_ingress`: 1 since `rules` and `server_groups` are maps (version 0 had
-/// lists; see [`super::upgrade`]).
-pub const VERSION: i64 = 1;
+/// Schema version of `alb_ingress`: 2 since `order` is computed when unset (versions 0 and 1
+/// meant 10 by an unset order); 1 made `rules` and `server_groups` maps (version 0 had lists).
+/// See [`super::upgrade`].
+pub const VERSION: i64 = 2;
 
 /// Top-level attributes whose change forces a new ingress.
 pub const REPLACE_ON_CHANGE: &[&str] = &["alb_config_id", "namespace", "name"];
@@ -49,12 +50,18 @@ fn block() -> Block {
             "Name of the ingress inside the namespace (a DNS-1123 subdomain, at most 63 characters); with \
              the namespace, the identity used in ownership tags. Changing this forces a new ingress.",
         ))
-        .attr(opt_num(
-            "order",
-            "Rule order among the ingresses of the load balancer, 1–1000, lower first; default 10 \
-             (annotation `alb.ingress.kubernetes.io/order`). Each ingress gets its own band of rule \
-             priorities on each listener.",
-        ))
+        .attr(
+            Attribute::optional_computed("order", Type::Number).describe(
+                "Rule order among the ingresses of the load balancer, 1–1000, lower first \
+                 (annotation `alb.ingress.kubernetes.io/order`). Order `o` owns the band of rule \
+                 priorities `10·(o−1)+1`–`10·o` on each listener the ingress lands on. Unset, the \
+                 provider chooses it when it creates the ingress: the lowest order from 10 whose \
+                 band is free on all those listeners (ingresses created in the same apply in \
+                 `namespace/name` order, as ACK orders Ingresses of equal order); the plan shows it \
+                 as known after apply, the state records it, and it never changes afterwards. \
+                 Setting it pins the ingress to that band (changing it moves the rules).",
+            ),
+        )
         .attr(opt_str_list(
             "tls_hosts",
             "Hosts served over HTTPS (Ingress `spec.tls[].hosts`). Without `listen`, rules for these hosts \

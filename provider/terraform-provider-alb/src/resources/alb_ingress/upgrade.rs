@@ -1,7 +1,9 @@
 //! State upgrade (`UpgradeResourceState`). Version 0 stored `rules` and `server_groups` as lists
 //! whose elements carried their identity in `key`; version 1 keys both maps by it (the element's
-//! `key` attribute is gone: it is the map key), rule keys in today's content form. Everything
-//! else is unchanged.
+//! `key` attribute is gone: it is the map key), rule keys in today's content form. Versions 0 and
+//! 1 read an unset `order` as 10; version 2 records the order in use, so their null `order`
+//! becomes 10 (the ingress keeps its band; without it the next plan would choose a new one).
+//! Everything else is unchanged.
 
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::{decode_stored_state, unsupported_state_version};
@@ -15,17 +17,32 @@ use super::{schema, TYPE_NAME};
 /// The computed attributes that were lists in version 0.
 const KEYED: [&str; 2] = ["rules", "server_groups"];
 
+/// What an unset `order` meant before version 2.
+const ORDER_BEFORE_VERSION_2: i64 = 10;
+
 /// The stored state `raw_json` of schema `version` in the current shape.
 pub(crate) fn upgrade(version: i64, raw_json: &[u8]) -> Result<Value, Diagnostics> {
     let schema = schema::schema();
     match version {
         0 => {
             let json = keyed_v0(raw_json)?;
-            decode_stored_state(TYPE_NAME, &schema, &json)
+            decode_stored_state(TYPE_NAME, &schema, &json).map(with_order)
         }
+        1 => decode_stored_state(TYPE_NAME, &schema, raw_json).map(with_order),
         v if v == schema.version => decode_stored_state(TYPE_NAME, &schema, raw_json),
         v => Err(unsupported_state_version(TYPE_NAME, &schema, v)),
     }
+}
+
+/// A version 0 or 1 state with the order an unset `order` meant.
+fn with_order(mut state: Value) -> Value {
+    if let Value::Map(m) = &mut state {
+        let order = m.entry("order".to_owned()).or_insert(Value::Null);
+        if order.is_null() {
+            *order = Value::from(ORDER_BEFORE_VERSION_2);
+        }
+    }
+    state
 }
 
 /// The `Path` condition values of a version 0 rule element.
@@ -166,6 +183,19 @@ mod tests {
             Some("/api")
         );
         assert_eq!(state.get("namespace").as_str(), Some("shop"));
+        assert_eq!(state.get("order").as_i64(), Some(10), "the order in use");
+    }
+
+    #[test]
+    fn version_1_records_the_order_an_unset_order_meant() {
+        let v1 = upgrade(0, &serde_json::to_vec(&v0()).unwrap()).unwrap();
+        let mut json = v1.to_json().unwrap();
+        json["order"] = serde_json::Value::Null;
+        let state = upgrade(1, &serde_json::to_vec(&json).unwrap()).unwrap();
+        assert_eq!(state.get("order").as_i64(), Some(10));
+        json["order"] = json!(7);
+        let state = upgrade(1, &serde_json::to_vec(&json).unwrap()).unwrap();
+        assert_eq!(state.get("order").as_i64(), Some(7), "a set order stays");
     }
 
     #[test]
