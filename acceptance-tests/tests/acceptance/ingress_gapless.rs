@@ -5,13 +5,13 @@
 //! backend.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 use acceptance_tests::harness::hcl::TWO_ZONE_MAPPINGS;
 use acceptance_tests::harness::{provider_block, Workdir};
 use acceptance_tests::mock::{state_tag, MockConfig, MockServer};
 use serde_json::{json, Value};
+
+use crate::route_watch::RouteWatch;
 
 /// The alb_config of the test: one HTTP:80 listener.
 fn config() -> String {
@@ -126,16 +126,14 @@ fn inserting_a_path_is_one_added_rule_and_never_unroutes_a_request_during_the_ap
     );
 
     // The apply, watched by a background task asking the mock's routing endpoint.
-    let stop = Arc::new(AtomicBool::new(false));
-    let watcher = {
-        let stop = stop.clone();
-        let url = format!("{}/__mock/route", mock.endpoint());
-        let listener = listener.clone();
-        std::thread::spawn(move || watch(&url, &listener, &stop))
-    };
+    let samples = SAMPLES.map(|path| ("shop.example.com", path));
+    let watch = RouteWatch::start(&mock.endpoint(), &listener, &samples);
     wd.apply(&["tfplan"]).assert_success("apply /admin, /keep");
-    stop.store(true, Ordering::SeqCst);
-    let seen = watcher.join().expect("watcher");
+    let seen: Vec<(String, Value)> = watch
+        .finish()
+        .into_iter()
+        .map(|((_, path), target)| (path, target))
+        .collect();
 
     let state = mock.state();
     let groups = ids(&state, "ServerGroups");
@@ -168,41 +166,4 @@ fn inserting_a_path_is_one_added_rule_and_never_unroutes_a_request_during_the_ap
     let last_admin = seen.iter().rev().find(|(p, _)| p == "/admin").unwrap();
     assert_eq!(last_admin.1, forward("admin:80"));
     wd.assert_plan_empty();
-}
-
-/// Asks the routing endpoint about every sample, over and over, until `stop` (set once the
-/// apply returned) — then one last round; returns every `(path, target)` answered.
-fn watch(url: &str, listener: &str, stop: &AtomicBool) -> Vec<(String, Value)> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let client = reqwest::Client::new();
-        let mut seen = Vec::new();
-        loop {
-            let last = stop.load(Ordering::SeqCst);
-            for path in SAMPLES {
-                let answer: Value = client
-                    .get(url)
-                    .query(&[
-                        ("listener", listener),
-                        ("host", "shop.example.com"),
-                        ("path", path),
-                    ])
-                    .send()
-                    .await
-                    .expect("route request")
-                    .error_for_status()
-                    .expect("route answer")
-                    .json()
-                    .await
-                    .expect("route JSON");
-                seen.push((path.to_owned(), answer["target"].clone()));
-            }
-            if last {
-                return seen;
-            }
-        }
-    })
 }

@@ -30,7 +30,9 @@ mod observe_once;
 mod plan_checks;
 mod plan_report;
 mod registry_examples;
+mod route_watch;
 mod smoke;
+mod takeover;
 mod unreachable;
 mod validation;
 

@@ -44,7 +44,7 @@ pub fn adopt_config(
     let mut adopt = |resource, id: &str, owned: &mut Tags, key: Option<&str>| {
         let tags = config_tags(cluster_id, identity, resource, key);
         owned.extend(tags.clone());
-        ops.push(Op::new(
+        ops.push(Op::of(
             identity,
             OpKind::Adopt {
                 resource,

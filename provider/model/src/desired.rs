@@ -613,6 +613,25 @@ impl ActionKind {
         )
     }
 
+    /// Renames the server group keys the action references that `rename` maps.
+    pub fn rename_groups(&mut self, rename: &dyn Fn(&str) -> Option<String>) {
+        match self {
+            Self::ForwardGroup { server_groups, .. } => {
+                for t in server_groups {
+                    if let Some(k) = rename(&t.key) {
+                        t.key = k;
+                    }
+                }
+            }
+            Self::TrafficMirror { server_group } => {
+                if let Some(k) = rename(server_group) {
+                    *server_group = k;
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Server group keys the action references.
     pub fn group_keys(&self) -> Vec<&str> {
         match self {

@@ -486,6 +486,20 @@ pub enum OpKind {
         /// Key.
         key: String,
     },
+    /// Re-tag an object another tool made as this provider's (a takeover, see
+    /// [`crate::takeover`]): add `add`, then remove the keys `remove`.
+    Retag {
+        /// What the object is.
+        resource: ResourceKind,
+        /// Its id.
+        id: String,
+        /// Its key inside its owner (listener or server-group key; empty for the load balancer).
+        key: String,
+        /// Tags to add (or overwrite).
+        add: Tags,
+        /// Tag keys to remove.
+        remove: Vec<String>,
+    },
 }
 
 impl OpKind {
@@ -516,6 +530,7 @@ impl OpKind {
             Self::AssociateAcls { .. } => "AssociateAcls",
             Self::DissociateAcls { .. } => "DissociateAcls",
             Self::DeleteAcl { .. } => "DeleteAcl",
+            Self::Retag { .. } => "Retag",
         }
     }
 
@@ -546,6 +561,7 @@ impl OpKind {
             Self::AddAclEntries { acl, .. } | Self::RemoveAclEntries { acl, .. } => acl.key.clone(),
             Self::AssociateAcls { listener, .. } => listener.key.to_string(),
             Self::DissociateAcls { listener, .. } => listener.to_string(),
+            Self::Retag { id, .. } => id.clone(),
         }
     }
 }
@@ -561,7 +577,8 @@ pub struct Op {
 }
 
 impl Op {
-    pub(crate) fn new(owner: &str, kind: OpKind) -> Self {
+    /// `kind` with the ClientToken of `owner` (the config or ingress identity).
+    pub fn of(owner: &str, kind: OpKind) -> Self {
         let token = client_token(owner, &kind.object(), kind.name(), &content_hash(&kind));
         Self {
             kind,
@@ -577,7 +594,7 @@ impl Op {
 /// Plans the operations that turn `actual` into `desired` for one alb_ingress.
 pub fn plan_ingress_ops(desired: &DesiredIngress, actual: &ActualIngress) -> Vec<Op> {
     let owner = desired.id.to_string();
-    let op = |kind| Op::new(&owner, kind);
+    let op = |kind| Op::of(&owner, kind);
     let mine = |tags: &Tags| owns(tags, &desired.cluster_id, &desired.id);
 
     let groups = plan_groups(desired, actual, &mine);
@@ -747,7 +764,7 @@ pub fn plan_member_ops(owner: &str, group: &GroupRef, have: &[Member], want: &[M
             members: m,
         }
     });
-    kinds.into_iter().map(|kind| Op::new(owner, kind)).collect()
+    kinds.into_iter().map(|kind| Op::of(owner, kind)).collect()
 }
 
 fn plan_groups(
@@ -1240,7 +1257,7 @@ pub fn plan_config_ops(
     cluster_id: &str,
 ) -> Vec<Op> {
     let config = desired.name.as_str();
-    let op = |kind| Op::new(config, kind);
+    let op = |kind| Op::of(config, kind);
     let mut ops = Vec::new();
     let Some(actual) = actual else {
         let mut tags = desired.tags.clone();

@@ -22,6 +22,7 @@ pub mod replay;
 pub mod reverse;
 pub mod routing;
 pub mod spec;
+pub mod takeover;
 
 pub use diff::{plan_config_ops, plan_ingress_ops, Op, OpKind};
 pub use error::{AttrPath, ExpandError};

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::desired::{DesiredIngress, ListenerKey};
 use crate::diff::{ActualIngress, ActualRule, ActualServerGroup, GroupRef, Op, OpKind};
-use crate::ownership::{AgentMembers, TAG_KEY};
+use crate::ownership::{AgentMembers, ResourceKind, TAG_KEY};
 use crate::routing::{route, samples, Request, Routed, RuleRef, Target};
 
 /// An API call the simulated load balancer refuses.
@@ -303,6 +303,22 @@ impl Replay {
                     return Err(Refused::InUse(tag));
                 }
                 self.state.server_groups.retain(|g| &g.id != id);
+            }
+            OpKind::Retag {
+                resource: ResourceKind::ServerGroup,
+                id,
+                add,
+                remove,
+                ..
+            } => {
+                let g = self
+                    .state
+                    .server_groups
+                    .iter_mut()
+                    .find(|g| &g.id == id)
+                    .ok_or_else(|| Refused::NotFound(format!("server group {id}")))?;
+                g.tags.extend(add.clone());
+                g.tags.retain(|k, _| !remove.contains(k));
             }
             other => return Err(Refused::Unsupported(other.name())),
         }

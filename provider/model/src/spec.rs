@@ -21,6 +21,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::takeover::Adopt;
+
 /// Placeholder for a computed attribute: accepts any JSON value (including `null`) and keeps nothing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Computed;
@@ -281,6 +283,9 @@ pub struct ConfigSpec {
     pub status: Computed,
     /// Operation timeouts.
     pub timeouts: Option<Timeouts>,
+    /// Whose objects the config takes over (see [`crate::takeover`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adopt: Option<Adopt>,
 }
 
 impl ConfigSpec {

@@ -48,6 +48,7 @@ resource "alb_config" "legacy" {
   name                = "legacy-reused"
   vpc_id              = var.vpc_id
   deletion_protection = true
+  adopt               = "ack"
 
   zone_mapping {
     zone_id    = "cn-hangzhou-h"
@@ -80,6 +81,7 @@ resource "alb_config" "public" {
   address_allocated_mode = "Dynamic"
   deletion_protection    = true
   tags                   = { "team" = "shop" }
+  adopt                  = "ack"
 
   zone_mapping {
     zone_id    = "cn-hangzhou-h"

@@ -34,7 +34,7 @@ const ACL_RESOURCE: &str = "acl";
 const RULE_RESOURCE: &str = "rule";
 
 /// The `TagResources` resource type of an object of kind `resource`.
-fn tag_resource_type(resource: ResourceKind) -> &'static str {
+pub(super) fn tag_resource_type(resource: ResourceKind) -> &'static str {
     match resource {
         ResourceKind::LoadBalancer => LB_RESOURCE,
         ResourceKind::Listener => LISTENER_RESOURCE,

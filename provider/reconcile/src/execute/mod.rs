@@ -23,6 +23,7 @@
 //! | `AddAclEntries` / `RemoveAclEntries` | `AddEntriesToAcl` / `RemoveEntriesFromAcl` (≤20 per call) + jobs |
 //! | `AssociateAcls` / `DissociateAcls` | `AssociateAclsWithListener` (type) / `DissociateAclsFromListener` + job |
 //! | `DeleteAcl` | `DeleteAcl` + job (not found = done; `ResourceInUse.Acl` retried like server groups) |
+//! | `Retag` | `TagResources` (ownership tags), `UnTagResources` (ACK's tags) |
 //!
 //! Server-group keys without an id resolve to the group created earlier in the run, else to the
 //! ingress's existing group found by its ownership tags (one `ListServerGroups` per run);
@@ -49,6 +50,7 @@ mod delete;
 mod ingress;
 mod listener_turns;
 mod marks;
+mod retag;
 mod run;
 mod stages;
 
@@ -300,6 +302,13 @@ impl Reconciler {
                 ..
             } => run.dissociate_acls(listener_id, acl_ids, token).await,
             OpKind::DeleteAcl { id, .. } => run.delete_acl(id, token).await,
+            OpKind::Retag {
+                resource,
+                id,
+                key,
+                add,
+                remove,
+            } => run.retag(*resource, (id, key), add, remove, token).await,
         };
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match &result {

@@ -317,6 +317,11 @@ impl<'a> Run<'a> {
         Ok(id)
     }
 
+    /// Records an existing server group this run re-tagged as the ingress's group `key`.
+    pub(super) fn adopted_group(&self, key: &str, id: &str) {
+        self.known().groups.insert(key.to_owned(), id.to_owned());
+    }
+
     fn created_group(&self, key: &str, id: &str) {
         self.known().groups.insert(key.to_owned(), id.to_owned());
         self.record()

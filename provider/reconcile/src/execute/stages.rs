@@ -11,6 +11,7 @@
 //! everything before it has finished and finishes before anything after it starts.
 
 use model::desired::ListenerKey;
+use model::ownership::ResourceKind;
 use model::{Op, OpKind};
 
 /// Most lanes of a stage in flight at once: the concurrency Alibaba's own ingress controller
@@ -43,6 +44,12 @@ impl Lane {
             OpKind::UpdateServerGroup { key, id, .. }
             | OpKind::SetMemberSync { key, id, .. }
             | OpKind::DeleteServerGroup { key, id } => Some(group(key, id)),
+            OpKind::Retag {
+                resource: ResourceKind::ServerGroup,
+                key,
+                id,
+                ..
+            } => Some(group(key, id)),
             OpKind::CreateRules { listener, .. } => Some(Lane::NewRules(*listener)),
             _ => None,
         }

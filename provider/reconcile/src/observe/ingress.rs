@@ -12,6 +12,8 @@ use model::ownership::{
     TAG_CLUSTER, TAG_INGRESS, TAG_MEMBERS, TAG_RESOURCE,
 };
 
+use model::takeover::{ACK_TAG_INGRESS_NAME, ACK_TAG_SERVICE_NS};
+
 use super::{key_of_listener, tag_filter};
 use crate::convert::{
     action_from_api, condition_from_api, group_attributes_from_api, member_from_api,
@@ -160,24 +162,62 @@ impl Reconciler {
             ResourceKind::ServerGroup.as_str().to_owned(),
         );
         filter.insert(TAG_MEMBERS.to_owned(), MEMBERS_AGENT.to_owned());
-        // [INF] the service is read as filtering by every tag given; checked here again so a
-        // looser filter never hands the agent a group it does not own.
-        let groups = self
-            .client
-            .list_all(ListServerGroupsRequest {
-                tag: tag_filter(&filter),
-                ..Default::default()
-            })
-            .await?;
-        let mut out = Vec::with_capacity(groups.len());
-        for g in groups {
-            let tags = tags_from_api(&g.tags);
+        let mut out = Vec::new();
+        for (g, tags) in self.tagged_groups(&filter).await? {
             if members_kept_by_agent(&tags, &self.cluster_id) {
                 let members = self.group_members(&g.server_group_id).await?;
                 out.push(actual_group(&g, tags, members)?);
             }
         }
         Ok(out)
+    }
+
+    /// ACK's server groups of Ingress `ingress` (tags `ingress.k8s.alibaba/service_ns` and
+    /// `ingress_name`, see `model::takeover`), with their members when `with_members`. Read
+    /// afresh: a takeover looks for them only while it runs.
+    pub async fn ack_groups(
+        &self,
+        ingress: &IngressId,
+        with_members: bool,
+    ) -> Result<Vec<ActualServerGroup>, ReconcileError> {
+        let filter = Tags::from([
+            (ACK_TAG_SERVICE_NS.to_owned(), ingress.namespace.clone()),
+            (ACK_TAG_INGRESS_NAME.to_owned(), ingress.name.clone()),
+        ]);
+        let mut out = Vec::new();
+        for (g, tags) in self.tagged_groups(&filter).await? {
+            let members = if with_members && members_compared(&g) {
+                self.group_members(&g.server_group_id).await?
+            } else {
+                Vec::new()
+            };
+            out.push(actual_group(&g, tags, members)?);
+        }
+        Ok(out)
+    }
+
+    /// Every server group carrying all of `filter`'s tags, with its tags (read afresh).
+    async fn tagged_groups(
+        &self,
+        filter: &Tags,
+    ) -> Result<Vec<(ServerGroup, Tags)>, ReconcileError> {
+        let groups = self
+            .client
+            .list_all(ListServerGroupsRequest {
+                tag: tag_filter(filter),
+                ..Default::default()
+            })
+            .await?;
+        // [INF] the service is read as filtering by every tag given; checked here again so a
+        // looser filter never hands out a group of someone else.
+        Ok(groups
+            .into_iter()
+            .map(|g| {
+                let tags = tags_from_api(&g.tags);
+                (g, tags)
+            })
+            .filter(|(_, tags)| filter.iter().all(|(k, v)| tags.get(k) == Some(v)))
+            .collect())
     }
 
     /// The servers of group `group_id`, leaving out those being removed, sorted (read afresh).

@@ -114,6 +114,8 @@ pub fn build(plan: &ConfigPlan, options: &Options) -> Result<Resource, Vec<Findi
         );
     }
     if let Some(id) = &import_id {
+        // The import takes the load balancer over from ACK: listeners, rules and server groups.
+        body.insert("adopt".into(), json!(model::takeover::Adopt::Ack.as_str()));
         header.push(format!(
             "imported: load balancer {id} (from the AlbConfig's {})",
             if config["id"].is_string() {

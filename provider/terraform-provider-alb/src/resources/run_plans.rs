@@ -1,8 +1,9 @@
 //! What this provider process planned so far in the current Terraform run, for the plan checks
 //! that span resources: the listeners an `alb_config` plans on its load balancer (does a listener
-//! an ingress needs exist after this apply?) and the rule priorities each `alb_ingress` plans
-//! (do two ingresses planned in the same run clash?), and the ingresses without `order` that get
-//! theirs at apply ([`RunPlans::choose_order`]: which bands are taken or promised).
+//! an ingress needs exist after this apply?), its takeover (`adopt`: do the ingresses on it take
+//! over ACK's objects?), the rule priorities each `alb_ingress` plans (do two ingresses planned
+//! in the same run clash?), and the ingresses without `order` that get theirs at apply
+//! ([`RunPlans::choose_order`]: which bands are taken or promised).
 //!
 //! One provider process serves a whole `terraform plan`, and Terraform plans a resource only after
 //! the resources it references. So an ingress whose `alb_config_id` is `alb_config.x.id` sees that
@@ -16,6 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use model::auto_order::{assign, Candidate, Needs, Occupancy};
 use model::desired::{DesiredIngress, IngressId, ListenerKey};
 use model::priority::ExistingRule;
+use model::takeover::Adopt;
 use model::ExpandError;
 
 /// Rule id shown for a rule that is only planned.
@@ -40,6 +42,8 @@ struct Record {
     listeners: BTreeMap<String, PlannedListeners>,
     /// Ingress → (load balancer id, planned (listener, priority) of its rules).
     rules: BTreeMap<IngressId, (String, Vec<(ListenerKey, u32)>)>,
+    /// Load balancer id → the takeover its alb_config plans (`adopt`).
+    adopts: BTreeMap<String, Option<Adopt>>,
     /// Ingress without `order`, new on a load balancer → that load balancer id, its rules per
     /// listener and, once apply chose it, its order.
     automatic: BTreeMap<IngressId, (String, Needs, Option<u32>)>,
@@ -49,6 +53,17 @@ impl RunPlans {
     /// Records the listeners the alb_config of load balancer `lb_id` plans.
     pub fn plan_listeners(&self, lb_id: &str, listeners: PlannedListeners) {
         self.lock().listeners.insert(lb_id.to_owned(), listeners);
+    }
+
+    /// Records the takeover (`adopt`) the alb_config of load balancer `lb_id` plans.
+    pub fn plan_adopt(&self, lb_id: &str, adopt: Option<Adopt>) {
+        self.lock().adopts.insert(lb_id.to_owned(), adopt);
+    }
+
+    /// The takeover planned for load balancer `lb_id`; `None` when no alb_config of this run
+    /// planned it (yet).
+    pub fn adopt(&self, lb_id: &str) -> Option<Option<Adopt>> {
+        self.lock().adopts.get(lb_id).copied()
     }
 
     /// The listeners planned for load balancer `lb_id`; `None` when no alb_config of this run

@@ -72,6 +72,7 @@ fn load_balancer(d: &mut Diagnostics, root: &Node) {
         "address allocation mode",
         &["Dynamic", "Fixed"],
     );
+    one_of(d, &root.attr("adopt"), "adopt", &["ack"]);
     for (key, value) in root.attr("tags").entries() {
         reserved_tag_key(d, key, &value);
         let reserved = key.starts_with("acs:") || key.starts_with("aliyun");

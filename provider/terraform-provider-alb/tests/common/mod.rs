@@ -212,6 +212,7 @@ pub fn alb_config() -> Value {
         ("resource_group_id", s("rg-1")),
         ("bandwidth_package_id", s("cbwp-1")),
         ("deletion_protection", Value::from(false)),
+        ("adopt", Value::from("ack")),
         ("tags", obj(&[("env", s("prod")), ("team", s("web"))])),
         (
             "zone_mapping",

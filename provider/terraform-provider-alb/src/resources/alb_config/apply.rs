@@ -6,6 +6,7 @@
 //! returns what exists; a failed delete keeps the prior state.
 
 use model::ownership::in_creation;
+use model::takeover::Adopt;
 use reconcile::{CreationMarks, Reconciler};
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::provider::{ApplyRequest, ApplyResponse, Ctx};
@@ -87,6 +88,11 @@ fn desired_at_apply(config: &Value) -> Result<DesiredLoadBalancer, Diagnostic> {
     })
 }
 
+/// The takeover the configuration asks for (`adopt`).
+fn adopt_of(config: &Value) -> Option<Adopt> {
+    config.get("adopt").as_str().and_then(Adopt::parse)
+}
+
 /// An update: the prior and planned states, the configuration and the import's pending
 /// adoption, if any.
 #[derive(Clone, Copy)]
@@ -140,7 +146,13 @@ async fn create(at: Target<'_>, planned: &Value, config: &Value) -> (Value, Diag
         }
         None => None,
     };
-    let ops = plan_ops(&desired, observed.as_ref(), &settings.cluster_id, None);
+    let ops = plan_ops(
+        &desired,
+        observed.as_ref(),
+        &settings.cluster_id,
+        None,
+        adopt_of(config),
+    );
     let lb_id = observed.as_ref().map(|o| o.actual.id.clone());
     let marks = CreationMarks {
         load_balancer: lb_id.clone(),
@@ -236,6 +248,7 @@ async fn update(at: Target<'_>, change: Change<'_>) -> (Value, Diagnostics) {
         Some(&observed),
         &settings.cluster_id,
         adopt.as_ref(),
+        adopt_of(config),
     );
     // A load balancer imported before its create finished still carries its creation mark.
     let marks = CreationMarks {

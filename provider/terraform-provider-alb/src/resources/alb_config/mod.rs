@@ -89,6 +89,9 @@ impl Resource for AlbConfig {
         if let Some(lb_id) = lb_id.filter(|_| response.requires_replace.is_empty()) {
             self.run
                 .plan_listeners(&lb_id, planned_listeners(&response.planned_state));
+            let adopt = response.planned_state.get("adopt").as_str();
+            self.run
+                .plan_adopt(&lb_id, adopt.and_then(model::takeover::Adopt::parse));
         }
         response
     }

@@ -14,6 +14,7 @@ use model::adopt::adopt_config;
 use model::desired::ListenerKey;
 use model::diff::ActualLoadBalancer;
 use model::ownership::{owns_config_object, TAG_CONFIG};
+use model::takeover::{take_over_config, Adopt};
 use model::{plan_config_ops, Op, OpKind};
 use reconcile::{ReconcileError, Reconciler};
 
@@ -63,26 +64,33 @@ pub(crate) async fn observe(
         }))
 }
 
-/// The ordered operations that turn `observed` (`None`: nothing exists) into `desired`; when an
-/// import takes over what another tool made (`adopt`: the foreign listeners to adopt), the
-/// adoption ops come first (see [`model::adopt`]).
+/// The ordered operations that turn `observed` (`None`: nothing exists) into `desired`: first
+/// the takeover `take_over` names (see [`model::takeover`]), then, when an import takes over
+/// what another tool made (`adopt`: the foreign listeners to adopt), the adoption ops (see
+/// [`model::adopt`]).
 pub(crate) fn plan_ops(
     desired: &DesiredLoadBalancer,
     observed: Option<&Observed>,
     cluster_id: &str,
     adopt: Option<&BTreeSet<ListenerKey>>,
+    take_over: Option<Adopt>,
 ) -> Vec<Op> {
     let Some(o) = observed else {
         return plan_config_ops(desired, None, cluster_id);
     };
-    let Some(listeners) = adopt else {
-        return plan_owned_ops(desired, o, cluster_id);
-    };
-    let (mut ops, actual) = adopt_config(&o.actual, &o.identity, cluster_id, listeners);
-    let adopted = Observed {
-        actual,
+    let takeover = take_over_config(&o.actual, cluster_id, &o.identity, take_over);
+    let mut ops = takeover.retags;
+    let taken = Observed {
+        actual: takeover.actual,
         ..o.clone()
     };
+    let Some(listeners) = adopt else {
+        ops.extend(plan_owned_ops(desired, &taken, cluster_id));
+        return ops;
+    };
+    let (adoption, actual) = adopt_config(&taken.actual, &taken.identity, cluster_id, listeners);
+    ops.extend(adoption);
+    let adopted = Observed { actual, ..taken };
     ops.extend(plan_owned_ops(desired, &adopted, cluster_id));
     ops
 }
@@ -195,7 +203,7 @@ mod tests {
     fn renamed_config_keeps_its_listeners_and_renames_only_the_load_balancer() {
         let mut wanted = desired("web-2");
         wanted.tags.insert("team".into(), "web".into());
-        let ops = plan_ops(&wanted, Some(&observed("web", "web")), "c1", None);
+        let ops = plan_ops(&wanted, Some(&observed("web", "web")), "c1", None, None);
         assert_eq!(names(&ops), ["UpdateLoadBalancer"]);
         let OpKind::UpdateLoadBalancer { lb, .. } = &ops[0].kind else {
             unreachable!()
@@ -204,7 +212,7 @@ mod tests {
 
         // Once renamed, nothing is left to do (and the identity still owns the listener).
         let done = observed("web", "web-2");
-        assert!(plan_ops(&wanted, Some(&done), "c1", None).is_empty());
+        assert!(plan_ops(&wanted, Some(&done), "c1", None, None).is_empty());
         assert!(done.owns(&done.actual.listeners[0].tags, "c1"));
         assert!(!done.owns(&done.actual.listeners[0].tags, "c2"));
     }
@@ -219,7 +227,7 @@ mod tests {
         let mut wanted = desired("web");
         wanted.tags.insert("team".into(), "web".into());
         let key = ListenerKey::new(ListenerProtocol::Http, 80);
-        let ops = plan_ops(&wanted, Some(&foreign), "c1", Some(&[key].into()));
+        let ops = plan_ops(&wanted, Some(&foreign), "c1", Some(&[key].into()), None);
         assert_eq!(
             names(&ops),
             ["Adopt", "Adopt", "CreatePlaceholderGroup", "UpdateListener"]
@@ -227,7 +235,7 @@ mod tests {
         // Without the import's adoption the foreign listener is not this config's: the plan
         // would create a second listener on its port.
         assert_eq!(
-            names(&plan_ops(&wanted, Some(&foreign), "c1", None)),
+            names(&plan_ops(&wanted, Some(&foreign), "c1", None, None)),
             ["CreatePlaceholderGroup", "CreateListener"]
         );
     }
@@ -236,9 +244,9 @@ mod tests {
     fn unrenamed_and_new_configs_use_the_model_plan() {
         let mut wanted = desired("web");
         wanted.tags.insert("team".into(), "web".into());
-        assert!(plan_ops(&wanted, Some(&observed("web", "web")), "c1", None).is_empty());
+        assert!(plan_ops(&wanted, Some(&observed("web", "web")), "c1", None, None).is_empty());
         assert_eq!(
-            names(&plan_ops(&wanted, None, "c1", None)),
+            names(&plan_ops(&wanted, None, "c1", None, None)),
             [
                 "CreateLoadBalancer",
                 "CreatePlaceholderGroup",

@@ -121,6 +121,18 @@ fn block() -> Block {
                  `ingress.k8s.alibaba/`.",
             ),
         )
+        .attr(opt_str(
+            "adopt",
+            "Take over what another controller made on this load balancer: `ack` (ACK's ALB \
+             Ingress controller). With `terraform import` of the load balancer, the next apply \
+             re-tags it, the listeners this configuration declares and their default server \
+             groups as this provider's (ACK's tags removed), and every `alb_ingress` on it adopts \
+             ACK's server groups of the same Ingress (re-tagged, ids and members kept) and \
+             replaces ACK's rules with the same conditions (new rules first, the old ones \
+             deleted after, so no request goes unrouted). ACK objects nothing matches are left \
+             alone and listed in a plan warning. Stop ACK's controller for the AlbConfig first \
+             (see the guide \"Migrating from ACK\"). Unset: nothing foreign is taken over.",
+        ))
         .attr(computed_str("dns_name", "DNS name of the load balancer."))
         .attr(computed_str(
             "status",

@@ -11,7 +11,8 @@
 //!   addresses) stay null unless the prior state sets them. A listener's `acl` comes from what is
 //!   bound to it (the managed ACL's entries, other ACLs as `acl_ids`), entries and ids in the
 //!   prior order; listeners the provider did not create are ignored, except the foreign ones an
-//!   import not applied yet takes over (see `adopting`).
+//!   import not applied yet takes over (see `adopting`). `adopt` is the load balancer's
+//!   `alb.terraform/adopt` tag.
 
 use std::collections::BTreeMap;
 
@@ -22,6 +23,7 @@ use model::desired::{Acl, ListenerAttributes, ListenerKey, Quic, XForwardedFor};
 use model::diff::ActualListener;
 use model::ownership::TAG_PREFIX;
 use model::spec::{ConfigSpec, ListenerSpec};
+use model::takeover::Adopt;
 use tfplugin::plan::conform;
 use tfplugin::value::Value;
 
@@ -172,6 +174,10 @@ pub(crate) fn refreshed(
         (
             "listener",
             listeners(p("listener"), o, cluster_id, adopting),
+        ),
+        (
+            "adopt",
+            Value::from(Adopt::of_load_balancer(&o.actual.tags).map(Adopt::as_str)),
         ),
         ("timeouts", p("timeouts").clone()),
     ]);

@@ -6,7 +6,8 @@
 //! interrupted create left (still carrying creation marks) are adopted, not duplicated, and
 //! finished ones are refused ([`adoption`]); delete removes only this ingress's rules and server
 //! groups. An ingress planned without an order (new, no `order`) gets its order here
-//! ([`order::choose`]), before its rules are numbered.
+//! ([`order::choose`]), before its rules are numbered. On a load balancer whose alb_config takes
+//! over ACK's objects (`adopt`), the ops start with that takeover ([`takeover`]).
 
 use std::time::Duration;
 
@@ -23,7 +24,7 @@ use super::decode::{self, IngressRef};
 use super::observe::{self, Observation};
 use super::order::{self, PlannedOrder};
 use super::render::{self, Computed};
-use super::AlbIngress;
+use super::{takeover, AlbIngress};
 use crate::resources::adoption;
 use crate::resources::api::{self, Deadline};
 use crate::resources::diagnostics::expand_diagnostic;
@@ -198,7 +199,18 @@ async fn run(
             CreationMarks::default()
         }
     };
-    let ops = plan_ingress_ops(&desired, &before.actual);
+    // A takeover re-tags ACK's groups first; ACK's replaced rules count as this ingress's.
+    let (mut ops, actual) = match before.lb.adopt {
+        None => (Vec::new(), before.actual.clone()),
+        Some(_) => match takeover::take_over(&reconciler, &desired, &before.actual, true).await {
+            Ok(t) => (t.retags, t.actual),
+            Err(e) => {
+                diagnostics.push(deadline.diagnostic(&e, &what));
+                return None;
+            }
+        },
+    };
+    ops.extend(plan_ingress_ops(&desired, &actual));
     let state =
         PlannedOrder::Known(chosen).into_state(with_identity(req.planned_state.clone(), &ingress));
     converge(

@@ -1,8 +1,8 @@
 //! The `alb_ingress` resource: Ingress-style routing on an `alb_config`.
 //!
 //! Modules: [`decode`] (values → spec, identity), [`members`] (from Kubernetes), [`observe`] (what exists), [`render`] (the
-//! computed maps), [`order`] (explicit, kept or automatic), [`plan`], [`apply`], [`read`] (read and import), [`upgrade`]
-//! (older states).
+//! computed maps), [`order`] (explicit, kept or automatic), [`plan`], [`apply`], [`read`] (read
+//! and import), [`takeover`] (of ACK's objects), [`upgrade`] (older states).
 
 mod apply;
 mod decode;
@@ -14,6 +14,7 @@ mod read;
 mod render;
 mod replacing;
 pub mod schema;
+mod takeover;
 mod upgrade;
 
 use tfplugin::diag::Diagnostics;

@@ -8,6 +8,7 @@ use model::desired::{IngressId, ListenerKey};
 use model::diff::{ActualIngress, ActualRule, ActualServerGroup};
 use model::ownership::{owns, ResourceKind, TAG_CONFIG, TAG_RESOURCE};
 use model::spec::Edition;
+use model::takeover::{Adopt, TAG_ADOPT};
 use model::ConfigListeners;
 use reconcile::{IngressReads, ReconcileError, Reconciler};
 
@@ -23,6 +24,8 @@ pub(crate) struct LoadBalancer {
     pub edition: Edition,
     /// Listener ids by key.
     pub listeners: BTreeMap<ListenerKey, String>,
+    /// Whose objects ingresses on it take over (its `alb.terraform/adopt` tag).
+    pub adopt: Option<Adopt>,
 }
 
 impl LoadBalancer {
@@ -55,10 +58,16 @@ pub(crate) async fn load_balancer(
         .clone()
         .and_then(|e| serde_json::from_value(serde_json::Value::String(e)).ok())
         .unwrap_or(Edition::Standard);
+    let adopt = lb
+        .tags
+        .iter()
+        .find(|t| t.key == TAG_ADOPT)
+        .and_then(|t| Adopt::parse(&t.value));
     Ok(Some(LoadBalancer {
         config,
         edition,
         listeners: reconciler.listener_ids(lb_id).await?,
+        adopt,
     }))
 }
 

@@ -7,7 +7,7 @@
 //! A new ingress without `order` gets its order at apply ([`super::order`]): its plan shows the
 //! order and its rule priorities as known after apply.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use model::auto_order::{assign, Candidate, Needs};
 use model::desired::{DesiredIngress, IngressId, ListenerKey};
@@ -29,6 +29,7 @@ use super::order::{self, PlannedOrder};
 use super::render::{self, Computed};
 use super::replacing;
 use super::schema::REPLACE_ON_CHANGE;
+use super::takeover;
 use super::AlbIngress;
 use crate::resources::diagnostics::{attribute_path, expand_diagnostic};
 use crate::resources::run_plans::PlannedListeners;
@@ -267,6 +268,10 @@ async fn expand(
             return Computed::unknown();
         }
     };
+    let adopt = lb
+        .as_ref()
+        .and_then(|lb| takeover::active(&resource.run, lb_id, lb));
+    let mut adopted = BTreeMap::new();
     if let Some(existing) = &existing {
         if actual.is_some() && needs_groups(check_leftovers, &desired, prior) {
             actual = existing.observe(IngressReads::Groups, diagnostics).await;
@@ -291,6 +296,25 @@ async fn expand(
                     lb_id,
                 ));
             }
+            let taken = match adopt {
+                None => None,
+                Some(_) => {
+                    match takeover::take_over(existing.reconciler, &desired, actual, false).await {
+                        Ok(t) => Some(t),
+                        Err(e) => {
+                            diagnostics.push(api::diagnostic_from(&e, &what));
+                            return Computed::unknown();
+                        }
+                    }
+                }
+            };
+            if let Some(t) = &taken {
+                if let Some(w) = takeover::warning(t, &desired) {
+                    diagnostics.push(w);
+                }
+                adopted.clone_from(&t.groups);
+            }
+            let actual = taken.as_ref().map_or(actual, |t| &t.actual);
             if automatic {
                 if let Some(d) = no_free_order(&desired, actual) {
                     diagnostics.push(d);
@@ -307,7 +331,7 @@ async fn expand(
             }
         }
     }
-    let mut computed = render::planned(&desired, lb.as_ref(), prior);
+    let mut computed = render::planned(&desired, lb.as_ref(), prior, &adopted);
     if automatic {
         computed = computed.with_unknown_priorities();
     }
@@ -493,6 +517,7 @@ mod tests {
             config: "web".into(),
             edition: Edition::Standard,
             listeners: [("HTTP:80".parse().unwrap(), "lsn-80".to_owned())].into(),
+            adopt: None,
         };
         let mut d = Diagnostics::default();
         let desired = expand_lenient(
@@ -554,6 +579,7 @@ mod tests {
             config: "web".into(),
             edition: Edition::Standard,
             listeners: [("HTTP:80".parse().unwrap(), "lsn-80".to_owned())].into(),
+            adopt: None,
         };
         expand_ingress(
             &spec,

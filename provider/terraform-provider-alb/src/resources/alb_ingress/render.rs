@@ -81,7 +81,8 @@ impl Computed {
 
 /// The planned maps: `desired` with listener ids from `lb` (unknown while it is not known)
 /// and the ids of rules and groups that already exist from `prior` (unknown for new ones, and
-/// for groups whose protocol changes, since they are replaced).
+/// for groups whose protocol changes, since they are replaced); a group with no prior id that a
+/// takeover adopts shows the id in `adopted` (key → id).
 ///
 /// The prior id is the one of the object apply keeps, chosen as the diff ([`model::diff`])
 /// chooses among objects with the same key: a rule's only object on its listener or the one
@@ -91,6 +92,7 @@ pub(crate) fn planned(
     desired: &DesiredIngress,
     lb: Option<&LoadBalancer>,
     prior: &Value,
+    adopted: &BTreeMap<String, String>,
 ) -> Computed {
     let prior_rules = by_key(prior.get("rules"));
     let prior_groups = by_key(prior.get("server_groups"));
@@ -100,7 +102,12 @@ pub(crate) fn planned(
         .map(|g| {
             let protocol = Value::from(g.attributes.protocol.as_str());
             let same_protocol = |e: &Value| e.get("protocol") == &protocol;
-            let id = kept_id(prior_groups.get(g.key.as_str()), same_protocol);
+            let id = match kept_id(prior_groups.get(g.key.as_str()), same_protocol) {
+                Value::Unknown => adopted
+                    .get(&g.key)
+                    .map_or(Value::Unknown, |id| Value::from(id.as_str())),
+                id => id,
+            };
             (g.key.as_str(), id)
         })
         .collect();
@@ -431,10 +438,11 @@ mod tests {
             config: "web".into(),
             edition: model::spec::Edition::Standard,
             listeners: [("HTTP:80".parse().unwrap(), "lsn-1".to_owned())].into(),
+            adopt: None,
         };
         let d = desired("HTTP");
         let (api_key, new_key) = keys(&d);
-        let c = planned(&d, Some(&lb), &prior(&d));
+        let c = planned(&d, Some(&lb), &prior(&d), &BTreeMap::new());
         let rules = c.rules.as_map().unwrap();
         assert_eq!(rules.len(), 2);
         let api = &rules[&api_key];
@@ -463,13 +471,17 @@ mod tests {
 
         // A protocol change replaces the group: its id is not known any more.
         let d = desired("HTTPS");
-        let c = planned(&d, None, &prior(&d));
+        let c = planned(&d, None, &prior(&d), &BTreeMap::new());
         let groups = c.server_groups.as_map().unwrap();
         assert!(groups["api:80"].get("id").is_unknown());
         assert!(c.rules.as_map().unwrap()[&keys(&d).0]
             .get("listener_id")
             .is_unknown());
-        assert_eq!(c, planned(&d, None, &prior(&d)), "deterministic");
+        assert_eq!(
+            c,
+            planned(&d, None, &prior(&d), &BTreeMap::new()),
+            "deterministic"
+        );
     }
 
     #[test]
@@ -491,7 +503,7 @@ mod tests {
         };
         let planned_id = |rules: Vec<(String, Value)>| {
             let prior = Value::object([("rules", Value::Map(rules.into_iter().collect()))]);
-            let c = planned(&d, None, &prior);
+            let c = planned(&d, None, &prior, &BTreeMap::new());
             c.rules.as_map().unwrap()[&api_key].get("id").clone()
         };
         // Its only object keeps its id whatever its priority (a drift is an update).
@@ -548,7 +560,7 @@ mod tests {
             listeners: ["HTTP:80".parse().unwrap(), "HTTPS:443".parse().unwrap()].into(),
         };
         let d = expand_ingress(&spec, &listeners, &Members::new(), &Held::default()).unwrap();
-        let c = planned(&d, None, &Value::Null);
+        let c = planned(&d, None, &Value::Null, &BTreeMap::new());
         let rules = c.rules.as_map().unwrap();
         assert!(d.rules.len() >= 12, "{:#?}", d.rules);
         assert_eq!(rules.len(), d.rules.len(), "one entry per rule");
