@@ -19,6 +19,7 @@ use serde_json::Value;
 
 use crate::example;
 use crate::ingress_lifecycle::{block_on, client, list};
+use crate::route_watch;
 
 /// What the alicloud configuration made: ids of the mock's objects.
 struct Foreign {
@@ -183,24 +184,14 @@ fn foreign_rules(state: &Value, foreign: &Foreign) -> Vec<Value> {
 /// Which rule the mock's rules give `path` on listener `listener` (`null`: the default action).
 fn routed_rule(mock: &MockServer, listener: &str, path: &str) -> Value {
     let url = format!("{}/__mock/route", mock.endpoint());
-    block_on(async {
-        let answer: Value = reqwest::Client::new()
-            .get(url)
-            .query(&[
-                ("listener", listener),
-                ("host", "shop.example.com"),
-                ("path", path),
-            ])
-            .send()
-            .await
-            .expect("route request")
-            .error_for_status()
-            .expect("route answer")
-            .json()
-            .await
-            .expect("route JSON");
-        answer["rule"].clone()
-    })
+    let answer = block_on(route_watch::ask(
+        &reqwest::Client::new(),
+        &url,
+        listener,
+        "shop.example.com",
+        path,
+    ));
+    answer["rule"].clone()
 }
 
 /// The mock holding what the alicloud configuration made.

@@ -52,17 +52,7 @@ fn watch(url: &str, listener: &str, samples: &[(String, String)], stop: &AtomicB
         loop {
             let last = stop.load(Ordering::SeqCst);
             for (host, path) in samples {
-                let answer: Value = client
-                    .get(url)
-                    .query(&[("listener", listener), ("host", host), ("path", path)])
-                    .send()
-                    .await
-                    .expect("route request")
-                    .error_for_status()
-                    .expect("route answer")
-                    .json()
-                    .await
-                    .expect("route JSON");
+                let answer = ask(&client, url, listener, host, path).await;
                 seen.push(((host.clone(), path.clone()), answer["target"].clone()));
             }
             if last {
@@ -70,4 +60,26 @@ fn watch(url: &str, listener: &str, samples: &[(String, String)], stop: &AtomicB
             }
         }
     })
+}
+
+/// Asks the routing oracle at `url` (`<mock>/__mock/route`) once where a request for `host` and
+/// `path` on `listener` goes; the whole answer (`rule`, `target`, …).
+pub async fn ask(
+    client: &reqwest::Client,
+    url: &str,
+    listener: &str,
+    host: &str,
+    path: &str,
+) -> Value {
+    client
+        .get(url)
+        .query(&[("listener", listener), ("host", host), ("path", path)])
+        .send()
+        .await
+        .expect("route request")
+        .error_for_status()
+        .expect("route answer")
+        .json()
+        .await
+        .expect("route JSON")
 }
