@@ -1,6 +1,6 @@
 //! The trait a data source implements, and the output of its read.
 
-use crate::diag::Diagnostics;
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::provider::Ctx;
 use crate::schema::Schema;
 use crate::value::Value;
@@ -13,6 +13,22 @@ pub struct DataReadResponse {
     pub state: Value,
     /// Errors and warnings.
     pub diagnostics: Diagnostics,
+}
+
+impl DataReadResponse {
+    /// The response to a read that gave `state`, or failed with one diagnostic.
+    pub fn from_result(result: Result<Value, Diagnostic>) -> Self {
+        match result {
+            Ok(state) => Self {
+                state,
+                diagnostics: Diagnostics::default(),
+            },
+            Err(d) => Self {
+                state: Value::Null,
+                diagnostics: d.into(),
+            },
+        }
+    }
 }
 
 /// A data source type: reads something that exists into a value Terraform can reference.

@@ -118,16 +118,7 @@ impl DataSource for AlbZones {
     }
 
     async fn read(&self, _ctx: &Ctx, _config: Value) -> DataReadResponse {
-        match self.zones().await {
-            Ok(state) => DataReadResponse {
-                state,
-                diagnostics: Diagnostics::default(),
-            },
-            Err(d) => DataReadResponse {
-                state: Value::Null,
-                diagnostics: d.into(),
-            },
-        }
+        DataReadResponse::from_result(self.zones().await)
     }
 }
 

@@ -81,15 +81,6 @@ impl DataSource for AlbConfigLookup {
     }
 
     async fn read(&self, _ctx: &Ctx, config: Value) -> DataReadResponse {
-        match self.lookup(&config).await {
-            Ok(state) => DataReadResponse {
-                state,
-                diagnostics: Diagnostics::default(),
-            },
-            Err(d) => DataReadResponse {
-                state: Value::Null,
-                diagnostics: d.into(),
-            },
-        }
+        DataReadResponse::from_result(self.lookup(&config).await)
     }
 }
