@@ -50,7 +50,8 @@ test: lint unit testacc ## Everything CI runs.
 
 # The fleet bench runs the release provider through real Terraform against alb-mock (200 ms jobs)
 # and kube-local; BENCH_INGRESSES (default 1,20,200), BENCH_RUNS (3), BENCH_LOAD_BALANCERS (20),
-# BENCH_JOB_MS (200), BENCH_MEMBERS (200, 0 skips) and BENCH_OUT (a file for the tables) tune it.
+# BENCH_JOB_MS (200), BENCH_MEMBERS (200, 0 skips), BENCH_THROTTLED (the largest size, 0 skips)
+# and BENCH_OUT (a file for the tables) tune it.
 bench: $(if $(filter $(SHIM),$(TERRAFORM)),$(SHIM)) ## Benchmarks: model expansion; the fleet through real Terraform (calls against the minimum, wall time, RSS).
 	$(CARGO) bench -p model --bench expansion
 	$(CARGO) build --release -p terraform-provider-alb

@@ -4,8 +4,10 @@
 //! empty, no-change plan, `-refresh=false` plan, one-rule change, destroy) it prints the median
 //! wall time, the API calls by kind against the minimum, the peak provider RSS and the mock's
 //! CPU; then the members scenario (one ingress with 200 backends of 100 endpoints each: plan
-//! wall time, peak RSS, Kubernetes list calls). Figures, not assertions: the counting itself is
-//! tested by `fleet::*` unit tests and the `bench_counts` acceptance test.
+//! wall time, peak RSS, Kubernetes list calls); then the throttled scenario (the apply from
+//! empty of the largest fleet with 30 % of calls refused as throttled: the objects it left beyond
+//! or short of the fleet, and the next plan, which must be empty). Figures, not assertions: the
+//! counting itself is tested by `fleet::*` unit tests and the `bench_counts` acceptance test.
 //!
 //! Options (environment):
 //! * `BENCH_INGRESSES` — fleet sizes, comma separated (default `1,20,200`);
@@ -13,6 +15,8 @@
 //! * `BENCH_RUNS` — runs per fleet size; wall times are their medians (default 3);
 //! * `BENCH_JOB_MS` — the mock's async job duration (default 200);
 //! * `BENCH_MEMBERS` — backends of the members scenario, 0 to skip (default 200);
+//! * `BENCH_THROTTLED` — ingresses of the throttled scenario, 0 to skip (default: the largest
+//!   fleet size);
 //! * `BENCH_OUT` — also write the tables to this file.
 
 #[path = "../tests/kube_support/mod.rs"]
@@ -22,13 +26,16 @@ use std::path::{Path, PathBuf};
 
 use acceptance_tests::fleet::report::{self, FleetResult};
 use acceptance_tests::fleet::shape::{self, NAMESPACE};
-use acceptance_tests::fleet::{measure, Fleet, PhaseRunner};
+use acceptance_tests::fleet::{measure, throttled, Fleet, Inventory, Minimum, Phase, PhaseRunner};
 use acceptance_tests::harness::{Terraform, Workdir};
-use acceptance_tests::mock::{MockConfig, MockServer};
+use acceptance_tests::mock::{Faults, MockConfig, MockServer};
 use kube_support::KubeFixture;
 
 /// Endpoints per backend of the members scenario.
 const MEMBER_ENDPOINTS: usize = 100;
+
+/// Share of calls the mock refuses as throttled in the throttled scenario (issue 12).
+const THROTTLE_RATE: f64 = 0.3;
 
 struct Options {
     ingresses: Vec<usize>,
@@ -36,6 +43,7 @@ struct Options {
     runs: usize,
     job_ms: u64,
     members: usize,
+    throttled: usize,
     out: Option<PathBuf>,
 }
 
@@ -51,7 +59,7 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 
 impl Options {
     fn from_env() -> Self {
-        let ingresses = std::env::var("BENCH_INGRESSES")
+        let ingresses: Vec<usize> = std::env::var("BENCH_INGRESSES")
             .unwrap_or_else(|_| "1,20,200".into())
             .split(',')
             .filter(|s| !s.trim().is_empty())
@@ -61,7 +69,9 @@ impl Options {
                     .unwrap_or_else(|_| panic!("BENCH_INGRESSES: {s} is not a number"))
             })
             .collect();
+        let largest = ingresses.iter().copied().max().unwrap_or(0);
         Self {
+            throttled: env_or("BENCH_THROTTLED", largest),
             ingresses,
             load_balancers: env_or("BENCH_LOAD_BALANCERS", 20),
             runs: env_or("BENCH_RUNS", 3usize).max(1),
@@ -112,6 +122,22 @@ fn cluster(rt: &tokio::runtime::Runtime, services: Vec<(String, Vec<String>)>) -
     ))
 }
 
+/// The phases of `fleet` in a fresh working directory, against `mock` and `kube`.
+fn runner<'a>(
+    provider: &Path,
+    mock: &'a MockServer,
+    kube: &KubeFixture,
+    fleet: Fleet,
+) -> PhaseRunner<'a> {
+    PhaseRunner::new(
+        Terraform::from_env(),
+        provider,
+        mock,
+        fleet,
+        provider_block(mock, kube),
+    )
+}
+
 fn fleet_result(
     rt: &tokio::runtime::Runtime,
     options: &Options,
@@ -122,14 +148,7 @@ fn fleet_result(
     let runs = (0..options.runs)
         .map(|run| {
             let mock = mock(options.job_ms);
-            let runner = PhaseRunner::new(
-                Terraform::from_env(),
-                provider,
-                &mock,
-                fleet,
-                provider_block(&mock, &kube),
-            );
-            let result = runner.run_all();
+            let result = runner(provider, &mock, &kube, fleet).run_all();
             eprintln!(
                 "  {} ingresses, run {}: {}",
                 fleet.ingresses,
@@ -145,6 +164,46 @@ fn fleet_result(
         })
         .collect();
     FleetResult { fleet, runs }
+}
+
+/// The throttled scenario's table: one apply from empty of `options.throttled` ingresses with
+/// [`THROTTLE_RATE`] of the calls refused as throttled, then (throttling off) what it left
+/// against the fleet and a no-change plan, which [`PhaseRunner::run`] requires to be empty.
+fn throttled_table(rt: &tokio::runtime::Runtime, options: &Options, provider: &Path) -> String {
+    let fleet = Fleet::new(options.throttled, options.load_balancers);
+    let kube = cluster(rt, fleet.service_endpoints());
+    let mock = mock(options.job_ms);
+    let runner = runner(provider, &mock, &kube, fleet);
+    mock.set_faults(Faults::none().throttle_rate(THROTTLE_RATE));
+    let apply = runner.run(Phase::Apply);
+    mock.set_faults(Faults::none());
+    let inventory = Inventory::from_state(&mock.state());
+    let counts = throttled::kind_counts(&fleet, &inventory);
+    let plan = runner.run(Phase::Plan);
+    let t = &apply.cost.tally;
+    let mut rows = String::from(
+        "| ingresses (LBs) | throttled | apply wall | mutating (min) | objects beyond the fleet (duplicates) | declared objects missing | found / declared | next plan |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    rows.push_str(&format!(
+        "| {} ({}) | {} of {} calls ({:.0} %) | {:.1} s | {} ({}) | {} | {} | {} | empty, {} reads |\n",
+        fleet.ingresses,
+        fleet.load_balancers,
+        t.refused_total(),
+        t.total(),
+        THROTTLE_RATE * 100.0,
+        apply.cost.wall.as_secs_f64(),
+        t.mutating,
+        Minimum::of(&inventory).apply,
+        throttled::surplus(&counts),
+        throttled::shortfall(&counts),
+        counts
+            .iter()
+            .map(|c| format!("{} {}/{}", c.kind, c.found, c.declared))
+            .collect::<Vec<_>>()
+            .join(", "),
+        plan.cost.tally.reads,
+    ));
+    rows
 }
 
 /// The members scenario's table: one plan of an ingress with `backends` backends.
@@ -253,6 +312,14 @@ fn main() {
             options.members
         );
         out.push_str(&format!("\n{}", members_table(&rt, &options, &provider)));
+    }
+    if options.throttled > 0 {
+        eprintln!(
+            "throttled scenario: {} ingresses, {:.0} % throttled",
+            options.throttled,
+            THROTTLE_RATE * 100.0
+        );
+        out.push_str(&format!("\n{}", throttled_table(&rt, &options, &provider)));
     }
     println!("{out}");
     if let Some(path) = &options.out {

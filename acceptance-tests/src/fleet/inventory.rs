@@ -17,8 +17,14 @@ pub struct Inventory {
     pub load_balancers: usize,
     /// Listeners.
     pub listeners: usize,
+    /// HTTPS listeners (their certificates are read listener by listener).
+    pub https_listeners: usize,
+    /// ACLs.
+    pub acls: usize,
     /// Server groups (placeholders included).
     pub server_groups: usize,
+    /// Server groups owned by an ingress (tagged with it).
+    pub ingress_server_groups: usize,
     /// Rules by (owning ingress, or `""` for none; listener id).
     pub rules: BTreeMap<(String, String), usize>,
     /// Members of every server group that has any.
@@ -48,9 +54,19 @@ impl Inventory {
             })
             .filter(|n| *n > 0)
             .collect();
+        let listeners = list("Listeners");
         Self {
             load_balancers: list("LoadBalancers").len(),
-            listeners: list("Listeners").len(),
+            https_listeners: listeners
+                .iter()
+                .filter(|l| l["ListenerProtocol"] == "HTTPS")
+                .count(),
+            listeners: listeners.len(),
+            acls: list("Acls").len(),
+            ingress_server_groups: groups
+                .iter()
+                .filter(|g| state_tag(g, TAG_INGRESS).is_some())
+                .count(),
             server_groups: groups.len(),
             rules,
             members,
@@ -86,7 +102,8 @@ mod tests {
     fn counts_rules_by_owner_and_listener_and_live_members() {
         let state = json!({
             "LoadBalancers": [{}],
-            "Listeners": [{}, {}],
+            "Listeners": [{"ListenerProtocol": "HTTP"}, {"ListenerProtocol": "HTTPS"}],
+            "Acls": [{}],
             "Rules": [
                 {"ListenerId": "lsn-1", "Tags": [{"Key": TAG_INGRESS, "Value": "ns/a"}]},
                 {"ListenerId": "lsn-1", "Tags": [{"Key": TAG_INGRESS, "Value": "ns/a"}]},
@@ -94,14 +111,17 @@ mod tests {
                 {"ListenerId": "lsn-2", "Tags": []}
             ],
             "ServerGroups": [
-                {"Servers": []},
+                {"Servers": [], "Tags": [{"Key": TAG_INGRESS, "Value": "ns/a"}]},
                 {"Servers": [{"Status": "Available"}, {"Status": "Removing"}, {"Status": "Adding"}]}
             ]
         });
         let inventory = Inventory::from_state(&state);
         assert_eq!(inventory.load_balancers, 1);
         assert_eq!(inventory.listeners, 2);
+        assert_eq!(inventory.https_listeners, 1);
+        assert_eq!(inventory.acls, 1);
         assert_eq!(inventory.server_groups, 2);
+        assert_eq!(inventory.ingress_server_groups, 1);
         assert_eq!(inventory.rules[&("ns/a".into(), "lsn-1".into())], 2);
         assert_eq!(inventory.rules[&("".into(), "lsn-2".into())], 1);
         assert_eq!(inventory.rule_count(), 4);

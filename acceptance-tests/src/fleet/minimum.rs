@@ -11,10 +11,15 @@
 //!   listener) — an ingress is destroyed before its load balancer —, one `DeleteServerGroup` per
 //!   group and one `DeleteLoadBalancer` per load balancer (its listeners go with it).
 //! * Reads: list pages of 100 (the API's largest page) over the whole region, once per kind —
-//!   load balancers, listeners, rules, server groups, members (`ListServerGroupServers` without
-//!   a group filter). A plan that refreshes needs them all once; a `-refresh=false` plan only
-//!   the rules (the priority clash check reads the listeners' rules); an apply from empty none.
-//!   Job polls (`ListAsynJobs`) are not reads of state and are counted apart.
+//!   listeners, rules, server groups, members (`ListServerGroupServers` without a group
+//!   filter), ACLs (one page even when there are none: it takes a list to learn that) — plus
+//!   one read per object for what no list returns: `GetLoadBalancerAttribute` per load balancer
+//!   (`ListLoadBalancers` items lack the zone mappings), `GetListenerAttribute` per listener
+//!   (`ListListeners` items lack the ACL binding and certificates) and
+//!   `ListListenerCertificates` per HTTPS listener (its additional certificates). A plan that
+//!   refreshes needs them all once; a `-refresh=false` plan only the rule pages (the priority
+//!   clash check reads the listeners' rules); an apply from empty none. Job polls
+//!   (`ListAsynJobs`) are not reads of state and are counted apart.
 
 use super::inventory::Inventory;
 use super::phase::Phase;
@@ -25,7 +30,7 @@ use crate::mock::limits::{MAX_RESULTS, RULES_PER_CALL, SERVERS_PER_CALL};
 pub struct PhaseMinimum {
     /// Mutating calls.
     pub mutating: usize,
-    /// Read calls (list pages).
+    /// Read calls (list pages and per-object reads).
     pub read_pages: usize,
 }
 
@@ -38,7 +43,7 @@ pub struct Minimum {
     pub apply_across_ingresses: usize,
     /// Mutating calls of a destroy.
     pub destroy: usize,
-    /// List pages that read everything once.
+    /// List pages and per-object reads that read everything once.
     pub read_pages: usize,
     /// List pages that read every rule once.
     pub rule_pages: usize,
@@ -73,11 +78,14 @@ impl Minimum {
             apply: objects + rule_batches_per_ingress + member_batches,
             apply_across_ingresses: objects + rule_batches_per_listener + member_batches,
             destroy: inventory.load_balancers + inventory.server_groups + rule_batches_per_ingress,
-            read_pages: pages(inventory.load_balancers, page)
-                + pages(inventory.listeners, page)
+            read_pages: pages(inventory.listeners, page)
                 + rule_pages
                 + pages(inventory.server_groups, page)
-                + pages(inventory.member_count(), page),
+                + pages(inventory.member_count(), page)
+                + pages(inventory.acls, page).max(usize::from(inventory.load_balancers > 0))
+                + inventory.load_balancers
+                + inventory.listeners
+                + inventory.https_listeners,
             rule_pages,
         }
     }
@@ -103,8 +111,9 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    /// Two load balancers with two listeners each; ingress a has 12 rules on lsn-1, ingress b 6
-    /// on lsn-1 and 3 on lsn-2; 7 server groups (2 placeholders), members 250, 2 and 1.
+    /// Two load balancers with two listeners each (one HTTPS), no ACL; ingress a has 12 rules
+    /// on lsn-1, ingress b 6 on lsn-1 and 3 on lsn-2; 7 server groups (2 placeholders), members
+    /// 250, 2 and 1.
     fn inventory() -> Inventory {
         let rules = BTreeMap::from([
             (("ns/a".to_string(), "lsn-1".to_string()), 12),
@@ -114,7 +123,10 @@ mod tests {
         Inventory {
             load_balancers: 2,
             listeners: 4,
+            https_listeners: 2,
+            acls: 0,
             server_groups: 7,
+            ingress_server_groups: 5,
             rules,
             members: vec![250, 2, 1],
         }
@@ -130,10 +142,12 @@ mod tests {
     }
 
     #[test]
-    fn reads_are_pages_of_a_hundred_per_kind() {
+    fn reads_are_pages_of_a_hundred_per_kind_and_one_read_per_unlisted_object() {
         let m = Minimum::of(&inventory());
-        // 1 page each of load balancers, listeners, rules (21) and groups; 253 members: 3.
-        assert_eq!(m.read_pages, 4 + 3);
+        // 1 page each of listeners, rules (21), groups and ACLs (none); 253 members: 3 pages;
+        // 2 load balancer, 4 listener attribute and 2 certificate reads.
+        let reads = 4 + 3 + 2 + 4 + 2;
+        assert_eq!(m.read_pages, reads);
         assert_eq!(m.rule_pages, 1);
         assert_eq!(m.phase(Phase::PlanNoRefresh).read_pages, 1);
         assert_eq!(m.phase(Phase::Apply).read_pages, 0);
@@ -141,7 +155,7 @@ mod tests {
             m.phase(Phase::OneRuleChange),
             PhaseMinimum {
                 mutating: 1,
-                read_pages: 7
+                read_pages: reads
             }
         );
         assert_eq!(m.phase(Phase::Plan).mutating, 0);

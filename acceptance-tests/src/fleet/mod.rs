@@ -10,6 +10,7 @@ pub mod report;
 pub mod rss;
 pub mod shape;
 pub mod tally;
+pub mod throttled;
 
 pub use inventory::Inventory;
 pub use minimum::Minimum;

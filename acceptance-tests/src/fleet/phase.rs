@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::inventory::Inventory;
-use super::rss::{PeakRss, RssSampler};
+use super::rss::{self_cpu, PeakRss, RssSampler, StatCpu};
 use super::shape::Fleet;
 use super::tally::Tally;
 use crate::harness::{Output, Terraform, Workdir};
@@ -62,6 +62,15 @@ pub struct Cost {
     pub rss: PeakRss,
     /// CPU time of this process (the mock and kube-local run in it) during the command.
     pub local_cpu: Duration,
+    /// CPU time of the command's process tree: Terraform and the providers it launched.
+    pub terraform_tree_cpu: Duration,
+}
+
+impl Cost {
+    /// CPU time of Terraform itself: its process tree's less the providers'.
+    pub fn terraform_cpu(&self) -> Duration {
+        self.terraform_tree_cpu.saturating_sub(self.rss.cpu)
+    }
 }
 
 /// Runs `command` (a Terraform command launching `provider` against `mock`) and measures it.
@@ -71,18 +80,19 @@ pub fn measure(
     command: impl FnOnce() -> Output,
 ) -> (Output, Cost) {
     let before = mock.counters();
-    let cpu_before = process_cpu();
+    let cpu_before = self_cpu(StatCpu::Own);
+    let tree_before = self_cpu(StatCpu::WaitedChildren);
     let sampler = RssSampler::start(provider);
     let started = Instant::now();
     let output = command();
     let wall = started.elapsed();
     let rss = sampler.finish();
-    let local_cpu = process_cpu().saturating_sub(cpu_before);
     let cost = Cost {
         wall,
         tally: Tally::between(&before, &mock.counters()),
         rss,
-        local_cpu,
+        local_cpu: self_cpu(StatCpu::Own).saturating_sub(cpu_before),
+        terraform_tree_cpu: self_cpu(StatCpu::WaitedChildren).saturating_sub(tree_before),
     };
     (output, cost)
 }
@@ -208,34 +218,4 @@ fn expect_success(phase: Phase, output: &Output) {
         output.code,
         output.combined()
     );
-}
-
-/// User plus system CPU time of this process so far (`/proc/self/stat`, clock ticks of 10 ms).
-pub fn process_cpu() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after_name = &stat[stat.rfind(')').map_or(0, |i| i + 1)..];
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the command name.
-    let ticks: u64 = [11, 12]
-        .iter()
-        .filter_map(|i| fields.get(*i)?.parse::<u64>().ok())
-        .sum();
-    Duration::from_millis(ticks * 10)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cpu_time_grows_with_work() {
-        let before = process_cpu();
-        let started = Instant::now();
-        let mut x = 0u64;
-        while started.elapsed() < Duration::from_millis(300) {
-            x = x.wrapping_mul(31).wrapping_add(7);
-        }
-        assert!(x != 1);
-        assert!(process_cpu() > before, "{before:?}");
-    }
 }

@@ -52,7 +52,7 @@ impl FleetResult {
 /// The main table: one row per fleet size and phase.
 pub fn phase_table(results: &[FleetResult]) -> String {
     let mut out = String::from(
-        "| ingresses (LBs) | phase | wall (median) | API calls | mutating (min) | reads (min pages) | job polls | refused | peak provider RSS | mock CPU |\n|---|---|---|---|---|---|---|---|---|---|\n",
+        "| ingresses (LBs) | phase | wall (median) | API calls | mutating (min) | reads (min) | job polls | refused | peak provider RSS | provider CPU | Terraform CPU | mock CPU |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for result in results {
         let minimum = result.minimum();
@@ -62,7 +62,7 @@ pub fn phase_table(results: &[FleetResult]) -> String {
             let t = &m.cost.tally;
             let _ = writeln!(
                 out,
-                "| {} ({}) | {} | {} (of {runs}) | {} | {} ({}) | {} ({}) | {} | {} | {:.1} MiB | {} |",
+                "| {} ({}) | {} | {} (of {runs}) | {} | {} ({}) | {} ({}) | {} | {} | {:.1} MiB | {} | {} | {} |",
                 result.fleet.ingresses,
                 result.fleet.load_balancers,
                 m.phase.label(),
@@ -75,6 +75,8 @@ pub fn phase_table(results: &[FleetResult]) -> String {
                 t.job_polls,
                 t.refused_total(),
                 m.cost.rss.mib(),
+                seconds(m.cost.rss.cpu),
+                seconds(m.cost.terraform_cpu()),
                 seconds(m.cost.local_cpu),
             );
         }
@@ -115,7 +117,7 @@ pub fn action_table(results: &[FleetResult]) -> String {
 /// What the apply left on the load balancers, the minimum derived from it and the state size.
 pub fn inventory_table(results: &[FleetResult]) -> String {
     let mut out = String::from(
-        "| ingresses | load balancers | listeners | rules | server groups | members | min. apply (rules batched across ingresses) | min. destroy | min. read pages | state bytes per ingress |\n|---|---|---|---|---|---|---|---|---|---|\n",
+        "| ingresses | load balancers | listeners | rules | server groups | members | min. apply (rules batched across ingresses) | min. destroy | min. reads | state bytes per ingress |\n|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for result in results {
         let run = &result.runs[0];

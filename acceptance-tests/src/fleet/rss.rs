@@ -1,12 +1,13 @@
-//! Peak resident memory of the provider processes Terraform launches.
+//! Peak resident memory and CPU time of the provider processes Terraform launches.
 //!
 //! Terraform starts the provider itself (several times per command), so its memory is read from
 //! `/proc`: a sampler thread looks every [`SAMPLE_EVERY`] for processes whose executable is the
 //! provider binary and keeps the largest `VmHWM` (the kernel's own high-water mark of the
 //! process's resident set). `VmHWM` only grows, so a sample misses nothing but growth in a
-//! process's last interval before it exits.
+//! process's last interval before it exits. The CPU time of each process is its last sampled
+//! user + system time, so the CPU of a process's last interval is missed the same way.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -23,6 +24,8 @@ pub struct PeakRss {
     pub kib: u64,
     /// Provider processes seen.
     pub processes: usize,
+    /// User + system CPU time of the provider processes seen, summed.
+    pub cpu: Duration,
 }
 
 impl PeakRss {
@@ -47,13 +50,13 @@ impl RssSampler {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::spawn(move || {
-            let mut seen = BTreeSet::new();
+            let mut cpu_by_pid = BTreeMap::new();
             let mut peak = 0;
             loop {
                 let last = flag.load(Ordering::Relaxed);
-                for (pid, kib) in high_water_marks(&binary) {
-                    seen.insert(pid);
-                    peak = peak.max(kib);
+                for sample in samples(&binary) {
+                    cpu_by_pid.insert(sample.pid, sample.cpu);
+                    peak = peak.max(sample.hwm_kib);
                 }
                 if last {
                     break;
@@ -62,7 +65,8 @@ impl RssSampler {
             }
             PeakRss {
                 kib: peak,
-                processes: seen.len(),
+                processes: cpu_by_pid.len(),
+                cpu: cpu_by_pid.values().sum(),
             }
         });
         Self { stop, thread }
@@ -75,8 +79,19 @@ impl RssSampler {
     }
 }
 
-/// `(pid, VmHWM in KiB)` of every live process whose executable is `binary`.
-pub fn high_water_marks(binary: &Path) -> Vec<(u32, u64)> {
+/// One look at a process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sample {
+    /// Process id.
+    pub pid: u32,
+    /// `VmHWM` in KiB.
+    pub hwm_kib: u64,
+    /// User + system CPU time so far.
+    pub cpu: Duration,
+}
+
+/// A sample of every live process whose executable is `binary`.
+pub fn samples(binary: &Path) -> Vec<Sample> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
@@ -89,9 +104,47 @@ pub fn high_water_marks(binary: &Path) -> Vec<(u32, u64)> {
                 return None;
             }
             let status = std::fs::read_to_string(entry.path().join("status")).ok()?;
-            Some((pid, vm_hwm_kib(&status)?))
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            Some(Sample {
+                pid,
+                hwm_kib: vm_hwm_kib(&status)?,
+                cpu: stat_cpu(&stat, StatCpu::Own),
+            })
         })
         .collect()
+}
+
+/// Whose CPU time a `/proc/<pid>/stat` line is read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatCpu {
+    /// The process's own (`utime` + `stime`).
+    Own,
+    /// Its children's that it waited for (`cutime` + `cstime`).
+    WaitedChildren,
+}
+
+/// CPU time from a `/proc/<pid>/stat` text (clock ticks of 10 ms).
+pub fn stat_cpu(stat: &str, whose: StatCpu) -> Duration {
+    let after_name = &stat[stat.rfind(')').map_or(0, |i| i + 1)..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields 14–17 of stat (utime, stime, cutime, cstime) are the 12th–15th after the name.
+    let at = match whose {
+        StatCpu::Own => [11, 12],
+        StatCpu::WaitedChildren => [13, 14],
+    };
+    let ticks: u64 = at
+        .iter()
+        .filter_map(|i| fields.get(*i)?.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
+/// CPU time of this process so far: its own or its waited-for children's.
+pub fn self_cpu(whose: StatCpu) -> Duration {
+    stat_cpu(
+        &std::fs::read_to_string("/proc/self/stat").unwrap_or_default(),
+        whose,
+    )
 }
 
 /// The `VmHWM:` line of a `/proc/<pid>/status` text, in KiB.
@@ -117,14 +170,35 @@ mod tests {
     }
 
     #[test]
+    fn reads_own_and_children_cpu_ticks() {
+        let stat = "42 (a b) S 1 2 3 4 5 6 7 8 9 10 150 50 300 100 20 0";
+        assert_eq!(stat_cpu(stat, StatCpu::Own), Duration::from_millis(2000));
+        assert_eq!(
+            stat_cpu(stat, StatCpu::WaitedChildren),
+            Duration::from_millis(4000)
+        );
+    }
+
+    #[test]
+    fn cpu_time_grows_with_work() {
+        let before = self_cpu(StatCpu::Own);
+        let started = std::time::Instant::now();
+        let mut x = 0u64;
+        while started.elapsed() < Duration::from_millis(300) {
+            x = x.wrapping_mul(31).wrapping_add(7);
+        }
+        assert!(x != 1);
+        assert!(self_cpu(StatCpu::Own) > before, "{before:?}");
+    }
+
+    #[test]
     fn finds_this_very_process() {
         let me = std::env::current_exe().unwrap().canonicalize().unwrap();
-        let marks = high_water_marks(&me);
-        let mine = marks
-            .iter()
-            .find(|(pid, _)| *pid == std::process::id())
+        let mine = samples(&me)
+            .into_iter()
+            .find(|s| s.pid == std::process::id())
             .expect("this process is listed");
-        assert!(mine.1 > 0);
+        assert!(mine.hwm_kib > 0);
         let sampler = RssSampler::start(&me);
         let peak = sampler.finish();
         assert!(peak.kib >= 1 && peak.processes >= 1, "{peak:?}");

@@ -3,8 +3,9 @@
 //!
 //! A [`Reconciler`](crate::Reconciler) built with
 //! [`with_snapshots`](crate::Reconciler::with_snapshots) keeps one [`Snapshot`] per load balancer
-//! id, shared by its clones. Each part of a snapshot (attributes, listeners, rules, server groups
-//! of a config, members of a group) is filled on first use by the observation that needs it;
+//! id, shared by its clones. Each part of a snapshot (attributes, listeners, rules, the server
+//! groups of a config and their servers, the servers of a single group) is filled on first use
+//! by the observation that needs it;
 //! concurrent observations wait for that one fill instead of reading again. A failed fill is not
 //! kept: the next observation tries again.
 //!
@@ -46,9 +47,16 @@ pub(crate) struct Snapshot {
     /// `ListServerGroups` by the ownership tags of a config (cluster + config), by config
     /// identity: its placeholders and its ingresses' groups.
     pub groups: OnceMap<String, Arc<Vec<ServerGroup>>>,
-    /// `ListServerGroupServers` by server group id.
+    /// `ListServerGroupServers` by the ownership tags of a config (cluster + config), by config
+    /// identity: the servers of all its groups, by server group id.
+    pub config_servers: OnceMap<String, Arc<ServersByGroup>>,
+    /// `ListServerGroupServers` by server group id: a group whose servers the config's listing
+    /// did not account for (see `Reconciler::owned_group`).
     pub members: OnceMap<String, Arc<Vec<ServerGroupServer>>>,
 }
+
+/// Listed servers by server group id.
+pub(crate) type ServersByGroup = HashMap<String, Vec<ServerGroupServer>>;
 
 /// Snapshots by load balancer id.
 type ByLoadBalancer = Mutex<HashMap<String, Arc<Snapshot>>>;

@@ -96,6 +96,13 @@ impl Reconciler {
         with_members: bool,
     ) -> Result<Vec<ActualServerGroup>, ReconcileError> {
         let groups = self.config_groups(lb_id, config).await?;
+        let members = if !with_members {
+            MemberReads::Skip
+        } else if config_listing_pays(&groups) {
+            MemberReads::ConfigListing
+        } else {
+            MemberReads::GroupListing
+        };
         let reads: Vec<_> = groups
             .iter()
             .map(|g| (g, tags_from_api(&g.tags)))
@@ -104,7 +111,7 @@ impl Reconciler {
                     && tags.get(TAG_RESOURCE).map(String::as_str)
                         == Some(ResourceKind::ServerGroup.as_str())
             })
-            .map(|(g, tags)| self.owned_group(lb_id, g.clone(), tags, with_members))
+            .map(|(g, tags)| self.owned_group(lb_id, config, g.clone(), tags, members))
             .collect();
         futures::stream::iter(reads)
             .buffered(MEMBER_LISTS_IN_FLIGHT)
@@ -112,21 +119,54 @@ impl Reconciler {
             .await
     }
 
-    /// Group `g` (with ownership `tags`) in the model's terms, with its members (from the load
-    /// balancer's snapshot) when `with_members` and [`members_compared`].
+    /// Group `g` of `config` (with ownership `tags`) in the model's terms, with its members
+    /// (from the load balancer's snapshot, read as `members` says) when [`members_compared`].
     async fn owned_group(
         &self,
         lb_id: &str,
+        config: &str,
         g: ServerGroup,
         tags: Tags,
-        with_members: bool,
+        members: MemberReads,
     ) -> Result<ActualServerGroup, ReconcileError> {
-        let members = if with_members && members_compared(&g) && !tagged_for_agent(&tags) {
-            members_of(&self.group_servers(lb_id, &g.server_group_id).await?)?
+        let compared = members != MemberReads::Skip && members_compared(&g);
+        let members = if compared && !tagged_for_agent(&tags) {
+            self.members_of_group(lb_id, config, &g, members).await?
         } else {
             Vec::new()
         };
         Ok(actual_group(&g, tags, members)?)
+    }
+
+    /// The members of group `g` of `config`. With [`MemberReads::ConfigListing`], from the
+    /// config's listing ([`Self::config_servers`]) when it found as many serving servers as the
+    /// group's `ServerCount`; otherwise (or when the count disagrees: the listing missed some,
+    /// or members changed in between) from a listing of the group alone.
+    async fn members_of_group(
+        &self,
+        lb_id: &str,
+        config: &str,
+        g: &ServerGroup,
+        reads: MemberReads,
+    ) -> Result<Vec<model::desired::Member>, ReconcileError> {
+        if reads == MemberReads::ConfigListing {
+            let listed = self.config_servers(lb_id, config).await?;
+            let found = listed
+                .get(&g.server_group_id)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            if listing_complete(g, found) {
+                return Ok(members_of(found)?);
+            }
+            tracing::debug!(
+            group = %g.server_group_id,
+            found = found.len(),
+            server_count = ?g.server_count,
+            "servers listed by tags disagree with ServerCount: listing the group"
+            );
+        }
+        let servers = self.group_servers(lb_id, &g.server_group_id).await?;
+        Ok(members_of(&servers)?)
     }
 
     /// Fills in the members of the groups of `actual` that the agent kept (observed without
@@ -230,11 +270,49 @@ impl Reconciler {
     }
 }
 
+/// How an observation reads the members of the groups it compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MemberReads {
+    /// Not at all (groups without members).
+    Skip,
+    /// One listing of the servers of all the config's groups, shared by its ingresses.
+    ConfigListing,
+    /// One listing per group.
+    GroupListing,
+}
+
+/// Whether one listing of the servers of all of a config's `groups` reads less than listing
+/// the compared groups one by one: unless most of their servers (by `ServerCount`) are in
+/// groups the agent keeps, whose members no observation compares.
+fn config_listing_pays(groups: &[ServerGroup]) -> bool {
+    let (kept, compared) = groups.iter().fold((0, 0), |(kept, compared), g| {
+        let n = g.server_count.unwrap_or(0).max(0);
+        if tagged_for_agent(&tags_from_api(&g.tags)) {
+            (kept + n, compared)
+        } else {
+            (kept, compared + n)
+        }
+    });
+    kept <= compared
+}
+
+/// Whether `found`, the servers a listing by tags returned for group `g`, are all of its
+/// servers: as many serving ones as its `ServerCount` (an absent count proves nothing).
+fn listing_complete(g: &ServerGroup, found: &[ServerGroupServer]) -> bool {
+    let serving = found.iter().filter(|s| serving(s)).count();
+    g.server_count.and_then(|n| usize::try_from(n).ok()) == Some(serving)
+}
+
+/// Whether listed server `s` serves: it is not being removed.
+fn serving(s: &ServerGroupServer) -> bool {
+    s.status.as_deref() != Some("Removing")
+}
+
 /// The members of a group with `servers`, leaving out those being removed, sorted.
 fn members_of(servers: &[ServerGroupServer]) -> Result<Vec<model::desired::Member>, ConvertError> {
     let mut members = servers
         .iter()
-        .filter(|s| s.status.as_deref() != Some("Removing"))
+        .filter(|s| serving(s))
         .map(|s| member_from_api(&s.server))
         .collect::<Result<Vec<_>, ConvertError>>()?;
     members.sort();
@@ -300,5 +378,53 @@ fn actual_rule(r: &Rule, listener: ListenerKey, actual: &ActualIngress) -> Actua
         conditions,
         actions,
         tags: tags_from_api(&r.tags),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(server_count: Option<i64>) -> ServerGroup {
+        ServerGroup {
+            server_group_id: "sgp-1".into(),
+            server_count,
+            ..Default::default()
+        }
+    }
+
+    fn server(status: &str) -> ServerGroupServer {
+        ServerGroupServer {
+            server_group_id: "sgp-1".into(),
+            status: Some(status.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn one_listing_pays_unless_most_servers_are_kept_by_the_agent() {
+        let agent = vec![alb_api::common::Tag::new(TAG_MEMBERS, MEMBERS_AGENT)];
+        let with = |n: i64, tags: &[alb_api::common::Tag]| ServerGroup {
+            server_count: Some(n),
+            tags: tags.to_vec(),
+            ..Default::default()
+        };
+        assert!(config_listing_pays(&[with(10, &[]), with(10, &agent)]));
+        assert!(config_listing_pays(&[with(10, &[]), with(3, &[])]));
+        assert!(!config_listing_pays(&[with(10, &[]), with(500, &agent)]));
+        assert!(config_listing_pays(&[]));
+    }
+
+    #[test]
+    fn a_listing_is_complete_when_it_has_as_many_serving_servers_as_the_count() {
+        let found = [server("Available"), server("Adding"), server("Removing")];
+        assert!(listing_complete(&group(Some(2)), &found));
+        assert!(!listing_complete(&group(Some(3)), &found), "one missed");
+        assert!(
+            !listing_complete(&group(Some(1)), &found),
+            "one more than counted"
+        );
+        assert!(!listing_complete(&group(None), &found), "no count to check");
+        assert!(listing_complete(&group(Some(0)), &[]));
     }
 }

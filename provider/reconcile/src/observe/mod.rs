@@ -1,6 +1,6 @@
 //! Reading what exists on the load balancer into the model's actual-state types. The parts of a
 //! load balancer that several resources read (attributes, listeners, rules, a config's server
-//! groups, a group's members) go through its [`Snapshot`](crate::snapshot::Snapshot), each part
+//! groups and their members) go through its [`Snapshot`](crate::snapshot::Snapshot), each part
 //! a single list paged at the API's maximum page size.
 
 mod acl;
@@ -27,6 +27,7 @@ use model::desired::ListenerKey;
 use model::ownership::{config_tags, ResourceKind, TAG_CLUSTER, TAG_CONFIG};
 
 use crate::convert::{default_server_group, listener_key};
+use crate::snapshot::ServersByGroup;
 use crate::{ReconcileError, Reconciler};
 
 impl Reconciler {
@@ -166,12 +167,7 @@ impl Reconciler {
         lb_id: &str,
         config: &str,
     ) -> Result<Arc<Vec<ServerGroup>>, ReconcileError> {
-        let owner = config_tags(&self.cluster_id, config, ResourceKind::Placeholder, None);
-        let filter = tag_filter(
-            owner
-                .iter()
-                .filter(|(k, _)| *k == TAG_CLUSTER || *k == TAG_CONFIG),
-        );
+        let filter = self.config_filter(config);
         self.snapshots
             .of(lb_id)
             .groups
@@ -186,6 +182,54 @@ impl Reconciler {
                 Ok(Arc::new(groups))
             })
             .await
+    }
+
+    /// The servers of every group carrying the ownership tags of `config` in this cluster, by
+    /// group id: one `ListServerGroupServers` by those tags (all pages, from the snapshot of
+    /// load balancer `lb_id`) instead of one list per group.
+    ///
+    /// \[INF\] the API reference lists `ServerGroupId` as optional and `Tag.N` as a filter; read
+    /// here as filtering by the tags of the servers' groups. The mock is strict about it; this
+    /// side stays tolerant: servers are grouped by their own `ServerGroupId`, and the ingress
+    /// observation checks each group's count against its `ServerCount` before trusting the
+    /// listing, so a looser or different filter costs reads, never a wrong member list.
+    pub(crate) async fn config_servers(
+        &self,
+        lb_id: &str,
+        config: &str,
+    ) -> Result<Arc<ServersByGroup>, ReconcileError> {
+        let filter = self.config_filter(config);
+        self.snapshots
+            .of(lb_id)
+            .config_servers
+            .get_or_try_fill(&config.to_owned(), || async {
+                let servers = self
+                    .client
+                    .list_all(ListServerGroupServersRequest {
+                        tag: filter,
+                        ..Default::default()
+                    })
+                    .await?;
+                let mut by_group = ServersByGroup::new();
+                for s in servers {
+                    by_group
+                        .entry(s.server_group_id.clone())
+                        .or_default()
+                        .push(s);
+                }
+                Ok(Arc::new(by_group))
+            })
+            .await
+    }
+
+    /// The tag filter of the objects of `config` in this cluster (cluster + config).
+    fn config_filter(&self, config: &str) -> Vec<Tag> {
+        let owner = config_tags(&self.cluster_id, config, ResourceKind::Placeholder, None);
+        tag_filter(
+            owner
+                .iter()
+                .filter(|(k, _)| *k == TAG_CLUSTER || *k == TAG_CONFIG),
+        )
     }
 
     /// The servers of group `group_id` on load balancer `lb_id` (`ListServerGroupServers`, from
