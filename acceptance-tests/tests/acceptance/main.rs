@@ -5,6 +5,7 @@
 //! `TF_ACC_TERRAFORM_PATH` picks the CLI.
 
 mod adoption;
+mod apply_reads;
 mod bench_counts;
 mod cli;
 mod config_acl;

@@ -17,6 +17,7 @@ use tracing::Instrument as _;
 
 use crate::credentials::CredentialsProvider;
 use crate::error::Error;
+use crate::group_polls::GroupPolls;
 use crate::params::{encode_pairs, flatten, split_query_body};
 use crate::retry::RetryPolicy;
 use crate::signing::{authorize_v3, format_timestamp, new_nonce, sha256_hex};
@@ -280,6 +281,7 @@ struct Inner {
     retry: RetryPolicy,
     request_timeout: Duration,
     metrics: Mutex<Metrics>,
+    group_polls: GroupPolls,
 }
 
 /// The ALB OpenAPI client. Cheap to clone (shared connection pool and metrics).
@@ -343,6 +345,7 @@ impl Client {
                 retry: config.retry,
                 request_timeout: config.request_timeout,
                 metrics: Mutex::new(Metrics::default()),
+                group_polls: GroupPolls::default(),
             }),
         })
     }
@@ -360,6 +363,11 @@ impl Client {
     /// Whether `other` is a clone of this client (one connection pool, one set of metrics).
     pub fn same_pool(&self, other: &Client) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// The status polls of server groups shared by this client's waits.
+    pub(crate) fn group_polls(&self) -> &GroupPolls {
+        &self.inner.group_polls
     }
 
     /// The retry policy of each logical call.

@@ -27,7 +27,8 @@
 //! - [`load_balancer`], [`listener`], [`rule`], [`server_group`], [`acl`], [`job`], [`zone`],
 //!   [`health`]: typed requests,
 //!   responses and one method per action on [`Client`]. [`common`]: shared types.
-//! - [`paging`]: following `NextToken`. [`wait`]: jobs and statuses.
+//! - [`paging`]: following `NextToken`. [`wait`]: jobs and statuses (`group_polls`: the
+//!   server group polls a client's waits share).
 //!   [`batch`]: per-call limits, idempotent deletes, bounded concurrency.
 
 #![deny(missing_docs)]
@@ -38,6 +39,7 @@ pub mod client;
 pub mod common;
 pub mod credentials;
 pub mod error;
+mod group_polls;
 pub mod health;
 pub mod job;
 pub mod listener;

@@ -6,11 +6,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
+use crate::group_polls::{available, Wanted};
 use crate::job::{AsyncJob, ListAsynJobsRequest};
 use crate::listener::{Listener, ListenerIdRequest};
 use crate::load_balancer::{LoadBalancer, LoadBalancerIdRequest};
 use crate::rule::{ListRulesRequest, Rule};
-use crate::server_group::{ListServerGroupsRequest, ServerGroup};
+use crate::server_group::ServerGroup;
 use crate::Client;
 
 /// Most job ids queried by one `ListAsynJobs` call while waiting.
@@ -298,28 +299,34 @@ impl Client {
         .await
     }
 
-    /// Waits until the server group is `Available`.
+    /// Waits until the server group is `Available`. Its polls are shared with the client's
+    /// other waits for server groups (see `group_polls`): a poll asks for every group being
+    /// waited for, and a wait takes an answer another wait's poll got when it is fresh enough
+    /// instead of asking again.
     pub async fn wait_server_group_available(
         &self,
         server_group_id: &str,
         options: &WaitOptions,
     ) -> Result<ServerGroup, Error> {
-        let request = ListServerGroupsRequest {
-            server_group_ids: vec![server_group_id.to_string()],
-            ..Default::default()
-        };
+        let polls = self.group_polls();
+        let registration = &polls.register(server_group_id);
+        let mut previous = Instant::now();
         poll(
             &format!("server group {server_group_id} to be Available"),
             options,
-            || async {
-                let groups = self.list_server_groups(&request).await?.server_groups;
-                match groups
-                    .into_iter()
-                    .find(|g| g.server_group_id == server_group_id)
-                {
-                    Some(g) if g.server_group_status == "Available" => Ok(Poll::Done(g)),
-                    Some(g) => Ok(Poll::Pending(g.server_group_status)),
-                    None => Ok(Poll::Missing("not listed".into())),
+            || {
+                let now = Instant::now();
+                let wanted = Wanted {
+                    since: previous,
+                    fresh_after: previous + (now - previous) / 2,
+                };
+                previous = now;
+                async move {
+                    match polls.status(self, registration, wanted).await? {
+                        Some(g) if available(&g) => Ok(Poll::Done(g)),
+                        Some(g) => Ok(Poll::Pending(g.server_group_status)),
+                        None => Ok(Poll::Missing("not listed".into())),
+                    }
                 }
             },
         )
