@@ -92,7 +92,7 @@ struct InFlight {
 #[derive(Debug)]
 enum Next {
     /// Take this answer.
-    Take(Option<ServerGroup>),
+    Take(Option<Box<ServerGroup>>),
     /// Wait until a poll in flight is answered, then look again.
     Await(Arc<tokio::sync::Mutex<()>>),
     /// Send a poll for these ids (the wait's own first).
@@ -105,7 +105,7 @@ impl PollState {
         let fresh_after = wanted.fresh_after;
         let answer = self.answers.get(id);
         if let Some(answer) = answer.filter(|a| a.serves(wanted)) {
-            return Next::Take(answer.group.clone());
+            return Next::Take(answer.group.clone().map(Box::new));
         }
         let unlisted_in_shared = answer.is_some_and(|a| a.asked_at >= fresh_after);
         if unlisted_in_shared {
@@ -223,7 +223,7 @@ impl GroupPolls {
         loop {
             let next = self.state().next(id, wanted);
             let ids = match next {
-                Next::Take(group) => return Ok(group),
+                Next::Take(group) => return Ok(group.map(|g| *g)),
                 Next::Await(done) => {
                     drop(done.lock().await);
                     continue;
