@@ -12,7 +12,9 @@
 //! Every run of operations against a load balancer ([`Reconciler::execute_marked`],
 //! [`Reconciler::delete_config`]) invalidates its snapshot when it starts and when it ends
 //! (whether it succeeded or not), so an observation after a write always reads afresh, and one
-//! that ran during a write of another resource is forgotten when that write ends. An observation
+//! that ran during a write of another resource is forgotten when that write ends. A run that
+//! writes only ingress objects keeps the load balancer's attributes and listeners
+//! ([`Snapshots::invalidate_ingress_objects`]). An observation
 //! that started before an invalidation finishes on the snapshot it started with.
 //!
 //! Without `with_snapshots` (the default), every observation gets a snapshot of its own: reads
@@ -94,6 +96,29 @@ impl Snapshots {
                 .remove(lb_id);
             if removed.is_some() {
                 tracing::debug!(lb_id, "snapshot invalidated");
+            }
+        }
+    }
+}
+
+impl Snapshots {
+    /// Forgets what a run on ingress objects (server groups, their members, rules) may have
+    /// changed on `lb_id`: the next observation reads those afresh, while the load balancer's
+    /// attributes and listeners, which such a run does not write, stay as they were read.
+    pub fn invalidate_ingress_objects(&self, lb_id: &str) {
+        if let Some(shared) = &self.shared {
+            let mut map = shared.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(old) = map.get(lb_id) {
+                let kept = Snapshot {
+                    load_balancer: old.load_balancer.clone(),
+                    listeners: old.listeners.clone(),
+                    ..Snapshot::default()
+                };
+                map.insert(lb_id.to_owned(), Arc::new(kept));
+                tracing::debug!(
+                    lb_id,
+                    "snapshot invalidated but its load balancer and listeners"
+                );
             }
         }
     }
@@ -186,6 +211,23 @@ mod tests {
         snapshots.invalidate("alb-1");
         rules(&snapshots.of("alb-2"), &fills).await.unwrap();
         assert_eq!(fills.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn ingress_invalidation_keeps_the_load_balancer_and_listeners() {
+        let snapshots = Snapshots::shared();
+        let fills = AtomicUsize::new(0);
+        let before = snapshots.of("alb-1");
+        rules(&before, &fills).await.unwrap();
+        before.load_balancer.set(None).unwrap();
+        before.listeners.set(Arc::default()).unwrap();
+        snapshots.invalidate_ingress_objects("alb-1");
+        let after = snapshots.of("alb-1");
+        assert!(after.load_balancer.initialized() && after.listeners.initialized());
+        rules(&after, &fills).await.unwrap();
+        assert_eq!(fills.load(Ordering::SeqCst), 2, "rules are read again");
+        snapshots.invalidate("alb-1");
+        assert!(!snapshots.of("alb-1").listeners.initialized());
     }
 
     #[tokio::test]

@@ -27,8 +27,10 @@
 //!
 //! Server-group keys without an id resolve to the group created earlier in the run, else to the
 //! ingress's existing group found by its ownership tags (one `ListServerGroups` per run);
-//! listener keys to the listener created in the run, else to the load balancer's listener
-//! (one `ListListeners` per run); the VPC of new groups is the load balancer's. ACL keys without
+//! listener keys to the listener created in the run, else to the load balancer's listener; the
+//! VPC of new groups is the load balancer's (both from the load balancer's snapshot: a run that
+//! writes only ingress objects keeps the attributes and listeners its ops were planned from,
+//! any other run reads them at most once). ACL keys without
 //! an id resolve to the ACL created earlier in the run (the plan names existing ones by id).
 //!
 //! Order and concurrency: stages of consecutive ops on different server groups, or of new
@@ -59,6 +61,7 @@ use std::time::Instant;
 
 use futures::stream::{self, StreamExt};
 use model::desired::ListenerKey;
+use model::ownership::ResourceKind;
 use model::{Op, OpKind};
 use tokio_util::sync::CancellationToken;
 
@@ -127,7 +130,9 @@ impl Reconciler {
     /// (`marks.token`) marks the load balancer, server groups and rules it creates; once every op
     /// is done, the run removes those marks and the marks of the objects it adopted.
     ///
-    /// The load balancer's snapshot is invalidated when the run starts and when it ends.
+    /// The load balancer's snapshot is invalidated when the run starts and when it ends; a run
+    /// that writes only ingress objects keeps its attributes and listeners (see
+    /// [`keeps_load_balancer`]).
     pub async fn execute_marked(
         &self,
         lb_id: Option<&str>,
@@ -135,9 +140,10 @@ impl Reconciler {
         marks: &CreationMarks,
         cancel: &CancellationToken,
     ) -> Result<ExecReport, ExecFailure> {
-        self.invalidate_snapshot(lb_id);
+        let keeps = keeps_load_balancer(ops, marks);
+        self.invalidate_run_snapshot(lb_id, keeps);
         let result = self.run_ops(lb_id, ops, marks, cancel).await;
-        self.invalidate_snapshot(lb_id);
+        self.invalidate_run_snapshot(lb_id, keeps);
         let report = match &result {
             Ok(report) => report,
             Err(failure) => &failure.report,
@@ -150,6 +156,15 @@ impl Reconciler {
     pub(crate) fn invalidate_snapshot(&self, lb_id: Option<&str>) {
         if let Some(id) = lb_id {
             self.snapshots.invalidate(id);
+        }
+    }
+
+    /// Forgets the snapshot of the load balancer a run writes to, all of it or (`keeps`) all
+    /// but its attributes and listeners.
+    fn invalidate_run_snapshot(&self, lb_id: Option<&str>, keeps: bool) {
+        match lb_id {
+            Some(id) if keeps => self.snapshots.invalidate_ingress_objects(id),
+            _ => self.invalidate_snapshot(lb_id),
         }
     }
 
@@ -320,4 +335,28 @@ impl Reconciler {
         }
         result
     }
+}
+
+/// Whether a run of `ops` leaves the load balancer's attributes and listeners as they are: it
+/// writes only ingress objects (server groups, their members and rules, the re-tagging of a
+/// takeover's groups and rules) and removes no mark of the load balancer.
+fn keeps_load_balancer(ops: &[Op], marks: &CreationMarks) -> bool {
+    marks.load_balancer.is_none()
+        && ops.iter().all(|op| match &op.kind {
+            OpKind::CreateServerGroup { .. }
+            | OpKind::AddMembers { .. }
+            | OpKind::ReplaceMembers { .. }
+            | OpKind::UpdateMembers { .. }
+            | OpKind::UpdateServerGroup { .. }
+            | OpKind::SetMemberSync { .. }
+            | OpKind::CreateRules { .. }
+            | OpKind::UpdateRules { .. }
+            | OpKind::RemoveMembers { .. }
+            | OpKind::DeleteRules { .. }
+            | OpKind::DeleteServerGroup { .. } => true,
+            OpKind::Retag { resource, .. } => {
+                matches!(resource, ResourceKind::ServerGroup | ResourceKind::Rule)
+            }
+            _ => false,
+        })
 }

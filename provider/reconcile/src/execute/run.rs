@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use alb_api::load_balancer::LoadBalancerIdRequest;
 use alb_api::rule::ListRulesRequest;
 use alb_api::server_group::{CreateServerGroupRequest, ListServerGroupsRequest};
 use alb_api::token::{derive_client_token, new_client_token};
@@ -148,38 +147,36 @@ impl<'a> Run<'a> {
         })
     }
 
-    /// The load balancer's VPC (new server groups go there).
+    /// The load balancer's VPC (new server groups go there), from its snapshot: a run that
+    /// writes only ingress objects keeps the attributes its ops were planned from.
     pub(super) async fn vpc_id(&self) -> Result<String, ReconcileError> {
         let _lookup = self.lookups.lock().await;
         if let Some(vpc) = self.known().vpc_id.clone() {
             return Ok(vpc);
         }
-        let lb = self
-            .client()
-            .get_load_balancer_attribute(&LoadBalancerIdRequest::new(self.lb_id()?))
-            .await?
-            .load_balancer;
-        let vpc = lb.vpc_id.filter(|v| !v.is_empty()).ok_or_else(|| {
-            ReconcileError::Inconsistent(format!(
-                "load balancer {} has no VPC",
-                lb.load_balancer_id
-            ))
+        let lb_id = self.lb_id()?;
+        let lb = self.rec.load_balancer(&lb_id).await?.ok_or_else(|| {
+            ReconcileError::Inconsistent(format!("load balancer {lb_id} does not exist"))
+        })?;
+        let vpc = lb.vpc_id.clone().filter(|v| !v.is_empty()).ok_or_else(|| {
+            ReconcileError::Inconsistent(format!("load balancer {lb_id} has no VPC"))
         })?;
         self.known().vpc_id = Some(vpc.clone());
         Ok(vpc)
     }
 
-    /// The id of the listener `key` on the load balancer.
+    /// The id of the listener `key` on the load balancer: created in the run, else from the
+    /// load balancer's snapshot (kept from the observation by a run on ingress objects).
     pub(super) async fn listener_id(&self, key: ListenerKey) -> Result<String, ReconcileError> {
         let _lookup = self.lookups.lock().await;
         if self.known().listener_ids.is_none() {
             let lb_id = self.lb_id()?;
             let mut found: BTreeMap<ListenerKey, String> = self
                 .rec
-                .list_listeners(&lb_id)
+                .listeners(&lb_id)
                 .await?
-                .into_iter()
-                .map(|(k, l)| (k, l.listener_id))
+                .iter()
+                .map(|(k, l)| (*k, l.listener_id.clone()))
                 .collect();
             found.extend(self.record().report.listeners.clone());
             self.known().listener_ids = Some(found);
