@@ -5,17 +5,15 @@
 //! objects takes the load balancer's VPC and listener ids from the observation its ops were
 //! planned from instead of reading them again.
 
-use acceptance_tests::fleet::shape::{self, NAMESPACE};
-use acceptance_tests::fleet::{Fleet, Phase, PhaseRunner};
-use acceptance_tests::harness::{provider_binary, Terraform};
+use acceptance_tests::fleet::shape::PATHS;
+use acceptance_tests::fleet::{Fleet, Phase};
 
+use crate::bench_counts::{runner, serve_fleet};
 use crate::ingress_lifecycle::mock_with;
-use crate::kube_support::KubeFixture;
 
 /// Ingresses of the fleet, on [`LOAD_BALANCERS`] load balancers.
 const INGRESSES: usize = 10;
 const LOAD_BALANCERS: usize = 2;
-
 /// `ListServerGroups` per ingress during the apply: its observations before and after its run
 /// and the polls of its five new groups, shared with the other groups created meanwhile (17.7
 /// per ingress when each group polled alone, measured at this size).
@@ -31,26 +29,10 @@ const READS_PER_INGRESS: u64 = 15;
 #[test]
 fn apply_from_empty_reads_within_a_budget_per_ingress() {
     let fleet = Fleet::new(INGRESSES, LOAD_BALANCERS);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let kube = rt.block_on(KubeFixture::serving(
-        NAMESPACE,
-        shape::SERVICE_PORT,
-        shape::TARGET_PORT,
-        fleet.service_endpoints(),
-    ));
+    let (_rt, kube) = serve_fleet(&fleet);
     // The bench's setting: asynchronous jobs of 200 ms.
     let mock = mock_with(200, 31);
-    let runner = PhaseRunner::new(
-        Terraform::from_env(),
-        &provider_binary(),
-        &mock,
-        fleet,
-        shape::provider_hcl(&mock.endpoint(), &kube.kubeconfig),
-    );
+    let runner = runner(fleet, &mock, &kube);
     let apply = runner.run(Phase::Apply);
     let t = &apply.cost.tally;
     eprintln!(
@@ -59,7 +41,9 @@ fn apply_from_empty_reads_within_a_budget_per_ingress() {
         apply.cost.wall, t.reads, t.job_polls, t.mutating, t.by_action
     );
     let ingresses = INGRESSES as u64;
-    assert_eq!(t.calls("CreateServerGroup"), ingresses * 5 + 2 * 2, "{t:?}");
+    // A group per path of each ingress and a placeholder per listener (two per load balancer).
+    let groups = ingresses * PATHS as u64 + 2 * LOAD_BALANCERS as u64;
+    assert_eq!(t.calls("CreateServerGroup"), groups, "{t:?}");
     assert!(
         t.calls("ListServerGroups") <= GROUP_LISTS_PER_INGRESS * ingresses,
         "{} ListServerGroups for {INGRESSES} ingresses: {t:?}",

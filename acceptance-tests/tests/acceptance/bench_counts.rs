@@ -8,13 +8,13 @@
 use acceptance_tests::fleet::shape::{self, ENDPOINTS_PER_SERVICE, NAMESPACE, PATHS};
 use acceptance_tests::fleet::{Fleet, Minimum, Phase, PhaseRunner};
 use acceptance_tests::harness::{provider_binary, Terraform};
+use acceptance_tests::mock::MockServer;
 
 use crate::ingress_lifecycle::mock_with;
 use crate::kube_support::KubeFixture;
 
-#[test]
-fn bench_phases_count_every_call_against_a_minimum_that_holds() {
-    let fleet = Fleet::new(3, 2);
+/// A local Kubernetes API serving the Services of `fleet` (on the returned runtime).
+pub(crate) fn serve_fleet(fleet: &Fleet) -> (tokio::runtime::Runtime, KubeFixture) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -26,14 +26,30 @@ fn bench_phases_count_every_call_against_a_minimum_that_holds() {
         shape::TARGET_PORT,
         fleet.service_endpoints(),
     ));
-    let mock = mock_with(30, 11);
-    let runner = PhaseRunner::new(
+    (rt, kube)
+}
+
+/// The bench's phases of `fleet` against `mock`, with the cluster of `kube`.
+pub(crate) fn runner<'a>(
+    fleet: Fleet,
+    mock: &'a MockServer,
+    kube: &KubeFixture,
+) -> PhaseRunner<'a> {
+    PhaseRunner::new(
         Terraform::from_env(),
         &provider_binary(),
-        &mock,
+        mock,
         fleet,
         shape::provider_hcl(&mock.endpoint(), &kube.kubeconfig),
-    );
+    )
+}
+
+#[test]
+fn bench_phases_count_every_call_against_a_minimum_that_holds() {
+    let fleet = Fleet::new(3, 2);
+    let (_rt, kube) = serve_fleet(&fleet);
+    let mock = mock_with(30, 11);
+    let runner = runner(fleet, &mock, &kube);
     let result = runner.run_all();
 
     // The inventory is the fleet: each ingress's rules on one listener, tagged with it.
