@@ -577,6 +577,48 @@ async fn shared_snapshots_read_once_until_a_write() {
     assert_eq!(metrics.calls_of("ListServerGroupServers"), 1, "{metrics:?}");
 }
 
+/// With shared snapshots, the listeners and the rules of the load balancers the reconciler has
+/// read are listed together (one call for up to 20 load balancers): after the attributes of two
+/// load balancers were read, what each of them holds takes one `ListListeners` and one
+/// `ListRules` in all, and each sees only its own.
+#[tokio::test(flavor = "multi_thread")]
+async fn listeners_and_rules_of_the_load_balancers_read_are_listed_together() {
+    let server = mock();
+    let r = reconciler(&server).with_snapshots();
+    let lb_1 = create_config(&r).await;
+    let other = reconcile_support::two_listener_config("other");
+    let lb_2 = reconcile_support::create_config(&r, &other, CLUSTER).await;
+    apply(&r, &lb_1, &ingress("web", 10, &lb_1, 1)).await;
+
+    for lb in [&lb_1, &lb_2] {
+        r.load_balancer(lb)
+            .await
+            .expect("attributes")
+            .expect("exists");
+    }
+    r.client().reset_metrics();
+    let first = r.listener_overviews(&lb_1).await.expect("first");
+    let second = r.listener_overviews(&lb_2).await.expect("second");
+    let metrics = r.client().metrics();
+    assert_eq!(metrics.calls_of("ListListeners"), 1, "{metrics:?}");
+    assert_eq!(metrics.calls_of("ListRules"), 1, "{metrics:?}");
+    assert_eq!(metrics.total_calls(), 2, "{metrics:?}");
+
+    let ids = |o: &BTreeMap<_, reconcile::ListenerOverview>| {
+        o.values().map(|l| l.id.clone()).collect::<BTreeSet<_>>()
+    };
+    assert_eq!((first.len(), second.len()), (2, 2));
+    assert!(ids(&first).is_disjoint(&ids(&second)));
+    assert!(
+        first.values().any(|l| !l.priorities.is_empty()),
+        "the ingress's rules are on the first: {first:?}"
+    );
+    assert!(
+        second.values().all(|l| l.priorities.is_empty()),
+        "none on the second: {second:?}"
+    );
+}
+
 /// The members of a config's groups come from one listing by the config's tags, trusted for a
 /// group only when it has as many servers as the group's `ServerCount`: a server added after
 /// the groups were read (the snapshot's groups older than its listing) sends that group to a

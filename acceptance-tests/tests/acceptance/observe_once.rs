@@ -1,6 +1,6 @@
 //! Observe once, through real Terraform: within one Terraform operation the provider reads each
 //! load balancer's listeners, rules and server groups once (shared by the refresh and plan of
-//! every ingress on it), lists members only of groups that have servers, lists no groups in a
+//! every ingress on it; listeners and rules of several load balancers in one list), lists members only of groups that have servers, lists no groups in a
 //! plan whose checks need only rules, and a one-rule change costs one mutating call. The bounds
 //! are computed from what the mock holds and the API's page size, not hard-coded.
 
@@ -160,6 +160,11 @@ fn minimum_reads(state: &Value) -> u64 {
     per_lb + members
 }
 
+/// Pages of `ListRules` when the rules of all load balancers are listed in one go.
+fn region_rule_pages(state: &Value) -> u64 {
+    pages(list(state, "Rules").len())
+}
+
 /// Pages of `ListRules` when each load balancer's rules are listed once.
 fn rule_pages(state: &Value) -> u64 {
     list(state, "LoadBalancers")
@@ -201,7 +206,12 @@ fn a_fleet_plan_reads_each_load_balancer_once_and_a_rule_change_writes_once() {
     assert_eq!(plan.mutating(), 0, "{plan:?}");
     let lbs = LOAD_BALANCERS as u64;
     assert_eq!(plan.of("GetLoadBalancerAttribute"), lbs, "{plan:?}");
-    assert_eq!(plan.of("ListRules"), rule_pages(&state), "{plan:?}");
+    // The rules of the load balancers known when the first ingress reads them are listed
+    // together: between the region's pages and one list per load balancer.
+    assert!(
+        (region_rule_pages(&state)..=rule_pages(&state)).contains(&plan.of("ListRules")),
+        "{plan:?}"
+    );
     assert_eq!(
         plan.of("ListServerGroupServers"),
         0,
@@ -219,9 +229,8 @@ fn a_fleet_plan_reads_each_load_balancer_once_and_a_rule_change_writes_once() {
         0,
         "{unrefreshed:?}"
     );
-    assert_eq!(
-        unrefreshed.of("ListRules"),
-        rule_pages(&state),
+    assert!(
+        (region_rule_pages(&state)..=rule_pages(&state)).contains(&unrefreshed.of("ListRules")),
         "{unrefreshed:?}"
     );
 

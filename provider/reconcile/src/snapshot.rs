@@ -60,14 +60,21 @@ pub(crate) struct Snapshot {
 /// Listed servers by server group id.
 pub(crate) type ServersByGroup = HashMap<String, Vec<ServerGroupServer>>;
 
-/// Snapshots by load balancer id.
-type ByLoadBalancer = Mutex<HashMap<String, Arc<Snapshot>>>;
+/// The snapshots shared by a reconciler and its clones.
+#[derive(Debug, Default)]
+struct Shared {
+    /// The current snapshot of each load balancer.
+    by_load_balancer: Mutex<HashMap<String, Arc<Snapshot>>>,
+    /// Held while a batched fill ([`Snapshots::fill_batched`]) reads, so that concurrent
+    /// readers of other load balancers wait for it instead of each reading a batch.
+    batched_fills: tokio::sync::Mutex<()>,
+}
 
 /// The snapshots of one reconciler and its clones.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Snapshots {
     /// `None`: nothing is shared, every [`Snapshots::of`] is a fresh snapshot.
-    shared: Option<Arc<ByLoadBalancer>>,
+    shared: Option<Arc<Shared>>,
 }
 
 impl Snapshots {
@@ -83,14 +90,87 @@ impl Snapshots {
         let Some(shared) = &self.shared else {
             return Arc::default();
         };
-        let mut map = shared.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut map = shared
+            .by_load_balancer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         Arc::clone(map.entry(lb_id.to_owned()).or_default())
+    }
+
+    /// `part` of the snapshot of `lb_id`, filled unless it is: one `read` of `lb_id` and of up
+    /// to `limit - 1` other load balancers with a current snapshot that lacks the part (by id)
+    /// fills it for each load balancer the read answers for (`read` returns the part by load
+    /// balancer id; one it leaves out stays unfilled). Batched fills are serialized: a reader
+    /// that comes while one reads waits for it and finds its part filled.
+    pub async fn fill_batched<T, E, F, Fut>(
+        &self,
+        lb_id: &str,
+        part: impl Fn(&Snapshot) -> &OnceCell<Arc<T>>,
+        limit: usize,
+        read: F,
+    ) -> Result<Arc<T>, E>
+    where
+        T: Default,
+        F: FnOnce(Vec<String>) -> Fut,
+        Fut: Future<Output = Result<HashMap<String, T>, E>>,
+    {
+        let snapshot = self.of(lb_id);
+        if let Some(filled) = part(&snapshot).get() {
+            return Ok(Arc::clone(filled));
+        }
+        let _batch = match &self.shared {
+            Some(shared) => Some(shared.batched_fills.lock().await),
+            None => None,
+        };
+        if let Some(filled) = part(&snapshot).get() {
+            return Ok(Arc::clone(filled));
+        }
+        let others = self.unfilled_besides(lb_id, &part, limit.saturating_sub(1));
+        let ids = std::iter::once(lb_id.to_owned())
+            .chain(others.iter().map(|(id, _)| id.clone()))
+            .collect();
+        let mut by_lb = read(ids).await?;
+        for (id, other) in others {
+            if let Some(value) = by_lb.remove(&id) {
+                // Only this function fills the part, under the lock: the cell is empty.
+                let _ = part(&other).set(Arc::new(value));
+            }
+        }
+        let own = Arc::new(by_lb.remove(lb_id).unwrap_or_default());
+        let _ = part(&snapshot).set(Arc::clone(&own));
+        Ok(own)
+    }
+
+    /// Other load balancers than `lb_id` with a current snapshot whose `part` is not filled,
+    /// at most `limit`, by id. None when nothing is shared.
+    fn unfilled_besides<T>(
+        &self,
+        lb_id: &str,
+        part: impl Fn(&Snapshot) -> &OnceCell<T>,
+        limit: usize,
+    ) -> Vec<(String, Arc<Snapshot>)> {
+        let Some(shared) = &self.shared else {
+            return Vec::new();
+        };
+        let map = shared
+            .by_load_balancer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut others: Vec<(String, Arc<Snapshot>)> = map
+            .iter()
+            .filter(|(id, snapshot)| id.as_str() != lb_id && !part(snapshot).initialized())
+            .map(|(id, snapshot)| (id.clone(), Arc::clone(snapshot)))
+            .collect();
+        others.sort_by(|a, b| a.0.cmp(&b.0));
+        others.truncate(limit);
+        others
     }
 
     /// Forgets the snapshot of `lb_id`: the next observation reads it afresh.
     pub fn invalidate(&self, lb_id: &str) {
         if let Some(shared) = &self.shared {
             let removed = shared
+                .by_load_balancer
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .remove(lb_id);
@@ -211,6 +291,66 @@ mod tests {
         snapshots.invalidate("alb-1");
         rules(&snapshots.of("alb-2"), &fills).await.unwrap();
         assert_eq!(fills.load(Ordering::SeqCst), 3);
+    }
+
+    /// A batched read of rules answering for the ids it is given (one rule each, named after
+    /// the load balancer), counting the reads and the ids read; yields first so that concurrent
+    /// callers overlap.
+    async fn batched_rules(
+        snapshots: &Snapshots,
+        lb_id: &str,
+        limit: usize,
+        reads: &Mutex<Vec<Vec<String>>>,
+    ) -> Arc<Vec<Rule>> {
+        snapshots
+            .fill_batched(
+                lb_id,
+                |s| &s.rules,
+                limit,
+                |ids: Vec<String>| async move {
+                    tokio::task::yield_now().await;
+                    reads.lock().unwrap().push(ids.clone());
+                    let by_lb = ids
+                        .into_iter()
+                        .map(|id| {
+                            let rule = Rule {
+                                rule_id: format!("rule-of-{id}"),
+                                ..Default::default()
+                            };
+                            (id, vec![rule])
+                        })
+                        .collect();
+                    Ok::<_, String>(by_lb)
+                },
+            )
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_batched_fill_reads_the_other_known_load_balancers_and_concurrent_readers_share_it() {
+        let snapshots = Snapshots::shared();
+        for id in ["alb-3", "alb-1", "alb-2", "alb-4"] {
+            snapshots.of(id);
+        }
+        let reads = Mutex::new(Vec::new());
+        let readers =
+            ["alb-2", "alb-4", "alb-1", "alb-3"].map(|id| batched_rules(&snapshots, id, 3, &reads));
+        let rules = futures::future::join_all(readers).await;
+        for (id, rules) in ["alb-2", "alb-4", "alb-1", "alb-3"].iter().zip(&rules) {
+            assert_eq!(rules[0].rule_id, format!("rule-of-{id}"));
+        }
+        // alb-2 read itself with the first two others by id (3 at most); alb-4, the one left,
+        // read alone; the readers of alb-1 and alb-3 waited and found theirs filled.
+        let reads = reads.into_inner().unwrap();
+        assert_eq!(reads, [vec!["alb-2", "alb-1", "alb-3"], vec!["alb-4"]]);
+
+        // Unshared: each fill reads its own load balancer only.
+        let unshared = Snapshots::default();
+        let reads = Mutex::new(Vec::new());
+        batched_rules(&unshared, "alb-1", 20, &reads).await;
+        batched_rules(&unshared, "alb-1", 20, &reads).await;
+        assert_eq!(reads.into_inner().unwrap(), [vec!["alb-1"], vec!["alb-1"]]);
     }
 
     #[tokio::test]

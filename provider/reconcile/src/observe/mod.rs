@@ -12,7 +12,8 @@ pub use health::MemberHealth;
 pub use ingress::IngressReads;
 pub(crate) mod ingress;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 use std::sync::Arc;
 
 use alb_api::common::Tag;
@@ -53,19 +54,28 @@ impl Reconciler {
     }
 
     /// Every listener of the load balancer with its key (from its snapshot; see
-    /// [`Self::list_listeners`]).
+    /// [`Self::list_listeners`]). The one `ListListeners` that fills it also fills the snapshots
+    /// of up to 19 other load balancers read in this process whose listeners are not read yet
+    /// (the API takes 20 `LoadBalancerIds`): a plan of many configs lists their listeners in a
+    /// few calls instead of one per load balancer.
     pub(crate) async fn listeners(
         &self,
         lb_id: &str,
     ) -> Result<Arc<Vec<(ListenerKey, Listener)>>, ReconcileError> {
-        let snapshot = self.snapshots.of(lb_id);
-        let listeners = snapshot
-            .listeners
-            .get_or_try_init(|| async {
-                Ok::<_, ReconcileError>(Arc::new(self.list_listeners(lb_id).await?))
-            })
-            .await?;
-        Ok(Arc::clone(listeners))
+        self.snapshots
+            .fill_batched(
+                lb_id,
+                |s| &s.listeners,
+                LOAD_BALANCER_IDS,
+                |ids| async move {
+                    let named =
+                        |l: &Listener| Some(l.load_balancer_id.clone()).filter(|id| !id.is_empty());
+                    let list = |ids| self.listed_listeners(ids);
+                    let by_lb = listed_by_load_balancer(lb_id, ids, list, named).await?;
+                    Ok(by_lb.into_iter().map(|(id, l)| (id, keyed(l))).collect())
+                },
+            )
+            .await
     }
 
     /// Every listener of the load balancer with its key, read now (`ListListeners`); listeners
@@ -74,23 +84,18 @@ impl Reconciler {
         &self,
         lb_id: &str,
     ) -> Result<Vec<(ListenerKey, Listener)>, ReconcileError> {
-        let listeners = self
+        Ok(keyed(self.listed_listeners(vec![lb_id.to_owned()]).await?))
+    }
+
+    /// Every listener of load balancers `lb_ids` (`ListListeners`, all pages).
+    async fn listed_listeners(&self, lb_ids: Vec<String>) -> Result<Vec<Listener>, ReconcileError> {
+        Ok(self
             .client
             .list_all(ListListenersRequest {
-                load_balancer_ids: vec![lb_id.to_owned()],
+                load_balancer_ids: lb_ids,
                 ..Default::default()
             })
-            .await?;
-        Ok(listeners
-            .into_iter()
-            .filter_map(|l| match listener_key(&l) {
-                Ok(key) => Some((key, l)),
-                Err(e) => {
-                    tracing::warn!(listener = %l.listener_id, error = %e, "listener skipped");
-                    None
-                }
-            })
-            .collect())
+            .await?)
     }
 
     /// The ids of the load balancer's listeners by key (see [`Self::list_listeners`]): what
@@ -140,23 +145,31 @@ impl Reconciler {
     }
 
     /// Every rule on the load balancer, whoever owns it (`ListRules` by load balancer, from
-    /// its snapshot).
+    /// its snapshot). Like [`Self::listeners`], the read fills the snapshots of up to 19 other
+    /// load balancers whose rules are not read yet.
     pub(crate) async fn rules(&self, lb_id: &str) -> Result<Arc<Vec<Rule>>, ReconcileError> {
-        let snapshot = self.snapshots.of(lb_id);
-        let rules = snapshot
-            .rules
-            .get_or_try_init(|| async {
-                let rules = self
-                    .client
-                    .list_all(ListRulesRequest {
-                        load_balancer_ids: vec![lb_id.to_owned()],
-                        ..Default::default()
-                    })
-                    .await?;
-                Ok::<_, ReconcileError>(Arc::new(rules))
+        self.snapshots
+            .fill_batched(
+                lb_id,
+                |s| &s.rules,
+                LOAD_BALANCER_IDS,
+                |ids| {
+                    let named = |r: &Rule| r.load_balancer_id.clone().filter(|id| !id.is_empty());
+                    listed_by_load_balancer(lb_id, ids, |ids| self.list_rules(ids), named)
+                },
+            )
+            .await
+    }
+
+    /// Every rule on load balancers `lb_ids` (`ListRules`, all pages).
+    async fn list_rules(&self, lb_ids: Vec<String>) -> Result<Vec<Rule>, ReconcileError> {
+        Ok(self
+            .client
+            .list_all(ListRulesRequest {
+                load_balancer_ids: lb_ids,
+                ..Default::default()
             })
-            .await?;
-        Ok(Arc::clone(rules))
+            .await?)
     }
 
     /// The server groups carrying the ownership tags of `config` in this cluster: the config's
@@ -286,7 +299,102 @@ fn key_of_listener(
         .map(|(key, _)| *key)
 }
 
+/// Load balancer ids a list call takes at most (`LoadBalancerIds` of `ListListeners` and
+/// `ListRules`).
+const LOAD_BALANCER_IDS: usize = 20;
+
+/// What `list` lists for load balancers `ids`, by the load balancer each item names (`named`);
+/// when an item names none, what it lists for `lb_id` alone (see [`by_load_balancer`]).
+async fn listed_by_load_balancer<T, Fut>(
+    lb_id: &str,
+    ids: Vec<String>,
+    list: impl Fn(Vec<String>) -> Fut,
+    named: impl Fn(&T) -> Option<String>,
+) -> Result<HashMap<String, Vec<T>>, ReconcileError>
+where
+    Fut: Future<Output = Result<Vec<T>, ReconcileError>>,
+{
+    let listed = list(ids.clone()).await?;
+    Ok(match by_load_balancer(&ids, listed, named) {
+        Some(by_lb) => by_lb,
+        None => HashMap::from([(lb_id.to_owned(), list(vec![lb_id.to_owned()]).await?)]),
+    })
+}
+
+/// The `items` of a read of load balancers `ids` by the load balancer each names (`named`),
+/// every id present (one without items has none); alone, every item is the one load balancer's.
+/// `None` when several were read and an item names none (tolerant: the caller then reads its
+/// own load balancer alone and fills no other).
+fn by_load_balancer<T>(
+    ids: &[String],
+    items: Vec<T>,
+    named: impl Fn(&T) -> Option<String>,
+) -> Option<HashMap<String, Vec<T>>> {
+    if let [only] = ids {
+        return Some(HashMap::from([(only.clone(), items)]));
+    }
+    let mut by_lb: HashMap<String, Vec<T>> =
+        ids.iter().map(|id| (id.clone(), Vec::new())).collect();
+    for item in items {
+        by_lb.entry(named(&item)?).or_default().push(item);
+    }
+    Some(by_lb)
+}
+
+/// `listeners` with their keys; those whose protocol or port the model cannot represent are
+/// skipped (with a warning).
+fn keyed(listeners: Vec<Listener>) -> Vec<(ListenerKey, Listener)> {
+    listeners
+        .into_iter()
+        .filter_map(|l| match listener_key(&l) {
+            Ok(key) => Some((key, l)),
+            Err(e) => {
+                tracing::warn!(listener = %l.listener_id, error = %e, "listener skipped");
+                None
+            }
+        })
+        .collect()
+}
+
 /// A tag filter from (key, value) pairs.
 fn tag_filter<'a>(pairs: impl IntoIterator<Item = (&'a String, &'a String)>) -> Vec<Tag> {
     pairs.into_iter().map(|(k, v)| Tag::new(k, v)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(id: &str, lb: Option<&str>) -> Rule {
+        Rule {
+            rule_id: id.into(),
+            load_balancer_id: lb.map(Into::into),
+            ..Default::default()
+        }
+    }
+
+    fn ids_of(rules: &[Rule]) -> Vec<&str> {
+        rules.iter().map(|r| r.rule_id.as_str()).collect()
+    }
+
+    #[test]
+    fn a_batched_read_is_split_by_the_load_balancer_each_item_names() {
+        let named = |r: &Rule| r.load_balancer_id.clone();
+        let ids = ["alb-1".to_owned(), "alb-2".to_owned(), "alb-3".to_owned()];
+        let listed = vec![
+            rule("r1", Some("alb-1")),
+            rule("r2", Some("alb-2")),
+            rule("r3", Some("alb-1")),
+        ];
+        let by_lb = by_load_balancer(&ids, listed, named).unwrap();
+        assert_eq!(ids_of(&by_lb["alb-1"]), ["r1", "r3"]);
+        assert_eq!(ids_of(&by_lb["alb-2"]), ["r2"]);
+        assert!(by_lb["alb-3"].is_empty(), "read, and without rules");
+
+        // An item naming no load balancer makes a batched read unusable, not a lone one.
+        let unnamed = vec![rule("r1", Some("alb-1")), rule("r2", None)];
+        assert!(by_load_balancer(&ids, unnamed.clone(), named).is_none());
+        let alone = by_load_balancer(&ids[..1], unnamed, named).unwrap();
+        assert_eq!(ids_of(&alone["alb-1"]), ["r1", "r2"]);
+    }
 }
