@@ -187,7 +187,10 @@ impl Snapshots {
     /// attributes and listeners, which such a run does not write, stay as they were read.
     pub fn invalidate_ingress_objects(&self, lb_id: &str) {
         if let Some(shared) = &self.shared {
-            let mut map = shared.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut map = shared
+                .by_load_balancer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             if let Some(old) = map.get(lb_id) {
                 let kept = Snapshot {
                     load_balancer: old.load_balancer.clone(),

@@ -53,8 +53,8 @@ impl Reconciler {
         Ok(lb.clone())
     }
 
-    /// Every listener of the load balancer with its key (from its snapshot; see
-    /// [`Self::list_listeners`]). The one `ListListeners` that fills it also fills the snapshots
+    /// Every listener of the load balancer with its key (from its snapshot); listeners whose
+    /// protocol or port the model cannot represent are left out (see `keyed`). The one `ListListeners` that fills it also fills the snapshots
     /// of up to 19 other load balancers read in this process whose listeners are not read yet
     /// (the API takes 20 `LoadBalancerIds`): a plan of many configs lists their listeners in a
     /// few calls instead of one per load balancer.
@@ -78,15 +78,6 @@ impl Reconciler {
             .await
     }
 
-    /// Every listener of the load balancer with its key, read now (`ListListeners`); listeners
-    /// whose protocol or port the model cannot represent are skipped (with a warning).
-    pub(crate) async fn list_listeners(
-        &self,
-        lb_id: &str,
-    ) -> Result<Vec<(ListenerKey, Listener)>, ReconcileError> {
-        Ok(keyed(self.listed_listeners(vec![lb_id.to_owned()]).await?))
-    }
-
     /// Every listener of load balancers `lb_ids` (`ListListeners`, all pages).
     async fn listed_listeners(&self, lb_ids: Vec<String>) -> Result<Vec<Listener>, ReconcileError> {
         Ok(self
@@ -98,7 +89,7 @@ impl Reconciler {
             .await?)
     }
 
-    /// The ids of the load balancer's listeners by key (see [`Self::list_listeners`]): what
+    /// The ids of the load balancer's listeners by key (see [`Self::listeners`]): what
     /// [`Self::observe_ingress`] reads rules from.
     pub async fn listener_ids(
         &self,
