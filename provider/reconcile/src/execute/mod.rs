@@ -367,21 +367,17 @@ mod tests {
     use model::ownership::Tags;
     use model::spec::ListenerProtocol;
 
-    fn op(kind: OpKind) -> Op {
-        Op {
-            kind,
-            client_token: String::new(),
-        }
-    }
-
     fn retag(resource: ResourceKind) -> Op {
-        op(OpKind::Retag {
-            resource,
-            id: "id-1".into(),
-            key: String::new(),
-            add: Tags::new(),
-            remove: Vec::new(),
-        })
+        Op::of(
+            "fleet/app",
+            OpKind::Retag {
+                resource,
+                id: "id-1".into(),
+                key: String::new(),
+                add: Tags::new(),
+                remove: Vec::new(),
+            },
+        )
     }
 
     #[test]
@@ -392,24 +388,33 @@ mod tests {
         };
         let ingress = [
             retag(ResourceKind::Rule),
-            op(OpKind::DeleteRules {
-                ids: vec!["rule-1".into()],
-                listeners: vec![http],
-            }),
-            op(OpKind::DeleteServerGroup {
-                id: "sgp-1".into(),
-                key: "a".into(),
-            }),
+            Op::of(
+                "fleet/app",
+                OpKind::DeleteRules {
+                    ids: vec!["rule-1".into()],
+                    listeners: vec![http],
+                },
+            ),
+            Op::of(
+                "fleet/app",
+                OpKind::DeleteServerGroup {
+                    id: "sgp-1".into(),
+                    key: "a".into(),
+                },
+            ),
         ];
         let unmarked = CreationMarks::default();
         assert!(keeps_load_balancer(&ingress, &unmarked));
         // A listener write, a re-tag of the load balancer or the removal of its creation mark
         // drops everything.
         let mut with_listener = ingress.to_vec();
-        with_listener.push(op(OpKind::DeleteListener {
-            id: "lsn-1".into(),
-            listener: http,
-        }));
+        with_listener.push(Op::of(
+            "fleet/app",
+            OpKind::DeleteListener {
+                id: "lsn-1".into(),
+                listener: http,
+            },
+        ));
         assert!(!keeps_load_balancer(&with_listener, &unmarked));
         assert!(!keeps_load_balancer(
             &[retag(ResourceKind::LoadBalancer)],
