@@ -53,7 +53,7 @@ pub(crate) struct Snapshot {
     /// identity: the servers of all its groups, by server group id.
     pub config_servers: OnceMap<String, Arc<ServersByGroup>>,
     /// `ListServerGroupServers` by server group id: a group whose servers the config's listing
-    /// did not account for (see `Reconciler::owned_group`).
+    /// did not account for (see `Reconciler::members_of_group`).
     pub members: OnceMap<String, Arc<Vec<ServerGroupServer>>>,
 }
 
