@@ -54,10 +54,11 @@ impl Reconciler {
     }
 
     /// Every listener of the load balancer with its key (from its snapshot); listeners whose
-    /// protocol or port the model cannot represent are left out (see `keyed`). The one `ListListeners` that fills it also fills the snapshots
-    /// of up to 19 other load balancers read in this process whose listeners are not read yet
-    /// (the API takes 20 `LoadBalancerIds`): a plan of many configs lists their listeners in a
-    /// few calls instead of one per load balancer.
+    /// protocol or port the model cannot represent are left out (see `keyed`). The one
+    /// `ListListeners` that fills it also fills the snapshots of up to 19 other load balancers
+    /// read in this process whose listeners are not read yet (the API takes 20
+    /// `LoadBalancerIds`): a plan of many configs lists their listeners in a few calls instead
+    /// of one per load balancer.
     pub(crate) async fn listeners(
         &self,
         lb_id: &str,
